@@ -1,0 +1,51 @@
+# Developer entry points. CI runs `bash .ci/run` (make ci), which does the
+# same checks in one go.
+
+GO            ?= go
+FUZZTIME      ?= 30s
+VERSION       ?= dev
+BIN           ?= bin/ecr-reconcile
+ACTIONLINT    := $(GO) tool -modfile=tools/go.mod actionlint
+GOLANGCI_LINT := $(GO) tool -modfile=tools/golangci-lint/go.mod golangci-lint
+
+.PHONY: all test lint actionlint build demo emulator fuzz bench ci
+
+all: lint test build
+
+# The README test command (same line as TEST_CMD in .ci/run).
+test:
+	$(GO) test -race -shuffle=on ./...
+
+lint:
+	$(GOLANGCI_LINT) run ./...
+
+actionlint:
+	$(ACTIONLINT) .github/workflows/*.yml
+
+# The binary the Dockerfile builds, with the same flags.
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) .
+
+demo:
+	$(GO) run ./cmd/demo
+
+emulator:
+	$(GO) run ./cmd/ecr-emulator
+
+# Every Fuzz* target of every package, FUZZTIME each (make fuzz FUZZTIME=2m).
+# `go test -fuzz` takes one package and one target at a time.
+fuzz:
+	@set -e; \
+	for pkg in $$($(GO) list ./...); do \
+		list=$$($(GO) test -list '^Fuzz' "$$pkg"); \
+		for target in $$(printf '%s\n' "$$list" | grep '^Fuzz' || true); do \
+			echo "==> $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; \
+		done; \
+	done
+
+bench:
+	$(GO) run ./cmd/bench
+
+ci:
+	bash .ci/run

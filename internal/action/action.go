@@ -1,0 +1,205 @@
+// Package action is the glue between the GitHub Actions runtime and the
+// reconcile engine: it reads inputs, sets up AWS access, runs the reconcile
+// and reports through the log, annotations, outputs and the job summary.
+package action
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
+)
+
+// Run performs one action run. The returned error has already been
+// reported as an annotation; the caller only sets the exit code.
+func Run(ctx context.Context, a *githubactions.Action) error {
+	r := &runner{a: a}
+	err := r.run(ctx)
+	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
+		r.annotate("error", "ecr-reconcile", err.Error())
+	}
+	return err
+}
+
+// errReported marks an error whose annotations were already written.
+var errReported = errors.New("reported")
+
+// ErrInvalidInput is returned (wrapped) when an input is invalid; no AWS
+// call was made. Its annotations are already written.
+var ErrInvalidInput = errors.New("invalid input")
+
+type runner struct {
+	a   *githubactions.Action
+	cfg *inputs.Config
+	// maskMu serialises masks: credential refreshes may mask from the
+	// goroutines that make AWS calls.
+	maskMu sync.Mutex
+}
+
+func (r *runner) run(ctx context.Context) error {
+	a := r.a
+	// Secrets the runner hands us are masked before anything is printed.
+	for _, k := range []string{"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
+		r.mask(a.Getenv(k))
+	}
+
+	cfg, err := inputs.Load(a, a.Getenv("GITHUB_WORKSPACE"))
+	if err != nil {
+		var errs inputs.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				r.annotate("error", "ecr-reconcile: invalid input "+e.Input, e.Error())
+			}
+			return fmt.Errorf("%d %w(s), nothing was sent to AWS", len(errs), ErrInvalidInput)
+		}
+		return err
+	}
+	r.cfg = cfg
+	if cfg.MaskAccountID {
+		r.mask(cfg.Spec.RegistryID)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	auth, err := awsauth.Load(ctx, awsauth.Options{
+		Getenv:              a.Getenv,
+		Region:              cfg.Region,
+		RoleToAssume:        cfg.Auth.RoleToAssume,
+		RoleSessionName:     cfg.Auth.RoleSessionName,
+		RoleExternalID:      cfg.Auth.RoleExternalID,
+		RoleDurationSeconds: cfg.Auth.RoleDurationSeconds,
+		Audience:            cfg.Auth.Audience,
+		IDToken:             a.GetIDToken,
+		Mask:                r.mask,
+		Adaptive:            cfg.Batch(),
+	})
+	if err != nil {
+		return fmt.Errorf("AWS credentials: %w", err)
+	}
+	if cfg.MaskAccountID {
+		r.mask(auth.AccountID)
+	}
+	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
+
+	rec := &reconcile.Reconciler{
+		ECR: auth.ECRClient(),
+		Options: reconcile.Options{
+			DryRun: cfg.DryRun,
+			Region: cfg.Region,
+			AccountID: func(ctx context.Context) (string, error) {
+				out, err := auth.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+				if err != nil {
+					return "", err
+				}
+				if cfg.MaskAccountID {
+					r.mask(aws.ToString(out.Account))
+				}
+				return aws.ToString(out.Account), nil
+			},
+		},
+	}
+	if cfg.Batch() {
+		return r.runBatch(ctx, rec)
+	}
+	return r.runOne(ctx, rec)
+}
+
+func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
+	res, err := rec.Reconcile(ctx, r.cfg.Spec)
+	if res == nil {
+		return err
+	}
+	if r.cfg.MaskAccountID {
+		r.mask(res.Repository.RegistryID)
+	}
+	r.a.Group(fmt.Sprintf("Plan for %s: %s", res.Repository.Name, report.Outcome(res)))
+	var b strings.Builder
+	report.Plan(&b, res)
+	r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
+	r.a.EndGroup()
+
+	if werr := r.publish(singleOutputs(res), report.Summary(res)); werr != nil {
+		return werr
+	}
+	return r.settle(err)
+}
+
+// settle turns a reconcile error into the step's result: with
+// on-reconcile-error: warn, settings that could not be written on a usable
+// repository are a warning; anything else fails the step.
+func (r *runner) settle(err error) error {
+	var se *reconcile.SettingsError
+	if errors.As(err, &se) && r.cfg.WarnOnly {
+		for _, c := range se.Failed {
+			r.annotate("warning", "ecr-reconcile: "+c.Setting+" not reconciled", c.Error)
+		}
+		return nil
+	}
+	return err
+}
+
+func singleOutputs(res *reconcile.Result) [][2]string {
+	changes, _ := json.Marshal(res.ChangedOnly())
+	return [][2]string{
+		{"repository-uri", res.Repository.URI},
+		{"repository-arn", res.Repository.ARN},
+		{"repository-name", res.Repository.Name},
+		{"registry-id", res.Repository.RegistryID},
+		{"registry", res.Repository.Registry()},
+		{"created", strconv.FormatBool(res.Created)},
+		{"changed", strconv.FormatBool(res.Changed())},
+		{"changes", string(changes)},
+	}
+}
+
+// publish sets the outputs and appends the job summary. Outside a runner
+// (no GITHUB_OUTPUT) the outputs are printed instead.
+func (r *runner) publish(outputs [][2]string, summary string) error {
+	if path := r.a.Getenv("GITHUB_OUTPUT"); path != "" {
+		if err := writeOutputs(path, outputs); err != nil {
+			return fmt.Errorf("writing outputs: %w", err)
+		}
+	} else {
+		for _, kv := range outputs {
+			r.a.Infof("%s", kv[0]+"="+kv[1])
+		}
+	}
+	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		if err := appendFile(path, summary+"\n"); err != nil {
+			return fmt.Errorf("writing the job summary: %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) annotate(level, title, msg string) {
+	a := r.a.WithFieldsMap(map[string]string{"title": title})
+	if level == "warning" {
+		a.Warningf("%s", msg)
+		return
+	}
+	a.Errorf("%s", msg)
+}
+
+// mask hides a secret from the log, line by line as the runner requires.
+func (r *runner) mask(secret string) {
+	r.maskMu.Lock()
+	defer r.maskMu.Unlock()
+	for _, line := range strings.Split(secret, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			r.a.AddMask(line)
+		}
+	}
+}

@@ -1,0 +1,125 @@
+package action_test
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+)
+
+// syncBuffer is a log writer safe for the goroutines that may mask secrets.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// env is one simulated step: an emulator, a workspace, the runner's files.
+type env struct {
+	emu       *emulator.Emulator
+	url       string
+	workspace string
+	vars      map[string]string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	e := &env{emu: emu, url: srv.URL, workspace: dir, vars: map[string]string{
+		"GITHUB_ACTIONS":        "true",
+		"GITHUB_WORKSPACE":      dir,
+		"GITHUB_OUTPUT":         filepath.Join(dir, "output.txt"),
+		"GITHUB_STEP_SUMMARY":   filepath.Join(dir, "summary.md"),
+		"AWS_ACCESS_KEY_ID":     "AKIAENVENVENVENV0000",
+		"AWS_SECRET_ACCESS_KEY": "env-secret-access-key",
+		"AWS_REGION":            "us-east-1",
+		"AWS_ENDPOINT_URL_ECR":  srv.URL,
+		"AWS_ENDPOINT_URL_STS":  srv.URL,
+		"INPUT_TIMEOUT-SECONDS": "30",
+	}}
+	return e
+}
+
+// run performs the action in-process with the given inputs.
+func (e *env) run(t *testing.T, inputs map[string]string) (string, error) {
+	t.Helper()
+	vars := map[string]string{}
+	for k, v := range e.vars {
+		vars[k] = v
+	}
+	for k, v := range inputs {
+		vars[ghrunner.InputVar(k)] = v
+	}
+	var out syncBuffer
+	a := githubactions.New(
+		githubactions.WithGetenv(func(k string) string { return vars[k] }),
+		githubactions.WithWriter(&out),
+	)
+	err := action.Run(context.Background(), a)
+	return out.String(), err
+}
+
+func (e *env) outputs(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(e.vars["GITHUB_OUTPUT"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := ghrunner.ParseOutputs(string(b))
+	if err != nil {
+		t.Fatalf("output file does not parse: %v\n%s", err, b)
+	}
+	return out
+}
+
+func (e *env) summary(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(e.vars["GITHUB_STEP_SUMMARY"])
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func (e *env) resetFiles(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{"GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"} {
+		if err := os.Remove(e.vars[k]); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+}
+
+func annotations(log, level string) []string {
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if strings.HasPrefix(line, "::"+level) {
+			out = append(out, line)
+		}
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package emulator
+
+import "maps"
+
+// Call is one request served, as recorded in the call log.
+type Call struct {
+	Service     string            // "ecr" or "sts" ("unknown" when neither)
+	Operation   string            // "DescribeRepositories", "AssumeRoleWithWebIdentity", ...
+	AccessKeyID string            // from the Authorization header ("" if unsigned)
+	Repository  string            // repository name the call targets, when there is one (first name for batch describe; derived from resourceArn for tag calls)
+	Params      map[string]string // notable parameters: for STS RoleArn, RoleSessionName, ExternalId, DurationSeconds, WebIdentityToken; for ECR registryId
+	// Status is the HTTP status sent; 0 while the call is in flight or when
+	// no response was sent (FaultReset, FaultHang, client gone).
+	Status int
+	// ErrorCode is e.g. "ThrottlingException", "" on success. Calls without a
+	// response carry CodeConnectionReset or CodeNoResponse.
+	ErrorCode string
+}
+
+// Error codes recorded for calls that never got an HTTP response.
+const (
+	CodeConnectionReset = "ConnectionReset" // FaultReset closed the connection
+	CodeNoResponse      = "NoResponse"      // the request context ended first
+)
+
+var ecrWrites = map[string]bool{
+	"CreateRepository":              true,
+	"SetRepositoryPolicy":           true,
+	"DeleteRepositoryPolicy":        true,
+	"PutLifecyclePolicy":            true,
+	"DeleteLifecyclePolicy":         true,
+	"TagResource":                   true,
+	"UntagResource":                 true,
+	"PutImageTagMutability":         true,
+	"PutImageScanningConfiguration": true,
+	"DeleteRepository":              true,
+}
+
+// IsWrite reports whether the call is a mutating ECR operation.
+func (c Call) IsWrite() bool { return c.Service == "ecr" && ecrWrites[c.Operation] }
+
+func (e *Emulator) record(c *Call) {
+	e.mu.Lock()
+	e.calls = append(e.calls, c)
+	e.mu.Unlock()
+}
+
+// finish stores the outcome; the entry was logged on arrival so that the log
+// keeps arrival order and shows calls still in flight.
+func (e *Emulator) finish(req *request) {
+	e.mu.Lock()
+	req.call.Status = req.status
+	req.call.ErrorCode = req.code
+	e.mu.Unlock()
+}
+
+// Calls returns a copy of the call log, in arrival order.
+func (e *Emulator) Calls() []Call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Call, len(e.calls))
+	for i, c := range e.calls {
+		out[i] = c.clone()
+	}
+	return out
+}
+
+// ResetCalls empties the call log.
+func (e *Emulator) ResetCalls() {
+	e.mu.Lock()
+	e.calls = nil
+	e.mu.Unlock()
+}
+
+// Count returns how many calls to operation were received, whatever their outcome.
+func (e *Emulator) Count(operation string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, c := range e.calls {
+		if c.Operation == operation {
+			n++
+		}
+	}
+	return n
+}
+
+// Writes returns the logged calls to mutating ECR operations, failed or not.
+func (e *Emulator) Writes() []Call {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []Call
+	for _, c := range e.calls {
+		if c.IsWrite() {
+			out = append(out, c.clone())
+		}
+	}
+	return out
+}
+
+func (c *Call) clone() Call {
+	out := *c
+	out.Params = maps.Clone(c.Params)
+	return out
+}

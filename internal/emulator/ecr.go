@@ -1,0 +1,239 @@
+package emulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+)
+
+// ecrInput is the union of the request members of every emulated operation;
+// each handler reads the ones its operation has.
+type ecrInput struct {
+	RegistryID          string          `json:"registryId"`
+	RepositoryName      string          `json:"repositoryName"`
+	RepositoryNames     []string        `json:"repositoryNames"`
+	NextToken           *string         `json:"nextToken"`
+	MaxResults          *int            `json:"maxResults"`
+	Force               bool            `json:"force"`
+	Tags                []wireTag       `json:"tags"`
+	ImageTagMutability  string          `json:"imageTagMutability"`
+	ExclusionFilters    []wireFilter    `json:"imageTagMutabilityExclusionFilters"`
+	ScanConfig          *wireScan       `json:"imageScanningConfiguration"`
+	Encryption          *wireEncryption `json:"encryptionConfiguration"`
+	PolicyText          *string         `json:"policyText"`
+	LifecyclePolicyText *string         `json:"lifecyclePolicyText"`
+	ResourceArn         string          `json:"resourceArn"`
+	TagKeys             []string        `json:"tagKeys"`
+
+	parseErr error
+	resource *resourceReference // parsed ResourceArn
+}
+
+// resourceReference is a repository named by a tag call's resourceArn.
+type resourceReference struct {
+	account, name string
+	err           *apiError
+}
+
+type wireTag struct {
+	Key   string `json:"Key"`
+	Value string `json:"Value"`
+}
+
+type wireFilter struct {
+	FilterType string `json:"filterType"`
+	Filter     string `json:"filter"`
+}
+
+type wireScan struct {
+	ScanOnPush bool `json:"scanOnPush"`
+}
+
+type wireEncryption struct {
+	EncryptionType string `json:"encryptionType"`
+	KMSKey         string `json:"kmsKey,omitempty"`
+}
+
+type wireRepository struct {
+	RepositoryArn      string         `json:"repositoryArn"`
+	RegistryID         string         `json:"registryId"`
+	RepositoryName     string         `json:"repositoryName"`
+	RepositoryURI      string         `json:"repositoryUri"`
+	CreatedAt          float64        `json:"createdAt"` // epoch seconds
+	ImageTagMutability string         `json:"imageTagMutability"`
+	ExclusionFilters   []wireFilter   `json:"imageTagMutabilityExclusionFilters,omitempty"`
+	ScanConfig         wireScan       `json:"imageScanningConfiguration"`
+	Encryption         wireEncryption `json:"encryptionConfiguration"`
+}
+
+func toWire(r *Repository) wireRepository {
+	w := wireRepository{
+		RepositoryArn:      r.ARN,
+		RegistryID:         r.RegistryID,
+		RepositoryName:     r.Name,
+		RepositoryURI:      r.URI,
+		CreatedAt:          float64(r.CreatedAt.UnixMilli()) / 1000,
+		ImageTagMutability: r.Mutability,
+		ScanConfig:         wireScan{ScanOnPush: r.ScanOnPush},
+		Encryption:         wireEncryption{EncryptionType: r.EncryptionType, KMSKey: r.KMSKey},
+	}
+	for _, f := range r.ExclusionFilters {
+		w.ExclusionFilters = append(w.ExclusionFilters, wireFilter{FilterType: "WILDCARD", Filter: f})
+	}
+	return w
+}
+
+// ecrCall is what a handler works with: the input, the caller and the
+// registry the call addresses.
+type ecrCall struct {
+	in      *ecrInput
+	caller  caller
+	account string
+}
+
+type ecrHandler func(e *Emulator, c *ecrCall) (any, *apiError)
+
+var ecrOps = map[string]ecrHandler{
+	"CreateRepository":              (*Emulator).createRepository,
+	"DescribeRepositories":          (*Emulator).describeRepositories,
+	"DeleteRepository":              (*Emulator).deleteRepository,
+	"PutImageTagMutability":         (*Emulator).putImageTagMutability,
+	"PutImageScanningConfiguration": (*Emulator).putImageScanningConfiguration,
+	"GetRepositoryPolicy":           (*Emulator).getRepositoryPolicy,
+	"SetRepositoryPolicy":           (*Emulator).setRepositoryPolicy,
+	"DeleteRepositoryPolicy":        (*Emulator).deleteRepositoryPolicy,
+	"GetLifecyclePolicy":            (*Emulator).getLifecyclePolicy,
+	"PutLifecyclePolicy":            (*Emulator).putLifecyclePolicy,
+	"DeleteLifecyclePolicy":         (*Emulator).deleteLifecyclePolicy,
+	"ListTagsForResource":           (*Emulator).listTagsForResource,
+	"TagResource":                   (*Emulator).tagResource,
+	"UntagResource":                 (*Emulator).untagResource,
+}
+
+// describeECRCall decodes the body once and fills the call log entry.
+func (e *Emulator) describeECRCall(req *request, body []byte) {
+	in := &ecrInput{}
+	if len(body) > 0 {
+		in.parseErr = json.Unmarshal(body, in)
+	}
+	req.ecr = in
+	c := req.call
+	if in.RegistryID != "" {
+		c.Params = map[string]string{"registryId": in.RegistryID}
+	}
+	switch {
+	case in.RepositoryName != "":
+		c.Repository = in.RepositoryName
+	case len(in.RepositoryNames) > 0:
+		c.Repository = in.RepositoryNames[0]
+	case in.ResourceArn != "":
+		in.resource = e.parseResourceARN(in.ResourceArn)
+		c.Repository = in.resource.name
+	}
+}
+
+func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
+	op := req.call.Operation
+	handler, ok := ecrOps[op]
+	if !ok {
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation "+op))
+		return
+	}
+	in := req.ecr
+	if in.parseErr != nil {
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "SerializationException", "Could not parse the request body: "+in.parseErr.Error()))
+		return
+	}
+	if req.call.AccessKeyID == "" {
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token"))
+		return
+	}
+	who, expired := e.callerOf(req.call.AccessKeyID)
+	if expired {
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"))
+		return
+	}
+	c := &ecrCall{in: in, caller: who, account: who.account}
+	if in.RegistryID != "" {
+		if !registryIDRE.MatchString(in.RegistryID) {
+			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '[0-9]{12}'"))
+			return
+		}
+		c.account = in.RegistryID
+	}
+	if action := "ecr:" + op; !e.allows(action) {
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
+			"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+			who.arn, action, e.resourceOf(c), action)))
+		return
+	}
+	out, fail := handler(e, c)
+	if fail != nil {
+		e.writeECRError(w, req, fail)
+		return
+	}
+	if out == nil {
+		out = struct{}{}
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		e.writeECRError(w, req, errf(http.StatusInternalServerError, "ServerException", err.Error()))
+		return
+	}
+	e.writeECR(w, req, http.StatusOK, body)
+}
+
+// resourceOf names the resource an access-denied message mentions.
+func (e *Emulator) resourceOf(c *ecrCall) string {
+	switch {
+	case c.in.RepositoryName != "":
+		return e.repoARN(c.account, c.in.RepositoryName)
+	case len(c.in.RepositoryNames) > 0:
+		return e.repoARN(c.account, c.in.RepositoryNames[0])
+	case c.in.ResourceArn != "":
+		return c.in.ResourceArn
+	}
+	return e.repoARN(c.account, "*")
+}
+
+func (e *Emulator) writeECR(w http.ResponseWriter, req *request, status int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/x-amz-json-1.1")
+	h.Set("X-Amzn-Requestid", e.requestID())
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+	req.status = status
+}
+
+func (e *Emulator) writeECRError(w http.ResponseWriter, req *request, fail *apiError) {
+	body, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}{fail.code, fail.message})
+	w.Header().Set("X-Amzn-Errortype", fail.code)
+	e.writeECR(w, req, fail.status, body)
+	req.code = fail.code
+}
+
+func invalidParam(member, constraint string) *apiError {
+	return errf(http.StatusBadRequest, "InvalidParameterException",
+		fmt.Sprintf("Invalid parameter at '%s' failed to satisfy constraint: '%s'", member, constraint))
+}
+
+func repoNotFound(account, name string) *apiError {
+	return errf(http.StatusBadRequest, "RepositoryNotFoundException",
+		fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, account))
+}
+
+var resourceARNRE = regexp.MustCompile(`^arn:aws:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)$`)
+
+func (e *Emulator) parseResourceARN(arn string) *resourceReference {
+	m := resourceARNRE.FindStringSubmatch(arn)
+	if m == nil || m[1] != e.opts.Region {
+		return &resourceReference{err: invalidParam("resourceArn", "Invalid ARN")}
+	}
+	return &resourceReference{account: m[2], name: m[3]}
+}

@@ -1,0 +1,270 @@
+package emulator
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
+	in := c.in
+	if fail := validateRepoName(in.RepositoryName); fail != nil {
+		return nil, fail
+	}
+	tags, fail := validateTags(in.Tags)
+	if fail != nil {
+		return nil, fail
+	}
+	if len(tags) > maxTags {
+		return nil, tooManyTags()
+	}
+	mutability := in.ImageTagMutability
+	if mutability == "" {
+		mutability = "MUTABLE"
+	}
+	filters, fail := validateMutability(mutability, in.ExclusionFilters)
+	if fail != nil {
+		return nil, fail
+	}
+	r := &Repository{
+		RegistryID:       c.account,
+		Name:             in.RepositoryName,
+		ARN:              e.repoARN(c.account, in.RepositoryName),
+		URI:              e.repoURI(c.account, in.RepositoryName),
+		Mutability:       mutability,
+		ExclusionFilters: filters,
+		EncryptionType:   "AES256",
+		Tags:             tags,
+		CreatedAt:        e.now(),
+	}
+	if in.ScanConfig != nil {
+		r.ScanOnPush = in.ScanConfig.ScanOnPush
+	}
+	if enc := in.Encryption; enc != nil {
+		if fail := e.applyEncryption(r, enc); fail != nil {
+			return nil, fail
+		}
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.lookup(c.account, r.Name) != nil {
+		return nil, errf(http.StatusBadRequest, "RepositoryAlreadyExistsException", fmt.Sprintf(
+			"The repository with name '%s' already exists in the registry with id '%s'", r.Name, c.account))
+	}
+	e.store(r)
+	if n := e.opts.InvisibleReadsAfterCreate; n > 0 {
+		e.invisible[repoKey(c.account, r.Name)] = n
+	}
+	return map[string]any{"repository": toWire(r)}, nil
+}
+
+func (e *Emulator) applyEncryption(r *Repository, enc *wireEncryption) *apiError {
+	switch enc.EncryptionType {
+	case "AES256":
+		if enc.KMSKey != "" {
+			return invalidParam("encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE")
+		}
+	case "KMS", "KMS_DSSE":
+		arn, ok := e.resolveKMSKey(r.RegistryID, enc.KMSKey)
+		if !ok {
+			return errf(http.StatusBadRequest, "KmsException", fmt.Sprintf("Invalid KMS key '%s'", enc.KMSKey))
+		}
+		r.KMSKey = arn
+	default:
+		return invalidParam("encryptionConfiguration.encryptionType", "Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]")
+	}
+	r.EncryptionType = enc.EncryptionType
+	return nil
+}
+
+var filterRE = regexp.MustCompile(`^[0-9a-zA-Z._*-]{1,128}$`)
+
+// validateMutability checks a mutability value with its exclusion filters and
+// returns the filter strings.
+func validateMutability(value string, filters []wireFilter) ([]string, *apiError) {
+	switch value {
+	case "MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION":
+	default:
+		return nil, invalidParam("imageTagMutability",
+			"Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]")
+	}
+	if !strings.HasSuffix(value, "_WITH_EXCLUSION") {
+		if len(filters) > 0 {
+			return nil, invalidParam("imageTagMutabilityExclusionFilters",
+				"Exclusion filters can only be used with IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")
+		}
+		return nil, nil
+	}
+	if len(filters) < 1 || len(filters) > 5 {
+		return nil, invalidParam("imageTagMutabilityExclusionFilters", "Member must have between 1 and 5 filters")
+	}
+	out := make([]string, 0, len(filters))
+	for _, f := range filters {
+		if f.FilterType != "WILDCARD" {
+			return nil, invalidParam("imageTagMutabilityExclusionFilters.filterType", "Member must satisfy enum value set: [WILDCARD]")
+		}
+		if !filterRE.MatchString(f.Filter) {
+			return nil, invalidParam("imageTagMutabilityExclusionFilters.filter", "Member must satisfy regular expression pattern: ^[0-9a-zA-Z._*-]{1,128}")
+		}
+		out = append(out, f.Filter)
+	}
+	return out, nil
+}
+
+func (e *Emulator) describeRepositories(c *ecrCall) (any, *apiError) {
+	if len(c.in.RepositoryNames) == 0 {
+		return e.listRepositories(c)
+	}
+	in := c.in
+	if len(in.RepositoryNames) > 100 {
+		return nil, invalidParam("repositoryNames", "Member must have length less than or equal to 100")
+	}
+	if in.MaxResults != nil || in.NextToken != nil {
+		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
+	}
+	for _, name := range in.RepositoryNames {
+		if fail := validateRepoName(name); fail != nil {
+			return nil, fail
+		}
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	seen := make(map[string]bool, len(in.RepositoryNames))
+	repos := make([]wireRepository, 0, len(in.RepositoryNames))
+	missing := ""
+	for _, name := range in.RepositoryNames {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		r := e.lookup(c.account, name)
+		// Every named read counts against eventual consistency, even when
+		// the call fails because of another name.
+		if r == nil || e.consumeInvisible(c.account, name) {
+			if missing == "" {
+				missing = name
+			}
+			continue
+		}
+		repos = append(repos, toWire(r))
+	}
+	if missing != "" {
+		// Real ECR fails the whole batch for one missing name.
+		return nil, repoNotFound(c.account, missing)
+	}
+	return map[string]any{"repositories": repos}, nil
+}
+
+// listRepositories pages through the registry in name order. The token is
+// the last name returned, so pages stay consistent while repositories are
+// created.
+func (e *Emulator) listRepositories(c *ecrCall) (any, *apiError) {
+	limit := 100
+	if c.in.MaxResults != nil {
+		limit = *c.in.MaxResults
+		if limit < 1 || limit > 1000 {
+			return nil, invalidParam("maxResults", "Member must have value between 1 and 1000")
+		}
+	}
+	after := ""
+	if c.in.NextToken != nil {
+		b, err := base64.RawURLEncoding.DecodeString(*c.in.NextToken)
+		if err != nil || len(b) == 0 {
+			return nil, invalidParam("nextToken", "Invalid pagination token")
+		}
+		after = string(b)
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	reg := e.registries[c.account]
+	names := make([]string, 0, len(reg))
+	for name := range reg {
+		if name > after {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	out := map[string]any{}
+	if len(names) > limit {
+		names = names[:limit]
+		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(names[limit-1]))
+	}
+	repos := make([]wireRepository, len(names))
+	for i, name := range names {
+		repos[i] = toWire(reg[name])
+	}
+	out["repositories"] = repos
+	return out, nil
+}
+
+func (e *Emulator) deleteRepository(c *ecrCall) (any, *apiError) {
+	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
+		return nil, fail
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.lookup(c.account, c.in.RepositoryName)
+	if r == nil {
+		return nil, repoNotFound(c.account, c.in.RepositoryName)
+	}
+	if r.ImageCount > 0 && !c.in.Force {
+		return nil, errf(http.StatusBadRequest, "RepositoryNotEmptyException", fmt.Sprintf(
+			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, r.RegistryID))
+	}
+	delete(e.registries[c.account], r.Name)
+	delete(e.invisible, repoKey(c.account, r.Name))
+	return map[string]any{"repository": toWire(r)}, nil
+}
+
+func (e *Emulator) putImageTagMutability(c *ecrCall) (any, *apiError) {
+	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
+		return nil, fail
+	}
+	filters, fail := validateMutability(c.in.ImageTagMutability, c.in.ExclusionFilters)
+	if fail != nil {
+		return nil, fail
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.lookup(c.account, c.in.RepositoryName)
+	if r == nil {
+		return nil, repoNotFound(c.account, c.in.RepositoryName)
+	}
+	r.Mutability, r.ExclusionFilters = c.in.ImageTagMutability, filters
+	out := map[string]any{
+		"registryId":         r.RegistryID,
+		"repositoryName":     r.Name,
+		"imageTagMutability": r.Mutability,
+	}
+	if w := toWire(r); len(w.ExclusionFilters) > 0 {
+		out["imageTagMutabilityExclusionFilters"] = w.ExclusionFilters
+	}
+	return out, nil
+}
+
+func (e *Emulator) putImageScanningConfiguration(c *ecrCall) (any, *apiError) {
+	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
+		return nil, fail
+	}
+	if c.in.ScanConfig == nil {
+		return nil, invalidParam("imageScanningConfiguration", "Member must not be null")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.lookup(c.account, c.in.RepositoryName)
+	if r == nil {
+		return nil, repoNotFound(c.account, c.in.RepositoryName)
+	}
+	r.ScanOnPush = c.in.ScanConfig.ScanOnPush
+	return map[string]any{
+		"registryId":                 r.RegistryID,
+		"repositoryName":             r.Name,
+		"imageScanningConfiguration": wireScan{ScanOnPush: r.ScanOnPush},
+	}, nil
+}

@@ -1,0 +1,189 @@
+// Package emulator is an in-process, stateful emulator of the parts of Amazon
+// ECR (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile uses. It speaks
+// the real wire protocols, so the real aws-sdk-go-v2 clients can be pointed
+// at it over HTTP, and it reproduces ECR's error types and habits (policy
+// re-formatting, eventual consistency, throttling) so tests exercise the same
+// code paths as production.
+package emulator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configures an Emulator.
+type Options struct {
+	Region    string // default "us-east-1"
+	AccountID string // default "123456789012"
+	// Latency is added before every response (for benchmarks).
+	Latency time.Duration
+	// InvisibleReadsAfterCreate: after CreateRepository, this many subsequent
+	// reads that name the new repository (DescribeRepositories, Get*Policy,
+	// ListTagsForResource) and writes to its policies answer
+	// RepositoryNotFoundException, as real ECR's eventual consistency can.
+	InvisibleReadsAfterCreate int
+	// Clock returns the current time (default time.Now); it stamps createdAt
+	// and decides when issued STS credentials expire.
+	Clock func() time.Time
+}
+
+// Emulator is an http.Handler serving ECR and STS. It is safe for concurrent
+// use; one mutex guards all state and is never held while sleeping.
+type Emulator struct {
+	opts  Options
+	reqID atomic.Uint64
+
+	mu         sync.Mutex
+	registries map[string]map[string]*Repository // account → name → repository
+	invisible  map[string]int                    // repoKey → reads still answering not found
+	calls      []*Call
+	faults     []*faultState
+	pending    map[string]int  // principal ARN → SetRepositoryPolicy failures left (<0 forever)
+	allowed    map[string]bool // nil = allow all
+	validator  func(token string) error
+	externalID map[string]string   // role ARN → required ExternalId
+	sessions   map[string]*session // access key ID → assumed-role session
+}
+
+// New returns an empty emulator.
+func New(opts Options) *Emulator {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	return &Emulator{
+		opts:       opts,
+		registries: map[string]map[string]*Repository{},
+		invisible:  map[string]int{},
+		pending:    map[string]int{},
+		externalID: map[string]string{},
+		sessions:   map[string]*session{},
+	}
+}
+
+// Region is the region the emulator serves.
+func (e *Emulator) Region() string { return e.opts.Region }
+
+// AccountID is the default account: the registry of static (non-session) keys.
+func (e *Emulator) AccountID() string { return e.opts.AccountID }
+
+func (e *Emulator) now() time.Time { return e.opts.Clock() }
+
+// request is one parsed incoming call, whichever service it is for.
+type request struct {
+	call   *Call
+	ecr    *ecrInput  // decoded ECR body
+	form   url.Values // STS parameters
+	status int
+	code   string
+}
+
+const ecrTargetPrefix = "AmazonEC2ContainerRegistry_V20150921."
+
+// ServeHTTP serves one ECR or STS request.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		// The client went away mid-body; there is nobody to answer.
+		return
+	}
+	req := e.parse(r, body)
+	e.record(req.call)
+	defer e.finish(req)
+
+	if !sleep(r.Context(), e.opts.Latency) {
+		req.code = CodeNoResponse
+		return
+	}
+	if rule, ok := e.matchFault(req.call.Operation); ok {
+		if e.applyFault(w, r, req, rule) {
+			return
+		}
+	}
+	switch req.call.Service {
+	case "ecr":
+		e.serveECR(w, req)
+	case "sts":
+		e.serveSTS(w, req)
+	default:
+		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation"))
+	}
+}
+
+// parse identifies the service, operation and the notable parameters.
+func (e *Emulator) parse(r *http.Request, body []byte) *request {
+	req := &request{call: &Call{AccessKeyID: accessKeyID(r.Header.Get("Authorization"))}}
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		req.call.Service = "ecr"
+		// A foreign prefix leaves the whole target as the operation, which
+		// is then answered as unknown.
+		req.call.Operation = strings.TrimPrefix(target, ecrTargetPrefix)
+		e.describeECRCall(req, body)
+		return req
+	}
+	form, err := url.ParseQuery(string(body))
+	if err == nil && form.Get("Action") != "" {
+		req.call.Service = "sts"
+		req.call.Operation = form.Get("Action")
+		req.form = form
+		describeSTSCall(req)
+		return req
+	}
+	req.call.Service = "unknown"
+	return req
+}
+
+// accessKeyID extracts the key ID from a SigV4 Authorization header.
+func accessKeyID(auth string) string {
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, "/")
+	return strings.TrimSpace(id)
+}
+
+// sleep waits d or until ctx ends; it reports whether the full time passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// apiError is an error answer of either service.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (a *apiError) Error() string { return a.code + ": " + a.message }
+
+func errf(status int, code, message string) *apiError {
+	return &apiError{status: status, code: code, message: message}
+}
+
+// requestID returns a UUID-shaped ID, unique within this emulator.
+func (e *Emulator) requestID() string {
+	return fmt.Sprintf("ec7e0000-0000-4000-8000-%012x", e.reqID.Add(1))
+}

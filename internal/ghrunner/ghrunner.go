@@ -1,0 +1,158 @@
+// Package ghrunner runs a built action binary the way the GitHub runner runs
+// a container action: inputs as INPUT_<NAME> variables (hyphens kept), and
+// GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files that it reads back afterwards.
+// Contract tests and the demo use it.
+package ghrunner
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+)
+
+// Build compiles the action from the module root into dir, with the flags
+// the Dockerfile uses, and returns the binary's path.
+func Build(ctx context.Context, moduleRoot, dir string) (string, error) {
+	bin := filepath.Join(dir, "ecr-reconcile")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=test", "-o", bin, ".")
+	cmd.Dir = moduleRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// Step is one run of the action.
+type Step struct {
+	Bin    string
+	Inputs map[string]string
+	// Env is the whole environment besides inputs and file commands; the
+	// test process's own environment is not inherited.
+	Env map[string]string
+	// Dir is the working directory and GITHUB_WORKSPACE; a temporary
+	// directory when empty.
+	Dir  string
+	Args []string
+}
+
+// Result is what a step left behind.
+type Result struct {
+	ExitCode int
+	Stdout   string // workflow commands included, as the runner reads them
+	Stderr   string
+	// OutputFile and Summary are the raw contents of the file-command files.
+	OutputFile string
+	Outputs    map[string]string
+	Summary    string
+}
+
+// Run runs the step and collects its results. An exit code other than 0 is
+// not an error; failing to start or to read the files is.
+func Run(ctx context.Context, s Step) (*Result, error) {
+	tmp, err := os.MkdirTemp("", "ghrunner")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dir := s.Dir
+	if dir == "" {
+		dir = tmp
+	}
+	outPath, sumPath := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary")
+	for _, p := range []string{outPath, sumPath} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + tmp,
+		"GITHUB_ACTIONS=true",
+		"GITHUB_WORKSPACE=" + dir,
+		"GITHUB_OUTPUT=" + outPath,
+		"GITHUB_STEP_SUMMARY=" + sumPath,
+	}
+	for k, v := range s.Env {
+		env = append(env, k+"="+v)
+	}
+	for name, v := range s.Inputs {
+		env = append(env, InputVar(name)+"="+v)
+	}
+	cmd := exec.CommandContext(ctx, s.Bin, s.Args...)
+	cmd.Env, cmd.Dir = env, dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	res := &Result{}
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) {
+			return nil, err
+		}
+		res.ExitCode = exit.ExitCode()
+	}
+	res.Stdout, res.Stderr = stdout.String(), stderr.String()
+	out, err := os.ReadFile(outPath)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := os.ReadFile(sumPath)
+	if err != nil {
+		return nil, err
+	}
+	res.OutputFile, res.Summary = string(out), string(sum)
+	if res.Outputs, err = ParseOutputs(res.OutputFile); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// InputVar is the variable the runner sets for an input: spaces become
+// underscores, hyphens are kept.
+func InputVar(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}
+
+// ParseOutputs reads a GITHUB_OUTPUT file as the runner does: "name=value"
+// lines and "name<<DELIMITER" heredocs. A name set twice keeps the last value.
+func ParseOutputs(text string) (map[string]string, error) {
+	out := map[string]string{}
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		if line == "" {
+			continue
+		}
+		eq, hd := strings.Index(line, "="), strings.Index(line, "<<")
+		if hd >= 0 && (eq < 0 || hd < eq) {
+			name, delim := line[:hd], line[hd+2:]
+			var val []string
+			for i++; ; i++ {
+				if i >= len(lines) {
+					return nil, fmt.Errorf("output %q: delimiter %q not found", name, delim)
+				}
+				if lines[i] == delim {
+					break
+				}
+				val = append(val, lines[i])
+			}
+			out[name] = strings.Join(val, "\n")
+			continue
+		}
+		if eq < 0 {
+			return nil, fmt.Errorf("invalid output line %q", line)
+		}
+		out[line[:eq]] = line[eq+1:]
+	}
+	return out, nil
+}
+
+// RenderLog shows a step's stdout as the workflow log page does.
+func RenderLog(stdout string) string { return logview.Render(stdout) }

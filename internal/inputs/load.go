@@ -1,0 +1,200 @@
+package inputs
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+// Source is where inputs come from: *githubactions.Action in a workflow, a
+// flag set on the command line.
+type Source interface {
+	GetInput(name string) string
+	Getenv(key string) string
+}
+
+// Config is everything the action was asked to do, validated.
+type Config struct {
+	// Spec holds the declared settings; in batch mode Spec.Name is empty and
+	// Repositories lists the names.
+	Spec         reconcile.Spec
+	Repositories []string
+
+	Region string
+	Auth   Auth
+
+	DryRun        bool
+	MaskAccountID bool
+	// WarnOnly turns a failure to update settings of a repository that
+	// exists into a warning (on-reconcile-error: warn).
+	WarnOnly    bool
+	Timeout     time.Duration
+	Concurrency int
+}
+
+// Batch reports whether several repositories are reconciled.
+func (c *Config) Batch() bool { return c.Repositories != nil }
+
+// Auth holds the role inputs, named as aws-actions/configure-aws-credentials names them.
+type Auth struct {
+	RoleToAssume        string
+	RoleSessionName     string
+	RoleExternalID      string
+	RoleDurationSeconds int32
+	Audience            string
+}
+
+// Defaults used when an input is empty (action.yml states the same values).
+const (
+	DefaultTimeoutSeconds = 300
+	DefaultConcurrency    = 10
+	DefaultAudience       = "sts.amazonaws.com"
+)
+
+// Error is an invalid input. Its message names the input and says how to fix it.
+type Error struct {
+	Input string
+	Err   error
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("input %q: %v", e.Input, e.Err) }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errors is every invalid input found, so that one run reports them all.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Load reads and validates every input before anything talks to AWS.
+// workspace bounds the files that policy inputs may name.
+func Load(src Source, workspace string) (*Config, error) {
+	l := loader{src: src}
+	c := &Config{}
+
+	name, names := src.GetInput("repository"), src.GetInput("repositories")
+	switch {
+	case name != "" && names != "":
+		l.add("repositories", fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
+	case name != "":
+		c.Spec.Name = value[string](&l, "repository")(ParseRepositoryName(name))
+	case names != "":
+		c.Repositories = value[[]string](&l, "repositories")(ParseRepositoryNames(names))
+	default:
+		l.add("repository", fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
+	}
+
+	if id := src.GetInput("registry-id"); id != "" {
+		l.add("registry-id", ParseAccountID(id))
+		c.Spec.RegistryID = id
+	}
+	c.Region = l.region()
+
+	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
+	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
+	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
+	c.Spec.PruneTags = l.flag("prune-tags")
+	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
+	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(ParseBool(src.GetInput("scan-on-push")))
+	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
+
+	c.Auth = l.auth()
+	c.DryRun = l.flag("dry-run")
+	c.MaskAccountID = l.flag("mask-aws-account-id")
+	c.WarnOnly = value[string](&l, "on-reconcile-error")(ParseOnError(src.GetInput("on-reconcile-error"))) == "warn"
+	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(ParseTimeoutSeconds(src.GetInput("timeout-seconds"), DefaultTimeoutSeconds))) * time.Second
+	c.Concurrency = value[int](&l, "max-concurrency")(ParseConcurrency(src.GetInput("max-concurrency"), DefaultConcurrency))
+
+	if len(l.errs) > 0 {
+		return nil, l.errs
+	}
+	return c, nil
+}
+
+// loader collects input errors instead of stopping at the first one.
+type loader struct {
+	src  Source
+	errs Errors
+}
+
+func (l *loader) add(input string, err error) {
+	if err != nil {
+		l.errs = append(l.errs, &Error{Input: input, Err: err})
+	}
+}
+
+// value records err against input and returns v, so that a parser's two
+// results can be taken in one expression: value(l, "tags")(ParseTags(s)).
+func value[T any](l *loader, input string) func(T, error) T {
+	return func(v T, err error) T {
+		l.add(input, err)
+		return v
+	}
+}
+
+func (l *loader) flag(input string) bool {
+	b := value[*bool](l, input)(ParseBool(l.src.GetInput(input)))
+	return b != nil && *b
+}
+
+func (l *loader) region() string {
+	input, region := "aws-region", l.src.GetInput("aws-region")
+	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
+		if region != "" {
+			break
+		}
+		input, region = env+" (environment)", strings.TrimSpace(l.src.Getenv(env))
+	}
+	if region == "" {
+		l.add("aws-region", fmt.Errorf("no region given: set the aws-region input, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+		return ""
+	}
+	l.add(input, ParseRegion(region))
+	return region
+}
+
+func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
+	doc, err := ReadDocument(l.src.GetInput(input), workspace)
+	if err != nil {
+		l.add(input, err)
+		return nil
+	}
+	if doc != nil && !doc.Remove {
+		l.add(input, validate(doc.Text))
+	}
+	return doc
+}
+
+func (l *loader) auth() Auth {
+	a := Auth{Audience: l.src.GetInput("audience")}
+	if a.Audience == "" {
+		a.Audience = DefaultAudience
+	}
+	l.add("audience", ParseAudience(a.Audience))
+	if role := l.src.GetInput("role-to-assume"); role != "" {
+		a.RoleToAssume = value[string](l, "role-to-assume")(ParseRoleARN(role))
+	}
+	if name := l.src.GetInput("role-session-name"); name != "" {
+		l.add("role-session-name", ValidateSessionName(name))
+		a.RoleSessionName = name
+	}
+	if id := l.src.GetInput("role-external-id"); id != "" {
+		l.add("role-external-id", ParseExternalID(id))
+		a.RoleExternalID = id
+	}
+	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(ParseDurationSeconds(l.src.GetInput("role-duration-seconds")))
+	for _, in := range []string{"role-session-name", "role-external-id"} {
+		if a.RoleToAssume == "" && l.src.GetInput(in) != "" {
+			l.add(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
+		}
+	}
+	return a
+}

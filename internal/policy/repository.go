@@ -1,0 +1,330 @@
+package policy
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	awspolicy "github.com/hashicorp/awspolicyequivalence"
+)
+
+// MaxRepositoryPolicyChars is ECR's limit on a repository policy text.
+const MaxRepositoryPolicyChars = 10240
+
+// ecrAction matches what a repository policy may grant. ECR documents
+// repository policies as a subset of IAM policies scoped to ECR
+// repositories, and another service's action can never apply to a
+// repository, so one is reported as a mistake before ECR sees it. IAM
+// treats the service prefix case-insensitively; names take * and ?.
+var ecrAction = regexp.MustCompile(`^(?:\*|(?i:ecr):[A-Za-z0-9*?]+)$`)
+
+var (
+	topLevelKeys  = []string{"Version", "Id", "Statement"}
+	statementKeys = []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+	principalKeys = []string{"AWS", "Service", "Federated", "CanonicalUser"}
+)
+
+// ValidateRepositoryPolicy checks a repository policy the way ECR does
+// before accepting it, so that the mistake is reported with a fix. It does
+// not check that principals exist: only IAM can.
+func ValidateRepositoryPolicy(text string) error {
+	if n := charCount(text); n > MaxRepositoryPolicyChars {
+		return fmt.Errorf("the repository policy is %d characters; ECR accepts at most %d: merge statements or remove whitespace", n, MaxRepositoryPolicyChars)
+	}
+	doc, err := decodeObject(text, "repository policy")
+	if err != nil {
+		return err
+	}
+	if err := onlyKeys(doc, topLevelKeys, "the policy"); err != nil {
+		return err
+	}
+	if v, ok := doc["Version"]; ok && v != "2012-10-17" && v != "2008-10-17" {
+		return fmt.Errorf(`policy Version %s is not supported; use "2012-10-17" (or omit it)`, show(v))
+	}
+	if v, ok := doc["Id"]; ok {
+		if _, isStr := v.(string); !isStr {
+			return fmt.Errorf("policy Id must be a string, not %s", kind(v))
+		}
+	}
+	statements, err := statementList(doc["Statement"])
+	if err != nil {
+		return err
+	}
+	sids := map[string]int{}
+	for i, st := range statements {
+		where := fmt.Sprintf("statement %d", i+1)
+		if sid, ok := st["Sid"].(string); ok && sid != "" {
+			where = fmt.Sprintf("statement %d (Sid %q)", i+1, sid)
+			if first, dup := sids[sid]; dup {
+				return fmt.Errorf("statements %d and %d both have Sid %q; give each statement its own Sid", first, i+1, sid)
+			}
+			sids[sid] = i + 1
+		}
+		if err := validateStatement(st); err != nil {
+			return fmt.Errorf("%s: %w", where, err)
+		}
+	}
+	return nil
+}
+
+func statementList(v any) ([]map[string]any, error) {
+	const hint = `write "Statement": [{"Effect": "Allow", "Principal": {...}, "Action": [...]}]`
+	var items []any
+	switch s := v.(type) {
+	case nil:
+		return nil, errors.New("the policy has no Statement; " + hint)
+	case map[string]any:
+		items = []any{s}
+	case []any:
+		if len(s) == 0 {
+			return nil, errors.New("the policy's Statement list is empty; add a statement, or use none to remove the policy")
+		}
+		items = s
+	default:
+		return nil, fmt.Errorf("Statement must be an object or a list of objects, not %s; %s", kind(v), hint)
+	}
+	out := make([]map[string]any, len(items))
+	for i, it := range items {
+		st, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("statement %d must be an object, not %s", i+1, kind(it))
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+func validateStatement(st map[string]any) error {
+	for _, k := range []string{"Resource", "NotResource"} {
+		if _, ok := st[k]; ok {
+			return fmt.Errorf("ECR rejects a %s element: remove the %s element; a repository policy applies to its repository", k, k)
+		}
+	}
+	if err := onlyKeys(st, statementKeys, "the statement"); err != nil {
+		return err
+	}
+	if v, ok := st["Sid"]; ok {
+		if _, isStr := v.(string); !isStr {
+			return fmt.Errorf("Sid must be a string, not %s", kind(v))
+		}
+	}
+	if e := st["Effect"]; e != "Allow" && e != "Deny" {
+		if e == nil {
+			return errors.New(`Effect is missing; add "Effect": "Allow" or "Effect": "Deny"`)
+		}
+		return fmt.Errorf(`Effect %s is not valid; use "Allow" or "Deny"`, show(e))
+	}
+	name, val, err := exactlyOne(st, "Principal", "NotPrincipal", `add "Principal": {"AWS": "arn:aws:iam::123456789012:root"}`)
+	if err != nil {
+		return err
+	}
+	if err := validatePrincipal(name, val); err != nil {
+		return err
+	}
+	name, val, err = exactlyOne(st, "Action", "NotAction", `add "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]`)
+	if err != nil {
+		return err
+	}
+	if err := validateActions(name, val); err != nil {
+		return err
+	}
+	if c, ok := st["Condition"]; ok {
+		return validateCondition(c)
+	}
+	return nil
+}
+
+// exactlyOne returns the one of keys a and b that st has.
+func exactlyOne(st map[string]any, a, b, hint string) (string, any, error) {
+	va, hasA := st[a]
+	vb, hasB := st[b]
+	switch {
+	case hasA && hasB:
+		return "", nil, fmt.Errorf("it has both %s and %s; keep one of them", a, b)
+	case hasA:
+		return a, va, nil
+	case hasB:
+		return b, vb, nil
+	}
+	return "", nil, fmt.Errorf("%s is missing; %s", a, hint)
+}
+
+func validatePrincipal(name string, v any) error {
+	const hint = `for example {"AWS": "arn:aws:iam::123456789012:root"} or {"Service": "lambda.amazonaws.com"}`
+	switch p := v.(type) {
+	case string:
+		if p == "*" {
+			return nil
+		}
+		return fmt.Errorf(`%s %q is not valid: a string principal can only be "*"; write an object, %s`, name, p, hint)
+	case map[string]any:
+		if len(p) == 0 {
+			return fmt.Errorf("%s is an empty object; %s", name, hint)
+		}
+		for _, k := range sortedKeys(p) {
+			if !slices.Contains(principalKeys, k) {
+				return fmt.Errorf("%s type %q is not valid; use one of %s", name, k, strings.Join(principalKeys, ", "))
+			}
+			ids, err := stringList(p[k])
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", name, k, err)
+			}
+			if k == "AWS" {
+				for _, id := range ids {
+					if id != "*" && !accountID.MatchString(id) && !strings.HasPrefix(id, "arn:") {
+						return fmt.Errorf(`%s AWS %q is not valid; use an account ID (123456789012), an ARN such as arn:aws:iam::123456789012:role/name, or "*"`, name, id)
+					}
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%s must be \"*\" or an object, not %s; %s", name, kind(v), hint)
+}
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+func validateActions(name string, v any) error {
+	actions, err := stringList(v)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	for _, a := range actions {
+		if !ecrAction.MatchString(a) {
+			if strings.Contains(a, ":") {
+				return fmt.Errorf(`%s %q is not an ECR action; a repository policy only grants ecr: actions such as "ecr:BatchGetImage": grant other services' actions in an IAM policy`, name, a)
+			}
+			return fmt.Errorf(`%s %q is not valid; write actions as "ecr:Name", for example "ecr:BatchGetImage" or "ecr:*"`, name, a)
+		}
+	}
+	return nil
+}
+
+// validateCondition accepts {"Operator": {"key": value-or-list}} where the
+// values are scalars, which is all IAM evaluates.
+func validateCondition(v any) error {
+	const hint = `for example {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}`
+	ops, ok := v.(map[string]any)
+	if !ok {
+		return fmt.Errorf("Condition must be an object, not %s; %s", kind(v), hint)
+	}
+	for _, op := range sortedKeys(ops) {
+		keys, ok := ops[op].(map[string]any)
+		if !ok {
+			return fmt.Errorf("Condition operator %q must map condition keys to values, not be %s; %s", op, kind(ops[op]), hint)
+		}
+		for _, k := range sortedKeys(keys) {
+			vals, isList := keys[k].([]any)
+			if !isList {
+				vals = []any{keys[k]}
+			}
+			for _, cv := range vals {
+				switch cv.(type) {
+				case string, bool, json.Number:
+				default:
+					return fmt.Errorf("Condition %s %q has %s as a value; use strings, numbers or booleans", op, k, kind(cv))
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// stringList accepts a non-empty string or non-empty list of them.
+func stringList(v any) ([]string, error) {
+	switch s := v.(type) {
+	case string:
+		if s == "" {
+			return nil, errors.New("an empty string is not valid; give a value")
+		}
+		return []string{s}, nil
+	case []any:
+		if len(s) == 0 {
+			return nil, errors.New("the list is empty; give at least one value")
+		}
+		out := make([]string, len(s))
+		for i, it := range s {
+			str, ok := it.(string)
+			if !ok || str == "" {
+				return nil, fmt.Errorf("item %d is %s; every item must be a non-empty string", i+1, show(it))
+			}
+			out[i] = str
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("must be a string or a list of strings, not %s", kind(v))
+}
+
+// onlyKeys rejects elements IAM does not know: a misspelt Condition would
+// otherwise be ignored and the statement grant more than intended.
+func onlyKeys(obj map[string]any, allowed []string, where string) error {
+	for _, k := range sortedKeys(obj) {
+		if !slices.Contains(allowed, k) {
+			return fmt.Errorf("%s has an unknown element %q; the elements are %s (names are case-sensitive)", where, k, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// RepositoryPoliciesEqual reports whether two repository policies mean the
+// same: ECR re-formats the text it stores, expands a bare account ID to
+// arn:aws:iam::ID:root and may reorder lists. An error means a text is not a
+// JSON policy document; policies of different structure are simply unequal.
+func RepositoryPoliciesEqual(a, b string) (bool, error) {
+	for _, t := range []struct{ name, text string }{{"first", a}, {"second", b}} {
+		doc, err := decodeObject(t.text, "repository policy")
+		if err != nil {
+			return false, fmt.Errorf("%s policy: %w", t.name, err)
+		}
+		// The comparer assumes statements are objects and panics otherwise.
+		if !libraryCanCompare(doc) {
+			return false, nil
+		}
+	}
+	eq, err := awspolicy.PoliciesAreEquivalent(a, b)
+	if err != nil {
+		// Both are JSON objects, so this is a structural mismatch
+		// (for example a Sid that is not a string): they cannot be equal.
+		return false, nil
+	}
+	return eq, nil
+}
+
+// libraryCanCompare reports whether doc has the shape the equivalence library
+// handles without panicking.
+func libraryCanCompare(doc map[string]any) bool {
+	switch s := doc["Statement"].(type) {
+	case nil, map[string]any:
+		return true
+	case []any:
+		for _, it := range s {
+			if _, ok := it.(map[string]any); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// show renders a decoded value for an error message, shortened so that a
+// misplaced object does not flood the log.
+func show(v any) string {
+	s := encode(v, "")
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:57]) + "..."
+	}
+	return s
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

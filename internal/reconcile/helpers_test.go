@@ -1,0 +1,136 @@
+package reconcile_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+const (
+	account = "123456789012"
+	region  = "us-east-1"
+)
+
+// fixture is an emulator behind real HTTP and a reconciler using the real
+// SDK client against it.
+type fixture struct {
+	emu *emulator.Emulator
+	ecr *ecr.Client
+}
+
+func newFixture(t *testing.T, opts emulator.Options) *fixture {
+	t.Helper()
+	opts.Region, opts.AccountID = region, account
+	emu := emulator.New(opts)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	client := ecr.New(ecr.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 5
+			o.MaxBackoff = 5 * time.Millisecond
+		}),
+	})
+	return &fixture{emu: emu, ecr: client}
+}
+
+func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
+	return &reconcile.Reconciler{ECR: f.ecr, Options: reconcile.Options{
+		DryRun:      dryRun,
+		Region:      region,
+		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+	}}
+}
+
+func (f *fixture) run(t *testing.T, spec reconcile.Spec) *reconcile.Result {
+	t.Helper()
+	res, err := f.reconciler(false).Reconcile(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("Reconcile: %v", err)
+	}
+	return res
+}
+
+func (f *fixture) repo(t *testing.T, name string) emulator.Repository {
+	t.Helper()
+	r, ok := f.emu.Repository("", name)
+	if !ok {
+		t.Fatalf("repository %q does not exist in the emulator", name)
+	}
+	return r
+}
+
+func (f *fixture) ops() []string {
+	var ops []string
+	for _, c := range f.emu.Calls() {
+		ops = append(ops, c.Operation)
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+func (f *fixture) writeOps() []string {
+	var ops []string
+	for _, c := range f.emu.Writes() {
+		ops = append(ops, c.Operation)
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+func sorted(s ...string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func actionOf(res *reconcile.Result, setting string) reconcile.Action {
+	for _, c := range res.Changes {
+		if c.Setting == setting {
+			return c.Action
+		}
+	}
+	return ""
+}
+
+const crossAccountPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Sid": "ClusterPull",
+    "Effect": "Allow",
+    "Principal": {"AWS": ["210987654321", "arn:aws:iam::111122223333:root"]},
+    "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+  }]
+}`
+
+const lifecycle = `{"rules": [
+  {"rulePriority": 2, "description": "keep 30", "selection": {"tagStatus": "tagged", "tagPatternList": ["v*", "release-*"], "countType": "imageCountMoreThan", "countNumber": 30}, "action": {"type": "expire"}},
+  {"rulePriority": 1, "description": "untagged", "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}}
+]}`
+
+// fullSpec manages every setting.
+func fullSpec(name string) reconcile.Spec {
+	return reconcile.Spec{
+		Name:             name,
+		RepositoryPolicy: &reconcile.Document{Text: crossAccountPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: lifecycle},
+		Tags:             map[string]string{"team": "payments", "env": "prod"},
+		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache", "latest"}},
+		ScanOnPush:       ptr(true),
+		Encryption:       &reconcile.Encryption{Type: "AES256"},
+	}
+}

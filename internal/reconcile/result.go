@@ -1,0 +1,114 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Setting names, as used in logs, outputs and the job summary. They match
+// the action's input names.
+const (
+	SettingRepository       = "repository"
+	SettingRepositoryPolicy = "repository-policy"
+	SettingLifecyclePolicy  = "lifecycle-policy"
+	SettingTags             = "tags"
+	SettingMutability       = "image-tag-mutability"
+	SettingScanOnPush       = "scan-on-push"
+	SettingEncryption       = "encryption"
+)
+
+// Action says what happened (or, in dry-run, would happen) to a setting.
+type Action string
+
+const (
+	ActionCreate    Action = "create"
+	ActionUpdate    Action = "update"
+	ActionRemove    Action = "remove"
+	ActionUnchanged Action = "unchanged"
+	ActionFailed    Action = "failed"
+)
+
+// Change is the plan and outcome for one managed setting.
+type Change struct {
+	Setting string `json:"setting"`
+	Action  Action `json:"action"`
+	// From and To are short, single-line descriptions of the values.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// Diff is a unified diff for policy documents, shown in the log and the
+	// job summary; it is left out of the changes output to keep it small.
+	Diff string `json:"-"`
+	// Error is set when the write failed (Action is then ActionFailed).
+	Error string `json:"error,omitempty"`
+}
+
+// Changed reports whether the change writes something.
+func (c Change) Changed() bool {
+	return c.Action == ActionCreate || c.Action == ActionUpdate || c.Action == ActionRemove
+}
+
+// Repository identifies the reconciled repository.
+type Repository struct {
+	Name       string `json:"name"`
+	ARN        string `json:"arn"`
+	URI        string `json:"uri"`
+	RegistryID string `json:"registryId"`
+}
+
+// Registry is the registry host (the URI without the repository path).
+func (r Repository) Registry() string {
+	host, _, _ := strings.Cut(r.URI, "/")
+	return host
+}
+
+// Result is the outcome of one reconcile.
+type Result struct {
+	Repository Repository
+	// Created is true when the repository was (or in dry-run would be) created.
+	Created bool
+	DryRun  bool
+	// Changes lists every managed setting, in a stable order.
+	Changes []Change
+}
+
+// Changed reports whether anything was (or would be) written.
+func (r *Result) Changed() bool {
+	if r.Created {
+		return true
+	}
+	for _, c := range r.Changes {
+		if c.Changed() {
+			return true
+		}
+	}
+	return false
+}
+
+// ChangedOnly returns the changes that write something.
+func (r *Result) ChangedOnly() []Change {
+	out := []Change{}
+	for _, c := range r.Changes {
+		if c.Changed() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// SettingsError reports settings of an existing (or just created) repository
+// that could not be brought to the declared state. The repository itself is
+// usable, which is why callers may choose to only warn about it.
+type SettingsError struct {
+	Failed []Change
+}
+
+func (e *SettingsError) Error() string {
+	parts := make([]string, 0, len(e.Failed))
+	for _, c := range e.Failed {
+		parts = append(parts, fmt.Sprintf("%s: %s", c.Setting, c.Error))
+	}
+	return fmt.Sprintf("%d setting(s) not reconciled; the next run retries them: %s", len(e.Failed), strings.Join(parts, "; "))
+}
+
+func joinErrors(errs ...error) error { return errors.Join(errs...) }

@@ -1,0 +1,61 @@
+// Package reconcile brings one Amazon ECR repository to a declared state:
+// it describes the repository, creates it when missing, reads only the
+// settings the caller manages, and writes only what differs.
+//
+// The package works on plain Go values and a small ECR interface so that it
+// can be driven by the GitHub Action, the CLI and tests alike.
+package reconcile
+
+// Spec is the declared state of one repository. A nil pointer or nil map
+// means the setting is not managed: it is neither read nor written.
+type Spec struct {
+	// Name is the repository name, already validated (for example "team/app").
+	Name string
+	// RegistryID is the account ID of the registry; empty means the caller's.
+	RegistryID string
+
+	// RepositoryPolicy is the declared repository policy. Remove means the
+	// policy must not exist.
+	RepositoryPolicy *Document
+	// LifecyclePolicy is the declared lifecycle policy.
+	LifecyclePolicy *Document
+
+	// Tags lists tags that must exist with these values. Other tags are left
+	// alone unless PruneTags is set ("aws:" tags are never removed).
+	Tags      map[string]string
+	PruneTags bool
+
+	// Mutability is the declared image tag mutability and exclusion filters.
+	Mutability *Mutability
+	// ScanOnPush is the declared basic scan-on-push setting.
+	ScanOnPush *bool
+	// Encryption is applied at creation and only verified afterwards: ECR
+	// cannot change the encryption of an existing repository.
+	Encryption *Encryption
+}
+
+// Document is a JSON policy document, or the request that none exists.
+type Document struct {
+	// Text is the policy JSON as the user wrote it (validated).
+	Text string
+	// Remove is set for the input value "none".
+	Remove bool
+}
+
+// Mutability is ECR's image tag mutability with its exclusion filters.
+type Mutability struct {
+	// Value is one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION,
+	// MUTABLE_WITH_EXCLUSION (upper case).
+	Value string
+	// Filters are wildcard filters, only for the *_WITH_EXCLUSION values.
+	// They are compared as a set.
+	Filters []string
+}
+
+// Encryption is the repository's encryption configuration.
+type Encryption struct {
+	// Type is AES256, KMS or KMS_DSSE.
+	Type string
+	// KMSKey is a key ID, key ARN, alias name or alias ARN (KMS types only).
+	KMSKey string
+}

@@ -1,0 +1,56 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+// BatchSummary renders the job summary for a batch: one row per repository.
+func BatchSummary(items []reconcile.Item, dryRun bool) string {
+	var b strings.Builder
+	title := "ECR repositories"
+	if dryRun {
+		title += " (dry run)"
+	}
+	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items))
+	for _, it := range items {
+		outcome, changes := "**failed**", ""
+		if it.Result != nil {
+			outcome = Outcome(it.Result)
+			var parts []string
+			for _, c := range it.Result.ChangedOnly() {
+				parts = append(parts, c.Setting+" "+string(c.Action))
+			}
+			changes = strings.Join(parts, ", ")
+		}
+		errText := ""
+		if it.Err != nil {
+			errText = it.Err.Error()
+			if it.Result != nil {
+				outcome += ", **partly failed**"
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, outcome, cell(changes), cell(errText))
+	}
+	return b.String()
+}
+
+// BatchTally counts the repositories by outcome.
+func BatchTally(items []reconcile.Item) string {
+	var created, updated, unchanged, failed int
+	for _, it := range items {
+		switch {
+		case it.Err != nil:
+			failed++
+		case it.Result.Created:
+			created++
+		case it.Result.Changed():
+			updated++
+		default:
+			unchanged++
+		}
+	}
+	return fmt.Sprintf("%d repositories: %d created, %d updated, %d unchanged, %d failed.", len(items), created, updated, unchanged, failed)
+}

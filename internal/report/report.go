@@ -1,0 +1,82 @@
+// Package report renders reconcile results for people: the plan in the log,
+// and the job summary in Markdown.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+var symbols = map[reconcile.Action]string{
+	reconcile.ActionCreate:    "+",
+	reconcile.ActionUpdate:    "~",
+	reconcile.ActionRemove:    "-",
+	reconcile.ActionUnchanged: "=",
+	reconcile.ActionFailed:    "!",
+}
+
+// Plan writes the plan for one repository as a workflow log shows it: one
+// line per managed setting, then the policy diffs, then a one-line tally.
+func Plan(w io.Writer, res *reconcile.Result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range res.Changes {
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", symbols[c.Action], c.Setting, c.Action, value(c))
+	}
+	tw.Flush()
+	for _, c := range res.Changes {
+		if c.Diff != "" && c.Changed() {
+			fmt.Fprintf(w, "\n  %s %s:\n", c.Setting, c.Action)
+			for _, line := range strings.Split(strings.TrimRight(c.Diff, "\n"), "\n") {
+				fmt.Fprintf(w, "    %s\n", line)
+			}
+		}
+	}
+	fmt.Fprintf(w, "\n%s\n", Tally(res))
+}
+
+func value(c reconcile.Change) string {
+	switch {
+	case c.Action == reconcile.ActionFailed:
+		return c.Error
+	case c.From != "" && c.From != c.To && c.Changed():
+		return c.From + " -> " + c.To
+	}
+	return c.To
+}
+
+// Tally counts the actions, e.g. "Plan: 1 to create, 2 to update, 0 to remove, 3 unchanged."
+func Tally(res *reconcile.Result) string {
+	n := map[reconcile.Action]int{}
+	for _, c := range res.Changes {
+		n[c.Action]++
+	}
+	verb := "Applied"
+	if res.DryRun {
+		verb = "Dry run, nothing written. Plan"
+	}
+	s := fmt.Sprintf("%s: %d to create, %d to update, %d to remove, %d unchanged", verb,
+		n[reconcile.ActionCreate], n[reconcile.ActionUpdate], n[reconcile.ActionRemove], n[reconcile.ActionUnchanged])
+	if f := n[reconcile.ActionFailed]; f > 0 {
+		s += fmt.Sprintf(", %d failed", f)
+	}
+	return s + "."
+}
+
+// Outcome is one word for what happened to the repository as a whole.
+func Outcome(res *reconcile.Result) string {
+	prefix := ""
+	if res.DryRun {
+		prefix = "would be "
+	}
+	switch {
+	case res.Created:
+		return prefix + "created"
+	case res.Changed():
+		return prefix + "updated"
+	}
+	return "unchanged"
+}

@@ -1,0 +1,63 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+var badges = map[reconcile.Action]string{
+	reconcile.ActionCreate:    "created",
+	reconcile.ActionUpdate:    "updated",
+	reconcile.ActionRemove:    "removed",
+	reconcile.ActionUnchanged: "unchanged",
+	reconcile.ActionFailed:    "**failed**",
+}
+
+var dryBadges = map[reconcile.Action]string{
+	reconcile.ActionCreate: "would create",
+	reconcile.ActionUpdate: "would update",
+	reconcile.ActionRemove: "would remove",
+}
+
+// Summary renders the job summary for one repository: a heading, a table of
+// every managed setting and what was done, and the policy diffs folded away.
+func Summary(res *reconcile.Result) string {
+	var b strings.Builder
+	title := "ECR repository"
+	if res.DryRun {
+		title += " (dry run)"
+	}
+	fmt.Fprintf(&b, "### %s `%s`: %s\n\n", title, res.Repository.Name, Outcome(res))
+	if res.Repository.URI != "" {
+		fmt.Fprintf(&b, "URI: `%s`\n\n", res.Repository.URI)
+	}
+	b.WriteString("| Setting | Result | Value |\n|---|---|---|\n")
+	for _, c := range res.Changes {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Setting, badge(res.DryRun, c.Action), cell(value(c)))
+	}
+	for _, c := range res.Changes {
+		if c.Diff != "" && c.Changed() {
+			fmt.Fprintf(&b, "\n<details><summary>%s diff</summary>\n\n```diff\n%s\n```\n\n</details>\n", c.Setting, strings.TrimRight(c.Diff, "\n"))
+		}
+	}
+	fmt.Fprintf(&b, "\n%s\n", Tally(res))
+	return b.String()
+}
+
+func badge(dry bool, a reconcile.Action) string {
+	if b, ok := dryBadges[a]; ok && dry {
+		return b
+	}
+	return badges[a]
+}
+
+// cell makes a value safe inside a Markdown table cell.
+func cell(s string) string {
+	if s == "" {
+		return ""
+	}
+	s = strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ", "`", "'").Replace(s)
+	return "`" + s + "`"
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+)
+
+// bin is the action binary, built once with the Dockerfile's flags.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecr-reconcile-contract")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	bin, err = ghrunner.Build(context.Background(), ".", dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func startEmulator(t *testing.T) (*emulator.Emulator, string) {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	return emu, srv.URL
+}
+
+func staticEnv(url string) map[string]string {
+	return map[string]string{
+		"AWS_ACCESS_KEY_ID":     "AKIACONTRACTTEST0000",
+		"AWS_SECRET_ACCESS_KEY": "contract-secret-access-key",
+		"AWS_REGION":            "eu-west-1",
+		"AWS_ENDPOINT_URL_ECR":  url,
+		"AWS_ENDPOINT_URL_STS":  url,
+	}
+}
+
+func TestContractRunsLikeTheRunner(t *testing.T) {
+	t.Parallel()
+	emu, url := startEmulator(t)
+	step := ghrunner.Step{Bin: bin, Env: staticEnv(url), Inputs: map[string]string{
+		"repository":                             "svc/api",
+		"aws-region":                             "us-east-1",
+		"tags":                                   `{"team": "core"}`,
+		"image-tag-mutability":                   "IMMUTABLE_WITH_EXCLUSION",
+		"image-tag-mutability-exclusion-filters": "cache\nlatest",
+		"scan-on-push":                           "true",
+		"on-reconcile-error":                     "fail",
+		"dry-run":                                "false",
+	}}
+	res, err := ghrunner.Run(context.Background(), step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	want := map[string]string{
+		"repository-uri":  "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc/api",
+		"repository-name": "svc/api",
+		"registry":        "123456789012.dkr.ecr.us-east-1.amazonaws.com",
+		"registry-id":     "123456789012",
+		"created":         "true",
+		"changed":         "true",
+	}
+	for k, v := range want {
+		if res.Outputs[k] != v {
+			t.Errorf("output %s = %q, want %q (file:\n%s)", k, res.Outputs[k], v, res.OutputFile)
+		}
+	}
+	if !strings.Contains(res.Summary, "| image-tag-mutability | created | `IMMUTABLE_WITH_EXCLUSION [cache, latest]` |") {
+		t.Errorf("summary:\n%s", res.Summary)
+	}
+	r, ok := emu.Repository("", "svc/api")
+	if !ok || r.Tags["team"] != "core" || !r.ScanOnPush || len(r.ExclusionFilters) != 2 {
+		t.Errorf("repository = %+v", r)
+	}
+}
+
+func TestContractInvalidInputFailsWithoutCalls(t *testing.T) {
+	t.Parallel()
+	emu, url := startEmulator(t)
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Env: staticEnv(url), Inputs: map[string]string{
+		"repository": "svc/api", "tags": "aws:reserved=x",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 1 {
+		t.Errorf("exit code %d, want 1", res.ExitCode)
+	}
+	if !strings.Contains(res.Stdout, "::error title=ecr-reconcile: invalid input tags::input \"tags\"") {
+		t.Errorf("no error annotation for the tags input:\n%s", res.Stdout)
+	}
+	if res.OutputFile != "" || len(emu.Calls()) != 0 {
+		t.Errorf("outputs %q / calls %v after an invalid input", res.OutputFile, emu.Calls())
+	}
+}
+
+// A full OIDC flow in debug mode: the token and every credential derived
+// from it must appear only in add-mask commands, never in anything else the
+// step prints or writes.
+func TestContractOIDCLeaksNoSecret(t *testing.T) {
+	t.Parallel()
+	emu, url := startEmulator(t)
+	const idToken = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9yZy9hcHAifQ.c2lnbmF0dXJl"
+	const requestToken = "runner-request-token-5f2b"
+	var sawAudience string
+	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+requestToken {
+			http.Error(w, "bad token", http.StatusUnauthorized)
+			return
+		}
+		sawAudience = r.URL.Query().Get("audience")
+		fmt.Fprintf(w, `{"value":%q}`, idToken)
+	}))
+	t.Cleanup(oidc.Close)
+
+	env := map[string]string{
+		"AWS_REGION":                     "us-east-1",
+		"AWS_ENDPOINT_URL_ECR":           url,
+		"AWS_ENDPOINT_URL_STS":           url,
+		"ACTIONS_ID_TOKEN_REQUEST_URL":   oidc.URL + "/token?api-version=2.0",
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": requestToken,
+		"RUNNER_DEBUG":                   "1",
+		"GITHUB_RUN_ID":                  "4242",
+	}
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Env: env, Inputs: map[string]string{
+		"repository":     "svc/api",
+		"role-to-assume": "arn:aws:iam::123456789012:role/deployer",
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d\n%s\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if sawAudience != "sts.amazonaws.com" {
+		t.Errorf("token requested for audience %q", sawAudience)
+	}
+
+	var assumed emulator.Call
+	secrets := []string{idToken, requestToken}
+	for _, c := range emu.Calls() {
+		if c.Operation == "AssumeRoleWithWebIdentity" {
+			assumed = c
+		}
+	}
+	if assumed.Params["WebIdentityToken"] != idToken || assumed.Params["RoleArn"] != "arn:aws:iam::123456789012:role/deployer" {
+		t.Fatalf("AssumeRoleWithWebIdentity call = %+v", assumed)
+	}
+	if !strings.HasPrefix(assumed.Params["RoleSessionName"], "ecr-reconcile-4242") {
+		t.Errorf("session name = %q", assumed.Params["RoleSessionName"])
+	}
+	for _, c := range emu.Calls() {
+		if c.Service == "ecr" {
+			if role, ok := emu.Credentials(c.AccessKeyID); !ok || role != "arn:aws:iam::123456789012:role/deployer" {
+				t.Errorf("%s was not signed with the assumed role's key (%s)", c.Operation, c.AccessKeyID)
+			}
+			secrets = append(secrets, c.AccessKeyID)
+		}
+	}
+	secrets = append(secrets, emu.IssuedSecrets()...)
+
+	masked := map[string]bool{}
+	var rest []string
+	for _, line := range strings.Split(res.Stdout, "\n") {
+		if m, ok := strings.CutPrefix(line, "::add-mask::"); ok {
+			masked[m] = true
+			continue
+		}
+		rest = append(rest, line)
+	}
+	visible := strings.Join(rest, "\n") + res.Stderr + res.OutputFile + res.Summary
+	for _, s := range secrets {
+		if !masked[s] {
+			t.Errorf("secret %.6s… was never masked", s)
+		}
+		if strings.Contains(visible, s) {
+			t.Errorf("secret %.6s… appears in the step's output", s)
+		}
+	}
+}
