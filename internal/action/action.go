@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/sethvargo/go-githubactions"
 
@@ -43,9 +44,9 @@ var ErrInvalidInput = errors.New("invalid input")
 type runner struct {
 	a   *githubactions.Action
 	cfg *inputs.Config
-	// maskMu serialises masks: credential refreshes may mask from the
-	// goroutines that make AWS calls.
-	maskMu sync.Mutex
+	// logMu serialises what goroutines making AWS calls write: masks from
+	// credential refreshes and debug lines.
+	logMu sync.Mutex
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -93,13 +94,20 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
 
+	var ecrOpts []func(*ecr.Options)
+	var stsOpts []func(*sts.Options)
+	if a.Getenv("RUNNER_DEBUG") == "1" {
+		debug := debugCalls(r.debugf)
+		ecrOpts = append(ecrOpts, func(o *ecr.Options) { o.APIOptions = append(o.APIOptions, debug) })
+		stsOpts = append(stsOpts, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, debug) })
+	}
 	rec := &reconcile.Reconciler{
-		ECR: auth.ECRClient(),
+		ECR: auth.ECRClient(ecrOpts...),
 		Options: reconcile.Options{
 			DryRun: cfg.DryRun,
 			Region: cfg.Region,
 			AccountID: func(ctx context.Context) (string, error) {
-				out, err := auth.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+				out, err := auth.STSClient(stsOpts...).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 				if err != nil {
 					return "", err
 				}
@@ -195,11 +203,17 @@ func (r *runner) annotate(level, title, msg string) {
 
 // mask hides a secret from the log, line by line as the runner requires.
 func (r *runner) mask(secret string) {
-	r.maskMu.Lock()
-	defer r.maskMu.Unlock()
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
 	for _, line := range strings.Split(secret, "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			r.a.AddMask(line)
 		}
 	}
+}
+
+func (r *runner) debugf(msg string) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	r.a.Debugf("%s", msg)
 }

@@ -262,7 +262,8 @@ func (s *scenario) drift(t *testing.T, ops ...func(context.Context, *ecr.Client,
 
 func scanOff(ctx context.Context, c *ecr.Client, name string) error {
 	_, err := c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
-		RepositoryName: &name, ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: false}})
+		RepositoryName: &name, ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: false}},
+		func(o *ecr.Options) { o.APIOptions = append(o.APIOptions, explicitScanOnPushFalse) })
 	return err
 }
 
@@ -313,6 +314,7 @@ func TestScenarios(t *testing.T) {
 		{"dry-run-drifted", testDryRunDrifted},
 		{"invalid-input", testInvalidInput},
 		{"concurrent-create", testConcurrentCreate},
+		{"scan-on-push-off", testScanOnPushOff},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -458,7 +460,7 @@ func testInvalidInput(t *testing.T, s *scenario) {
 			if len(calls) != 0 {
 				t.Errorf("calls after an invalid %s: %v", tc.input, calls)
 			}
-			if !strings.Contains(res.Stdout, "::error title=ecr-reconcile: invalid input "+tc.input+"::") {
+			if !strings.Contains(res.Stdout, "::error title="+escapeProperty("ecr-reconcile: invalid input "+tc.input)+"::") {
 				t.Errorf("no error annotation for %s:\n%s", tc.input, res.Stdout)
 			}
 			if res.OutputFile != "" {
@@ -469,6 +471,34 @@ func testInvalidInput(t *testing.T, s *scenario) {
 	if st := s.be.read(t, s.name); st.exists {
 		t.Errorf("%s exists after invalid runs", s.name)
 	}
+}
+
+// Turning scanning off: the action sends scanOnPush false the way the SDK
+// encodes it (left out), which ECR reads as false.
+func testScanOnPushOff(t *testing.T, s *scenario) {
+	in := fullInputs(s.name)
+	s.succeed(t, in)
+	in["scan-on-push"] = "false"
+	res, calls := s.succeed(t, in)
+	wantOutputs(t, res, s.repoOutputs(false, true))
+	wantChanges(t, res, map[string]string{"scan-on-push": "update"})
+	wantWrites(t, calls, "PutImageScanningConfiguration")
+	if st := s.be.read(t, s.name); st.scanOnPush() {
+		if s.be.moto() {
+			s.be.gap(t, "PutImageScanningConfiguration without scanOnPush (the SDK's encoding of false) leaves scanning on")
+			t.Skip("moto gap: the rest of this scenario needs scanOnPush false to be stored")
+		}
+		t.Fatalf("scanOnPush is still true after the action turned it off")
+	}
+	res, calls = s.succeed(t, in)
+	wantOutputs(t, res, s.repoOutputs(false, false))
+	wantNoWrites(t, calls)
+}
+
+// escapeProperty escapes a workflow command property value as the runner
+// expects it.
+func escapeProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // (g) Two runs create the same repository at once. Both DescribeRepositories

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -25,6 +26,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
@@ -375,3 +378,30 @@ func changes(t *testing.T, res *ghrunner.Result) map[string]string {
 }
 
 func equalMaps(a, b map[string]string) bool { return maps.Equal(a, b) }
+
+// explicitScanOnPushFalse makes a PutImageScanningConfiguration request say
+// "scanOnPush": false. The SDK leaves a false boolean out, which ECR (and the
+// emulator) read as false, but moto ignores the empty configuration and keeps
+// scanning on; see docs/moto-differences.md.
+func explicitScanOnPushFalse(stack *middleware.Stack) error {
+	return stack.Serialize.Add(middleware.SerializeMiddlewareFunc("E2EExplicitScanOnPushFalse",
+		func(ctx context.Context, in middleware.SerializeInput, next middleware.SerializeHandler) (middleware.SerializeOutput, middleware.Metadata, error) {
+			req, ok := in.Request.(*smithyhttp.Request)
+			if !ok || req.GetStream() == nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, errors.New("explicitScanOnPushFalse: no serialized request")
+			}
+			body, err := io.ReadAll(req.GetStream())
+			if err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, err
+			}
+			fixed := bytes.Replace(body, []byte(`"imageScanningConfiguration":{}`), []byte(`"imageScanningConfiguration":{"scanOnPush":false}`), 1)
+			if bytes.Equal(fixed, body) && !bytes.Contains(body, []byte(`"scanOnPush":false`)) {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, fmt.Errorf("explicitScanOnPushFalse: unexpected body %s", body)
+			}
+			if req, err = req.SetStream(bytes.NewReader(fixed)); err != nil {
+				return middleware.SerializeOutput{}, middleware.Metadata{}, err
+			}
+			in.Request = req
+			return next.HandleSerialize(ctx, in)
+		}), middleware.After)
+}

@@ -23,10 +23,10 @@ func TestInvisibleReadsAfterCreate(t *testing.T) {
 		t.Errorf("message %q", e.ErrorMessage())
 	}
 	_, err = c.GetRepositoryPolicy(ctx(t), &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("fresh")})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 	_, err = c.PutLifecyclePolicy(ctx(t), &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("fresh"), LifecyclePolicyText: aws.String(
 		`{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`)})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 
 	// The three invisible reads are used up.
 	out, err := c.DescribeRepositories(ctx(t), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"fresh"}})
@@ -34,14 +34,14 @@ func TestInvisibleReadsAfterCreate(t *testing.T) {
 		t.Fatalf("fourth read: %v", err)
 	}
 	_, err = c.GetRepositoryPolicy(ctx(t), &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("fresh")})
-	asError[*types.RepositoryPolicyNotFoundException](t, err)
+	wantErr[*types.RepositoryPolicyNotFoundException](t, err)
 
 	// A second creation attempt sees the repository even while reads do not.
 	create(t, c, "again")
 	_, err = c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("again")})
-	asError[*types.RepositoryAlreadyExistsException](t, err)
+	wantErr[*types.RepositoryAlreadyExistsException](t, err)
 	_, err = c.ListTagsForResource(ctx(t), &ecr.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecr:us-east-1:123456789012:repository/again")})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 }
 
 func TestAllowedActions(t *testing.T) {
@@ -49,11 +49,11 @@ func TestAllowedActions(t *testing.T) {
 	f := start(t, Options{})
 	f.emu.SetAllowedActions([]string{"ecr:DescribeRepositories", "sts:GetCallerIdentity"})
 	c := f.ecr()
-	if err := describe(c, ctx(t)); err != nil {
+	if err := describe(ctx(t), c); err != nil {
 		t.Fatal(err)
 	}
 	_, err := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("team/app")})
-	ae := wantCode(t, err, "AccessDeniedException")
+	ae := wantAPIError(t, err, "AccessDeniedException")
 	const want = "User: arn:aws:iam::123456789012:user/emulator is not authorized to perform: ecr:CreateRepository on resource: " +
 		"arn:aws:ecr:us-east-1:123456789012:repository/team/app because no identity-based policy allows the ecr:CreateRepository action"
 	if ae.ErrorMessage() != want {

@@ -154,7 +154,7 @@ func TestCreateRepositoryValidation(t *testing.T) {
 			t.Errorf("message %q, want %q", e.ErrorMessage(), want)
 		}
 		_, err = c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("UPPER")})
-		asError[*types.InvalidParameterException](t, err)
+		wantErr[*types.InvalidParameterException](t, err)
 	})
 	t.Run("separator runs accepted", func(t *testing.T) {
 		t.Parallel()
@@ -275,7 +275,7 @@ func TestCreateRaceHasOneWinner(t *testing.T) {
 			wins++
 			continue
 		}
-		asError[*types.RepositoryAlreadyExistsException](t, err)
+		wantErr[*types.RepositoryAlreadyExistsException](t, err)
 	}
 	if wins != 1 {
 		t.Errorf("%d creations succeeded, want 1", wins)
@@ -295,11 +295,11 @@ func TestDeleteRepository(t *testing.T) {
 		t.Fatalf("delete: %+v, %v", out, err)
 	}
 	_, err = c.DeleteRepository(ctx(t), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("doomed")})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 
 	f.emu.PutRepository(Repository{Name: "full", ImageCount: 3})
 	_, err = c.DeleteRepository(ctx(t), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("full")})
-	asError[*types.RepositoryNotEmptyException](t, err)
+	wantErr[*types.RepositoryNotEmptyException](t, err)
 	if _, err := c.DeleteRepository(ctx(t), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("full"), Force: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestPutImageTagMutabilityAndScanning(t *testing.T) {
 	_, err = c.PutImageScanningConfiguration(ctx(t), &ecr.PutImageScanningConfigurationInput{
 		RepositoryName: aws.String("nope"), ImageScanningConfiguration: &types.ImageScanningConfiguration{},
 	})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 }
 
 func TestTags(t *testing.T) {
@@ -400,15 +400,15 @@ func TestTags(t *testing.T) {
 		many = append(many, types.Tag{Key: aws.String(fmt.Sprint("k", i)), Value: aws.String("v")})
 	}
 	_, err = c.TagResource(ctx(t), &ecr.TagResourceInput{ResourceArn: arn, Tags: many})
-	asError[*types.TooManyTagsException](t, err)
+	wantErr[*types.TooManyTagsException](t, err)
 	_, err = c.TagResource(ctx(t), &ecr.TagResourceInput{ResourceArn: arn, Tags: []types.Tag{{Key: aws.String("aws:x"), Value: aws.String("v")}}})
-	asError[*types.InvalidTagParameterException](t, err)
+	wantErr[*types.InvalidTagParameterException](t, err)
 	_, err = c.UntagResource(ctx(t), &ecr.UntagResourceInput{ResourceArn: arn, TagKeys: []string{"aws:cloudformation:stack-name"}})
-	asError[*types.InvalidTagParameterException](t, err)
+	wantErr[*types.InvalidTagParameterException](t, err)
 	_, err = c.ListTagsForResource(ctx(t), &ecr.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecr:us-east-1:123456789012:repository/nope")})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 	_, err = c.ListTagsForResource(ctx(t), &ecr.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecr:eu-west-1:123456789012:repository/app")})
-	asError[*types.InvalidParameterException](t, err)
+	wantErr[*types.InvalidParameterException](t, err)
 	if got := list(); len(got) != 2 {
 		t.Errorf("failed calls changed tags: %v", got)
 	}
@@ -432,7 +432,7 @@ func TestRegistryIDAddressesOtherAccount(t *testing.T) {
 		t.Error("repository leaked into the default registry")
 	}
 	_, err = c.DescribeRepositories(ctx(t), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"shared"}})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 }
 
 func TestPutRepositoryFillsDefaults(t *testing.T) {

@@ -50,6 +50,7 @@ type Emulator struct {
 	validator  func(token string) error
 	externalID map[string]string   // role ARN → required ExternalId
 	sessions   map[string]*session // access key ID → assumed-role session
+	secrets    []string            // issued secret keys and session tokens
 }
 
 // New returns an empty emulator.

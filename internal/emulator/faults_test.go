@@ -18,7 +18,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-func describe(c *ecr.Client, ctx context.Context) error {
+func describe(ctx context.Context, c *ecr.Client) error {
 	_, err := c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
 	return err
 }
@@ -47,7 +47,7 @@ func TestFaultResponses(t *testing.T) {
 			t.Parallel()
 			f := start(t, Options{})
 			f.emu.AddFault(tt.rule)
-			err := describe(f.ecr(noRetries), ctx(t))
+			err := describe(ctx(t), f.ecr(noRetries))
 			wantCode(t, err, tt.code)
 			if got := httpStatus(t, err); got != tt.status {
 				t.Errorf("status %d, want %d", got, tt.status)
@@ -62,9 +62,9 @@ func TestFaultResponses(t *testing.T) {
 		t.Parallel()
 		f := start(t, Options{})
 		f.emu.AddFault(FaultRule{Kind: FaultServerError})
-		asError[*types.ServerException](t, describe(f.ecr(noRetries), ctx(t)))
+		wantErr[*types.ServerException](t, describe(ctx(t), f.ecr(noRetries)))
 		f.emu.ClearFaults()
-		if err := describe(f.ecr(noRetries), ctx(t)); err != nil {
+		if err := describe(ctx(t), f.ecr(noRetries)); err != nil {
 			t.Errorf("after ClearFaults: %v", err)
 		}
 	})
@@ -72,7 +72,7 @@ func TestFaultResponses(t *testing.T) {
 		t.Parallel()
 		f := start(t, Options{})
 		f.emu.AddFault(FaultRule{Kind: FaultThrottle})
-		if ae := wantCode(t, describe(f.ecr(noRetries), ctx(t)), "ThrottlingException"); ae.ErrorMessage() != "Rate exceeded" {
+		if ae := wantAPIError(t, describe(ctx(t), f.ecr(noRetries)), "ThrottlingException"); ae.ErrorMessage() != "Rate exceeded" {
 			t.Errorf("message %q", ae.ErrorMessage())
 		}
 	})
@@ -82,7 +82,7 @@ func TestFaultRetriedBySDK(t *testing.T) {
 	t.Parallel()
 	f := start(t, Options{})
 	f.emu.AddFault(FaultRule{Operation: "DescribeRepositories", Kind: FaultThrottle, Times: 2})
-	if err := describe(f.ecr(), ctx(t)); err != nil {
+	if err := describe(ctx(t), f.ecr()); err != nil {
 		t.Fatalf("SDK should have retried past two throttles: %v", err)
 	}
 	var codes []string
@@ -104,7 +104,7 @@ func TestFaultRuleCounting(t *testing.T) {
 	var got []string
 	for i := range 8 {
 		code := ""
-		if err := describe(c, ctx(t)); err != nil {
+		if err := describe(ctx(t), c); err != nil {
 			code = asError[smithy.APIError](t, err).ErrorCode()
 		}
 		got = append(got, code)
@@ -123,7 +123,7 @@ func TestFaultReset(t *testing.T) {
 	f := start(t, Options{})
 	f.emu.AddFault(FaultRule{Operation: "DescribeRepositories", Kind: FaultReset, Times: 1})
 	c := f.ecr(func(o *ecr.Options) { o.Retryer = retry.AddWithMaxAttempts(retry.NewStandard(), 1) })
-	err := describe(c, ctx(t))
+	err := describe(ctx(t), c)
 	if err == nil {
 		t.Fatal("reset connection produced no error")
 	}
@@ -135,7 +135,7 @@ func TestFaultReset(t *testing.T) {
 	if len(calls) == 0 || calls[0].Status != 0 || calls[0].ErrorCode != CodeConnectionReset {
 		t.Errorf("call log %+v", calls)
 	}
-	if err := describe(c, ctx(t)); err != nil {
+	if err := describe(ctx(t), c); err != nil {
 		t.Errorf("next call: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestFaultHang(t *testing.T) {
 	c := f.ecr(noRetries)
 	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	err := describe(c, short)
+	err := describe(short, c)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want a deadline error", err)
 	}
@@ -170,7 +170,7 @@ func TestLatency(t *testing.T) {
 			c := f.ecr(noRetries)
 			short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 			defer cancel()
-			if err := describe(c, short); !errors.Is(err, context.DeadlineExceeded) {
+			if err := describe(short, c); !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("got %v, want a deadline error", err)
 			}
 		})
@@ -178,7 +178,7 @@ func TestLatency(t *testing.T) {
 	// A latency fault delays, then serves normally.
 	f := start(t, Options{})
 	f.emu.AddFault(FaultRule{Kind: FaultLatency, Delay: 10 * time.Millisecond})
-	if err := describe(f.ecr(noRetries), ctx(t)); err != nil {
+	if err := describe(ctx(t), f.ecr(noRetries)); err != nil {
 		t.Fatal(err)
 	}
 	if c := f.emu.Calls(); len(c) != 1 || c[0].Status != http.StatusOK {
@@ -195,7 +195,7 @@ func TestFaultsOnSTS(t *testing.T) {
 	_, err := c.GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
 	wantCode(t, err, "Throttling")
 	_, err = c.AssumeRole(ctx(t), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::111122223333:role/r"), RoleSessionName: aws.String("s1")})
-	if ae := wantCode(t, err, "RegionDisabledException"); ae.ErrorMessage() != "off" || httpStatus(t, err) != 403 {
+	if ae := wantAPIError(t, err, "RegionDisabledException"); ae.ErrorMessage() != "off" || httpStatus(t, err) != 403 {
 		t.Errorf("got %v", err)
 	}
 	if _, err := c.GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{}); err != nil {

@@ -100,8 +100,20 @@ func asError[T error](t *testing.T, err error) T {
 	return target
 }
 
+// wantErr asserts that err wraps an error of type T.
+func wantErr[T error](t *testing.T, err error) {
+	t.Helper()
+	_ = asError[T](t, err)
+}
+
 // wantCode asserts that err is an API error with this code.
-func wantCode(t *testing.T, err error, code string) smithy.APIError {
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	_ = wantAPIError(t, err, code)
+}
+
+// wantAPIError asserts that err is an API error with this code and returns it.
+func wantAPIError(t *testing.T, err error, code string) smithy.APIError {
 	t.Helper()
 	ae := asError[smithy.APIError](t, err)
 	if ae.ErrorCode() != code {

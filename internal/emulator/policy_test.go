@@ -61,11 +61,11 @@ func TestRepositoryPolicyIsReformatted(t *testing.T) {
 		t.Fatalf("delete: %v %v", del, err)
 	}
 	_, err = c.GetRepositoryPolicy(ctx(t), &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("app")})
-	asError[*types.RepositoryPolicyNotFoundException](t, err)
+	wantErr[*types.RepositoryPolicyNotFoundException](t, err)
 	_, err = c.DeleteRepositoryPolicy(ctx(t), &ecr.DeleteRepositoryPolicyInput{RepositoryName: aws.String("app")})
-	asError[*types.RepositoryPolicyNotFoundException](t, err)
+	wantErr[*types.RepositoryPolicyNotFoundException](t, err)
 	_, err = c.GetRepositoryPolicy(ctx(t), &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("nope")})
-	asError[*types.RepositoryNotFoundException](t, err)
+	wantErr[*types.RepositoryNotFoundException](t, err)
 }
 
 func TestFormatRepositoryPolicyKeepsShapes(t *testing.T) {
@@ -150,7 +150,7 @@ func TestPendingPrincipal(t *testing.T) {
 	}
 	for range 3 { // a bare account ID is expanded before the check
 		_, err := c.SetRepositoryPolicy(ctx(t), policy("444455556666"))
-		asError[*types.InvalidParameterException](t, err)
+		wantErr[*types.InvalidParameterException](t, err)
 	}
 	f.emu.SetPendingPrincipal("arn:aws:iam::444455556666:root", 0)
 	if _, err := c.SetRepositoryPolicy(ctx(t), policy("444455556666")); err != nil {
@@ -187,9 +187,9 @@ func TestLifecyclePolicy(t *testing.T) {
 		t.Fatalf("delete: %v %v", del, err)
 	}
 	_, err = c.GetLifecyclePolicy(ctx(t), &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String("app")})
-	asError[*types.LifecyclePolicyNotFoundException](t, err)
+	wantErr[*types.LifecyclePolicyNotFoundException](t, err)
 	_, err = c.DeleteLifecyclePolicy(ctx(t), &ecr.DeleteLifecyclePolicyInput{RepositoryName: aws.String("app")})
-	asError[*types.LifecyclePolicyNotFoundException](t, err)
+	wantErr[*types.LifecyclePolicyNotFoundException](t, err)
 }
 
 func TestLifecyclePolicyValidation(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,15 @@ func (e *Emulator) Credentials(accessKeyID string) (roleARN string, ok bool) {
 	return s.roleARN, true
 }
 
+// IssuedSecrets returns the secret access key and session token of every
+// credential set issued so far, in issue order, e.g. to check that none of
+// them leaks into logs.
+func (e *Emulator) IssuedSecrets() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.secrets)
+}
+
 var stsParams = []string{"RoleArn", "RoleSessionName", "ExternalId", "DurationSeconds", "WebIdentityToken"}
 
 func describeSTSCall(req *request) {
@@ -92,20 +102,20 @@ type stsResult struct {
 	SubjectFromWebIdentityToken string `xml:",omitempty"`
 	Provider                    string `xml:",omitempty"`
 	Audience                    string `xml:",omitempty"`
-	UserId                      string `xml:",omitempty"`
+	UserID                      string `xml:"UserId,omitempty"`
 	Account                     string `xml:",omitempty"`
 	Arn                         string `xml:",omitempty"`
 }
 
 type stsCredentials struct {
-	AccessKeyId     string
+	AccessKeyID     string `xml:"AccessKeyId"`
 	SecretAccessKey string
 	SessionToken    string
 	Expiration      string
 }
 
 type stsAssumedRoleUser struct {
-	AssumedRoleId string
+	AssumedRoleID string `xml:"AssumedRoleId"`
 	Arn           string
 }
 
@@ -318,7 +328,7 @@ func (e *Emulator) getCallerIdentity(req *request) (*stsResult, *apiError) {
 	if !e.allows("sts:GetCallerIdentity") {
 		return nil, stsAccessDenied(who.arn, "sts:GetCallerIdentity", "*")
 	}
-	return &stsResult{Account: who.account, Arn: who.arn, UserId: who.userID}, nil
+	return &stsResult{Account: who.account, Arn: who.arn, UserID: who.userID}, nil
 }
 
 // stsCaller resolves the signer of a request that must be signed.
@@ -336,17 +346,19 @@ func (e *Emulator) stsCaller(req *request) (caller, *apiError) {
 // issue creates credentials for s and remembers which role they belong to.
 func (e *Emulator) issue(s *session) *stsResult {
 	keyID := "ASIA" + randomString(16)
+	secret, token := randomBase64(30), "FwoGZXIvYXdzE"+randomBase64(180)
 	e.mu.Lock()
 	e.sessions[keyID] = s
+	e.secrets = append(e.secrets, secret, token)
 	e.mu.Unlock()
 	return &stsResult{
 		Credentials: &stsCredentials{
-			AccessKeyId:     keyID,
-			SecretAccessKey: randomBase64(30),
-			SessionToken:    "FwoGZXIvYXdzE" + randomBase64(180),
+			AccessKeyID:     keyID,
+			SecretAccessKey: secret,
+			SessionToken:    token,
 			Expiration:      s.expires.Format("2006-01-02T15:04:05Z"),
 		},
-		AssumedRoleUser: &stsAssumedRoleUser{AssumedRoleId: s.roleID + ":" + s.name, Arn: s.arn()},
+		AssumedRoleUser: &stsAssumedRoleUser{AssumedRoleID: s.roleID + ":" + s.name, Arn: s.arn()},
 	}
 }
 

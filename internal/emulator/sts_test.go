@@ -3,6 +3,7 @@ package emulator
 import (
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -61,6 +62,9 @@ func TestAssumeRoleWithWebIdentity(t *testing.T) {
 	}
 	if role, ok := f.emu.Credentials(aws.ToString(cr.AccessKeyId)); !ok || role != roleARN {
 		t.Errorf("Credentials = %q, %v", role, ok)
+	}
+	if got := f.emu.IssuedSecrets(); !slices.Equal(got, []string{aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken)}) {
+		t.Errorf("IssuedSecrets = %q", got)
 	}
 	if _, ok := f.emu.Credentials(staticKey); ok {
 		t.Error("a static key is reported as a session key")
@@ -151,7 +155,7 @@ func TestAssumeRoleExternalID(t *testing.T) {
 	}
 	const denied = "User: arn:aws:iam::123456789012:user/emulator is not authorized to perform: sts:AssumeRole on resource: " + roleARN
 	for _, ext := range []*string{nil, aws.String("wrong-1")} {
-		if ae := wantCode(t, assume(ext), "AccessDenied"); ae.ErrorMessage() != denied {
+		if ae := wantAPIError(t, assume(ext), "AccessDenied"); ae.ErrorMessage() != denied {
 			t.Errorf("message %q", ae.ErrorMessage())
 		}
 	}
@@ -220,11 +224,11 @@ func TestSessionCredentialsExpire(t *testing.T) {
 	cr := out.Credentials
 	session := credentials.NewStaticCredentialsProvider(aws.ToString(cr.AccessKeyId), aws.ToString(cr.SecretAccessKey), aws.ToString(cr.SessionToken))
 	c := f.ecrAs(session, noRetries)
-	if err := describe(c, ctx(t)); err != nil {
+	if err := describe(ctx(t), c); err != nil {
 		t.Fatal(err)
 	}
 	clock.advance(time.Hour)
-	wantCode(t, describe(c, ctx(t)), "ExpiredTokenException")
+	wantCode(t, describe(ctx(t), c), "ExpiredTokenException")
 	_, err = f.sts(session).GetCallerIdentity(ctx(t), &sts.GetCallerIdentityInput{})
 	wantCode(t, err, "ExpiredToken")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/smithy-go"
 )
@@ -52,6 +53,11 @@ func awsError(op string, err error) error {
 	code := errorCode(err)
 	if code == "AccessDeniedException" || code == "AccessDenied" {
 		return &AccessDeniedError{Action: "ecr:" + op, Err: err}
+	}
+	// The SDK retried throttling, 5xx and network errors; say so plainly.
+	var exhausted *retry.MaxAttemptsError
+	if errors.As(err, &exhausted) {
+		return fmt.Errorf("ecr:%s gave up after %d attempts; last error: %w", op, exhausted.Attempt, exhausted.Err)
 	}
 	return fmt.Errorf("ecr:%s failed: %w", op, err)
 }

@@ -1,0 +1,61 @@
+package action_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+)
+
+func TestBatchOutputsAndSummary(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.PutRepository(emulator.Repository{Name: "svc/existing", ScanOnPush: true})
+	// The second create fails; the others must still be reconciled.
+	e.emu.AddFault(emulator.FaultRule{Operation: "CreateRepository", Kind: emulator.FaultError, Status: 400, Code: "KmsException", Message: "kms:CreateGrant denied", After: 1, Times: 1})
+	log, err := e.run(t, map[string]string{
+		"repositories": "# services\nsvc/existing\n\nsvc/new-a\nsvc/new-b\n",
+		"scan-on-push": "true",
+	})
+	if err == nil {
+		t.Fatal("a failed repository did not fail the step")
+	}
+	if a := annotations(log, "error"); len(a) != 1 || !strings.Contains(a[0], "KmsException") {
+		t.Errorf("error annotations = %v", a)
+	}
+	out := e.outputs(t)
+	var uris map[string]string
+	if err := json.Unmarshal([]byte(out["repository-uris"]), &uris); err != nil {
+		t.Fatalf("repository-uris = %q: %v", out["repository-uris"], err)
+	}
+	if uris["svc/existing"] != "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc/existing" || len(uris) != 2 {
+		t.Errorf("repository-uris = %v", uris)
+	}
+	var results map[string]struct {
+		Created, Changed bool
+		Error            string
+	}
+	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for name, r := range results {
+		if r.Error != "" {
+			failed++
+			continue
+		}
+		if r.Created != (name != "svc/existing") || r.Changed != r.Created {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if len(results) != 3 || failed != 1 || out["created"] != "true" {
+		t.Errorf("results = %+v, created=%s", results, out["created"])
+	}
+	sum := e.summary(t)
+	for _, s := range []string{"| `svc/existing` | unchanged |", "3 repositories: 1 created, 0 updated, 1 unchanged, 1 failed.", "**failed**"} {
+		if !strings.Contains(sum, s) {
+			t.Errorf("summary lacks %q:\n%s", s, sum)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+func names(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("svc/app-%03d", i)
+	}
+	return out
+}
+
+func batchSpec() reconcile.Spec {
+	return reconcile.Spec{
+		RepositoryPolicy: &reconcile.Document{Text: crossAccountPolicy},
+		Tags:             map[string]string{"team": "platform"},
+		ScanOnPush:       ptr(true),
+	}
+}
+
+func runBatch(t *testing.T, f *fixture, n []string, dry bool) []reconcile.Item {
+	t.Helper()
+	items := f.reconciler(dry).ReconcileBatch(context.Background(), batchSpec(), n, 8)
+	if len(items) != len(n) {
+		t.Fatalf("%d items for %d names", len(items), len(n))
+	}
+	for i, it := range items {
+		if it.Name != n[i] {
+			t.Fatalf("item %d is %s, want %s (order must follow the input)", i, it.Name, n[i])
+		}
+	}
+	return items
+}
+
+func TestBatchCreateThenNoOp(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	all := names(150)
+	for _, it := range runBatch(t, f, all, false) {
+		if it.Err != nil || !it.Result.Created {
+			t.Fatalf("%s: created=%v err=%v", it.Name, it.Result != nil && it.Result.Created, it.Err)
+		}
+	}
+	if f.emu.RepositoryCount() != 150 {
+		t.Fatalf("%d repositories", f.emu.RepositoryCount())
+	}
+
+	f.emu.ResetCalls()
+	for _, it := range runBatch(t, f, all, false) {
+		if it.Err != nil || it.Result.Changed() {
+			t.Errorf("%s: changed=%v err=%v", it.Name, it.Result.Changed(), it.Err)
+		}
+	}
+	// Two describes (100 + 50 names), then one read per managed setting
+	// that DescribeRepositories does not return.
+	if got := f.emu.Count("DescribeRepositories"); got != 2 {
+		t.Errorf("DescribeRepositories called %d times, want 2", got)
+	}
+	if got, want := len(f.emu.Calls()), 2+150*2; got != want {
+		t.Errorf("%d calls, want %d", got, want)
+	}
+	if len(f.emu.Writes()) != 0 {
+		t.Errorf("no-op batch wrote %d times", len(f.emu.Writes()))
+	}
+}
+
+func TestBatchWithSomeMissingListsTheRegistryOnce(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	all := names(250)
+	for _, n := range all[:200] {
+		f.emu.PutRepository(emulator.Repository{Name: n})
+	}
+	f.emu.ResetCalls()
+	items := runBatch(t, f, all, false)
+	for i, it := range items {
+		if it.Err != nil || it.Result.Created != (i >= 200) {
+			t.Errorf("%s: created=%v err=%v", it.Name, it.Result.Created, it.Err)
+		}
+	}
+	// 3 batch describes (the last fails as a whole), then one listing page.
+	if got := f.emu.Count("DescribeRepositories"); got != 4 {
+		t.Errorf("DescribeRepositories called %d times, want 4", got)
+	}
+	if got := f.emu.Count("CreateRepository"); got != 50 {
+		t.Errorf("CreateRepository called %d times, want 50", got)
+	}
+}
+
+func TestBatchDryRunAndDrift(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	all := names(20)
+	runBatch(t, f, all[:10], false)
+	r := f.repo(t, all[3])
+	r.ScanOnPush = false
+	f.emu.PutRepository(r)
+	f.emu.ResetCalls()
+
+	items := runBatch(t, f, all, true)
+	if len(f.emu.Writes()) != 0 {
+		t.Fatalf("dry-run batch wrote %v", f.emu.Writes())
+	}
+	for i, it := range items {
+		wantChanged := i == 3 || i >= 10
+		if it.Err != nil || it.Result.Changed() != wantChanged || it.Result.Created != (i >= 10) {
+			t.Errorf("%s: created=%v changed=%v err=%v", it.Name, it.Result.Created, it.Result.Changed(), it.Err)
+		}
+	}
+	items = runBatch(t, f, all, false)
+	if !f.repo(t, all[3]).ScanOnPush || f.emu.RepositoryCount() != 20 {
+		t.Error("drift not repaired or missing repositories not created")
+	}
+	for i, it := range items {
+		if it.Err != nil || it.Result.Changed() != (i == 3 || i >= 10) {
+			t.Errorf("%s: changed=%v err=%v", it.Name, it.Result.Changed(), it.Err)
+		}
+	}
+}
+
+// One repository's failure does not stop the others, and the items say
+// exactly which failed.
+func TestBatchPartialFailure(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	all := names(12)
+	f.emu.AddFault(emulator.FaultRule{Operation: "CreateRepository", Kind: emulator.FaultError, Status: 400, Code: "KmsException", Message: "not authorized to perform kms:CreateGrant", After: 5, Times: 1})
+	items := runBatch(t, f, all, false)
+	failed := 0
+	for _, it := range items {
+		if it.Err != nil {
+			failed++
+			if !strings.Contains(it.Err.Error(), "KmsException") || it.Result != nil {
+				t.Errorf("%s: err=%v result=%v", it.Name, it.Err, it.Result)
+			}
+		} else if !it.Result.Created {
+			t.Errorf("%s not created", it.Name)
+		}
+	}
+	if failed != 1 || f.emu.RepositoryCount() != 11 {
+		t.Errorf("%d failed, %d repositories; want 1 and 11", failed, f.emu.RepositoryCount())
+	}
+	// The next run completes the batch.
+	f.emu.ClearFaults()
+	for _, it := range runBatch(t, f, all, false) {
+		if it.Err != nil {
+			t.Errorf("%s: %v", it.Name, it.Err)
+		}
+	}
+	if f.emu.RepositoryCount() != 12 {
+		t.Errorf("%d repositories after the repair run", f.emu.RepositoryCount())
+	}
+}
+
+func TestBatchUnderThrottling(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	f.emu.AddFault(emulator.FaultRule{Kind: emulator.FaultThrottle, Every: 4})
+	all := names(40)
+	for _, it := range runBatch(t, f, all, false) {
+		if it.Err != nil {
+			t.Errorf("%s: %v", it.Name, it.Err)
+		}
+	}
+	f.emu.ClearFaults()
+	f.emu.ResetCalls()
+	for _, it := range runBatch(t, f, all, false) {
+		if it.Err != nil || it.Result.Changed() {
+			t.Errorf("%s: not in the declared state after a throttled batch (err %v)", it.Name, it.Err)
+		}
+	}
+}

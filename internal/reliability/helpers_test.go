@@ -1,0 +1,98 @@
+package reliability_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+const (
+	attempts       = 5
+	attemptTimeout = 300 * time.Millisecond
+)
+
+// world is an emulator and a reconciler whose client is configured by the
+// action's own awsauth.Load, with retry timings scaled down for tests.
+type world struct {
+	emu *emulator.Emulator
+	ecr *ecr.Client
+	rec *reconcile.Reconciler
+}
+
+func newWorld(t *testing.T, opts emulator.Options) *world {
+	t.Helper()
+	emu := emulator.New(opts)
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	env := map[string]string{
+		"AWS_ACCESS_KEY_ID":     "AKIARELIABILITY00000",
+		"AWS_SECRET_ACCESS_KEY": "reliability-secret",
+		"AWS_ENDPOINT_URL_ECR":  srv.URL,
+		"AWS_ENDPOINT_URL_STS":  srv.URL,
+	}
+	auth, err := awsauth.Load(context.Background(), awsauth.Options{
+		Getenv:         func(k string) string { return env[k] },
+		Region:         "us-east-1",
+		MaxAttempts:    attempts,
+		MaxBackoff:     5 * time.Millisecond,
+		AttemptTimeout: attemptTimeout,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := auth.ECRClient()
+	return &world{emu: emu, ecr: client, rec: &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
+		Region:      "us-east-1",
+		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+	}}}
+}
+
+const pullPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ClusterPull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+
+const otherPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"CIPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":["ecr:PutImage","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload"]}]}`
+
+const keepLast = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}`
+
+func spec(name string) reconcile.Spec {
+	scan := true
+	return reconcile.Spec{
+		Name:             name,
+		RepositoryPolicy: &reconcile.Document{Text: pullPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: keepLast},
+		Tags:             map[string]string{"team": "core"},
+		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache"}},
+		ScanOnPush:       &scan,
+	}
+}
+
+// assertDeclared checks the end state in the emulator, then that a fault-free
+// reconcile finds nothing to change.
+func (w *world) assertDeclared(t *testing.T, s reconcile.Spec) {
+	t.Helper()
+	w.emu.ClearFaults()
+	r, ok := w.emu.Repository("", s.Name)
+	if !ok {
+		t.Fatalf("repository %s does not exist", s.Name)
+	}
+	if r.Policy == "" || r.Lifecycle == "" || r.Tags["team"] != "core" || !r.ScanOnPush || r.Mutability != "IMMUTABLE_WITH_EXCLUSION" {
+		t.Errorf("end state is not the declared one: %+v", r)
+	}
+	if n := w.emu.RepositoryCount(); n != 1 {
+		t.Errorf("%d repositories, want 1", n)
+	}
+	w.emu.ResetCalls()
+	res, err := w.rec.Reconcile(context.Background(), s)
+	if err != nil {
+		t.Fatalf("fault-free reconcile: %v", err)
+	}
+	if res.Changed() || len(w.emu.Writes()) != 0 {
+		t.Errorf("fault-free reconcile still had work: %+v, writes %v", res.ChangedOnly(), w.emu.Writes())
+	}
+}
