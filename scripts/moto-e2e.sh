@@ -19,6 +19,7 @@ endpoint="http://127.0.0.1:${port}"
 log="$(mktemp)"
 moto_pid=""
 
+# shellcheck disable=SC2317 # called through the EXIT trap
 cleanup() {
 	if [[ -n "$moto_pid" ]] && kill -0 "$moto_pid" 2>/dev/null; then
 		kill "$moto_pid" 2>/dev/null || true

@@ -14,11 +14,7 @@ import (
 // them in batches of 100, the shape of a large reconcile run.
 func BenchmarkBatch1000(b *testing.B) {
 	for b.Loop() {
-		emu := New(Options{})
-		f := &fixture{emu: emu}
-		srv := newBenchServer(b, emu)
-		f.url = srv
-		c := f.ecr()
+		c := start(b, Options{}).ecr()
 		names := make([]string, 1000)
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 32)

@@ -26,18 +26,12 @@ type fixture struct {
 }
 
 // start serves a fresh emulator over real HTTP for the test's lifetime.
-func start(t *testing.T, opts Options) *fixture {
+func start(t testing.TB, opts Options) *fixture {
 	t.Helper()
 	emu := New(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	return &fixture{emu: emu, url: srv.URL}
-}
-
-func newBenchServer(b *testing.B, emu *Emulator) string {
-	srv := httptest.NewServer(emu)
-	b.Cleanup(srv.Close)
-	return srv.URL
 }
 
 func (f *fixture) config(creds aws.CredentialsProvider) aws.Config {
