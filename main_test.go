@@ -104,7 +104,7 @@ func TestContractInvalidInputFailsWithoutCalls(t *testing.T) {
 	if res.ExitCode != 1 {
 		t.Errorf("exit code %d, want 1", res.ExitCode)
 	}
-	if !strings.Contains(res.Stdout, "::error title=ecr-reconcile: invalid input tags::input \"tags\"") {
+	if !strings.Contains(res.Stdout, "::error title=ecr-reconcile%3A invalid input tags::input \"tags\"") {
 		t.Errorf("no error annotation for the tags input:\n%s", res.Stdout)
 	}
 	if res.OutputFile != "" || len(emu.Calls()) != 0 {
@@ -149,6 +149,12 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 	}
 	if res.ExitCode != 0 {
 		t.Fatalf("exit %d\n%s\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	// Debug logging is on, so every AWS call is logged, and must not leak.
+	for _, s := range []string{"::debug::aws ECR DescribeRepositories: HTTP 400", "::debug::aws ECR CreateRepository: HTTP 200"} {
+		if !strings.Contains(res.Stdout, s) {
+			t.Errorf("debug log lacks %q:\n%s", s, res.Stdout)
+		}
 	}
 	if sawAudience != "sts.amazonaws.com" {
 		t.Errorf("token requested for audience %q", sawAudience)

@@ -163,11 +163,18 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 		}
 		c.account = in.RegistryID
 	}
-	if action := "ecr:" + op; !e.allows(action) {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
-			"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-			who.arn, action, e.resourceOf(c), action)))
-		return
+	// IAM authorises tag-on-create as ecr:TagResource as well.
+	actions := []string{"ecr:" + op}
+	if op == "CreateRepository" && len(in.Tags) > 0 {
+		actions = append(actions, "ecr:TagResource")
+	}
+	for _, action := range actions {
+		if !e.allows(action) {
+			e.writeECRError(w, req, errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
+				"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+				who.arn, action, e.resourceOf(c), action)))
+			return
+		}
 	}
 	out, fail := handler(e, c)
 	if fail != nil {

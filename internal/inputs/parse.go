@@ -467,14 +467,14 @@ func readWorkspaceFile(path, workspace string) (string, error) {
 		}
 		full = filepath.Join(wsAbs, path)
 	}
-	real, err := filepath.EvalSymlinks(full)
+	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to the workspace, and that the repository is checked out", path, full)
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %w", path, err)
 	}
-	rel, err := filepath.Rel(wsReal, real)
+	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
 		return "", fmt.Errorf("%q leads outside the workspace through a symbolic link; point to the file itself, inside the workspace", path)
 	}
