@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +48,8 @@ type runner struct {
 	// logMu serialises what goroutines making AWS calls write: masks from
 	// credential refreshes and debug lines.
 	logMu sync.Mutex
+	// accounts are the account IDs masked under mask-aws-account-id.
+	accounts []string
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -68,9 +71,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.cfg = cfg
-	if cfg.MaskAccountID {
-		r.mask(cfg.Spec.RegistryID)
-	}
+	r.maskAccount(cfg.Spec.RegistryID)
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -89,9 +90,7 @@ func (r *runner) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("AWS credentials: %w", err)
 	}
-	if cfg.MaskAccountID {
-		r.mask(auth.AccountID)
-	}
+	r.maskAccount(auth.AccountID)
 	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
 
 	var ecrOpts []func(*ecr.Options)
@@ -111,9 +110,7 @@ func (r *runner) run(ctx context.Context) error {
 				if err != nil {
 					return "", err
 				}
-				if cfg.MaskAccountID {
-					r.mask(aws.ToString(out.Account))
-				}
+				r.maskAccount(aws.ToString(out.Account))
 				return aws.ToString(out.Account), nil
 			},
 		},
@@ -129,9 +126,7 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	if res == nil {
 		return err
 	}
-	if r.cfg.MaskAccountID {
-		r.mask(res.Repository.RegistryID)
-	}
+	r.maskAccount(res.Repository.RegistryID)
 	r.a.Group(fmt.Sprintf("Plan for %s: %s", res.Repository.Name, report.Outcome(res)))
 	var b strings.Builder
 	report.Plan(&b, res)
@@ -185,6 +180,10 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 		}
 	}
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
+		// The summary is not a log: hide masked account IDs ourselves.
+		for _, id := range r.accounts {
+			summary = strings.ReplaceAll(summary, id, "***")
+		}
 		if err := appendFile(path, summary+"\n"); err != nil {
 			return fmt.Errorf("writing the job summary: %w", err)
 		}
@@ -209,6 +208,19 @@ func (r *runner) mask(secret string) {
 		if line = strings.TrimSpace(line); line != "" {
 			r.a.AddMask(line)
 		}
+	}
+}
+
+// maskAccount masks an account ID when mask-aws-account-id is set.
+func (r *runner) maskAccount(id string) {
+	if id == "" || !r.cfg.MaskAccountID {
+		return
+	}
+	r.mask(id)
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	if !slices.Contains(r.accounts, id) {
+		r.accounts = append(r.accounts, id)
 	}
 }
 

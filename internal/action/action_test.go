@@ -217,3 +217,25 @@ func TestDryRunMakesNoWriteCall(t *testing.T) {
 		t.Errorf("summary does not show the plan:\n%s", s)
 	}
 }
+
+func TestMaskAccountID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	log, err := e.run(t, map[string]string{"repository": "app", "mask-aws-account-id": "true"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if !strings.Contains(log, "::add-mask::123456789012\n") {
+		t.Errorf("account ID not masked:\n%s", log)
+	}
+	if i, j := strings.Index(log, "::add-mask::123456789012"), strings.Index(log, "::group::"); i < 0 || i > j {
+		t.Error("the account ID was masked only after the plan was printed")
+	}
+	if s := e.summary(t); strings.Contains(s, "123456789012") || !strings.Contains(s, "***.dkr.ecr") {
+		t.Errorf("summary shows the account ID:\n%s", s)
+	}
+	// Outputs keep the real values: the next steps need them.
+	if out := e.outputs(t); out["registry-id"] != "123456789012" {
+		t.Errorf("registry-id output = %q", out["registry-id"])
+	}
+}

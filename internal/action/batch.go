@@ -22,11 +22,9 @@ type batchResult struct {
 
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
 	items := rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
-	if r.cfg.MaskAccountID {
-		for _, it := range items {
-			if it.Result != nil {
-				r.mask(it.Result.Repository.RegistryID)
-			}
+	for _, it := range items {
+		if it.Result != nil {
+			r.maskAccount(it.Result.Repository.RegistryID)
 		}
 	}
 

@@ -134,7 +134,7 @@ func (r *Reconciler) tagsStep(spec Spec, arn string, cur current) step {
 		case !ok:
 			parts = append(parts, "+"+k+"="+v)
 		case old != v:
-			parts = append(parts, "~"+k+"="+v)
+			parts = append(parts, k+": "+old+" -> "+v)
 		default:
 			continue
 		}
@@ -148,10 +148,10 @@ func (r *Reconciler) tagsStep(spec Spec, arn string, cur current) step {
 			}
 		}
 	}
-	s.change.From = tagsString(cur.tags)
 	if len(parts) == 0 {
 		return s
 	}
+	// The change lists only what differs: "+new=v, key: old -> new, -gone".
 	s.change.Action = ActionUpdate
 	s.change.To = strings.Join(parts, ", ")
 	s.apply = func(ctx context.Context) error {
