@@ -239,3 +239,27 @@ func TestMaskAccountID(t *testing.T) {
 		t.Errorf("registry-id output = %q", out["registry-id"])
 	}
 }
+
+func TestRegistryInAnotherAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	log, err := e.run(t, map[string]string{"repository": "shared/base", "registry-id": "210987654321", "tags": "owner=platform"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if _, ok := e.emu.Repository("210987654321", "shared/base"); !ok {
+		t.Fatal("repository not created in the named registry")
+	}
+	if _, ok := e.emu.Repository("", "shared/base"); ok {
+		t.Error("repository also created in the caller's own registry")
+	}
+	out := e.outputs(t)
+	if out["registry-id"] != "210987654321" || out["repository-uri"] != "210987654321.dkr.ecr.us-east-1.amazonaws.com/shared/base" {
+		t.Errorf("outputs = %v", out)
+	}
+	for _, c := range e.emu.Calls() {
+		if c.Service == "ecr" && c.Operation != "TagResource" && c.Params["registryId"] != "210987654321" {
+			t.Errorf("%s sent without the registry ID: %+v", c.Operation, c)
+		}
+	}
+}

@@ -39,6 +39,8 @@ const (
 	DefaultMaxBackoff          = 20 * time.Second
 	DefaultAttemptTimeout      = 20 * time.Second
 	DefaultRoleDurationSeconds = 3600
+
+	maxIdleConnsPerHost = 160
 )
 
 // Options configures Load.
@@ -190,7 +192,13 @@ func Load(ctx context.Context, o Options) (Result, error) {
 		// The SDK's BuildableClient, so that the SDK can still apply
 		// AWS_CA_BUNDLE and tune it (e.g. short timeouts for the instance
 		// metadata client).
-		loadOpts = append(loadOpts, config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(o.AttemptTimeout)))
+		// A batch keeps up to max-concurrency × 3 calls in flight to one
+		// host; keep that many connections idle instead of the default 10,
+		// so they are reused rather than re-dialled (and re-handshaken).
+		client := awshttp.NewBuildableClient().WithTimeout(o.AttemptTimeout).WithTransportOptions(func(tr *http.Transport) {
+			tr.MaxIdleConnsPerHost = maxIdleConnsPerHost
+		})
+		loadOpts = append(loadOpts, config.WithHTTPClient(client))
 	}
 	switch {
 	case hasEnvCreds:
