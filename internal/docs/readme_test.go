@@ -50,7 +50,7 @@ func TestOutputsTableMatchesActionYAML(t *testing.T) {
 }
 
 // TestEveryNameIsExplained checks that each input and output is mentioned,
-// as `name`, somewhere in the README besides its table row.
+// as `name`, somewhere in the README besides the Inputs and Outputs tables.
 func TestEveryNameIsExplained(t *testing.T) {
 	t.Parallel()
 	meta := parseActionYAML(t)
@@ -58,7 +58,13 @@ func TestEveryNameIsExplained(t *testing.T) {
 	var rest []string
 	for i := 0; i < len(lines); i++ {
 		if lines[i] == inputsHeading || lines[i] == outputsHeading {
-			_, end := sectionBounds(lines, i)
+			// Keep the section's prose, drop its table lines.
+			start, end := sectionBounds(lines, i)
+			for _, l := range lines[start:end] {
+				if !strings.HasPrefix(strings.TrimSpace(l), "|") {
+					rest = append(rest, l)
+				}
+			}
 			i = end - 1
 			continue
 		}
@@ -202,43 +208,76 @@ var headingLevel = regexp.MustCompile(`^(#{1,6})\s`)
 // higher level, ignoring lines inside fenced code blocks.
 func sectionBounds(lines []string, i int) (start, end int) {
 	level := len(headingLevel.FindStringSubmatch(lines[i])[1])
-	fenced := false
+	var f fence
 	for j := i + 1; j < len(lines); j++ {
-		if isFence(lines[j]) {
-			fenced = !fenced
+		if f.step(lines[j]) {
 			continue
 		}
-		if m := headingLevel.FindStringSubmatch(lines[j]); !fenced && m != nil && len(m[1]) <= level {
+		if m := headingLevel.FindStringSubmatch(lines[j]); m != nil && len(m[1]) <= level {
 			return i + 1, j
 		}
 	}
 	return i + 1, len(lines)
 }
 
-func isFence(line string) bool {
+// fence follows fenced code blocks as CommonMark does: a block opened by
+// N backticks (or tildes) is closed only by a line of at least N of the
+// same character, so a ``` line inside a ```` block is content.
+type fence struct {
+	open string // the opening run; "" outside a block
+}
+
+// step reads one line and reports whether it is a fence or inside a block.
+func (f *fence) step(line string) bool {
 	s := strings.TrimSpace(line)
-	return strings.HasPrefix(s, "```") || strings.HasPrefix(s, "~~~")
+	run := fenceRun(s)
+	switch {
+	case f.open == "" && run != "":
+		f.open = run
+		return true
+	case f.open == "":
+		return false
+	case run != "" && run[0] == f.open[0] && len(run) >= len(f.open) && strings.Trim(s, run[:1]) == "":
+		f.open = ""
+	}
+	return true
+}
+
+// fenceRun returns the leading run of three or more backticks or tildes.
+func fenceRun(s string) string {
+	if len(s) < 3 || (s[0] != '`' && s[0] != '~') {
+		return ""
+	}
+	n := 0
+	for n < len(s) && s[n] == s[0] {
+		n++
+	}
+	if n < 3 {
+		return ""
+	}
+	return s[:n]
 }
 
 // codeBlocks returns the non-blank lines of each fenced code block.
 func codeBlocks(lines []string) ([][]string, error) {
 	var blocks [][]string
 	var cur []string
-	open := false
+	var f fence
 	for _, l := range lines {
-		if isFence(l) {
-			if open {
-				blocks = append(blocks, cur)
-				cur = nil
-			}
-			open = !open
+		wasOpen := f.open != ""
+		if !f.step(l) {
 			continue
 		}
-		if open && strings.TrimSpace(l) != "" {
+		switch {
+		case !wasOpen: // opening fence
+			cur = []string{}
+		case f.open == "": // closing fence
+			blocks = append(blocks, cur)
+		case strings.TrimSpace(l) != "":
 			cur = append(cur, strings.TrimSpace(l))
 		}
 	}
-	if open {
+	if f.open != "" {
 		return nil, fmt.Errorf("a code block is not closed")
 	}
 	return blocks, nil
@@ -409,4 +448,25 @@ func diffLines(want, got []string) string {
 		}
 	}
 	return b.String()
+}
+
+// TestIAMPoliciesMatchDocsFiles keeps the policies pasted into the README
+// identical to docs/iam, the files the least-privilege test runs with.
+func TestIAMPoliciesMatchDocsFiles(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	for _, file := range []string{"reconcile-policy.json", "dry-run-policy.json"} {
+		policy, err := os.ReadFile("../../docs/iam/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		block := "```json\n" + strings.TrimRight(string(policy), "\n") + "\n```"
+		if !strings.Contains(readme, block) {
+			t.Errorf("README.md does not contain docs/iam/%s verbatim in a json code block; paste it again", file)
+		}
+	}
 }

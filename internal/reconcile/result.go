@@ -108,7 +108,7 @@ func (e *SettingsError) Error() string {
 	for _, c := range e.Failed {
 		parts = append(parts, fmt.Sprintf("%s: %s", c.Setting, c.Error))
 	}
-	return fmt.Sprintf("%d setting(s) not reconciled; the next run retries them: %s", len(e.Failed), strings.Join(parts, "; "))
+	return fmt.Sprintf("%d setting(s) not reconciled: %s", len(e.Failed), strings.Join(parts, "; "))
 }
 
 func joinErrors(errs ...error) error { return errors.Join(errs...) }

@@ -15,8 +15,9 @@ type Backoff struct {
 	Max      time.Duration // cap on a single wait
 }
 
-// DefaultBackoff waits about 45 s in all, in line with how long IAM takes to
-// make a new principal visible to resource policies.
+// DefaultBackoff waits about 35 s in all on average (at most about 55 s),
+// in line with how long IAM takes to make a new principal visible to
+// resource policies.
 var DefaultBackoff = Backoff{Attempts: 8, Base: 500 * time.Millisecond, Max: 10 * time.Second}
 
 // retryWhile calls fn until it succeeds, fails with an error retryable does
