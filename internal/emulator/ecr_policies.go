@@ -29,7 +29,20 @@ func policyOutput(r *Repository, member, text string) map[string]any {
 	return map[string]any{"registryId": r.RegistryID, "repositoryName": r.Name, member: text}
 }
 
-func (e *Emulator) getRepositoryPolicy(c *ecrCall) (any, *apiError) {
+// document is one of the two policy texts a repository holds.
+type document struct {
+	member   string // JSON member that carries the text in responses
+	text     func(*Repository) *string
+	notFound func(*Repository) *apiError
+}
+
+var (
+	repositoryPolicyDoc = document{"policyText", func(r *Repository) *string { return &r.Policy }, policyNotFound}
+	lifecyclePolicyDoc  = document{"lifecyclePolicyText", func(r *Repository) *string { return &r.Lifecycle }, lifecycleNotFound}
+)
+
+// withRepo runs fn on the repository the call names, under e.mu.
+func (e *Emulator) withRepo(c *ecrCall, fn func(*Repository) (any, *apiError)) (any, *apiError) {
 	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
 		return nil, fail
 	}
@@ -39,10 +52,43 @@ func (e *Emulator) getRepositoryPolicy(c *ecrCall) (any, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	if r.Policy == "" {
-		return nil, policyNotFound(r)
-	}
-	return policyOutput(r, "policyText", r.Policy), nil
+	return fn(r)
+}
+
+func (e *Emulator) getDocument(c *ecrCall, d document) (any, *apiError) {
+	return e.withRepo(c, func(r *Repository) (any, *apiError) {
+		if *d.text(r) == "" {
+			return nil, d.notFound(r)
+		}
+		return policyOutput(r, d.member, *d.text(r)), nil
+	})
+}
+
+func (e *Emulator) deleteDocument(c *ecrCall, d document) (any, *apiError) {
+	return e.withRepo(c, func(r *Repository) (any, *apiError) {
+		if *d.text(r) == "" {
+			return nil, d.notFound(r)
+		}
+		out := policyOutput(r, d.member, *d.text(r))
+		*d.text(r) = ""
+		return out, nil
+	})
+}
+
+func (e *Emulator) getRepositoryPolicy(c *ecrCall) (any, *apiError) {
+	return e.getDocument(c, repositoryPolicyDoc)
+}
+
+func (e *Emulator) deleteRepositoryPolicy(c *ecrCall) (any, *apiError) {
+	return e.deleteDocument(c, repositoryPolicyDoc)
+}
+
+func (e *Emulator) getLifecyclePolicy(c *ecrCall) (any, *apiError) {
+	return e.getDocument(c, lifecyclePolicyDoc)
+}
+
+func (e *Emulator) deleteLifecyclePolicy(c *ecrCall) (any, *apiError) {
+	return e.deleteDocument(c, lifecyclePolicyDoc)
 }
 
 func (e *Emulator) setRepositoryPolicy(c *ecrCall) (any, *apiError) {
@@ -57,51 +103,13 @@ func (e *Emulator) setRepositoryPolicy(c *ecrCall) (any, *apiError) {
 	if err != nil {
 		return nil, invalidPolicy()
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
-	if fail != nil {
-		return nil, fail
-	}
-	if e.principalPending(p.principals) {
-		return nil, invalidPolicy()
-	}
-	r.Policy = p.text
-	return policyOutput(r, "policyText", r.Policy), nil
-}
-
-func (e *Emulator) deleteRepositoryPolicy(c *ecrCall) (any, *apiError) {
-	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
-		return nil, fail
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
-	if fail != nil {
-		return nil, fail
-	}
-	if r.Policy == "" {
-		return nil, policyNotFound(r)
-	}
-	out := policyOutput(r, "policyText", r.Policy)
-	r.Policy = ""
-	return out, nil
-}
-
-func (e *Emulator) getLifecyclePolicy(c *ecrCall) (any, *apiError) {
-	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
-		return nil, fail
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
-	if fail != nil {
-		return nil, fail
-	}
-	if r.Lifecycle == "" {
-		return nil, lifecycleNotFound(r)
-	}
-	return policyOutput(r, "lifecyclePolicyText", r.Lifecycle), nil
+	return e.withRepo(c, func(r *Repository) (any, *apiError) {
+		if e.principalPending(p.principals) {
+			return nil, invalidPolicy()
+		}
+		r.Policy = p.text
+		return policyOutput(r, repositoryPolicyDoc.member, r.Policy), nil
+	})
 }
 
 func (e *Emulator) putLifecyclePolicy(c *ecrCall) (any, *apiError) {
@@ -115,30 +123,8 @@ func (e *Emulator) putLifecyclePolicy(c *ecrCall) (any, *apiError) {
 	if err != nil {
 		return nil, invalidParam("LifecyclePolicyText", "Lifecycle policy validation failure: "+err.Error())
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
-	if fail != nil {
-		return nil, fail
-	}
-	r.Lifecycle = text
-	return policyOutput(r, "lifecyclePolicyText", r.Lifecycle), nil
-}
-
-func (e *Emulator) deleteLifecyclePolicy(c *ecrCall) (any, *apiError) {
-	if fail := validateRepoName(c.in.RepositoryName); fail != nil {
-		return nil, fail
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
-	if fail != nil {
-		return nil, fail
-	}
-	if r.Lifecycle == "" {
-		return nil, lifecycleNotFound(r)
-	}
-	out := policyOutput(r, "lifecyclePolicyText", r.Lifecycle)
-	r.Lifecycle = ""
-	return out, nil
+	return e.withRepo(c, func(r *Repository) (any, *apiError) {
+		r.Lifecycle = text
+		return policyOutput(r, lifecyclePolicyDoc.member, r.Lifecycle), nil
+	})
 }

@@ -14,10 +14,13 @@ import (
 // repository has: how they compare and how they are written and removed.
 type documentKind struct {
 	setting string
+	getOp   string // the ECR operation that reads it
 	putOp   string // the ECR operation that writes it
-	equal   func(a, b string) (bool, error)
-	put     func(ctx context.Context, text string) error
-	remove  func(ctx context.Context) error
+	// get returns the current text, nil when there is none.
+	get    func(ctx context.Context) (*string, error)
+	equal  func(a, b string) (bool, error)
+	put    func(ctx context.Context, text string) error
+	remove func(ctx context.Context) error
 	// retryable says which write errors are expected to clear by themselves.
 	retryable func(error) bool
 	// gaveUp explains a write that kept failing with a retryable error.
@@ -27,18 +30,23 @@ type documentKind struct {
 func repositoryPolicyKind(r *Reconciler, name string, registry *string) documentKind {
 	return documentKind{
 		setting: SettingRepositoryPolicy,
+		getOp:   "GetRepositoryPolicy",
 		putOp:   "SetRepositoryPolicy",
 		equal:   policy.RepositoryPoliciesEqual,
+		get: func(ctx context.Context) (*string, error) {
+			out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &name, RegistryId: registry})
+			if err != nil {
+				return nil, ignoreCode(err, "RepositoryPolicyNotFoundException")
+			}
+			return out.PolicyText, nil
+		},
 		put: func(ctx context.Context, text string) error {
 			_, err := r.ECR.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &name, RegistryId: registry, PolicyText: &text})
 			return err
 		},
 		remove: func(ctx context.Context) error {
 			_, err := r.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: &name, RegistryId: registry})
-			if hasCode(err, "RepositoryPolicyNotFoundException") {
-				return nil
-			}
-			return awsError("DeleteRepositoryPolicy", err)
+			return awsError("DeleteRepositoryPolicy", ignoreCode(err, "RepositoryPolicyNotFoundException"))
 		},
 		// IAM takes a while to make a new principal visible to ECR, which
 		// meanwhile rejects a policy naming it.
@@ -60,18 +68,23 @@ func repositoryPolicyKind(r *Reconciler, name string, registry *string) document
 func lifecyclePolicyKind(r *Reconciler, name string, registry *string) documentKind {
 	return documentKind{
 		setting: SettingLifecyclePolicy,
+		getOp:   "GetLifecyclePolicy",
 		putOp:   "PutLifecyclePolicy",
 		equal:   policy.LifecyclePoliciesEqual,
+		get: func(ctx context.Context) (*string, error) {
+			out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &name, RegistryId: registry})
+			if err != nil {
+				return nil, ignoreCode(err, "LifecyclePolicyNotFoundException")
+			}
+			return out.LifecyclePolicyText, nil
+		},
 		put: func(ctx context.Context, text string) error {
 			_, err := r.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: &name, RegistryId: registry, LifecyclePolicyText: &text})
 			return err
 		},
 		remove: func(ctx context.Context) error {
 			_, err := r.ECR.DeleteLifecyclePolicy(ctx, &ecr.DeleteLifecyclePolicyInput{RepositoryName: &name, RegistryId: registry})
-			if hasCode(err, "LifecyclePolicyNotFoundException") {
-				return nil
-			}
-			return awsError("DeleteLifecyclePolicy", err)
+			return awsError("DeleteLifecyclePolicy", ignoreCode(err, "LifecyclePolicyNotFoundException"))
 		},
 		retryable: isNotFound,
 		gaveUp: func(attempts int, err error) error {

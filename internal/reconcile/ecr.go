@@ -41,6 +41,15 @@ func errorCode(err error) string {
 
 func hasCode(err error, code string) bool { return errorCode(err) == code }
 
+// ignoreCode drops an error with the given code: "not found" answers that
+// mean "none exists" rather than failure.
+func ignoreCode(err error, code string) error {
+	if hasCode(err, code) {
+		return nil
+	}
+	return err
+}
+
 // awsError explains a failed call. AccessDenied names the IAM action, so a
 // missing permission is never mistaken for a missing repository.
 func awsError(op string, err error) error {

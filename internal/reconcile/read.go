@@ -26,35 +26,19 @@ func (r *Reconciler) read(ctx context.Context, spec Spec, repo Repository) curre
 	var cur current
 	var wg sync.WaitGroup
 	registry := optional(repo.RegistryID)
-	if spec.RepositoryPolicy != nil {
+	readDocument := func(k documentKind, text **string, errp *error) {
 		wg.Go(func() {
-			cur.policyErr = r.consistentRead(ctx, "GetRepositoryPolicy", func() error {
-				out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &repo.Name, RegistryId: registry})
-				switch {
-				case hasCode(err, "RepositoryPolicyNotFoundException"):
-					return nil
-				case err != nil:
-					return err
-				}
-				cur.policy = out.PolicyText
-				return nil
+			*errp = r.consistentRead(ctx, k.getOp, func() (err error) {
+				*text, err = k.get(ctx)
+				return err
 			})
 		})
 	}
+	if spec.RepositoryPolicy != nil {
+		readDocument(repositoryPolicyKind(r, repo.Name, registry), &cur.policy, &cur.policyErr)
+	}
 	if spec.LifecyclePolicy != nil {
-		wg.Go(func() {
-			cur.lifecycleErr = r.consistentRead(ctx, "GetLifecyclePolicy", func() error {
-				out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &repo.Name, RegistryId: registry})
-				switch {
-				case hasCode(err, "LifecyclePolicyNotFoundException"):
-					return nil
-				case err != nil:
-					return err
-				}
-				cur.lifecycle = out.LifecyclePolicyText
-				return nil
-			})
-		})
+		readDocument(lifecyclePolicyKind(r, repo.Name, registry), &cur.lifecycle, &cur.lifecycleErr)
 	}
 	if tagsManaged(spec) {
 		wg.Go(func() {
