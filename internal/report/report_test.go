@@ -1,0 +1,60 @@
+package report_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
+)
+
+func result(dry bool) *reconcile.Result {
+	return &reconcile.Result{
+		Repository: reconcile.Repository{Name: "team/app", URI: "1.dkr.ecr.r.amazonaws.com/team/app"},
+		DryRun:     dry,
+		Changes: []reconcile.Change{
+			{Setting: reconcile.SettingRepository, Action: reconcile.ActionUnchanged, To: "team/app"},
+			{Setting: reconcile.SettingScanOnPush, Action: reconcile.ActionUpdate, From: "false", To: "true"},
+			{Setting: reconcile.SettingRepositoryPolicy, Action: reconcile.ActionCreate, From: "none", To: "declared", Diff: "--- current\n+++ declared\n+{}\n"},
+			{Setting: reconcile.SettingLifecyclePolicy, Action: reconcile.ActionFailed, Error: "ecr:PutLifecyclePolicy | denied"},
+		},
+	}
+}
+
+func TestPlan(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	report.Plan(&b, result(false))
+	out := b.String()
+	for _, s := range []string{"= repository", "~ scan-on-push", "false -> true", "+ repository-policy", "    +{}", "! lifecycle-policy", "Applied: 1 to create, 1 to update, 0 to remove, 1 unchanged, 1 failed."} {
+		if !strings.Contains(out, s) {
+			t.Errorf("plan lacks %q:\n%s", s, out)
+		}
+	}
+}
+
+func TestSummaryEscapesCellsAndShowsDryRun(t *testing.T) {
+	t.Parallel()
+	s := report.Summary(result(true))
+	for _, want := range []string{"(dry run) `team/app`: would be updated", "| scan-on-push | would update | `false -> true` |", "`ecr:PutLifecyclePolicy \\| denied`", "```diff", "Dry run, nothing written."} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestBatchSummary(t *testing.T) {
+	t.Parallel()
+	items := []reconcile.Item{
+		{Name: "a", Result: &reconcile.Result{Created: true}},
+		{Name: "b", Result: &reconcile.Result{}},
+		{Name: "c", Err: errors.New("boom")},
+	}
+	s := report.BatchSummary(items, false)
+	for _, want := range []string{"3 repositories: 1 created, 0 updated, 1 unchanged, 1 failed.", "| `a` | created |", "| `c` | **failed** |  | `boom` |"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("batch summary lacks %q:\n%s", want, s)
+		}
+	}
+}
