@@ -105,14 +105,7 @@ func (r *runner) run(ctx context.Context) error {
 		Options: reconcile.Options{
 			DryRun: cfg.DryRun,
 			Region: cfg.Region,
-			AccountID: func(ctx context.Context) (string, error) {
-				out, err := auth.STSClient(stsOpts...).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-				if err != nil {
-					return "", err
-				}
-				r.maskAccount(aws.ToString(out.Account))
-				return aws.ToString(out.Account), nil
-			},
+			AccountID: r.callerAccount(auth, stsOpts),
 		},
 	}
 	if cfg.Batch() {
@@ -228,4 +221,26 @@ func (r *runner) debugf(msg string) {
 	r.logMu.Lock()
 	defer r.logMu.Unlock()
 	r.a.Debugf("%s", msg)
+}
+
+// callerAccount resolves the caller's account once per run, for the URI of
+// a repository that does not exist yet in dry-run: from the assumed role's
+// ARN when there is one, else with sts:GetCallerIdentity (which needs no
+// permission). A batch of missing repositories asks STS only once.
+func (r *runner) callerAccount(auth awsauth.Result, stsOpts []func(*sts.Options)) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	account := auth.AccountID
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if account == "" {
+			out, err := auth.STSClient(stsOpts...).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return "", err
+			}
+			account = aws.ToString(out.Account)
+			r.maskAccount(account)
+		}
+		return account, nil
+	}
 }

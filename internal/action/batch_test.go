@@ -59,3 +59,22 @@ func TestBatchOutputsAndSummary(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchDryRunAsksForTheAccountOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	log, err := e.run(t, map[string]string{"repositories": "a1\nb1\nc1\nd1", "dry-run": "true", "tags": "x=y"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if n := e.emu.Count("GetCallerIdentity"); n != 1 {
+		t.Errorf("GetCallerIdentity called %d times for 4 missing repositories, want 1", n)
+	}
+	if len(e.emu.Writes()) != 0 {
+		t.Errorf("dry-run wrote %v", e.emu.Writes())
+	}
+	var uris map[string]string
+	if err := json.Unmarshal([]byte(e.outputs(t)["repository-uris"]), &uris); err != nil || uris["d1"] != "123456789012.dkr.ecr.us-east-1.amazonaws.com/d1" {
+		t.Errorf("repository-uris = %v (%v)", uris, err)
+	}
+}
