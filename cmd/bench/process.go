@@ -35,7 +35,7 @@ type ProcessRow struct {
 // runProcess builds the action binary once, the way the Dockerfile does,
 // and runs it as the GitHub runner would against an in-process emulator.
 func runProcess(ctx context.Context, cfg Config, rep *Report) error {
-	root, err := moduleRoot(ctx)
+	root, err := ghrunner.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
@@ -317,16 +317,4 @@ func tail(s string) string {
 		lines = lines[len(lines)-20:]
 	}
 	return strings.Join(lines, "\n")
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run the bench from inside the ecr-reconcile checkout")
-	}
-	return filepath.Dir(gomod), nil
 }

@@ -7,13 +7,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"slices"
@@ -58,7 +56,7 @@ func realMain(ctx context.Context) error {
 	defer srv.Close()
 	endpoint := "http://" + ln.Addr().String()
 
-	root, err := moduleRoot(ctx)
+	root, err := ghrunner.ModuleRoot(ctx)
 	if err != nil {
 		return err
 	}
@@ -151,16 +149,4 @@ func runStep(ctx context.Context, emu *emulator.Emulator, step ghrunner.Step, ti
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n    ") + "\n"
-}
-
-func moduleRoot(ctx context.Context) (string, error) {
-	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("run the demo from inside the ecr-reconcile checkout")
-	}
-	return filepath.Dir(gomod), nil
 }

@@ -103,8 +103,8 @@ func (r *runner) run(ctx context.Context) error {
 	rec := &reconcile.Reconciler{
 		ECR: auth.ECRClient(ecrOpts...),
 		Options: reconcile.Options{
-			DryRun: cfg.DryRun,
-			Region: cfg.Region,
+			DryRun:    cfg.DryRun,
+			Region:    cfg.Region,
 			AccountID: r.callerAccount(auth, stsOpts),
 		},
 	}

@@ -30,6 +30,19 @@ func Build(ctx context.Context, moduleRoot, dir string) (string, error) {
 	return bin, nil
 }
 
+// ModuleRoot is the root of the ecr-reconcile checkout the command runs in.
+func ModuleRoot(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("run this from inside the ecr-reconcile checkout")
+	}
+	return filepath.Dir(gomod), nil
+}
+
 // Step is one run of the action.
 type Step struct {
 	Bin    string
