@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"net"
 	"net/http"
@@ -37,7 +38,7 @@ const lifecycle = `{"rules":[{"rulePriority":1,"description":"expire untagged af
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := realMain(ctx)
+	err := realMain(ctx, os.Stdout)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "demo:", err)
@@ -45,7 +46,7 @@ func main() {
 	}
 }
 
-func realMain(ctx context.Context) error {
+func realMain(ctx context.Context, w io.Writer) error {
 	emu := emulator.New(emulator.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -65,7 +66,7 @@ func realMain(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	fmt.Println("Building the action binary (the same command the Dockerfile runs)...")
+	fmt.Fprintln(w, "Building the action binary (the same command the Dockerfile runs)...")
 	bin, err := ghrunner.Build(ctx, root, tmp)
 	if err != nil {
 		return err
@@ -100,11 +101,11 @@ func realMain(ctx context.Context) error {
 		},
 	}
 
-	fmt.Printf("ECR emulator listening on %s (region %s, account %s)\n", endpoint, emu.Region(), emu.AccountID())
-	if err := runStep(ctx, emu, step, "Run 1: the repository does not exist yet", true); err != nil {
+	fmt.Fprintf(w, "ECR emulator listening on %s (region %s, account %s)\n", endpoint, emu.Region(), emu.AccountID())
+	if err := runStep(ctx, w, emu, step, "Run 1: the repository does not exist yet", true); err != nil {
 		return err
 	}
-	if err := runStep(ctx, emu, step, "Run 2: same inputs, nothing to change", false); err != nil {
+	if err := runStep(ctx, w, emu, step, "Run 2: same inputs, nothing to change", false); err != nil {
 		return err
 	}
 
@@ -114,24 +115,24 @@ func realMain(ctx context.Context) error {
 	repo.Policy = ""
 	repo.Tags["team"] = "platform"
 	emu.PutRepository(repo)
-	fmt.Println("\n(Meanwhile someone turns off scan-on-push, deletes the repository policy and re-tags the repository in the console.)")
-	return runStep(ctx, emu, step, "Run 3: drift is repaired", true)
+	fmt.Fprintln(w, "\n(Meanwhile someone turns off scan-on-push, deletes the repository policy and re-tags the repository in the console.)")
+	return runStep(ctx, w, emu, step, "Run 3: drift is repaired", true)
 }
 
-func runStep(ctx context.Context, emu *emulator.Emulator, step ghrunner.Step, title string, showSummary bool) error {
+func runStep(ctx context.Context, w io.Writer, emu *emulator.Emulator, step ghrunner.Step, title string, showSummary bool) error {
 	emu.ResetCalls()
-	fmt.Printf("\n=== %s\n\n", title)
+	fmt.Fprintf(w, "\n=== %s\n\n", title)
 	res, err := ghrunner.Run(ctx, step)
 	if err != nil {
 		return err
 	}
-	fmt.Print(logview.Render(res.Stdout))
+	fmt.Fprint(w, logview.Render(res.Stdout))
 	if res.ExitCode != 0 {
 		return fmt.Errorf("the action exited with %d:\n%s", res.ExitCode, res.Stderr)
 	}
-	fmt.Println("\nOutputs:")
+	fmt.Fprintln(w, "\nOutputs:")
 	for _, k := range slices.Sorted(maps.Keys(res.Outputs)) {
-		fmt.Printf("  %s = %s\n", k, res.Outputs[k])
+		fmt.Fprintf(w, "  %s = %s\n", k, res.Outputs[k])
 	}
 	var ops, writes []string
 	for _, c := range emu.Calls() {
@@ -140,9 +141,9 @@ func runStep(ctx context.Context, emu *emulator.Emulator, step ghrunner.Step, ti
 			writes = append(writes, c.Operation)
 		}
 	}
-	fmt.Printf("\nAWS calls made: %d (%s); writes: %d %v\n", len(ops), strings.Join(ops, ", "), len(writes), writes)
+	fmt.Fprintf(w, "\nAWS calls made: %d (%s); writes: %d %v\n", len(ops), strings.Join(ops, ", "), len(writes), writes)
 	if showSummary {
-		fmt.Printf("\nJob summary (Markdown):\n\n%s", indent(res.Summary))
+		fmt.Fprintf(w, "\nJob summary (Markdown):\n\n%s", indent(res.Summary))
 	}
 	return nil
 }
