@@ -2,8 +2,11 @@ package reconcile_test
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -30,9 +33,15 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts emulator.Options) *fixture {
 	t.Helper()
+	return newFixtureWrapped(t, opts, func(h http.Handler) http.Handler { return h })
+}
+
+// newFixtureWrapped puts wrap in front of the emulator.
+func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handler) http.Handler) *fixture {
+	t.Helper()
 	opts.Region, opts.AccountID = region, account
 	emu := emulator.New(opts)
-	srv := httptest.NewServer(emu)
+	srv := httptest.NewServer(wrap(emu))
 	t.Cleanup(srv.Close)
 	client := ecr.New(ecr.Options{
 		Region:       region,
@@ -44,6 +53,34 @@ func newFixture(t *testing.T, opts emulator.Options) *fixture {
 		}),
 	})
 	return &fixture{emu: emu, ecr: client}
+}
+
+// createBarrier holds the first n CreateRepository requests until all n
+// have arrived, so n racing jobs all try to create and n-1 lose, however
+// the goroutines are scheduled. It gives up waiting after 10 s.
+func createBarrier(n int) func(http.Handler) http.Handler {
+	var mu sync.Mutex
+	arrived, all := 0, make(chan struct{})
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".CreateRepository") {
+				mu.Lock()
+				arrived++
+				if arrived == n {
+					close(all)
+				}
+				wait := arrived <= n
+				mu.Unlock()
+				if wait {
+					select {
+					case <-all:
+					case <-time.After(10 * time.Second):
+					}
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {

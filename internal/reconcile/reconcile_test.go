@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
@@ -231,10 +230,9 @@ func TestConcurrentCreatesAllSucceed(t *testing.T) {
 	for _, n := range []int{2, 4, 8} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, emulator.Options{})
-			// A slow create makes every job see the repository missing and
-			// try to create it, so all but one lose the race.
-			f.emu.AddFault(emulator.FaultRule{Operation: "CreateRepository", Kind: emulator.FaultLatency, Delay: 300 * time.Millisecond})
+			// Every job sees the repository missing and tries to create it;
+			// all but one lose the race.
+			f := newFixtureWrapped(t, emulator.Options{}, createBarrier(n))
 			var wg sync.WaitGroup
 			errs := make([]error, n)
 			for i := range n {
