@@ -151,7 +151,7 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", res.ExitCode, res.Stdout, res.Stderr)
 	}
 	// Debug logging is on, so every AWS call is logged, and must not leak.
-	for _, s := range []string{"::debug::aws ECR DescribeRepositories: HTTP 400", "::debug::aws ECR CreateRepository: HTTP 200"} {
+	for _, s := range []string{"::debug::aws STS AssumeRoleWithWebIdentity: HTTP 200", "::debug::aws ECR DescribeRepositories: HTTP 400", "::debug::aws ECR CreateRepository: HTTP 200"} {
 		if !strings.Contains(res.Stdout, s) {
 			t.Errorf("debug log lacks %q:\n%s", s, res.Stdout)
 		}

@@ -14,8 +14,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -86,6 +86,7 @@ func (r *runner) run(ctx context.Context) error {
 		IDToken:             a.GetIDToken,
 		Mask:                r.mask,
 		Adaptive:            cfg.Batch(),
+		APIOptions:          r.debugOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("AWS credentials: %w", err)
@@ -93,19 +94,12 @@ func (r *runner) run(ctx context.Context) error {
 	r.maskAccount(auth.AccountID)
 	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
 
-	var ecrOpts []func(*ecr.Options)
-	var stsOpts []func(*sts.Options)
-	if a.Getenv("RUNNER_DEBUG") == "1" {
-		debug := debugCalls(r.debugf)
-		ecrOpts = append(ecrOpts, func(o *ecr.Options) { o.APIOptions = append(o.APIOptions, debug) })
-		stsOpts = append(stsOpts, func(o *sts.Options) { o.APIOptions = append(o.APIOptions, debug) })
-	}
 	rec := &reconcile.Reconciler{
-		ECR: auth.ECRClient(ecrOpts...),
+		ECR: auth.ECRClient(),
 		Options: reconcile.Options{
 			DryRun:    cfg.DryRun,
 			Region:    cfg.Region,
-			AccountID: r.callerAccount(auth, stsOpts),
+			AccountID: r.callerAccount(auth),
 		},
 	}
 	if cfg.Batch() {
@@ -217,6 +211,14 @@ func (r *runner) maskAccount(id string) {
 	}
 }
 
+// debugOptions logs every AWS call when step debug logging is on.
+func (r *runner) debugOptions() []func(*middleware.Stack) error {
+	if r.a.Getenv("RUNNER_DEBUG") != "1" {
+		return nil
+	}
+	return []func(*middleware.Stack) error{debugCalls(r.debugf)}
+}
+
 func (r *runner) debugf(msg string) {
 	r.logMu.Lock()
 	defer r.logMu.Unlock()
@@ -227,14 +229,14 @@ func (r *runner) debugf(msg string) {
 // a repository that does not exist yet in dry-run: from the assumed role's
 // ARN when there is one, else with sts:GetCallerIdentity (which needs no
 // permission). A batch of missing repositories asks STS only once.
-func (r *runner) callerAccount(auth awsauth.Result, stsOpts []func(*sts.Options)) func(context.Context) (string, error) {
+func (r *runner) callerAccount(auth awsauth.Result) func(context.Context) (string, error) {
 	var mu sync.Mutex
 	account := auth.AccountID
 	return func(ctx context.Context) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if account == "" {
-			out, err := auth.STSClient(stsOpts...).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			out, err := auth.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
 				return "", err
 			}

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Defaults applied by Load for zero-valued Options fields.
@@ -95,6 +96,10 @@ type Options struct {
 	// (AWS_CA_BUNDLE is not applied to it) except that its Timeout is
 	// replaced by AttemptTimeout (on a copy).
 	HTTPClient *http.Client
+
+	// APIOptions are added to every client built from the configuration,
+	// the STS clients that fetch credentials included (e.g. debug logging).
+	APIOptions []func(*middleware.Stack) error
 }
 
 // Result is what Load returns.
@@ -187,6 +192,7 @@ func Load(ctx context.Context, o Options) (Result, error) {
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithRetryer(newRetryer(o)),
+		config.WithAPIOptions(o.APIOptions),
 	}
 	if o.HTTPClient == nil {
 		// The SDK's BuildableClient, so that the SDK can still apply
