@@ -56,8 +56,11 @@ func awsError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("ecr:%s did not complete before the deadline (timeout-seconds): %w", op, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("ecr:%s was cancelled (the job was cancelled or the process interrupted): %w", op, err)
 	}
 	code := errorCode(err)
 	if code == "AccessDeniedException" || code == "AccessDenied" {
