@@ -114,16 +114,20 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 		return err
 	}
 	r.maskAccount(res.Repository.RegistryID)
-	r.a.Group(fmt.Sprintf("Plan for %s: %s", res.Repository.Name, report.Outcome(res)))
-	var b strings.Builder
-	report.Plan(&b, res)
-	r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
-	r.a.EndGroup()
-
+	r.printPlan(res.Repository.Name, res)
 	if werr := r.publish(singleOutputs(res), report.Summary(res)); werr != nil {
 		return werr
 	}
 	return r.settle(err)
+}
+
+// printPlan shows one repository's plan as a collapsible log group.
+func (r *runner) printPlan(name string, res *reconcile.Result) {
+	r.a.Group(fmt.Sprintf("Plan for %s: %s", name, report.Outcome(res)))
+	var b strings.Builder
+	report.Plan(&b, res)
+	r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
+	r.a.EndGroup()
 }
 
 // settle turns a reconcile error into the step's result: with

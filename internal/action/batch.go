@@ -35,11 +35,7 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 	for _, it := range items {
 		br := batchResult{Changes: []reconcile.Change{}}
 		if res := it.Result; res != nil {
-			r.a.Group(fmt.Sprintf("Plan for %s: %s", it.Name, report.Outcome(res)))
-			var b strings.Builder
-			report.Plan(&b, res)
-			r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
-			r.a.EndGroup()
+			r.printPlan(it.Name, res)
 			uris[it.Name] = res.Repository.URI
 			br = batchResult{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: res.ChangedOnly()}
 			created = created || res.Created
