@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -236,9 +235,9 @@ func vmHWM() int64 {
 	return 0
 }
 
-// execAction runs the binary like ghrunner.Run does (inputs as INPUT_*
-// variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, no inherited
-// environment) but keeps the process state for its resource usage.
+// execAction runs the binary through ghrunner.Run, as the GitHub runner
+// would, via a fresh copy of this program (see execHelperMain) so that the
+// binary's max RSS is its own.
 func execAction(ctx context.Context, bin string, srv *server, inputs map[string]string) (procResult, error) {
 	var res procResult
 	dir, err := os.MkdirTemp("", "ecr-reconcile-bench-step")
@@ -246,44 +245,33 @@ func execAction(ctx context.Context, bin string, srv *server, inputs map[string]
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	outPath, sumPath := filepath.Join(dir, "output"), filepath.Join(dir, "summary")
-	for _, p := range []string{outPath, sumPath} {
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
-			return res, err
-		}
-	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir,
-		"GITHUB_ACTIONS=true",
-		"GITHUB_WORKSPACE=" + dir,
-		"GITHUB_OUTPUT=" + outPath,
-		"GITHUB_STEP_SUMMARY=" + sumPath,
-		"AWS_ACCESS_KEY_ID=" + accessKeyID,
-		"AWS_SECRET_ACCESS_KEY=" + secretAccessKey,
-		"AWS_REGION=" + region,
-		"AWS_ENDPOINT_URL_ECR=" + srv.url,
-		"AWS_ENDPOINT_URL_STS=" + srv.url,
-	}
-	for k, v := range inputs {
-		env = append(env, ghrunner.InputVar(k)+"="+v)
-	}
-	// The binary is started through a fresh copy of this program (see
-	// execHelperMain) so that its max RSS is its own.
 	self, err := os.Executable()
 	if err != nil {
 		return res, err
 	}
 	reportPath := filepath.Join(dir, "rusage.json")
-	cmd := exec.CommandContext(ctx, self)
-	cmd.Env = append(env, helperReportEnv+"="+reportPath, helperBinEnv+"="+bin)
-	cmd.Dir = dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	step := ghrunner.Step{
+		Bin:    self,
+		Dir:    dir,
+		Inputs: inputs,
+		Env: map[string]string{
+			"AWS_ACCESS_KEY_ID":     accessKeyID,
+			"AWS_SECRET_ACCESS_KEY": secretAccessKey,
+			"AWS_REGION":            region,
+			"AWS_ENDPOINT_URL_ECR":  srv.url,
+			"AWS_ENDPOINT_URL_STS":  srv.url,
+			helperReportEnv:         reportPath,
+			helperBinEnv:            bin,
+		},
+	}
 
 	srv.reset()
-	if err := cmd.Run(); err != nil {
-		return res, fmt.Errorf("exec helper: %w\n%s", err, tail(stderr.String()))
+	run, err := ghrunner.Run(ctx, step)
+	if err != nil {
+		return res, err
+	}
+	if run.ExitCode != 0 {
+		return res, fmt.Errorf("exec helper: exit %d\n%s", run.ExitCode, tail(run.Stderr))
 	}
 	b, err := os.ReadFile(reportPath)
 	if err != nil {
@@ -294,7 +282,7 @@ func execAction(ctx context.Context, bin string, srv *server, inputs map[string]
 		return res, err
 	}
 	if hr.ExitCode != 0 {
-		return res, fmt.Errorf("the action failed (exit %d):\n%s\n%s", hr.ExitCode, tail(stdout.String()), tail(stderr.String()))
+		return res, fmt.Errorf("the action failed (exit %d):\n%s\n%s", hr.ExitCode, tail(run.Stdout), tail(run.Stderr))
 	}
 	first := srv.firstRequest()
 	if first.IsZero() {
@@ -303,12 +291,8 @@ func execAction(ctx context.Context, bin string, srv *server, inputs map[string]
 	res.first = first.Sub(time.Unix(0, hr.StartUnixNano))
 	res.wall = time.Duration(hr.WallNanos)
 	res.maxRSS, res.helperHWM = hr.MaxRSS, hr.HelperHWM
-	out, err := os.ReadFile(outPath)
-	if err != nil {
-		return res, err
-	}
-	res.outputs, err = ghrunner.ParseOutputs(string(out))
-	return res, err
+	res.outputs = run.Outputs
+	return res, nil
 }
 
 func tail(s string) string {
