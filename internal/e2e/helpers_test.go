@@ -204,13 +204,25 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.calls = append(r.calls, c)
 	g := r.gates[c.Operation]
 	r.mu.Unlock()
+	status := 0
 	if g != nil {
+		// Held requests reach the backend at once but their answers wait
+		// for each other: every held run then sees the state from before
+		// any of them acted, however the goroutines are scheduled.
+		rec := httptest.NewRecorder()
+		r.proxy.ServeHTTP(rec, req)
 		g.wait(req.Context())
+		maps.Copy(w.Header(), rec.Header())
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+		status = rec.Code
+	} else {
+		sw := &statusWriter{ResponseWriter: w}
+		r.proxy.ServeHTTP(sw, req)
+		status = sw.status
 	}
-	sw := &statusWriter{ResponseWriter: w}
-	r.proxy.ServeHTTP(sw, req)
 	r.mu.Lock()
-	c.Status = sw.status
+	c.Status = status
 	r.mu.Unlock()
 }
 
@@ -226,8 +238,9 @@ func (r *recorder) take() []call {
 	return out
 }
 
-// hold makes the first n requests for op wait until all n have arrived
-// (bounded by a timeout), so that n concurrent runs are lined up there.
+// hold makes the answers to the first n requests for op wait until all n
+// have been served by the backend (bounded by a timeout), so that n
+// concurrent runs are lined up there.
 func (r *recorder) hold(op string, n int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

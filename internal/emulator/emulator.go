@@ -108,7 +108,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		req.code = CodeNoResponse
 		return
 	}
-	if rule, ok := e.matchFault(req.call.Operation); ok {
+	if rule, ok := e.matchFault(req.call.Operation, r.Header.Get("Amz-Sdk-Invocation-Id")); ok {
 		if e.applyFault(w, r, req, rule) {
 			return
 		}

@@ -23,11 +23,17 @@ const (
 
 // FaultRule describes when and how to fail requests.
 type FaultRule struct {
-	Operation     string // "" matches any operation (ECR or STS)
-	Kind          FaultKind
-	Every         int // fire on every Nth matching call (1 or 0 = every matching call)
-	Times         int // fire at most this many times in total (0 = unlimited)
-	After         int // skip the first After matching calls
+	Operation string // "" matches any operation (ECR or STS)
+	Kind      FaultKind
+	Every     int // fire on every Nth matching call (1 or 0 = every matching call)
+	Times     int // fire at most this many times in total (0 = unlimited)
+	After     int // skip the first After matching calls
+	// PerRequest caps how often the rule fails one SDK operation call (its
+	// retries share the amz-sdk-invocation-id header); 0 = no cap. With
+	// concurrent clients a global Every can otherwise land on the same
+	// request's retries again and again, which makes a test that expects
+	// retries to succeed depend on scheduling.
+	PerRequest    int
 	Delay         time.Duration
 	Status        int
 	Code, Message string
@@ -37,6 +43,7 @@ type faultState struct {
 	rule  FaultRule
 	seen  int // matching calls so far
 	fired int
+	perID map[string]int // fired count per invocation ID, when PerRequest > 0
 }
 
 // AddFault appends a rule. Rules are checked in order for each request; the
@@ -56,7 +63,7 @@ func (e *Emulator) ClearFaults() {
 
 // matchFault counts the call against each matching rule in order and returns
 // the first rule that fires.
-func (e *Emulator) matchFault(op string) (FaultRule, bool) {
+func (e *Emulator) matchFault(op, invocationID string) (FaultRule, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, f := range e.faults {
@@ -68,6 +75,15 @@ func (e *Emulator) matchFault(op string) (FaultRule, bool) {
 		every := max(f.rule.Every, 1)
 		if n < 1 || n%every != 0 || (f.rule.Times > 0 && f.fired >= f.rule.Times) {
 			continue
+		}
+		if f.rule.PerRequest > 0 {
+			if f.perID == nil {
+				f.perID = map[string]int{}
+			}
+			if f.perID[invocationID] >= f.rule.PerRequest {
+				continue
+			}
+			f.perID[invocationID]++
 		}
 		f.fired++
 		return f.rule, true

@@ -94,6 +94,28 @@ func TestFaultRetriedBySDK(t *testing.T) {
 	}
 }
 
+// PerRequest caps the failures one SDK call sees across its retries, while
+// a fresh call is failed again.
+func TestFaultPerRequest(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	f.emu.AddFault(FaultRule{Operation: "DescribeRepositories", Kind: FaultThrottle, PerRequest: 2})
+	c := f.ecr()
+	for range 2 {
+		if err := describe(ctx(t), c); err != nil {
+			t.Fatalf("the third attempt should pass the cap: %v", err)
+		}
+	}
+	var codes []string
+	for _, c := range f.emu.Calls() {
+		codes = append(codes, c.ErrorCode)
+	}
+	want := []string{"ThrottlingException", "ThrottlingException", "", "ThrottlingException", "ThrottlingException", ""}
+	if !slices.Equal(codes, want) {
+		t.Errorf("outcomes %q, want %q", codes, want)
+	}
+}
+
 func TestFaultRuleCounting(t *testing.T) {
 	t.Parallel()
 	f := start(t, Options{})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -50,6 +51,7 @@ func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handl
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 5
 			o.MaxBackoff = 5 * time.Millisecond
+			o.RateLimiter = ratelimit.None // as the action's own client: no retry quota
 		}),
 	})
 	return &fixture{emu: emu, ecr: client}

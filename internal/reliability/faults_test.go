@@ -19,7 +19,7 @@ func TestTransientFaultsEndInTheDeclaredState(t *testing.T) {
 		name  string
 		rules []emulator.FaultRule
 	}{
-		{"throttle every 3rd call", []emulator.FaultRule{{Kind: emulator.FaultThrottle, Every: 3}}},
+		{"throttle every 3rd call", []emulator.FaultRule{{Kind: emulator.FaultThrottle, Every: 3, PerRequest: attempts - 1}}},
 		{"throttle burst", []emulator.FaultRule{{Kind: emulator.FaultThrottle, Times: attempts - 1}}},
 		{"throttle burst on each write", []emulator.FaultRule{
 			{Operation: "CreateRepository", Kind: emulator.FaultThrottle, Times: 2},
