@@ -3,18 +3,24 @@
 
 GO            ?= go
 FUZZTIME      ?= 30s
+COUNT         ?= 10
 VERSION       ?= dev
 BIN           ?= bin/ecr-reconcile
 ACTIONLINT    := $(GO) tool -modfile=tools/go.mod actionlint
 GOLANGCI_LINT := $(GO) tool -modfile=tools/golangci-lint/go.mod golangci-lint
 
-.PHONY: all test lint actionlint build demo emulator fuzz bench ci
+.PHONY: all test stress lint actionlint build demo emulator fuzz bench ci
 
 all: lint test build
 
 # The README test command (same line as TEST_CMD in .ci/run).
 test:
 	$(GO) test -race -shuffle=on ./...
+
+# The test command COUNT times over, at one and at four Ps, to shake out
+# tests whose result depends on scheduling (make stress COUNT=30).
+stress:
+	$(GO) test -race -shuffle=on -count=$(COUNT) -cpu=1,4 ./...
 
 lint:
 	$(GOLANGCI_LINT) run ./...
