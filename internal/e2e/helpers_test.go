@@ -204,7 +204,6 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.calls = append(r.calls, c)
 	g := r.gates[c.Operation]
 	r.mu.Unlock()
-	status := 0
 	if g != nil {
 		// Held requests reach the backend at once but their answers wait
 		// for each other: every held run then sees the state from before
@@ -212,18 +211,13 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		rec := httptest.NewRecorder()
 		r.proxy.ServeHTTP(rec, req)
 		g.wait(req.Context())
-		maps.Copy(w.Header(), rec.Header())
-		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
-		status = rec.Code
-	} else {
-		sw := &statusWriter{ResponseWriter: w}
-		r.proxy.ServeHTTP(sw, req)
-		status = sw.status
+		sw := &statusWriter{ResponseWriter: w, r: r, c: c}
+		maps.Copy(sw.Header(), rec.Header())
+		sw.WriteHeader(rec.Code)
+		_, _ = sw.Write(rec.Body.Bytes())
+		return
 	}
-	r.mu.Lock()
-	c.Status = status
-	r.mu.Unlock()
+	r.proxy.ServeHTTP(&statusWriter{ResponseWriter: w, r: r, c: c}, req)
 }
 
 // take returns the calls logged since the last take and empties the log.
@@ -274,21 +268,28 @@ func (g *gate) wait(ctx context.Context) {
 	}
 }
 
+// statusWriter logs the status before it is sent, so a client that has its
+// answer always finds the status in the log.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	r     *recorder
+	c     *call
+	wrote bool
 }
 
 func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+	if !s.wrote {
+		s.wrote = true
+		s.r.mu.Lock()
+		s.c.Status = code
+		s.r.mu.Unlock()
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
 func (s *statusWriter) Write(p []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
+	if !s.wrote {
+		s.WriteHeader(http.StatusOK)
 	}
 	return s.ResponseWriter.Write(p)
 }

@@ -46,7 +46,10 @@ func (e *Emulator) record(c *Call) {
 }
 
 // finish stores the outcome; the entry was logged on arrival so that the log
-// keeps arrival order and shows calls still in flight.
+// keeps arrival order and shows calls still in flight. Responses call it
+// before the first byte goes out, so a client that has its answer always
+// finds it in the log; ServeHTTP calls it again, harmlessly, for calls that
+// end without one.
 func (e *Emulator) finish(req *request) {
 	e.mu.Lock()
 	req.call.Status = req.status

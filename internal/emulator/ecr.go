@@ -210,9 +210,10 @@ func (e *Emulator) writeECR(w http.ResponseWriter, req *request, status int, bod
 	h.Set("Content-Type", "application/x-amz-json-1.1")
 	h.Set("X-Amzn-Requestid", e.requestID())
 	h.Set("Content-Length", strconv.Itoa(len(body)))
+	req.status = status
+	e.finish(req)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	req.status = status
 }
 
 func (e *Emulator) writeECRError(w http.ResponseWriter, req *request, fail *apiError) {
@@ -221,8 +222,8 @@ func (e *Emulator) writeECRError(w http.ResponseWriter, req *request, fail *apiE
 		Message string `json:"message"`
 	}{fail.code, fail.message})
 	w.Header().Set("X-Amzn-Errortype", fail.code)
-	e.writeECR(w, req, fail.status, body)
 	req.code = fail.code
+	e.writeECR(w, req, fail.status, body)
 }
 
 func invalidParam(member, constraint string) *apiError {

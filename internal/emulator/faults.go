@@ -103,7 +103,8 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, req *reque
 	case FaultUnavailable:
 		fail = errf(http.StatusServiceUnavailable, pick(sts, "ServiceUnavailable", "ServiceUnavailableException"), "Service unavailable")
 	case FaultReset:
-		req.code = CodeConnectionReset // set first: resetConnection may panic
+		req.code = CodeConnectionReset
+		e.finish(req) // before the client can see the reset; resetConnection may panic
 		resetConnection(w)
 		return true
 	case FaultHang:

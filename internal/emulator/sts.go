@@ -149,6 +149,7 @@ func (e *Emulator) serveSTS(w http.ResponseWriter, req *request) {
 }
 
 func (e *Emulator) writeSTSError(w http.ResponseWriter, req *request, fail *apiError) {
+	req.code = fail.code
 	e.writeSTS(w, req, fail.status, struct {
 		XMLName   xml.Name `xml:"ErrorResponse"`
 		Xmlns     string   `xml:"xmlns,attr"`
@@ -157,7 +158,6 @@ func (e *Emulator) writeSTSError(w http.ResponseWriter, req *request, fail *apiE
 		Message   string   `xml:"Error>Message"`
 		RequestID string   `xml:"RequestId"`
 	}{Xmlns: stsNamespace, Type: pick(fail.status >= 500, "Receiver", "Sender"), Code: fail.code, Message: fail.message, RequestID: e.requestID()})
-	req.code = fail.code
 }
 
 func (e *Emulator) writeSTS(w http.ResponseWriter, req *request, status int, v any) {
@@ -168,9 +168,10 @@ func (e *Emulator) writeSTS(w http.ResponseWriter, req *request, status int, v a
 	body = append([]byte(xml.Header), body...)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	req.status = status
+	e.finish(req)
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-	req.status = status
 }
 
 func stsValidation(member, value, constraint string) *apiError {
