@@ -258,7 +258,14 @@ func TestRegistryInAnotherAccount(t *testing.T) {
 		t.Errorf("outputs = %v", out)
 	}
 	for _, c := range e.emu.Calls() {
-		if c.Service == "ecr" && c.Operation != "TagResource" && c.Params["registryId"] != "210987654321" {
+		// Tag calls name the registry in the repository's ARN instead.
+		if arn, ok := c.Params["resourceArn"]; ok {
+			if !strings.Contains(arn, ":210987654321:repository/") {
+				t.Errorf("%s sent with an ARN in another registry: %+v", c.Operation, c)
+			}
+			continue
+		}
+		if c.Service == "ecr" && c.Params["registryId"] != "210987654321" {
 			t.Errorf("%s sent without the registry ID: %+v", c.Operation, c)
 		}
 	}

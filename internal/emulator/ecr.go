@@ -131,6 +131,10 @@ func (e *Emulator) describeECRCall(req *request, body []byte) {
 	case in.ResourceArn != "":
 		in.resource = e.parseResourceARN(in.ResourceArn)
 		c.Repository = in.resource.name
+		if c.Params == nil {
+			c.Params = map[string]string{}
+		}
+		c.Params["resourceArn"] = in.ResourceArn
 	}
 }
 

@@ -2,18 +2,15 @@ package reconcile
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // describeBatchSize is the most names DescribeRepositories accepts at once.
 const describeBatchSize = 100
-
-// listPageSize is the largest page DescribeRepositories returns when listing.
-const listPageSize = 1000
 
 // Item is the outcome for one repository of a batch.
 type Item struct {
@@ -24,7 +21,9 @@ type Item struct {
 
 // ReconcileBatch reconciles every named repository with the same declared
 // settings, at most concurrency at a time. One repository's failure does not
-// stop the others. Items come back in the order of names.
+// stop the others. Items come back in the order of names. Each repository
+// goes through the same diff and apply as in single mode; only the
+// describe is shared, 100 names a call.
 func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []string, concurrency int) []Item {
 	found, errs := r.describeAll(ctx, spec.RegistryID, names, concurrency)
 	items := make([]Item, len(names))
@@ -41,13 +40,11 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			if repo, ok := found[name]; ok {
-				items[i].Result, items[i].Err = r.ReconcileExisting(ctx, s, repo)
-			} else if r.Options.DryRun {
-				items[i].Result = r.planCreate(ctx, s)
-			} else {
-				items[i].Result, items[i].Err = r.Create(ctx, s)
+			st, ok := found[name]
+			if ok {
+				st = r.readExisting(ctx, s, st)
 			}
+			items[i].Result, items[i].Err = r.converge(ctx, s, st)
 		})
 	}
 	wg.Wait()
@@ -55,66 +52,57 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 }
 
 // describeAll finds which of names exist with one DescribeRepositories call
-// per 100 names. ECR fails a whole call when any name is missing; the first
-// such failure switches to listing the registry, which answers for every
-// name at once (up to 1,000 repositories a page).
-func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, concurrency int) (map[string]types.Repository, map[string]error) {
+// per 100 names. ECR fails a whole call when any name is missing and names
+// the first missing one in its message: that name is set aside and the rest
+// described again, in two halves so that many missing names cost a few
+// rounds rather than one each. The registry is never listed: a policy
+// scoped to some repositories does not allow that.
+func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, concurrency int) (map[string]State, map[string]error) {
 	var mu sync.Mutex
-	found := map[string]types.Repository{}
+	found := map[string]State{}
 	errs := map[string]error{}
-	var missing [][]string
 	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
-	for start := 0; start < len(names); start += describeBatchSize {
-		chunk := names[start:min(start+describeBatchSize, len(names))]
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
-			mu.Lock()
-			defer mu.Unlock()
-			switch {
-			case isNotFound(err):
-				missing = append(missing, chunk)
-			case err != nil:
-				for _, n := range chunk {
-					errs[n] = awsError("DescribeRepositories", err)
-				}
-			default:
-				for _, repo := range out.Repositories {
-					found[aws.ToString(repo.RepositoryName)] = repo
-				}
+	var describe func(chunk []string)
+	describe = func(chunk []string) {
+		sem <- struct{}{}
+		out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+		<-sem
+		var rest []string
+		switch {
+		case isNotFound(err):
+			missing := missingName(err)
+			if i := slices.Index(chunk, missing); i >= 0 {
+				rest = slices.Delete(slices.Clone(chunk), i, i+1)
+			} else if len(chunk) > 1 {
+				rest = chunk // the message did not say which: halve the chunk
 			}
-		})
+		case err != nil:
+			mu.Lock()
+			for _, n := range chunk {
+				errs[n] = awsError("DescribeRepositories", err)
+			}
+			mu.Unlock()
+		default:
+			mu.Lock()
+			for _, repo := range out.Repositories {
+				found[aws.ToString(repo.RepositoryName)] = stateOf(repo)
+			}
+			mu.Unlock()
+		}
+		if len(rest) == 0 {
+			return
+		}
+		half := (len(rest) + 1) / 2
+		for _, part := range [][]string{rest[:half], rest[half:]} {
+			if len(part) > 0 {
+				wg.Go(func() { describe(part) })
+			}
+		}
+	}
+	for chunk := range slices.Chunk(names, describeBatchSize) {
+		wg.Go(func() { describe(chunk) })
 	}
 	wg.Wait()
-	if len(missing) == 0 {
-		return found, errs
-	}
-	all, err := r.listRegistry(ctx, registryID)
-	for _, chunk := range missing {
-		for _, n := range chunk {
-			if err != nil {
-				errs[n] = awsError("DescribeRepositories", err)
-			} else if repo, ok := all[n]; ok {
-				found[n] = repo
-			}
-		}
-	}
 	return found, errs
-}
-
-func (r *Reconciler) listRegistry(ctx context.Context, registryID string) (map[string]types.Repository, error) {
-	all := map[string]types.Repository{}
-	p := ecr.NewDescribeRepositoriesPaginator(r.ECR, &ecr.DescribeRepositoriesInput{RegistryId: optional(registryID), MaxResults: aws.Int32(listPageSize)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, repo := range page.Repositories {
-			all[aws.ToString(repo.RepositoryName)] = repo
-		}
-	}
-	return all, nil
 }

@@ -72,26 +72,45 @@ func TestBatchCreateThenNoOp(t *testing.T) {
 	}
 }
 
-func TestBatchWithSomeMissingListsTheRegistryOnce(t *testing.T) {
+func TestBatchWithSomeMissingNeverListsTheRegistry(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, emulator.Options{})
-	all := names(250)
-	for _, n := range all[:200] {
-		f.emu.PutRepository(emulator.Repository{Name: n})
-	}
-	f.emu.ResetCalls()
-	items := runBatch(t, f, all, false)
-	for i, it := range items {
-		if it.Err != nil || it.Result.Created != (i >= 200) {
-			t.Errorf("%s: created=%v err=%v", it.Name, it.Result.Created, it.Err)
-		}
-	}
-	// 3 batch describes (the last fails as a whole), then one listing page.
-	if got := f.emu.Count("DescribeRepositories"); got != 4 {
-		t.Errorf("DescribeRepositories called %d times, want 4", got)
-	}
-	if got := f.emu.Count("CreateRepository"); got != 50 {
-		t.Errorf("CreateRepository called %d times, want 50", got)
+	for _, tc := range []struct {
+		name     string
+		existing int
+		// Each call that fails names one missing repository; the rest of
+		// its chunk is described again in two halves.
+		describes int
+	}{
+		{"none missing", 250, 3},
+		{"one missing", 249, 3 + 2},
+		{"the last chunk missing", 200, 2 + 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, emulator.Options{})
+			all := names(250)
+			for _, n := range all[:tc.existing] {
+				f.emu.PutRepository(emulator.Repository{Name: n})
+			}
+			f.emu.ResetCalls()
+			items := runBatch(t, f, all, false)
+			for i, it := range items {
+				if it.Err != nil || it.Result.Created != (i >= tc.existing) {
+					t.Errorf("%s: created=%v err=%v", it.Name, it.Result.Created, it.Err)
+				}
+			}
+			if got := f.emu.Count("DescribeRepositories"); got != tc.describes {
+				t.Errorf("DescribeRepositories called %d times, want %d", got, tc.describes)
+			}
+			for _, c := range f.emu.Calls() {
+				if c.Operation == "DescribeRepositories" && c.Repository == "" {
+					t.Errorf("DescribeRepositories without names: %+v", c)
+				}
+			}
+			if got, want := f.emu.Count("CreateRepository"), 250-tc.existing; got != want {
+				t.Errorf("CreateRepository called %d times, want %d", got, want)
+			}
+		})
 	}
 }
 

@@ -90,6 +90,7 @@ func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
 		DryRun:      dryRun,
 		Region:      region,
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 	}}
 }
 

@@ -4,24 +4,27 @@ import (
 	"context"
 	"fmt"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // Options tune a Reconciler.
 type Options struct {
-	// DryRun computes and reports the plan without any write call.
+	// DryRun reads and diffs without any write call.
 	DryRun bool
-	// Region is used to compute the URI of a repository that does not exist
-	// yet (dry-run only).
+	// Region is used to compute ARNs and URIs before ECR returns them.
 	Region string
-	// Consistency bounds the waits for eventual consistency; zero value means
-	// DefaultBackoff.
+	// Account is the caller's account when it is already known (the
+	// account of an assumed role), "" otherwise. With Spec.RegistryID it
+	// lets the tags read go out together with DescribeRepositories.
+	Account string
+	// Consistency bounds the waits for a repository to become visible
+	// after creation; zero value means the default (about 35 s).
 	Consistency Backoff
+	// Propagation bounds the waits for IAM to make a new principal visible
+	// to repository policies; zero value means the default (2 minutes).
+	// Neither wait runs past the context's deadline.
+	Propagation Backoff
 	// AccountID resolves the caller's account for the URI of a repository
-	// that does not exist yet in dry-run. Optional.
+	// that does not exist yet in dry-run, when Account is "". Optional.
 	AccountID func(context.Context) (string, error)
 }
 
@@ -31,161 +34,162 @@ type Reconciler struct {
 	Options Options
 }
 
-func (r *Reconciler) backoff() Backoff {
-	if r.Options.Consistency.Attempts == 0 {
-		return DefaultBackoff
+func (r *Reconciler) visibility() Backoff {
+	if r.Options.Consistency == (Backoff{}) {
+		return visibilityBackoff
 	}
 	return r.Options.Consistency
 }
 
+func (r *Reconciler) propagation() Backoff {
+	if r.Options.Propagation == (Backoff{}) {
+		return propagationBackoff
+	}
+	return r.Options.Propagation
+}
+
 // Reconcile makes the repository exist and brings every managed setting to
-// its declared value. A *SettingsError means the repository exists and is
-// usable but some settings could not be written; any other error is fatal.
+// its declared value: read, diff, apply (dry-run stops after diff). A
+// *SettingsError means the repository exists and is usable but some
+// settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
-	repo, err := r.describe(ctx, spec)
-	if err == nil {
-		return r.ReconcileExisting(ctx, spec, repo)
+	st, err := r.read(ctx, spec)
+	if err != nil {
+		return nil, err
 	}
-	if !hasCode(err, "RepositoryNotFoundException") {
-		return nil, awsError("DescribeRepositories", err)
-	}
+	return r.converge(ctx, spec, st)
+}
+
+// converge is what follows the read, in single and batch mode alike.
+func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
+	changes := diff(spec, st)
 	if r.Options.DryRun {
-		return r.planCreate(ctx, spec), nil
-	}
-	return r.Create(ctx, spec)
-}
-
-func (r *Reconciler) describe(ctx context.Context, spec Spec) (types.Repository, error) {
-	out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
-		RepositoryNames: []string{spec.Name},
-		RegistryId:      optional(spec.RegistryID),
-	})
-	if err != nil {
-		return types.Repository{}, err
-	}
-	for _, repo := range out.Repositories {
-		if aws.ToString(repo.RepositoryName) == spec.Name {
-			return repo, nil
+		if !st.Exists {
+			st.Repository = r.plannedRepository(ctx, spec)
 		}
+		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes}
+		return res, settingsError(changes)
 	}
-	return types.Repository{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)
-}
-
-// Create creates the repository with every setting ECR accepts at creation,
-// then sets the policies. Losing a creation race to another job is not an
-// error: the repository is then reconciled like an existing one.
-func (r *Reconciler) Create(ctx context.Context, spec Spec) (*Result, error) {
-	out, err := r.ECR.CreateRepository(ctx, createInput(spec))
-	if hasCode(err, "RepositoryAlreadyExistsException") {
-		var repo types.Repository
-		// The winner's repository may not be visible to reads yet.
-		_, err := r.backoff().retryWhile(ctx, isNotFound, func() (err error) {
-			repo, err = r.describe(ctx, spec)
-			return err
-		})
-		if err != nil {
-			return nil, awsError("DescribeRepositories", err)
-		}
-		return r.ReconcileExisting(ctx, spec, repo)
-	}
+	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
-		return nil, awsError("CreateRepository", err)
+		return nil, err
 	}
-	res := &Result{Repository: repositoryOf(*out.Repository), Created: true}
-	steps := r.creationSteps(spec, res.Repository.Name)
-	return r.apply(ctx, res, steps)
+	return res, settingsError(res.Changes)
 }
 
-// ReconcileExisting reconciles a repository already described.
-func (r *Reconciler) ReconcileExisting(ctx context.Context, spec Spec, repo types.Repository) (*Result, error) {
-	res := &Result{Repository: repositoryOf(repo), DryRun: r.Options.DryRun}
-	cur := r.read(ctx, spec, res.Repository)
-	steps := []step{{change: Change{Setting: SettingRepository, Action: ActionUnchanged, To: res.Repository.Name}}}
-	steps = append(steps, r.plan(spec, repo, cur)...)
-	return r.apply(ctx, res, steps)
-}
-
-// apply runs the steps' writes in parallel (none in dry-run) and collects
-// the outcome.
-func (r *Reconciler) apply(ctx context.Context, res *Result, steps []step) (*Result, error) {
-	res.DryRun = r.Options.DryRun
+// read returns the repository and every managed setting as ECR has them,
+// in one round trip when it can: the policy reads take the name, and the
+// tags read takes an ARN that is known in advance when the registry account
+// is. Unmanaged settings are never read. A repository that does not exist
+// is a State with Exists false, not an error.
+func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
+	arn := r.knownARN(spec)
+	early := wanted(spec)
+	early.tags = early.tags && arn != ""
+	var first settings
 	var wg sync.WaitGroup
-	for i := range steps {
-		s := &steps[i]
-		if s.apply == nil || r.Options.DryRun || s.change.Action == ActionFailed {
+	wg.Go(func() { first = r.readSettings(ctx, spec.Name, spec.RegistryID, arn, early, false) })
+	st, err := r.describe(ctx, spec)
+	wg.Wait()
+	if err != nil || !st.Exists {
+		// Whatever the early reads answered about a missing repository
+		// (not found, or even access denied) is of no use.
+		return st, err
+	}
+	// The repository exists: a read that said otherwise lagged behind it.
+	// The tags are read now if their ARN was not known in advance.
+	again := selection{
+		policy:    early.policy && isNotFound(first.policyErr),
+		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
+		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
+	}
+	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
+	st.merge(first, early, late, again)
+	return st, nil
+}
+
+// diff compares the declared spec with the state read and returns one
+// change per managed setting, in a fixed order. It is pure: creation is a
+// diff against a State that does not exist.
+func diff(spec Spec, st State) []Change {
+	repo := Change{Setting: SettingRepository, Action: ActionUnchanged, To: spec.Name}
+	if !st.Exists {
+		repo.Action = ActionCreate
+	}
+	changes := []Change{repo}
+	if e := spec.Encryption; e != nil {
+		changes = append(changes, diffEncryption(*e, st))
+	}
+	if m := spec.Mutability; m != nil {
+		changes = append(changes, diffMutability(*m, st))
+	}
+	if s := spec.ScanOnPush; s != nil {
+		changes = append(changes, diffScanOnPush(*s, st))
+	}
+	if tagsManaged(spec) {
+		changes = append(changes, diffTags(spec, st))
+	}
+	if d := spec.RepositoryPolicy; d != nil {
+		changes = append(changes, diffDocument(repositoryPolicy, *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+	}
+	if d := spec.LifecyclePolicy; d != nil {
+		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
+	}
+	return changes
+}
+
+// apply carries out the changes: CreateRepository first when the repository
+// does not exist (it sets everything ECR accepts at creation), then one
+// named write per remaining setting, in parallel. Losing a creation race to
+// another job is not an error: the winner's repository is read and the
+// remaining differences applied. The error is fatal (the repository could
+// not be created or read); failed settings are in the result's changes.
+func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []Change) (*Result, error) {
+	res := &Result{Repository: st.Repository, Changes: changes}
+	if !st.Exists {
+		repo, err := r.createRepository(ctx, spec)
+		if isAlreadyExists(err) {
+			won, err := r.readWinner(ctx, spec)
+			if err != nil {
+				return nil, err
+			}
+			return r.apply(ctx, spec, won, diff(spec, won))
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Repository, res.Created = repo, true
+	}
+	var wg sync.WaitGroup
+	for i := range res.Changes {
+		c := &res.Changes[i]
+		write := writeFor(c.Setting)
+		if !c.Changed() || write == nil || (res.Created && setAtCreation(c.Setting)) {
 			continue
 		}
 		wg.Go(func() {
-			if err := s.apply(ctx); err != nil {
-				s.change.Action = ActionFailed
-				s.change.Error = err.Error()
+			if err := write(r, ctx, spec, res.Repository, *c); err != nil {
+				c.Action, c.Error = ActionFailed, err.Error()
 			}
 		})
 	}
 	wg.Wait()
-	var failed []Change
-	for _, s := range steps {
-		res.Changes = append(res.Changes, s.change)
-		if s.change.Action == ActionFailed {
-			failed = append(failed, s.change)
-		}
-	}
-	if len(failed) > 0 {
-		return res, &SettingsError{Failed: failed}
-	}
 	return res, nil
 }
 
-// planCreate reports, without writing, what creating the repository does.
-func (r *Reconciler) planCreate(ctx context.Context, spec Spec) *Result {
-	registry := spec.RegistryID
-	if registry == "" && r.Options.AccountID != nil {
-		// Best effort: the URI is informative only in a dry-run.
-		registry, _ = r.Options.AccountID(ctx)
+// readWinner reads the repository a racing job just created, waiting while
+// it is not visible yet.
+func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (State, error) {
+	var st State
+	_, err := r.visibility().retryWhile(ctx, isNotFound, func() error {
+		var err error
+		if st, err = r.read(ctx, spec); err == nil && !st.Exists {
+			return errNotVisible
+		}
+		return err
+	})
+	if isNotFound(err) {
+		return State{}, fmt.Errorf("ecr:CreateRepository said the repository exists, but ecr:DescribeRepositories still does not find it: %w", err)
 	}
-	repo := Repository{Name: spec.Name, RegistryID: registry}
-	if registry != "" && r.Options.Region != "" {
-		repo.URI = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", registry, r.Options.Region, dnsSuffix(r.Options.Region), spec.Name)
-		repo.ARN = fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition(r.Options.Region), r.Options.Region, registry, spec.Name)
-	}
-	res := &Result{Repository: repo, Created: true, DryRun: true}
-	for _, s := range r.creationSteps(spec, spec.Name) {
-		res.Changes = append(res.Changes, s.change)
-	}
-	return res
-}
-
-func repositoryOf(repo types.Repository) Repository {
-	return Repository{
-		Name:       aws.ToString(repo.RepositoryName),
-		ARN:        aws.ToString(repo.RepositoryArn),
-		URI:        aws.ToString(repo.RepositoryUri),
-		RegistryID: aws.ToString(repo.RegistryId),
-	}
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func isNotFound(err error) bool { return hasCode(err, "RepositoryNotFoundException") }
-
-func partition(region string) string {
-	switch {
-	case len(region) > 3 && region[:3] == "cn-":
-		return "aws-cn"
-	case len(region) > 7 && region[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
-func dnsSuffix(region string) string {
-	if partition(region) == "aws-cn" {
-		return "amazonaws.com.cn"
-	}
-	return "amazonaws.com"
+	return st, err
 }

@@ -27,9 +27,15 @@ func TestCreateSetsEverythingWithFewestCalls(t *testing.T) {
 		t.Errorf("URI = %q, registry %q; want %q", res.Repository.URI, res.Repository.Registry(), wantURI)
 	}
 	// Everything CreateRepository accepts goes into that one call; the two
-	// policies follow it. Nothing is read back.
-	if got, want := f.ops(), sorted("DescribeRepositories", "CreateRepository", "SetRepositoryPolicy", "PutLifecyclePolicy"); !slices.Equal(got, want) {
+	// policies follow it. The policy reads went out with the describe and
+	// their "not found" answers were ignored; nothing is read back.
+	if got, want := f.ops(), sorted("DescribeRepositories", "GetRepositoryPolicy", "GetLifecyclePolicy", "CreateRepository", "SetRepositoryPolicy", "PutLifecyclePolicy"); !slices.Equal(got, want) {
 		t.Errorf("calls = %v, want %v", got, want)
+	}
+	for _, c := range f.emu.Calls() {
+		if strings.HasPrefix(c.Operation, "Get") && c.ErrorCode != "RepositoryNotFoundException" {
+			t.Errorf("%s answered %q: it was sent again after the creation", c.Operation, c.ErrorCode)
+		}
 	}
 	r := f.repo(t, "team/app")
 	if r.Mutability != "IMMUTABLE_WITH_EXCLUSION" || !slices.Equal(sorted(r.ExclusionFilters...), []string{"cache", "latest"}) {

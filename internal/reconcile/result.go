@@ -1,7 +1,6 @@
 package reconcile
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -41,6 +40,11 @@ type Change struct {
 	Diff string `json:"-"`
 	// Error is set when the write failed (Action is then ActionFailed).
 	Error string `json:"error,omitempty"`
+
+	// What the tags write sends: tags to add or update, keys to remove.
+	// Computed by diff so that the write only carries it out.
+	tagsSet    map[string]string
+	tagsRemove []string
 }
 
 // Changed reports whether the change writes something.
@@ -50,10 +54,7 @@ func (c Change) Changed() bool {
 
 // Repository identifies the reconciled repository.
 type Repository struct {
-	Name       string `json:"name"`
-	ARN        string `json:"arn"`
-	URI        string `json:"uri"`
-	RegistryID string `json:"registryId"`
+	Name, ARN, URI, RegistryID string
 }
 
 // Registry is the registry host (the URI without the repository path).
@@ -111,4 +112,17 @@ func (e *SettingsError) Error() string {
 	return fmt.Sprintf("%d setting(s) not reconciled: %s", len(e.Failed), strings.Join(parts, "; "))
 }
 
-func joinErrors(errs ...error) error { return errors.Join(errs...) }
+// settingsError returns a *SettingsError for the failed changes, nil when
+// none failed.
+func settingsError(changes []Change) error {
+	var failed []Change
+	for _, c := range changes {
+		if c.Action == ActionFailed {
+			failed = append(failed, c)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &SettingsError{Failed: failed}
+}

@@ -51,6 +51,7 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 	return &world{emu: emu, ecr: client, rec: &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
 		Region:      "us-east-1",
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 	}}}
 }
 

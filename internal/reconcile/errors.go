@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -30,29 +32,65 @@ type ECR interface {
 
 var _ ECR = (*ecr.Client)(nil)
 
-// errorCode returns the AWS error code of err ("" when it carries none).
-func errorCode(err error) string {
-	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.ErrorCode()
-	}
-	return ""
+// is reports whether err is (or wraps) the SDK's typed exception T.
+func is[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
 }
 
-func hasCode(err error, code string) bool { return errorCode(err) == code }
+func isNotFound(err error) bool { return is[*types.RepositoryNotFoundException](err) }
 
-// ignoreCode drops an error with the given code: "not found" answers that
-// mean "none exists" rather than failure.
-func ignoreCode(err error, code string) error {
-	if hasCode(err, code) {
-		return nil
+func isAlreadyExists(err error) bool { return is[*types.RepositoryAlreadyExistsException](err) }
+
+// isAccessDenied matches IAM's refusal. ECR's service model declares no
+// typed exception for it, so it is the one error matched by code.
+func isAccessDenied(err error) bool {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return false
 	}
-	return err
+	code := apiErr.ErrorCode()
+	return code == "AccessDeniedException" || code == "AccessDenied"
+}
+
+// isPrincipalPending matches ECR's refusal of a repository policy that names
+// a principal IAM has not made visible yet. ECR has answered it in two forms
+// over time; both are InvalidParameterException.
+func isPrincipalPending(err error) bool {
+	var e *types.InvalidParameterException
+	if !errors.As(err, &e) {
+		return false
+	}
+	msg := e.ErrorMessage()
+	return strings.Contains(msg, "Invalid repository policy provided") || strings.Contains(msg, "Principal not found")
+}
+
+// missingRE finds the repository a RepositoryNotFoundException names:
+// "The repository with name 'team/app' does not exist in the registry with id '123456789012'".
+var missingRE = regexp.MustCompile(`repository with name '([^']+)' does not exist`)
+
+// missingName returns the repository name a RepositoryNotFoundException
+// names, or "" when the message does not say.
+func missingName(err error) string {
+	var e *types.RepositoryNotFoundException
+	if !errors.As(err, &e) {
+		return ""
+	}
+	if m := missingRE.FindStringSubmatch(e.ErrorMessage()); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // awsError explains a failed call. AccessDenied names the IAM action, so a
 // missing permission is never mistaken for a missing repository.
 func awsError(op string, err error) error {
+	return awsErrorActions(op, err)
+}
+
+// awsErrorActions is awsError for a call that IAM authorises as more than
+// one action: an AccessDenied names every candidate.
+func awsErrorActions(op string, err error, also ...string) error {
 	if err == nil {
 		return nil
 	}
@@ -61,10 +99,8 @@ func awsError(op string, err error) error {
 		return fmt.Errorf("ecr:%s did not complete before the deadline (timeout-seconds): %w", op, err)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("ecr:%s was cancelled (the job was cancelled or the process interrupted): %w", op, err)
-	}
-	code := errorCode(err)
-	if code == "AccessDeniedException" || code == "AccessDenied" {
-		return &AccessDeniedError{Action: "ecr:" + op, Err: err}
+	case isAccessDenied(err):
+		return &AccessDeniedError{Action: "ecr:" + op, Also: also, Err: err}
 	}
 	// The SDK retried throttling, 5xx and network errors; say so plainly.
 	var exhausted *retry.MaxAttemptsError
@@ -74,30 +110,23 @@ func awsError(op string, err error) error {
 	return fmt.Errorf("ecr:%s failed: %w", op, err)
 }
 
-// AccessDeniedError is a call that IAM refused.
+// AccessDeniedError is a call that IAM refused. Also lists the other IAM
+// actions the same call is authorised as (CreateRepository with tags is
+// also ecr:TagResource): any of them may be the one missing.
 type AccessDeniedError struct {
 	Action string
+	Also   []string
 	Err    error
 }
 
 func (e *AccessDeniedError) Error() string {
-	return fmt.Sprintf("access denied to %s: the credentials in use are not allowed to call it; add %q to the role's IAM policy (see the README's IAM section): %v",
-		e.Action, e.Action, e.Err)
+	if len(e.Also) == 0 {
+		return fmt.Sprintf("access denied to %s: the credentials in use are not allowed to call it; add %q to the role's IAM policy (see the README's IAM section): %v",
+			e.Action, e.Action, e.Err)
+	}
+	all := append([]string{e.Action}, e.Also...)
+	return fmt.Sprintf("access denied to %s: IAM authorises this call as %s; add the missing one(s) to the role's IAM policy (see the README's IAM section): %v",
+		e.Action, strings.Join(all, " and "), e.Err)
 }
 
 func (e *AccessDeniedError) Unwrap() error { return e.Err }
-
-// messageContains reports whether err's AWS message contains any of subs.
-func messageContains(err error, subs ...string) bool {
-	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	msg := apiErr.ErrorMessage()
-	for _, s := range subs {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
-}

@@ -1,0 +1,206 @@
+package reconcile
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+)
+
+// maxTags is ECR's limit on tags per repository, "aws:" tags included.
+const maxTags = 50
+
+func diffEncryption(want Encryption, st State) Change {
+	c := Change{Setting: SettingEncryption, Action: ActionCreate, To: encryptionString(want.Type, want.KMSKey)}
+	if !st.Exists {
+		return c
+	}
+	gotType, gotKey := st.EncryptionType, st.KMSKey
+	if gotType == "" {
+		gotType = "AES256"
+	}
+	c.Action, c.From = ActionUnchanged, encryptionString(gotType, gotKey)
+	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
+		c.Action = ActionFailed
+		c.Error = fmt.Sprintf("the repository is encrypted with %s but %s is declared; ECR sets encryption only when it creates a repository. "+
+			"Remove the encryption-type and kms-key inputs to accept the current encryption, or create a new repository and move the images to change it",
+			c.From, c.To)
+	}
+	return c
+}
+
+func diffMutability(want Mutability, st State) Change {
+	c := Change{Setting: SettingMutability, Action: ActionCreate, To: mutabilityString(want.Value, want.Filters)}
+	if !st.Exists {
+		return c
+	}
+	c.Action, c.From = ActionUnchanged, mutabilityString(st.Mutability, st.ExclusionFilters)
+	if c.From != c.To {
+		c.Action = ActionUpdate
+	}
+	return c
+}
+
+func diffScanOnPush(want bool, st State) Change {
+	c := Change{Setting: SettingScanOnPush, Action: ActionCreate, To: fmt.Sprint(want)}
+	if !st.Exists {
+		return c
+	}
+	c.Action, c.From = ActionUnchanged, fmt.Sprint(st.ScanOnPush)
+	if st.ScanOnPush != want {
+		c.Action = ActionUpdate
+	}
+	return c
+}
+
+// diffTags adds or updates declared tags and, with PruneTags, removes the
+// others. Tags under the reserved "aws:" prefix are never removed. The
+// count after the change is checked against ECR's limit before any write:
+// TagResource would refuse it, after UntagResource already removed tags.
+func diffTags(spec Spec, st State) Change {
+	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
+	if !st.Exists {
+		if len(spec.Tags) > 0 {
+			c.Action, c.tagsSet = ActionCreate, maps.Clone(spec.Tags)
+		} else {
+			c.To = ""
+		}
+		return c
+	}
+	if st.TagsErr != nil {
+		c.Action, c.Error = ActionFailed, st.TagsErr.Error()
+		return c
+	}
+	var parts []string
+	set := map[string]string{}
+	added := 0
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
+		v := spec.Tags[k]
+		old, ok := st.Tags[k]
+		switch {
+		case !ok:
+			parts = append(parts, "+"+k+"="+v)
+			added++
+		case old != v:
+			parts = append(parts, k+": "+old+" -> "+v)
+		default:
+			continue
+		}
+		set[k] = v
+	}
+	var remove, undeclared []string
+	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
+		if _, keep := spec.Tags[k]; !keep && !isAWSTag(k) {
+			undeclared = append(undeclared, k)
+		}
+	}
+	if spec.PruneTags {
+		remove = undeclared
+		for _, k := range remove {
+			parts = append(parts, "-"+k)
+		}
+	}
+	if len(parts) == 0 {
+		return c
+	}
+	if total := len(st.Tags) - len(remove) + added; total > maxTags {
+		c.Action = ActionFailed
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository ('aws:' tags included); nothing was written. Declare fewer tags in tags",
+			total, len(st.Tags)-len(remove), added, maxTags)
+		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
+			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
+		}
+		return c
+	}
+	// The change lists only what differs: "+new=v, key: old -> new, -gone".
+	c.Action, c.To = ActionUpdate, strings.Join(parts, ", ")
+	if len(set) > 0 {
+		c.tagsSet = set
+	}
+	c.tagsRemove = remove
+	return c
+}
+
+func isAWSTag(k string) bool { return strings.HasPrefix(strings.ToLower(k), "aws:") }
+
+// document says how one of the two policy documents compares.
+type document struct {
+	setting string
+	equal   func(a, b string) (bool, error)
+}
+
+var (
+	repositoryPolicy = document{SettingRepositoryPolicy, policy.RepositoryPoliciesEqual}
+	lifecyclePolicy  = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+)
+
+// diffDocument plans one policy document. cur is the current text (nil: none
+// exists) and readErr a failed read, which leaves the setting unreconciled.
+func diffDocument(k document, want Document, cur *string, readErr error, exists bool) Change {
+	c := Change{Setting: k.setting, Action: ActionUnchanged}
+	switch {
+	case readErr != nil && exists:
+		c.Action, c.Error = ActionFailed, readErr.Error()
+	case want.Remove && cur == nil:
+		c.To = "none"
+	case want.Remove:
+		c.Action, c.From, c.To = ActionRemove, "present", "none"
+		c.Diff = policy.Diff(*cur, "")
+	case cur == nil:
+		c.Action, c.From, c.To = ActionCreate, "none", "declared"
+		c.Diff = policy.Diff("", want.Text)
+	default:
+		// A current text that cannot be parsed differs from any valid one.
+		if eq, err := k.equal(*cur, want.Text); err == nil && eq {
+			c.To = "declared"
+			return c
+		}
+		c.Action, c.From, c.To = ActionUpdate, "differs", "declared"
+		c.Diff = policy.Diff(*cur, want.Text)
+	}
+	return c
+}
+
+// kmsKeyMatches compares a declared key with the ARN ECR returns. A key ID
+// matches the ARN that ends in it; an alias cannot be resolved without KMS
+// access, so it is accepted rather than reported as a false mismatch.
+func kmsKeyMatches(want, gotARN string) bool {
+	switch {
+	case want == "" || want == gotARN:
+		return true
+	case strings.HasPrefix(want, "arn:"):
+		return strings.Contains(want, ":alias/")
+	case strings.HasPrefix(want, "alias/"):
+		return true
+	}
+	return strings.HasSuffix(gotARN, ":key/"+want)
+}
+
+func encryptionString(typ, key string) string {
+	if key == "" {
+		return typ
+	}
+	return typ + " (" + key + ")"
+}
+
+func mutabilityString(value string, filters []string) string {
+	if value == "" {
+		value = "MUTABLE"
+	}
+	if len(filters) == 0 {
+		return value
+	}
+	f := slices.Clone(filters)
+	slices.Sort(f)
+	return value + " [" + strings.Join(slices.Compact(f), ", ") + "]"
+}
+
+func tagsString(tags map[string]string) string {
+	parts := make([]string, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,264 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+)
+
+// State is the repository as read: whether it exists and every managed
+// setting. Unmanaged settings are left at their zero value. A nil policy
+// means none exists; an error means the read failed and the setting cannot
+// be reconciled this run.
+type State struct {
+	Exists     bool
+	Repository Repository
+
+	Mutability       string // as ECR returns it, "" read as MUTABLE
+	ExclusionFilters []string
+	ScanOnPush       bool
+	EncryptionType   string // "" read as AES256
+	KMSKey           string // key ARN
+
+	RepositoryPolicy, LifecyclePolicy       *string
+	Tags                                    map[string]string
+	RepositoryPolicyErr, LifecyclePolicyErr error
+	TagsErr                                 error
+}
+
+// errNotVisible stands for a repository that a racing job created but that
+// DescribeRepositories does not return yet.
+var errNotVisible error = &types.RepositoryNotFoundException{Message: aws.String("the repository is not visible yet")}
+
+func stateOf(repo types.Repository) State {
+	st := State{
+		Exists: true,
+		Repository: Repository{
+			Name:       aws.ToString(repo.RepositoryName),
+			ARN:        aws.ToString(repo.RepositoryArn),
+			URI:        aws.ToString(repo.RepositoryUri),
+			RegistryID: aws.ToString(repo.RegistryId),
+		},
+		Mutability: string(repo.ImageTagMutability),
+	}
+	for _, f := range repo.ImageTagMutabilityExclusionFilters {
+		st.ExclusionFilters = append(st.ExclusionFilters, aws.ToString(f.Filter))
+	}
+	if c := repo.ImageScanningConfiguration; c != nil {
+		st.ScanOnPush = c.ScanOnPush
+	}
+	if e := repo.EncryptionConfiguration; e != nil {
+		st.EncryptionType, st.KMSKey = string(e.EncryptionType), aws.ToString(e.KmsKey)
+	}
+	return st
+}
+
+// describe reads the repository itself. A missing repository is a State
+// that does not exist, not an error.
+func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
+	out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
+		RepositoryNames: []string{spec.Name},
+		RegistryId:      optional(spec.RegistryID),
+	})
+	switch {
+	case isNotFound(err):
+		return State{}, nil
+	case err != nil:
+		return State{}, awsError("DescribeRepositories", err)
+	}
+	for _, repo := range out.Repositories {
+		if aws.ToString(repo.RepositoryName) == spec.Name {
+			return stateOf(repo), nil
+		}
+	}
+	return State{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)
+}
+
+// selection says which of the settings DescribeRepositories does not
+// return are read.
+type selection struct{ policy, lifecycle, tags bool }
+
+func wanted(spec Spec) selection {
+	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec)}
+}
+
+func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
+
+// settings holds the answers of the settings reads.
+type settings struct {
+	policy, lifecycle       *string
+	tags                    map[string]string
+	policyErr, lifecycleErr error
+	tagsErr                 error
+}
+
+// readSettings issues the selected reads in parallel: one round trip. With
+// waitVisible, a read answering that the repository does not exist is
+// repeated for a while: right after a creation reads can lag behind.
+func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn string, sel selection, waitVisible bool) settings {
+	var s settings
+	var wg sync.WaitGroup
+	registry := optional(registryID)
+	read := func(op string, fn func() error) error {
+		if !waitVisible {
+			return fn()
+		}
+		_, err := r.visibility().retryWhile(ctx, isNotFound, fn)
+		return awsError(op, err)
+	}
+	if sel.policy {
+		wg.Go(func() {
+			s.policyErr = read("GetRepositoryPolicy", func() error {
+				out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &name, RegistryId: registry})
+				switch {
+				case is[*types.RepositoryPolicyNotFoundException](err):
+					s.policy = nil
+					return nil
+				case err != nil:
+					return err
+				}
+				s.policy = out.PolicyText
+				return nil
+			})
+		})
+	}
+	if sel.lifecycle {
+		wg.Go(func() {
+			s.lifecycleErr = read("GetLifecyclePolicy", func() error {
+				out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &name, RegistryId: registry})
+				switch {
+				case is[*types.LifecyclePolicyNotFoundException](err):
+					s.lifecycle = nil
+					return nil
+				case err != nil:
+					return err
+				}
+				s.lifecycle = out.LifecyclePolicyText
+				return nil
+			})
+		})
+	}
+	if sel.tags {
+		wg.Go(func() {
+			s.tagsErr = read("ListTagsForResource", func() error {
+				out, err := r.ECR.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: &arn})
+				if err != nil {
+					return err
+				}
+				s.tags = make(map[string]string, len(out.Tags))
+				for _, t := range out.Tags {
+					s.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	return s
+}
+
+// merge fills the settings into st: from the second round where it was
+// read again, from the first otherwise.
+func (st *State) merge(first settings, early selection, late settings, again selection) {
+	pick := func(use bool, a, b settings) settings {
+		if use {
+			return b
+		}
+		return a
+	}
+	if early.policy || again.policy {
+		s := pick(again.policy, first, late)
+		// An early read went out without waiting; its errors are named here.
+		st.RepositoryPolicy, st.RepositoryPolicyErr = s.policy, orAWSError("GetRepositoryPolicy", s.policyErr, !again.policy)
+	}
+	if early.lifecycle || again.lifecycle {
+		s := pick(again.lifecycle, first, late)
+		st.LifecyclePolicy, st.LifecyclePolicyErr = s.lifecycle, orAWSError("GetLifecyclePolicy", s.lifecycleErr, !again.lifecycle)
+	}
+	if early.tags || again.tags {
+		s := pick(again.tags, first, late)
+		st.Tags, st.TagsErr = s.tags, orAWSError("ListTagsForResource", s.tagsErr, !again.tags)
+	}
+}
+
+func orAWSError(op string, err error, raw bool) error {
+	if raw {
+		return awsError(op, err)
+	}
+	return err
+}
+
+// readExisting reads the settings of a repository already described (batch
+// mode), in one round trip.
+func (r *Reconciler) readExisting(ctx context.Context, spec Spec, st State) State {
+	sel := wanted(spec)
+	s := r.readSettings(ctx, st.Repository.Name, st.Repository.RegistryID, st.Repository.ARN, sel, true)
+	st.merge(settings{}, selection{}, s, sel)
+	return st
+}
+
+// registry is the account of the registry when it is known without a call.
+func (r *Reconciler) registry(spec Spec) string {
+	if spec.RegistryID != "" {
+		return spec.RegistryID
+	}
+	return r.Options.Account
+}
+
+// knownARN is the repository's ARN when it can be computed before ECR
+// returns it, "" otherwise.
+func (r *Reconciler) knownARN(spec Spec) string {
+	account := r.registry(spec)
+	if account == "" || r.Options.Region == "" {
+		return ""
+	}
+	return repositoryARN(r.Options.Region, account, spec.Name)
+}
+
+func repositoryARN(region, account, name string) string {
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition(region), region, account, name)
+}
+
+// plannedRepository is what a repository that does not exist yet would be
+// called, for a dry-run's outputs. The URI is informative only: an account
+// that cannot be resolved leaves it empty.
+func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) Repository {
+	account := r.registry(spec)
+	if account == "" && r.Options.AccountID != nil {
+		account, _ = r.Options.AccountID(ctx)
+	}
+	repo := Repository{Name: spec.Name, RegistryID: account}
+	if account != "" && r.Options.Region != "" {
+		repo.URI = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", account, r.Options.Region, dnsSuffix(r.Options.Region), spec.Name)
+		repo.ARN = repositoryARN(r.Options.Region, account, spec.Name)
+	}
+	return repo
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func partition(region string) string {
+	switch {
+	case len(region) > 3 && region[:3] == "cn-":
+		return "aws-cn"
+	case len(region) > 7 && region[:7] == "us-gov-":
+		return "aws-us-gov"
+	}
+	return "aws"
+}
+
+func dnsSuffix(region string) string {
+	if partition(region) == "aws-cn" {
+		return "amazonaws.com.cn"
+	}
+	return "amazonaws.com"
+}

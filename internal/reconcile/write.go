@@ -1,0 +1,197 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+)
+
+// One write function per setting, as terraform-provider-aws's ECR resources
+// have one update function per attribute. Each takes the declared spec,
+// the repository and the change diff planned, and writes only that.
+type writeFunc func(r *Reconciler, ctx context.Context, spec Spec, repo Repository, c Change) error
+
+// writeFor returns the write for a setting; nil for the settings ECR cannot
+// change on an existing repository (encryption) or that apply handles
+// itself (the repository).
+func writeFor(setting string) writeFunc {
+	switch setting {
+	case SettingMutability:
+		return (*Reconciler).updateMutability
+	case SettingScanOnPush:
+		return (*Reconciler).updateScanOnPush
+	case SettingTags:
+		return (*Reconciler).updateTags
+	case SettingRepositoryPolicy:
+		return (*Reconciler).updateRepositoryPolicy
+	case SettingLifecyclePolicy:
+		return (*Reconciler).updateLifecyclePolicy
+	}
+	return nil
+}
+
+// setAtCreation reports whether CreateRepository sets the setting itself.
+func setAtCreation(setting string) bool {
+	switch setting {
+	case SettingEncryption, SettingMutability, SettingScanOnPush, SettingTags:
+		return true
+	}
+	return false
+}
+
+// createRepository creates the repository with every setting ECR accepts
+// at creation. A RepositoryAlreadyExistsException comes back as is.
+func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repository, error) {
+	in := &ecr.CreateRepositoryInput{RepositoryName: &spec.Name, RegistryId: optional(spec.RegistryID)}
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
+		in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
+	}
+	if m := spec.Mutability; m != nil {
+		in.ImageTagMutability = types.ImageTagMutability(m.Value)
+		in.ImageTagMutabilityExclusionFilters = exclusionFilters(m.Filters)
+	}
+	if spec.ScanOnPush != nil {
+		in.ImageScanningConfiguration = &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush}
+	}
+	kms := false
+	if e := spec.Encryption; e != nil {
+		in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type), KmsKey: optional(e.KMSKey)}
+		kms = e.Type != string(types.EncryptionTypeAes256)
+	}
+	out, err := r.ECR.CreateRepository(ctx, in)
+	switch {
+	case isAlreadyExists(err):
+		return Repository{}, err
+	case err != nil && kms && is[*types.KmsException](err):
+		// ECR calls KMS with the caller's credentials to check the key and
+		// grant itself its use.
+		return Repository{}, fmt.Errorf("ecr:CreateRepository could not use the KMS key: with encryption-type %s the credentials also need "+
+			"kms:DescribeKey and kms:CreateGrant on the key (ECR calls KMS on the caller's behalf), and the key must be enabled and in this region: %w",
+			spec.Encryption.Type, awsError("CreateRepository", err))
+	case err != nil:
+		// IAM authorises tag-on-create as ecr:TagResource as well.
+		var also []string
+		if len(in.Tags) > 0 {
+			also = append(also, "ecr:TagResource")
+		}
+		return Repository{}, awsErrorActions("CreateRepository", err, also...)
+	}
+	return stateOf(*out.Repository).Repository, nil
+}
+
+// whileInvisible repeats a write that says the repository does not exist:
+// right after a creation, ours or a racing job's, writes can lag behind it.
+func (r *Reconciler) whileInvisible(ctx context.Context, op string, write func() error) error {
+	attempts, err := r.visibility().retryWhile(ctx, isNotFound, write)
+	if isNotFound(err) {
+		return fmt.Errorf("the repository was still not visible after %d attempts: %w", attempts, awsError(op, err))
+	}
+	return awsError(op, err)
+}
+
+func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repository, _ Change) error {
+	m := spec.Mutability
+	return r.whileInvisible(ctx, "PutImageTagMutability", func() error {
+		_, err := r.ECR.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
+			RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID),
+			ImageTagMutability:                 types.ImageTagMutability(m.Value),
+			ImageTagMutabilityExclusionFilters: exclusionFilters(m.Filters),
+		})
+		return err
+	})
+}
+
+func (r *Reconciler) updateScanOnPush(ctx context.Context, spec Spec, repo Repository, _ Change) error {
+	return r.whileInvisible(ctx, "PutImageScanningConfiguration", func() error {
+		_, err := r.ECR.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
+			RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID),
+			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
+		})
+		return err
+	})
+}
+
+// updateTags removes, then adds: near the 50-tag limit an addition that
+// lands before the removal would be refused with TooManyTagsException.
+func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c Change) error {
+	arn := repo.ARN
+	if len(c.tagsRemove) > 0 {
+		err := r.whileInvisible(ctx, "UntagResource", func() error {
+			_, err := r.ECR.UntagResource(ctx, &ecr.UntagResourceInput{ResourceArn: &arn, TagKeys: c.tagsRemove})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(c.tagsSet) == 0 {
+		return nil
+	}
+	var tags []types.Tag
+	for _, k := range slices.Sorted(maps.Keys(c.tagsSet)) {
+		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(c.tagsSet[k])})
+	}
+	return r.whileInvisible(ctx, "TagResource", func() error {
+		_, err := r.ECR.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: &arn, Tags: tags})
+		return err
+	})
+}
+
+func (r *Reconciler) updateRepositoryPolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	if c.Action == ActionRemove {
+		return r.whileInvisible(ctx, "DeleteRepositoryPolicy", func() error {
+			_, err := r.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name, RegistryId: registry})
+			if is[*types.RepositoryPolicyNotFoundException](err) {
+				return nil
+			}
+			return err
+		})
+	}
+	text := spec.RepositoryPolicy.Text
+	// IAM takes a while to make a new principal visible to ECR, which
+	// meanwhile rejects a policy naming it.
+	attempts, err := r.propagation().retryWhile(ctx, isPrincipalPending, func() error {
+		return r.whileInvisible(ctx, "SetRepositoryPolicy", func() error {
+			_, err := r.ECR.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, RegistryId: registry, PolicyText: &text})
+			return err
+		})
+	})
+	if isPrincipalPending(err) {
+		return fmt.Errorf("ECR rejected the repository policy %d times. The likely cause is a principal that does not exist (yet): "+
+			"IAM principals must exist before a policy can name them, and a new role can take a minute or two to become visible. "+
+			"Check every ARN in repository-policy: %w", attempts, err)
+	}
+	return err
+}
+
+func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	if c.Action == ActionRemove {
+		return r.whileInvisible(ctx, "DeleteLifecyclePolicy", func() error {
+			_, err := r.ECR.DeleteLifecyclePolicy(ctx, &ecr.DeleteLifecyclePolicyInput{RepositoryName: name, RegistryId: registry})
+			if is[*types.LifecyclePolicyNotFoundException](err) {
+				return nil
+			}
+			return err
+		})
+	}
+	text := spec.LifecyclePolicy.Text
+	return r.whileInvisible(ctx, "PutLifecyclePolicy", func() error {
+		_, err := r.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
+		return err
+	})
+}
+
+func exclusionFilters(filters []string) []types.ImageTagMutabilityExclusionFilter {
+	var out []types.ImageTagMutabilityExclusionFilter
+	for _, f := range filters {
+		out = append(out, types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
+	}
+	return out
+}
