@@ -97,8 +97,11 @@ func (r *runner) run(ctx context.Context) error {
 	rec := &reconcile.Reconciler{
 		ECR: auth.ECRClient(),
 		Options: reconcile.Options{
-			DryRun:    cfg.DryRun,
-			Region:    cfg.Region,
+			DryRun: cfg.DryRun,
+			Region: cfg.Region,
+			// Known when the action assumed a role: the tags read then
+			// goes out with the describe.
+			Account:   auth.AccountID,
 			AccountID: r.callerAccount(auth),
 		},
 	}

@@ -1,5 +1,10 @@
 package emulator
 
+import (
+	"regexp"
+	"strings"
+)
+
 // caller is the identity behind an access key.
 type caller struct {
 	account string
@@ -26,59 +31,163 @@ func (e *Emulator) callerOf(keyID string) (who caller, expired bool) {
 		!e.now().Before(s.expires)
 }
 
-// SetAllowedActions restricts callers to the listed actions ("ecr:Op" /
-// "sts:Op"); any other ECR or STS action answers AccessDeniedException (ECR)
-// or AccessDenied (STS). nil allows everything.
-func (e *Emulator) SetAllowedActions(actions []string) {
+// Statement is one Allow statement of an identity-based IAM policy. Actions
+// and Resources are IAM patterns: "*" matches any run of characters, "?" one
+// character; actions compare without regard to case, resources with.
+type Statement struct {
+	Actions   []string
+	Resources []string
+}
+
+// SetPolicy restricts callers to what the statements allow; any other ECR
+// or STS call answers AccessDeniedException (ECR) or AccessDenied (STS), as
+// IAM's implicit deny. nil allows everything. ECR calls are evaluated per
+// resource as IAM does: the repository ARN for calls that name one (every
+// name of a DescribeRepositories, the resourceArn of tag calls), and
+// "arn:aws:ecr:REGION:ACCOUNT:repository/*" for a DescribeRepositories
+// without names, which only a statement covering every repository allows.
+// STS calls are evaluated on their action alone.
+func (e *Emulator) SetPolicy(statements []Statement) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if actions == nil {
-		e.allowed = nil
+	if statements == nil {
+		e.policy = nil
 		return
 	}
-	e.allowed = make(map[string]bool, len(actions))
-	for _, a := range actions {
-		e.allowed[a] = true
+	e.policy = make([]compiledStatement, 0, len(statements))
+	for _, st := range statements {
+		var c compiledStatement
+		for _, a := range st.Actions {
+			c.actions = append(c.actions, iamPattern(a, true))
+		}
+		for _, r := range st.Resources {
+			c.resources = append(c.resources, iamPattern(r, false))
+		}
+		e.policy = append(e.policy, c)
 	}
 }
 
-func (e *Emulator) allows(action string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.allowed == nil || e.allowed[action]
+// SetAllowedActions allows the listed actions ("ecr:Op" / "sts:Op") on
+// every resource, and nothing else. nil allows everything.
+func (e *Emulator) SetAllowedActions(actions []string) {
+	if actions == nil {
+		e.SetPolicy(nil)
+		return
+	}
+	e.SetPolicy([]Statement{{Actions: actions, Resources: []string{"*"}}})
 }
 
+type compiledStatement struct {
+	actions, resources []*regexp.Regexp
+}
+
+// iamPattern compiles an IAM wildcard pattern.
+func iamPattern(p string, foldCase bool) *regexp.Regexp {
+	var b strings.Builder
+	if foldCase {
+		b.WriteString("(?i)")
+	}
+	b.WriteString("^")
+	for _, r := range p {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+func anyMatch(res []*regexp.Regexp, s string) bool {
+	for _, re := range res {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// allows reports whether action is allowed on resource ("" = on any
+// resource, for STS).
+func (e *Emulator) allows(action, resource string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.policy == nil {
+		return true
+	}
+	for _, st := range e.policy {
+		if anyMatch(st.actions, action) && (resource == "" || anyMatch(st.resources, resource)) {
+			return true
+		}
+	}
+	return false
+}
+
+// PrincipalError is the form of ECR's refusal of a repository policy that
+// names a principal IAM has not made visible yet.
+type PrincipalError int
+
+const (
+	// PrincipalInvalidPolicy: InvalidParameterException "Invalid parameter
+	// at 'PolicyText' failed to satisfy constraint: 'Invalid repository
+	// policy provided'", ECR's long-standing answer.
+	PrincipalInvalidPolicy PrincipalError = iota
+	// PrincipalNotFound: InvalidParameterException "Invalid parameter at
+	// 'PolicyText' failed to satisfy constraint: 'Principal not found'",
+	// the newer form.
+	PrincipalNotFound
+)
+
 // SetPendingPrincipal models IAM eventual consistency: a repository policy
-// that names this principal ARN is rejected with InvalidParameterException
-// "Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid
-// repository policy provided'" for the next failures SetRepositoryPolicy
-// attempts; failures < 0 = the principal never appears, 0 = it exists now.
+// that names this principal ARN is rejected (in the PrincipalInvalidPolicy
+// form) for the next failures SetRepositoryPolicy attempts; failures < 0 =
+// the principal never appears, 0 = it exists now.
 func (e *Emulator) SetPendingPrincipal(arn string, failures int) {
+	e.SetPendingPrincipalAs(arn, failures, PrincipalInvalidPolicy)
+}
+
+// SetPendingPrincipalAs is SetPendingPrincipal with the refusal's form.
+func (e *Emulator) SetPendingPrincipalAs(arn string, failures int, form PrincipalError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if failures == 0 {
 		delete(e.pending, arn)
 		return
 	}
-	e.pending[arn] = failures
+	e.pending[arn] = pendingPrincipal{failures: failures, form: form}
 }
 
-// principalPending reports whether any principal does not exist yet and
-// counts the attempt; the caller holds e.mu.
-func (e *Emulator) principalPending(principals []string) bool {
-	hit := false
+type pendingPrincipal struct {
+	failures int // left; < 0 forever
+	form     PrincipalError
+}
+
+// principalPending returns the refusal when any principal does not exist
+// yet and counts the attempt; the caller holds e.mu.
+func (e *Emulator) principalPending(principals []string) *apiError {
+	var fail *apiError
 	for _, p := range principals {
-		n, ok := e.pending[p]
+		pp, ok := e.pending[p]
 		if !ok {
 			continue
 		}
-		hit = true
+		if fail == nil {
+			fail = invalidPolicy()
+			if pp.form == PrincipalNotFound {
+				fail = invalidParam("PolicyText", "Principal not found")
+			}
+		}
 		switch {
-		case n == 1:
+		case pp.failures == 1:
 			delete(e.pending, p)
-		case n > 1:
-			e.pending[p] = n - 1
+		case pp.failures > 1:
+			pp.failures--
+			e.pending[p] = pp
 		}
 	}
-	return hit
+	return fail
 }

@@ -167,18 +167,9 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 		}
 		c.account = in.RegistryID
 	}
-	// IAM authorises tag-on-create as ecr:TagResource as well.
-	actions := []string{"ecr:" + op}
-	if op == "CreateRepository" && len(in.Tags) > 0 {
-		actions = append(actions, "ecr:TagResource")
-	}
-	for _, action := range actions {
-		if !e.allows(action) {
-			e.writeECRError(w, req, errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
-				"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-				who.arn, action, e.resourceOf(c), action)))
-			return
-		}
+	if fail := e.authorize(op, c); fail != nil {
+		e.writeECRError(w, req, fail)
+		return
 	}
 	out, fail := handler(e, c)
 	if fail != nil {
@@ -196,17 +187,42 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 	e.writeECR(w, req, http.StatusOK, body)
 }
 
-// resourceOf names the resource an access-denied message mentions.
-func (e *Emulator) resourceOf(c *ecrCall) string {
+// authorize evaluates the call as IAM does: each action it is authorised as,
+// on each resource it addresses.
+func (e *Emulator) authorize(op string, c *ecrCall) *apiError {
+	// IAM authorises tag-on-create as ecr:TagResource as well.
+	actions := []string{"ecr:" + op}
+	if op == "CreateRepository" && len(c.in.Tags) > 0 {
+		actions = append(actions, "ecr:TagResource")
+	}
+	for _, action := range actions {
+		for _, resource := range e.resourcesOf(c) {
+			if !e.allows(action, resource) {
+				return errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
+					"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+					c.caller.arn, action, resource, action))
+			}
+		}
+	}
+	return nil
+}
+
+// resourcesOf lists the resources IAM evaluates a call on.
+func (e *Emulator) resourcesOf(c *ecrCall) []string {
 	switch {
 	case c.in.RepositoryName != "":
-		return e.repoARN(c.account, c.in.RepositoryName)
+		return []string{e.repoARN(c.account, c.in.RepositoryName)}
 	case len(c.in.RepositoryNames) > 0:
-		return e.repoARN(c.account, c.in.RepositoryNames[0])
+		out := make([]string, 0, len(c.in.RepositoryNames))
+		for _, n := range c.in.RepositoryNames {
+			out = append(out, e.repoARN(c.account, n))
+		}
+		return out
 	case c.in.ResourceArn != "":
-		return c.in.ResourceArn
+		return []string{c.in.ResourceArn}
 	}
-	return e.repoARN(c.account, "*")
+	// A DescribeRepositories without names addresses every repository.
+	return []string{e.repoARN(c.account, "*")}
 }
 
 func (e *Emulator) writeECR(w http.ResponseWriter, req *request, status int, body []byte) {

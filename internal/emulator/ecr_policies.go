@@ -104,8 +104,8 @@ func (e *Emulator) setRepositoryPolicy(c *ecrCall) (any, *apiError) {
 		return nil, invalidPolicy()
 	}
 	return e.withRepo(c, func(r *Repository) (any, *apiError) {
-		if e.principalPending(p.principals) {
-			return nil, invalidPolicy()
+		if fail := e.principalPending(p.principals); fail != nil {
+			return nil, fail
 		}
 		r.Policy = p.text
 		return policyOutput(r, repositoryPolicyDoc.member, r.Policy), nil

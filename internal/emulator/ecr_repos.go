@@ -232,9 +232,9 @@ func (e *Emulator) putImageTagMutability(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.lookup(c.account, c.in.RepositoryName)
-	if r == nil {
-		return nil, repoNotFound(c.account, c.in.RepositoryName)
+	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
+	if fail != nil {
+		return nil, fail
 	}
 	r.Mutability, r.ExclusionFilters = c.in.ImageTagMutability, filters
 	out := map[string]any{
@@ -257,9 +257,9 @@ func (e *Emulator) putImageScanningConfiguration(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.lookup(c.account, c.in.RepositoryName)
-	if r == nil {
-		return nil, repoNotFound(c.account, c.in.RepositoryName)
+	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
+	if fail != nil {
+		return nil, fail
 	}
 	r.ScanOnPush = c.in.ScanConfig.ScanOnPush
 	return map[string]any{

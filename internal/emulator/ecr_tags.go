@@ -39,8 +39,10 @@ func validateTags(tags []wireTag) (map[string]string, *apiError) {
 	return out, nil
 }
 
-// taggedRepo resolves a tag call's resourceArn; the caller holds e.mu.
-func (e *Emulator) taggedRepo(c *ecrCall, consistent bool) (*Repository, *apiError) {
+// taggedRepo resolves a tag call's resourceArn, subject to eventual
+// consistency after creation like every call naming the repository; the
+// caller holds e.mu.
+func (e *Emulator) taggedRepo(c *ecrCall) (*Repository, *apiError) {
 	ref := c.in.resource
 	if ref == nil {
 		return nil, invalidParam("resourceArn", "Member must not be null")
@@ -48,19 +50,13 @@ func (e *Emulator) taggedRepo(c *ecrCall, consistent bool) (*Repository, *apiErr
 	if ref.err != nil {
 		return nil, ref.err
 	}
-	if consistent {
-		if r := e.lookup(ref.account, ref.name); r != nil {
-			return r, nil
-		}
-		return nil, repoNotFound(ref.account, ref.name)
-	}
 	return e.visibleRepo(ref.account, ref.name)
 }
 
 func (e *Emulator) listTagsForResource(c *ecrCall) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c, false)
+	r, fail := e.taggedRepo(c)
 	if fail != nil {
 		return nil, fail
 	}
@@ -79,7 +75,7 @@ func (e *Emulator) tagResource(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c, true)
+	r, fail := e.taggedRepo(c)
 	if fail != nil {
 		return nil, fail
 	}
@@ -112,7 +108,7 @@ func (e *Emulator) untagResource(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c, true)
+	r, fail := e.taggedRepo(c)
 	if fail != nil {
 		return nil, fail
 	}

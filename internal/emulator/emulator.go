@@ -25,9 +25,10 @@ type Options struct {
 	// Latency is added before every response (for benchmarks).
 	Latency time.Duration
 	// InvisibleReadsAfterCreate: after CreateRepository, this many subsequent
-	// reads that name the new repository (DescribeRepositories, Get*Policy,
-	// ListTagsForResource) and writes to its policies answer
-	// RepositoryNotFoundException, as real ECR's eventual consistency can.
+	// calls that name the new repository, reads (DescribeRepositories,
+	// Get*Policy, ListTagsForResource) and writes alike (tags, mutability,
+	// scanning, both policies), answer RepositoryNotFoundException, as real
+	// ECR's eventual consistency can.
 	InvisibleReadsAfterCreate int
 	// Clock returns the current time (default time.Now); it stamps createdAt
 	// and decides when issued STS credentials expire.
@@ -45,8 +46,8 @@ type Emulator struct {
 	invisible  map[string]int                    // repoKey → reads still answering not found
 	calls      []*Call
 	faults     []*faultState
-	pending    map[string]int  // principal ARN → SetRepositoryPolicy failures left (<0 forever)
-	allowed    map[string]bool // nil = allow all
+	pending    map[string]pendingPrincipal // principal ARN → SetRepositoryPolicy refusals left
+	policy     []compiledStatement         // nil = allow all
 	validator  func(token string) error
 	externalID map[string]string   // role ARN → required ExternalId
 	sessions   map[string]*session // access key ID → assumed-role session
@@ -68,7 +69,7 @@ func New(opts Options) *Emulator {
 		opts:       opts,
 		registries: map[string]map[string]*Repository{},
 		invisible:  map[string]int{},
-		pending:    map[string]int{},
+		pending:    map[string]pendingPrincipal{},
 		externalID: map[string]string{},
 		sessions:   map[string]*session{},
 	}

@@ -231,7 +231,7 @@ func (e *Emulator) assumeRoleWithWebIdentity(req *request) (*stsResult, *apiErro
 	if len(token) < 4 {
 		return nil, stsValidation("webIdentityToken", token, "Member must have length greater than or equal to 4")
 	}
-	if !e.allows("sts:AssumeRoleWithWebIdentity") {
+	if !e.allows("sts:AssumeRoleWithWebIdentity", "") {
 		return nil, errf(http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 	}
 	e.mu.Lock()
@@ -309,7 +309,7 @@ func (e *Emulator) assumeRole(req *request) (*stsResult, *apiError) {
 	if _, given := req.form["ExternalId"]; given && (len(ext) < 2 || len(ext) > 1224 || !externalIDRE.MatchString(ext)) {
 		return nil, stsValidation("externalId", ext, "Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*")
 	}
-	if !e.allows("sts:AssumeRole") {
+	if !e.allows("sts:AssumeRole", "") {
 		return nil, stsAccessDenied(who.arn, "sts:AssumeRole", s.roleARN)
 	}
 	e.mu.Lock()
@@ -326,7 +326,7 @@ func (e *Emulator) getCallerIdentity(req *request) (*stsResult, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	if !e.allows("sts:GetCallerIdentity") {
+	if !e.allows("sts:GetCallerIdentity", "") {
 		return nil, stsAccessDenied(who.arn, "sts:GetCallerIdentity", "*")
 	}
 	return &stsResult{Account: who.account, Arn: who.arn, UserID: who.userID}, nil
