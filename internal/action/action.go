@@ -139,12 +139,22 @@ func (r *runner) printPlan(name string, res *reconcile.Result) {
 func (r *runner) settle(err error) error {
 	var se *reconcile.SettingsError
 	if errors.As(err, &se) && r.cfg.WarnOnly {
-		for _, c := range se.Failed {
-			r.annotate("warning", "ecr-reconcile: "+c.Setting+" not reconciled", c.Error)
-		}
+		r.warnSettings("", se)
 		return nil
 	}
 	return err
+}
+
+// warnSettings writes one warning annotation per failed setting; prefix
+// names the repository in batch mode.
+func (r *runner) warnSettings(prefix string, err error) {
+	var se *reconcile.SettingsError
+	if !errors.As(err, &se) {
+		return
+	}
+	for _, c := range se.Failed {
+		r.annotate("warning", "ecr-reconcile: "+prefix+c.Setting+" not reconciled", c.Error)
+	}
 }
 
 func singleOutputs(res *reconcile.Result) [][2]string {

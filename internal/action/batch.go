@@ -18,6 +18,10 @@ type batchResult struct {
 	Changed bool               `json:"changed"`
 	Changes []reconcile.Change `json:"changes"`
 	Error   string             `json:"error,omitempty"`
+	// Warned: settings failed on a usable repository under
+	// on-reconcile-error: warn; Warning names them and their errors.
+	Warned  bool   `json:"warned,omitempty"`
+	Warning string `json:"warning,omitempty"`
 }
 
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
@@ -41,10 +45,14 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 			created = created || res.Created
 			changed = changed || res.Changed()
 		}
-		if err := r.settle(it.Err); err != nil {
-			br.Error = err.Error()
+		switch report.Status(it, r.cfg.WarnOnly) {
+		case report.StatusWarned:
+			br.Warned, br.Warning = true, it.Err.Error()
+			r.warnSettings(it.Name+": ", it.Err)
+		case report.StatusFailed:
+			br.Error = it.Err.Error()
 			failed = append(failed, it.Name)
-			r.annotate("error", "ecr-reconcile: "+it.Name, err.Error())
+			r.annotate("error", "ecr-reconcile: "+it.Name, it.Err.Error())
 		}
 		results[it.Name] = br
 	}
@@ -56,10 +64,10 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 		{"created", strconv.FormatBool(created)},
 		{"changed", strconv.FormatBool(changed)},
 	}
-	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun)); err != nil {
+	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
 		return err
 	}
-	r.a.Infof("%s", report.BatchTally(items))
+	r.a.Infof("%s", report.BatchTally(items, r.cfg.WarnOnly))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d repositories failed: %s: %w", len(failed), len(items), strings.Join(failed, ", "), errReported)
 	}

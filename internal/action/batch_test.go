@@ -78,3 +78,55 @@ func TestBatchDryRunAsksForTheAccountOnce(t *testing.T) {
 		t.Errorf("repository-uris = %v (%v)", uris, err)
 	}
 }
+
+// With on-reconcile-error: warn, a repository whose setting failed is
+// "warned" in the results output, the log and the summary table and tally.
+func TestBatchWarnedRepositoryIsReportedAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.PutRepository(emulator.Repository{Name: "svc/a"})
+	e.emu.PutRepository(emulator.Repository{Name: "svc/b"})
+	e.emu.AddFault(emulator.FaultRule{Operation: "PutLifecyclePolicy", Kind: emulator.FaultError, Status: 400, Code: "AccessDeniedException",
+		Message: "User is not authorized to perform: ecr:PutLifecyclePolicy", Times: 1})
+	log, err := e.run(t, map[string]string{"repositories": "svc/a\nsvc/b", "lifecycle-policy": expireUntagged, "on-reconcile-error": "warn"})
+	if err != nil {
+		t.Fatalf("warn mode failed the step: %v\n%s", err, log)
+	}
+	var results map[string]struct {
+		Changed, Warned bool
+		Warning, Error  string
+	}
+	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil {
+		t.Fatal(err)
+	}
+	var warned string
+	for name, r := range results {
+		if r.Warned {
+			warned = name
+			if !strings.Contains(r.Warning, "lifecycle-policy") || !strings.Contains(r.Warning, "ecr:PutLifecyclePolicy") || r.Error != "" {
+				t.Errorf("%s: %+v, want the setting and its error as a warning", name, r)
+			}
+		} else if !r.Changed || r.Warning != "" || r.Error != "" {
+			t.Errorf("%s: %+v, want updated", name, r)
+		}
+	}
+	if warned == "" {
+		t.Fatalf("no repository marked as warned in results: %+v", results)
+	}
+	if w := annotations(log, "warning"); len(w) != 1 || !strings.Contains(w[0], warned+"%3A lifecycle-policy") || !strings.Contains(w[0], "ecr:PutLifecyclePolicy") {
+		t.Errorf("warning annotations = %v, want one naming %s and lifecycle-policy", w, warned)
+	}
+	if a := annotations(log, "error"); len(a) != 0 {
+		t.Errorf("error annotations = %v", a)
+	}
+	tally := "2 repositories: 0 created, 1 updated, 0 unchanged, 1 warned, 0 failed."
+	if !strings.Contains(log, tally) {
+		t.Errorf("log lacks the tally %q:\n%s", tally, log)
+	}
+	sum := e.summary(t)
+	for _, s := range []string{tally, "| `" + warned + "` | unchanged, **warned** |"} {
+		if !strings.Contains(sum, s) {
+			t.Errorf("summary lacks %q:\n%s", s, sum)
+		}
+	}
+}

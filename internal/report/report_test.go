@@ -51,8 +51,29 @@ func TestBatchSummary(t *testing.T) {
 		{Name: "b", Result: &reconcile.Result{}},
 		{Name: "c", Err: errors.New("boom")},
 	}
-	s := report.BatchSummary(items, false)
+	s := report.BatchSummary(items, false, false)
 	for _, want := range []string{"3 repositories: 1 created, 0 updated, 1 unchanged, 1 failed.", "| `a` | created |", "| `c` | **failed** |  | `boom` |"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("batch summary lacks %q:\n%s", want, s)
+		}
+	}
+}
+
+func TestBatchWarnedIsNeitherFailedNorHidden(t *testing.T) {
+	t.Parallel()
+	se := &reconcile.SettingsError{Failed: []reconcile.Change{{Setting: reconcile.SettingTags, Action: reconcile.ActionFailed, Error: "denied"}}}
+	items := []reconcile.Item{
+		{Name: "w", Result: &reconcile.Result{}, Err: se},
+		{Name: "c", Err: errors.New("boom")},
+	}
+	if got := report.Status(items[0], true); got != report.StatusWarned {
+		t.Errorf("status under warn = %q, want warned", got)
+	}
+	if got := report.Status(items[0], false); got != report.StatusFailed {
+		t.Errorf("status under fail = %q, want failed", got)
+	}
+	s := report.BatchSummary(items, false, true)
+	for _, want := range []string{"2 repositories: 0 created, 0 updated, 0 unchanged, 1 warned, 1 failed.", "| `w` | unchanged, **warned** |  | `1 setting(s) not reconciled: tags: denied` |"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("batch summary lacks %q:\n%s", want, s)
 		}
