@@ -1,0 +1,198 @@
+package reconcile
+
+import (
+	"errors"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The diff is pure: these tables need no HTTP server and no client.
+
+const (
+	testPolicy    = `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"ecr:BatchGetImage"}]}`
+	testLifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
+)
+
+func existing() State {
+	return State{Exists: true, Repository: Repository{Name: "app", ARN: "arn:aws:ecr:us-east-1:123456789012:repository/app"}, Mutability: "MUTABLE", EncryptionType: "AES256"}
+}
+
+func with(f func(*State)) State {
+	st := existing()
+	f(&st)
+	return st
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+func changeOf(t *testing.T, changes []Change, setting string) Change {
+	t.Helper()
+	for _, c := range changes {
+		if c.Setting == setting {
+			return c
+		}
+	}
+	t.Fatalf("no change for %s in %+v", setting, changes)
+	return Change{}
+}
+
+func TestDiffEverySetting(t *testing.T) {
+	t.Parallel()
+	readErr := errors.New("ecr:GetRepositoryPolicy failed: boom")
+	for _, tc := range []struct {
+		name    string
+		spec    Spec
+		state   State
+		setting string
+		want    Action
+		// from/to/errSub are checked when not empty.
+		from, to, errSub string
+	}{
+		{"repository create", Spec{Name: "app"}, State{}, SettingRepository, ActionCreate, "", "app", ""},
+		{"repository unchanged", Spec{Name: "app"}, existing(), SettingRepository, ActionUnchanged, "", "app", ""},
+
+		{"encryption create", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "alias/x"}}, State{}, SettingEncryption, ActionCreate, "", "KMS (alias/x)", ""},
+		{"encryption unchanged", Spec{Name: "app", Encryption: &Encryption{Type: "AES256"}}, existing(), SettingEncryption, ActionUnchanged, "AES256", "AES256", ""},
+		{"encryption unchanged, key ID matches ARN", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "k-1"}},
+			with(func(s *State) { s.EncryptionType, s.KMSKey = "KMS", "arn:aws:kms:us-east-1:123456789012:key/k-1" }), SettingEncryption, ActionUnchanged, "", "", ""},
+		{"encryption failed: cannot change", Spec{Name: "app", Encryption: &Encryption{Type: "KMS"}}, existing(), SettingEncryption, ActionFailed, "AES256", "KMS", "ECR sets encryption only when it creates"},
+
+		{"mutability create", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE"}}, State{}, SettingMutability, ActionCreate, "", "IMMUTABLE", ""},
+		{"mutability unchanged, filters as a set", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"b", "a"}}},
+			with(func(s *State) { s.Mutability, s.ExclusionFilters = "IMMUTABLE_WITH_EXCLUSION", []string{"a", "b", "a"} }), SettingMutability, ActionUnchanged, "", "", ""},
+		{"mutability update", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE"}}, existing(), SettingMutability, ActionUpdate, "MUTABLE", "IMMUTABLE", ""},
+		{"mutability: empty read as MUTABLE", Spec{Name: "app", Mutability: &Mutability{Value: "MUTABLE"}}, with(func(s *State) { s.Mutability = "" }), SettingMutability, ActionUnchanged, "", "", ""},
+
+		{"scan create", Spec{Name: "app", ScanOnPush: ptrTo(true)}, State{}, SettingScanOnPush, ActionCreate, "", "true", ""},
+		{"scan unchanged", Spec{Name: "app", ScanOnPush: ptrTo(false)}, existing(), SettingScanOnPush, ActionUnchanged, "false", "false", ""},
+		{"scan update", Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing(), SettingScanOnPush, ActionUpdate, "false", "true", ""},
+
+		{"tags create", Spec{Name: "app", Tags: map[string]string{"b": "2", "a": "1"}}, State{}, SettingTags, ActionCreate, "", "a=1, b=2", ""},
+		{"tags managed, none declared, at creation", Spec{Name: "app", PruneTags: true}, State{}, SettingTags, ActionUnchanged, "", "", ""},
+		{"tags unchanged, others kept", Spec{Name: "app", Tags: map[string]string{"a": "1"}},
+			with(func(s *State) { s.Tags = map[string]string{"a": "1", "other": "x"} }), SettingTags, ActionUnchanged, "", "a=1", ""},
+		{"tags update lists only differences", Spec{Name: "app", Tags: map[string]string{"a": "2", "n": "v"}, PruneTags: true},
+			with(func(s *State) { s.Tags = map[string]string{"a": "1", "gone": "x", "aws:kept": "y"} }), SettingTags, ActionUpdate, "", "a: 1 -> 2, +n=v, -gone", ""},
+		{"tags remove all undeclared with prune", Spec{Name: "app", Tags: map[string]string{}, PruneTags: true},
+			with(func(s *State) { s.Tags = map[string]string{"gone": "x"} }), SettingTags, ActionUpdate, "", "-gone", ""},
+		{"tags failed: read error", Spec{Name: "app", Tags: map[string]string{"a": "1"}},
+			with(func(s *State) { s.TagsErr = errors.New("ecr:ListTagsForResource failed") }), SettingTags, ActionFailed, "", "", "ListTagsForResource"},
+
+		{"repository-policy create", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, State{}, SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
+		{"repository-policy create on existing", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, existing(), SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
+		{"repository-policy unchanged by meaning", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
+			with(func(s *State) { s.RepositoryPolicy = ptrTo(strings.ReplaceAll(testPolicy, `"ecr:BatchGetImage"`, `["ecr:BatchGetImage"]`)) }), SettingRepositoryPolicy, ActionUnchanged, "", "declared", ""},
+		{"repository-policy update", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
+			with(func(s *State) { s.RepositoryPolicy = ptrTo(strings.Replace(testPolicy, "Pull", "Other", 1)) }), SettingRepositoryPolicy, ActionUpdate, "differs", "declared", ""},
+		{"repository-policy remove", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}},
+			with(func(s *State) { s.RepositoryPolicy = ptrTo(testPolicy) }), SettingRepositoryPolicy, ActionRemove, "present", "none", ""},
+		{"repository-policy none, none declared", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}}, existing(), SettingRepositoryPolicy, ActionUnchanged, "", "none", ""},
+		{"repository-policy failed: read error", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
+			with(func(s *State) { s.RepositoryPolicyErr = readErr }), SettingRepositoryPolicy, ActionFailed, "", "", "boom"},
+
+		{"lifecycle-policy create", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}}, State{}, SettingLifecyclePolicy, ActionCreate, "none", "declared", ""},
+		{"lifecycle-policy unchanged", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
+			with(func(s *State) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionUnchanged, "", "declared", ""},
+		{"lifecycle-policy update", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
+			with(func(s *State) { s.LifecyclePolicy = ptrTo(strings.Replace(testLifecycle, "7", "8", 1)) }), SettingLifecyclePolicy, ActionUpdate, "differs", "declared", ""},
+		{"lifecycle-policy remove", Spec{Name: "app", LifecyclePolicy: &Document{Remove: true}},
+			with(func(s *State) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionRemove, "present", "none", ""},
+		{"lifecycle-policy failed: read error", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
+			with(func(s *State) { s.LifecyclePolicyErr = errors.New("ecr:GetLifecyclePolicy failed: denied") }), SettingLifecyclePolicy, ActionFailed, "", "", "denied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := changeOf(t, diff(tc.spec, tc.state), tc.setting)
+			if c.Action != tc.want {
+				t.Errorf("action = %s, want %s (%+v)", c.Action, tc.want, c)
+			}
+			if tc.from != "" && c.From != tc.from {
+				t.Errorf("from = %q, want %q", c.From, tc.from)
+			}
+			if tc.to != "" && c.To != tc.to {
+				t.Errorf("to = %q, want %q", c.To, tc.to)
+			}
+			if tc.errSub != "" && !strings.Contains(c.Error, tc.errSub) {
+				t.Errorf("error = %q, want it to contain %q", c.Error, tc.errSub)
+			}
+			if (c.Action == ActionFailed) != (c.Error != "") {
+				t.Errorf("failed and error disagree: %+v", c)
+			}
+		})
+	}
+}
+
+func TestDiffManagesOnlyDeclaredSettings(t *testing.T) {
+	t.Parallel()
+	changes := diff(Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing())
+	var settings []string
+	for _, c := range changes {
+		settings = append(settings, c.Setting)
+	}
+	if want := []string{SettingRepository, SettingScanOnPush}; !slices.Equal(settings, want) {
+		t.Errorf("settings = %v, want %v", settings, want)
+	}
+}
+
+// The tags change carries exactly what the write sends: never an "aws:"
+// tag removed, never an unchanged tag re-sent.
+func TestDiffTagsPayload(t *testing.T) {
+	t.Parallel()
+	c := diffTags(Spec{Name: "app", Tags: map[string]string{"keep": "1", "new": "2", "upd": "3"}, PruneTags: true},
+		with(func(s *State) { s.Tags = map[string]string{"keep": "1", "upd": "0", "old": "x", "aws:cloudformation:stack": "s"} }))
+	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(c.tagsSet, want) {
+		t.Errorf("tagsSet = %v, want %v", c.tagsSet, want)
+	}
+	if want := []string{"old"}; !slices.Equal(c.tagsRemove, want) {
+		t.Errorf("tagsRemove = %v, want %v", c.tagsRemove, want)
+	}
+}
+
+// Near the 50-tag limit the count after the change (kept + added, "aws:"
+// tags included) is checked before any write.
+func TestDiffTagsLimit(t *testing.T) {
+	t.Parallel()
+	full := map[string]string{"aws:system": "x"}
+	for i := range 49 {
+		full["old"+string(rune('A'+i/26))+string(rune('a'+i%26))] = "v"
+	}
+	declared := map[string]string{"n1": "v", "n2": "v", "n3": "v"}
+	st := with(func(s *State) { s.Tags = full })
+	for _, tc := range []struct {
+		name      string
+		prune     bool
+		want      Action
+		errSubs   []string
+		notInErrs []string
+	}{
+		{"without prune: refused, prune-tags would fit", false, ActionFailed, []string{"53 tags", "50", "tags", "prune-tags: true", "49 tags that are not declared"}, nil},
+		{"with prune: fits (1 aws: tag kept + 3 added)", true, ActionUpdate, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := diffTags(Spec{Name: "app", Tags: declared, PruneTags: tc.prune}, st)
+			if c.Action != tc.want {
+				t.Fatalf("action = %s (%s), want %s", c.Action, c.Error, tc.want)
+			}
+			for _, s := range tc.errSubs {
+				if !strings.Contains(c.Error, s) {
+					t.Errorf("error %q lacks %q", c.Error, s)
+				}
+			}
+			if tc.want == ActionFailed && (c.tagsSet != nil || c.tagsRemove != nil) {
+				t.Errorf("a refused change carries writes: %+v", c)
+			}
+		})
+	}
+	// Too many declared even with pruning: no prune-tags hint.
+	many := maps.Clone(full)
+	delete(many, "aws:system")
+	many["extra"] = "v"
+	many["extra2"] = "v"
+	c := diffTags(Spec{Name: "app", Tags: many}, with(func(s *State) { s.Tags = full }))
+	if c.Action != ActionFailed || strings.Contains(c.Error, "prune-tags") {
+		t.Errorf("51 declared next to an aws: tag: %s %q, want failed without a prune-tags hint", c.Action, c.Error)
+	}
+}
