@@ -88,6 +88,7 @@ func toWire(r *Repository) wireRepository {
 // ecrCall is what a handler works with: the input, the caller and the
 // registry the call addresses.
 type ecrCall struct {
+	op      string
 	in      *ecrInput
 	caller  caller
 	account string
@@ -159,7 +160,7 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 		e.writeECRError(w, req, errf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"))
 		return
 	}
-	c := &ecrCall{in: in, caller: who, account: who.account}
+	c := &ecrCall{op: op, in: in, caller: who, account: who.account}
 	if in.RegistryID != "" {
 		if !registryIDRE.MatchString(in.RegistryID) {
 			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '[0-9]{12}'"))

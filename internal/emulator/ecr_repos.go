@@ -59,6 +59,11 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 	if n := e.opts.InvisibleReadsAfterCreate; n > 0 {
 		e.invisible[repoKey(c.account, r.Name)] = n
 	}
+	if n := e.opts.InvisibleWritesAfterCreate; n > 0 {
+		for op := range ecrWrites {
+			e.invisibleWrites[repoKey(c.account, r.Name)+"|"+op] = n
+		}
+	}
 	return map[string]any{"repository": toWire(r)}, nil
 }
 
@@ -218,7 +223,7 @@ func (e *Emulator) deleteRepository(c *ecrCall) (any, *apiError) {
 			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, r.RegistryID))
 	}
 	delete(e.registries[c.account], r.Name)
-	delete(e.invisible, repoKey(c.account, r.Name))
+	e.clearInvisible(c.account, r.Name)
 	return map[string]any{"repository": toWire(r)}, nil
 }
 
@@ -232,7 +237,7 @@ func (e *Emulator) putImageTagMutability(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
+	r, fail := e.visibleRepo(c, c.account, c.in.RepositoryName)
 	if fail != nil {
 		return nil, fail
 	}
@@ -257,7 +262,7 @@ func (e *Emulator) putImageScanningConfiguration(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
+	r, fail := e.visibleRepo(c, c.account, c.in.RepositoryName)
 	if fail != nil {
 		return nil, fail
 	}

@@ -50,7 +50,7 @@ func (e *Emulator) taggedRepo(c *ecrCall) (*Repository, *apiError) {
 	if ref.err != nil {
 		return nil, ref.err
 	}
-	return e.visibleRepo(ref.account, ref.name)
+	return e.visibleRepo(c, ref.account, ref.name)
 }
 
 func (e *Emulator) listTagsForResource(c *ecrCall) (any, *apiError) {

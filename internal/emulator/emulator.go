@@ -30,6 +30,13 @@ type Options struct {
 	// scanning, both policies), answer RepositoryNotFoundException, as real
 	// ECR's eventual consistency can.
 	InvisibleReadsAfterCreate int
+	// InvisibleWritesAfterCreate: after CreateRepository, each write
+	// operation naming the new repository (tags, mutability, scanning, both
+	// policies) answers RepositoryNotFoundException its first this many
+	// calls, counted per operation and apart from the reads: on ECR a job
+	// that lost a creation race can see the winner's repository in one
+	// call and not yet in the next.
+	InvisibleWritesAfterCreate int
 	// Clock returns the current time (default time.Now); it stamps createdAt
 	// and decides when issued STS credentials expire.
 	Clock func() time.Time
@@ -44,14 +51,16 @@ type Emulator struct {
 	mu         sync.Mutex
 	registries map[string]map[string]*Repository // account → name → repository
 	invisible  map[string]int                    // repoKey → reads still answering not found
-	calls      []*Call
-	faults     []*faultState
-	pending    map[string]pendingPrincipal // principal ARN → SetRepositoryPolicy refusals left
-	policy     []compiledStatement         // nil = allow all
-	validator  func(token string) error
-	externalID map[string]string   // role ARN → required ExternalId
-	sessions   map[string]*session // access key ID → assumed-role session
-	secrets    []string            // issued secret keys and session tokens
+	// invisibleWrites: repoKey|operation → writes still answering not found
+	invisibleWrites map[string]int
+	calls           []*Call
+	faults          []*faultState
+	pending         map[string]pendingPrincipal // principal ARN → SetRepositoryPolicy refusals left
+	policy          []compiledStatement         // nil = allow all
+	validator       func(token string) error
+	externalID      map[string]string   // role ARN → required ExternalId
+	sessions        map[string]*session // access key ID → assumed-role session
+	secrets         []string            // issued secret keys and session tokens
 }
 
 // New returns an empty emulator.
@@ -66,12 +75,13 @@ func New(opts Options) *Emulator {
 		opts.Clock = time.Now
 	}
 	return &Emulator{
-		opts:       opts,
-		registries: map[string]map[string]*Repository{},
-		invisible:  map[string]int{},
-		pending:    map[string]pendingPrincipal{},
-		externalID: map[string]string{},
-		sessions:   map[string]*session{},
+		opts:            opts,
+		registries:      map[string]map[string]*Repository{},
+		invisible:       map[string]int{},
+		invisibleWrites: map[string]int{},
+		pending:         map[string]pendingPrincipal{},
+		externalID:      map[string]string{},
+		sessions:        map[string]*session{},
 	}
 }
 

@@ -115,7 +115,7 @@ func (e *Emulator) PutRepository(r Repository) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	delete(e.invisible, repoKey(r.RegistryID, r.Name))
+	e.clearInvisible(r.RegistryID, r.Name)
 	e.store(&r)
 }
 
@@ -143,6 +143,27 @@ func (e *Emulator) consumeInvisible(account, name string) bool {
 	} else {
 		e.invisible[key] = n - 1
 	}
+	return true
+}
+
+// clearInvisible makes the repository visible to every call; the caller
+// holds e.mu.
+func (e *Emulator) clearInvisible(account, name string) {
+	delete(e.invisible, repoKey(account, name))
+	for op := range ecrWrites {
+		delete(e.invisibleWrites, repoKey(account, name)+"|"+op)
+	}
+}
+
+// consumeInvisibleWrite is consumeInvisible for one write operation; the
+// caller holds e.mu.
+func (e *Emulator) consumeInvisibleWrite(account, name, op string) bool {
+	key := repoKey(account, name) + "|" + op
+	n := e.invisibleWrites[key]
+	if n <= 0 {
+		return false
+	}
+	e.invisibleWrites[key] = n - 1
 	return true
 }
 

@@ -1,11 +1,13 @@
 package reconcile
 
 import (
+	"context"
 	"errors"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The diff is pure: these tables need no HTTP server and no client.
@@ -194,5 +196,38 @@ func TestDiffTagsLimit(t *testing.T) {
 	c := diffTags(Spec{Name: "app", Tags: many}, with(func(s *State) { s.Tags = full }))
 	if c.Action != ActionFailed || strings.Contains(c.Error, "prune-tags") {
 		t.Errorf("51 declared next to an aws: tag: %s %q, want failed without a prune-tags hint", c.Action, c.Error)
+	}
+}
+
+// IAM propagation is waited out for up to 2 minutes, as
+// terraform-provider-aws does for the same error.
+func TestPropagationWindowIsTwoMinutes(t *testing.T) {
+	t.Parallel()
+	if propagationBackoff.Within != 2*time.Minute || propagationBackoff.Attempts != 0 {
+		t.Errorf("propagation backoff = %+v, want a 2-minute window bounded by time alone", propagationBackoff)
+	}
+	// The waits alone can fill the window: attempts do not cut it short.
+	var total time.Duration
+	wait := propagationBackoff.Base
+	for total+wait/2 < propagationBackoff.Within {
+		total += wait / 2 // the shortest jittered wait
+		wait = min(wait*2, propagationBackoff.Max)
+	}
+	if total < 100*time.Second {
+		t.Errorf("the shortest waits add up to %v only", total)
+	}
+}
+
+func TestRetryWhileStopsWithinItsWindow(t *testing.T) {
+	t.Parallel()
+	pending := errors.New("pending")
+	b := Backoff{Base: 10 * time.Millisecond, Max: 20 * time.Millisecond, Within: 150 * time.Millisecond}
+	start := time.Now()
+	n, err := b.retryWhile(context.Background(), func(e error) bool { return e == pending }, func() error { return pending })
+	if err != pending || n < 3 {
+		t.Errorf("retryWhile = %d, %v; want several attempts ending with the retryable error", n, err)
+	}
+	if d := time.Since(start); d > 150*time.Millisecond+time.Second {
+		t.Errorf("took %v, past its 150ms window", d)
 	}
 }

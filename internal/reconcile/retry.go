@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 )
@@ -36,7 +37,14 @@ func (b Backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn 
 	wait := b.Base
 	var err error
 	for i := 1; ; i++ {
-		if err = fn(); err == nil || !retryable(err) || (b.Attempts > 0 && i >= b.Attempts) || (b.Attempts <= 0 && b.Within <= 0) {
+		prev := err
+		err = fn()
+		if prev != nil && ctx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+			// The deadline cut the last attempt short: the error before it
+			// is the one that explains the failure.
+			return i, prev
+		}
+		if err == nil || !retryable(err) || (b.Attempts > 0 && i >= b.Attempts) || (b.Attempts <= 0 && b.Within <= 0) {
 			return i, err
 		}
 		// Jitter (between half and one and a half of the wait) keeps racing
