@@ -85,7 +85,9 @@ func TestDiffEverySetting(t *testing.T) {
 		{"repository-policy create", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, State{}, SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
 		{"repository-policy create on existing", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, existing(), SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
 		{"repository-policy unchanged by meaning", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
-			with(func(s *State) { s.RepositoryPolicy = ptrTo(strings.ReplaceAll(testPolicy, `"ecr:BatchGetImage"`, `["ecr:BatchGetImage"]`)) }), SettingRepositoryPolicy, ActionUnchanged, "", "declared", ""},
+			with(func(s *State) {
+				s.RepositoryPolicy = ptrTo(strings.ReplaceAll(testPolicy, `"ecr:BatchGetImage"`, `["ecr:BatchGetImage"]`))
+			}), SettingRepositoryPolicy, ActionUnchanged, "", "declared", ""},
 		{"repository-policy update", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
 			with(func(s *State) { s.RepositoryPolicy = ptrTo(strings.Replace(testPolicy, "Pull", "Other", 1)) }), SettingRepositoryPolicy, ActionUpdate, "differs", "declared", ""},
 		{"repository-policy remove", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}},
@@ -143,7 +145,9 @@ func TestDiffManagesOnlyDeclaredSettings(t *testing.T) {
 func TestDiffTagsPayload(t *testing.T) {
 	t.Parallel()
 	c := diffTags(Spec{Name: "app", Tags: map[string]string{"keep": "1", "new": "2", "upd": "3"}, PruneTags: true},
-		with(func(s *State) { s.Tags = map[string]string{"keep": "1", "upd": "0", "old": "x", "aws:cloudformation:stack": "s"} }))
+		with(func(s *State) {
+			s.Tags = map[string]string{"keep": "1", "upd": "0", "old": "x", "aws:cloudformation:stack": "s"}
+		}))
 	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(c.tagsSet, want) {
 		t.Errorf("tagsSet = %v, want %v", c.tagsSet, want)
 	}
