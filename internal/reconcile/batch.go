@@ -55,8 +55,9 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 // per 100 names. ECR fails a whole call when any name is missing and names
 // the first missing one in its message: that name is set aside and the rest
 // described again, in two halves so that many missing names cost a few
-// rounds rather than one each. The registry is never listed: a policy
-// scoped to some repositories does not allow that.
+// rounds rather than one each. A chunk that IAM refuses is halved the same
+// way, so that only the names outside the policy's scope fail. The registry
+// is never listed: a policy scoped to some repositories does not allow that.
 func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, concurrency int) (map[string]State, map[string]error) {
 	var mu sync.Mutex
 	found := map[string]State{}
@@ -77,6 +78,10 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 			} else if len(chunk) > 1 {
 				rest = chunk // the message did not say which: halve the chunk
 			}
+		case isAccessDenied(err) && len(chunk) > 1:
+			// IAM refuses the whole call for one name outside the policy's
+			// scope: halve the chunk until the denial names only those.
+			rest = chunk
 		case err != nil:
 			mu.Lock()
 			for _, n := range chunk {

@@ -13,39 +13,64 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// documentedActions reads the IAM actions from a policy under docs/iam, the
-// same file users copy.
-func documentedActions(t *testing.T, file string) []string {
+// documentedPolicy reads a policy under docs/iam, the same file users
+// copy, as the emulator's IAM statements: actions and resources as written,
+// the example account replaced by the emulator's.
+func documentedPolicy(t *testing.T, w *world, file string) []emulator.Statement {
 	t.Helper()
 	b, err := os.ReadFile("../../docs/iam/" + file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var doc struct{ Statement []struct{ Action []string } }
+	var doc struct {
+		Statement []struct {
+			Effect   string
+			Action   []string
+			Resource string
+		}
+	}
 	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	var actions []string
+	var out []emulator.Statement
 	for _, s := range doc.Statement {
-		actions = append(actions, s.Action...)
+		if s.Effect != "Allow" || s.Resource == "" || len(s.Action) == 0 {
+			t.Fatalf("%s: a statement the test does not understand: %+v", file, s)
+		}
+		out = append(out, emulator.Statement{Actions: s.Action, Resources: []string{strings.ReplaceAll(s.Resource, "111122223333", w.emu.AccountID())}})
 	}
-	if len(actions) == 0 {
-		t.Fatalf("%s lists no actions", file)
+	return out
+}
+
+func actionsOf(policy []emulator.Statement) []string {
+	var actions []string
+	for _, s := range policy {
+		actions = append(actions, s.Actions...)
 	}
 	return actions
 }
 
+// without removes one action from every statement.
+func without(policy []emulator.Statement, action string) []emulator.Statement {
+	out := make([]emulator.Statement, 0, len(policy))
+	for _, s := range policy {
+		s.Actions = slices.DeleteFunc(slices.Clone(s.Actions), func(a string) bool { return a == action })
+		out = append(out, s)
+	}
+	return out
+}
+
 // lifecycleRuns exercises every write the action can make: creation with
 // everything, repair of every setting, then removal and pruning.
-func lifecycleRuns(t *testing.T, w *world) error {
+func lifecycleRuns(t *testing.T, w *world, name string) error {
 	t.Helper()
 	ctx := context.Background()
-	full := spec("app")
+	full := spec(name)
 	full.Encryption = &reconcile.Encryption{Type: "AES256"}
 	if _, err := w.rec.Reconcile(ctx, full); err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
-	if r, ok := w.emu.Repository("", "app"); ok {
+	if r, ok := w.emu.Repository("", name); ok {
 		r.ScanOnPush, r.Mutability, r.ExclusionFilters = false, "MUTABLE", nil
 		r.Tags = map[string]string{"team": "other", "stray": "x"}
 		r.Policy = strings.Replace(r.Policy, "ClusterPull", "Edited", 1)
@@ -56,7 +81,7 @@ func lifecycleRuns(t *testing.T, w *world) error {
 		return fmt.Errorf("repair: %w", err)
 	}
 	remove := reconcile.Spec{
-		Name:             "app",
+		Name:             name,
 		RepositoryPolicy: &reconcile.Document{Remove: true},
 		LifecyclePolicy:  &reconcile.Document{Remove: true},
 		Tags:             map[string]string{"team": "core"},
@@ -70,12 +95,26 @@ func lifecycleRuns(t *testing.T, w *world) error {
 
 func TestDocumentedReconcilePolicyIsExactlyEnough(t *testing.T) {
 	t.Parallel()
-	actions := documentedActions(t, "reconcile-policy.json")
+	for _, tc := range []struct{ file, name string }{
+		{"reconcile-policy.json", "app"},
+		{"reconcile-policy-team-prefix.json", "team/app"},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			testPolicyIsExactlyEnough(t, tc.file, tc.name)
+		})
+	}
+}
+
+func testPolicyIsExactlyEnough(t *testing.T, file, name string) {
+	probe := newWorld(t, emulator.Options{})
+	policy := documentedPolicy(t, probe, file)
+	actions := actionsOf(policy)
 	t.Run("all documented actions", func(t *testing.T) {
 		t.Parallel()
 		w := newWorld(t, emulator.Options{})
-		w.emu.SetAllowedActions(actions)
-		if err := lifecycleRuns(t, w); err != nil {
+		w.emu.SetPolicy(documentedPolicy(t, w, file))
+		if err := lifecycleRuns(t, w, name); err != nil {
 			t.Fatalf("the documented policy is not enough: %v", err)
 		}
 		used := map[string]bool{}
@@ -92,8 +131,8 @@ func TestDocumentedReconcilePolicyIsExactlyEnough(t *testing.T) {
 		t.Run("without "+missing, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, emulator.Options{})
-			w.emu.SetAllowedActions(slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return a == missing }))
-			err := lifecycleRuns(t, w)
+			w.emu.SetPolicy(without(documentedPolicy(t, w, file), missing))
+			err := lifecycleRuns(t, w, name)
 			if err == nil {
 				t.Fatalf("succeeded without %s: it is not needed, or the action hides a failure", missing)
 			}
@@ -107,9 +146,46 @@ func TestDocumentedReconcilePolicyIsExactlyEnough(t *testing.T) {
 	}
 }
 
+// The prefix-scoped policy works in batch mode too, creation included,
+// with some repositories missing; and it really is scoped.
+func TestPrefixScopedPolicyInBatchMode(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, emulator.Options{})
+	w.emu.SetPolicy(documentedPolicy(t, w, "reconcile-policy-team-prefix.json"))
+	w.emu.PutRepository(emulator.Repository{Name: "team/existing"})
+	names := []string{"team/existing", "team/new-a", "team/new-b"}
+	for i := range 120 {
+		names = append(names, fmt.Sprintf("team/svc-%03d", i))
+	}
+	for _, it := range w.rec.ReconcileBatch(context.Background(), spec(""), names, 8) {
+		if it.Err != nil {
+			t.Errorf("%s: %v", it.Name, it.Err)
+		}
+	}
+	for _, n := range names {
+		if _, ok := w.emu.Repository("", n); !ok {
+			t.Errorf("%s was not created", n)
+		}
+	}
+	for _, c := range w.emu.Calls() {
+		if c.ErrorCode == "AccessDeniedException" {
+			t.Errorf("denied: %+v", c)
+		}
+	}
+
+	items := w.rec.ReconcileBatch(context.Background(), spec(""), []string{"team/existing", "other/app"}, 2)
+	if items[0].Err != nil {
+		t.Errorf("team/existing: %v", items[0].Err)
+	}
+	if err := items[1].Err; err == nil || !strings.Contains(err.Error(), "ecr:DescribeRepositories") {
+		t.Errorf("other/app, outside the prefix: err = %v, want a denial naming ecr:DescribeRepositories", err)
+	}
+}
+
 func TestDocumentedDryRunPolicyIsExactlyEnough(t *testing.T) {
 	t.Parallel()
-	actions := documentedActions(t, "dry-run-policy.json")
+	policy := documentedPolicy(t, newWorld(t, emulator.Options{}), "dry-run-policy.json")
+	actions := actionsOf(policy)
 	dryRun := func(w *world) error {
 		w.rec.Options.DryRun = true
 		// A drifted existing repository (every read) and a missing one.
@@ -124,7 +200,7 @@ func TestDocumentedDryRunPolicyIsExactlyEnough(t *testing.T) {
 	}
 	w := newWorld(t, emulator.Options{})
 	seed(w)
-	w.emu.SetAllowedActions(actions)
+	w.emu.SetPolicy(policy)
 	if err := dryRun(w); err != nil {
 		t.Fatalf("the documented dry-run policy is not enough: %v", err)
 	}
@@ -134,7 +210,7 @@ func TestDocumentedDryRunPolicyIsExactlyEnough(t *testing.T) {
 	for _, missing := range actions {
 		w := newWorld(t, emulator.Options{})
 		seed(w)
-		w.emu.SetAllowedActions(slices.DeleteFunc(slices.Clone(actions), func(a string) bool { return a == missing }))
+		w.emu.SetPolicy(without(policy, missing))
 		err := dryRun(w)
 		if err == nil || !strings.Contains(err.Error(), missing) {
 			t.Errorf("dry-run without %s: err = %v, want an error naming it", missing, err)
