@@ -227,8 +227,8 @@ func TestRetryWhileStopsWithinItsWindow(t *testing.T) {
 	pending := errors.New("pending")
 	b := Backoff{Base: 10 * time.Millisecond, Max: 20 * time.Millisecond, Within: 150 * time.Millisecond}
 	start := time.Now()
-	n, err := b.retryWhile(context.Background(), func(e error) bool { return e == pending }, func() error { return pending })
-	if err != pending || n < 3 {
+	n, err := b.retryWhile(context.Background(), func(e error) bool { return errors.Is(e, pending) }, func() error { return pending })
+	if !errors.Is(err, pending) || n < 3 {
 		t.Errorf("retryWhile = %d, %v; want several attempts ending with the retryable error", n, err)
 	}
 	if d := time.Since(start); d > 150*time.Millisecond+time.Second {
