@@ -248,7 +248,8 @@ func (e *Emulator) describeImages(c *ecrCall) (any, *apiError) {
 	if len(in.ImageIDs) > 0 && (in.MaxResults != nil || in.NextToken != nil) {
 		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with imageIds")
 	}
-	keepTag, fail := tagFilter("")
+	keepTag := func(Image) bool { return true }
+	var fail *apiError
 	wantStatus := "ACTIVE" // ECR returns active images unless asked otherwise
 	if f := in.Filter; f != nil {
 		if keepTag, fail = tagFilter(f.TagStatus); fail != nil {

@@ -279,7 +279,8 @@ func (e *Emulator) getLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 	if len(in.ImageIDs) > 0 && (in.MaxResults != nil || in.NextToken != nil) {
 		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with imageIds")
 	}
-	keepTag, fail := tagFilter("")
+	keepTag := func(Image) bool { return true }
+	var fail *apiError
 	if in.Filter != nil {
 		if keepTag, fail = tagFilter(in.Filter.TagStatus); fail != nil {
 			return nil, fail

@@ -182,14 +182,15 @@ func TestMergeOwnedKeepsForeignStatementsUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got struct {
-		Version, Id string
-		Statement   []json.RawMessage
+		Version   string
+		ID        string `json:"Id"`
+		Statement []json.RawMessage
 	}
 	if err := json.Unmarshal([]byte(m.Policy), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Version != "2008-10-17" || got.Id != "shared" {
-		t.Errorf("Version %q Id %q: the current document's members were not kept", got.Version, got.Id)
+	if got.Version != "2008-10-17" || got.ID != "shared" {
+		t.Errorf("Version %q Id %q: the current document's members were not kept", got.Version, got.ID)
 	}
 	if len(got.Statement) != 2 {
 		t.Fatalf("%d statements: %s", len(got.Statement), m.Policy)
