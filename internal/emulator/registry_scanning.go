@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"net/http"
 	"regexp"
 	"slices"
 )
@@ -134,21 +135,16 @@ func (e *Emulator) putRegistryScanningConfiguration(c *ecrCall) (any, *apiError)
 	if len(in.Rules) > 2 {
 		return nil, invalidParam("rules", "Member must have length less than or equal to 2")
 	}
-	seen := map[string]bool{}
 	for _, r := range in.Rules {
 		switch r.ScanFrequency {
 		case ScanOnPush, ScanManual:
 		case ScanContinuous:
 			if cfg.ScanType == ScanBasic {
-				return nil, errf(400, "ValidationException", "CONTINUOUS_SCAN is not a supported scan frequency for scan type BASIC; use ENHANCED scanning or SCAN_ON_PUSH")
+				return nil, errf(http.StatusBadRequest, "ValidationException", "CONTINUOUS_SCAN is not a supported scan frequency for scan type BASIC; use ENHANCED scanning or SCAN_ON_PUSH")
 			}
 		default:
 			return nil, invalidParam("rules.scanFrequency", "Member must satisfy enum value set: [SCAN_ON_PUSH, CONTINUOUS_SCAN, MANUAL]")
 		}
-		if seen[r.ScanFrequency] {
-			return nil, errf(400, "ValidationException", "Only one rule per scan frequency is allowed: "+r.ScanFrequency+" appears twice")
-		}
-		seen[r.ScanFrequency] = true
 		if len(r.RepositoryFilters) > 100 {
 			return nil, invalidParam("rules.repositoryFilters", "Member must have length less than or equal to 100")
 		}

@@ -224,6 +224,12 @@ func MergeOwned(current, declared, prefix string) (OwnedMerge, error) {
 		out["Id"] = v
 	}
 	m.Policy = encode(out, "")
+	// Other owners' statements count against ECR's limit too, so a declared
+	// policy that fits alone can overflow once merged.
+	if n := charCount(m.Policy); n > MaxRepositoryPolicyChars {
+		return OwnedMerge{}, fmt.Errorf("the merged repository policy would be %d characters with the %d statements of other owners; ECR accepts at most %d: shorten the declared statements",
+			n, m.ForeignKept, MaxRepositoryPolicyChars)
+	}
 	return m, nil
 }
 

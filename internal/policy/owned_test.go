@@ -216,6 +216,9 @@ func TestMergeOwnedErrors(t *testing.T) {
 		{"current statement not object", `{"Statement":[1]}`, doc(ciPull), "ci-", "current policy: statement 1 must be an object"},
 		{"declared without prefix", doc(lambdaStmt), doc(noSidStmt), "ci-", "statement 1 ("},
 		{"no prefix", "", doc(ciPull), "", "the Sid prefix is empty"},
+		{"merged too long", doc(`{"Sid":"big","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/` + strings.Repeat("r", 6000) + `"},"Action":"ecr:*"}`),
+			doc(`{"Sid":"ci-big","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/` + strings.Repeat("c", 6000) + `"},"Action":"ecr:*"}`), "ci-",
+			"with the 1 statements of other owners; ECR accepts at most 10240"},
 	} {
 		if _, err := MergeOwned(tt.current, tt.declared, tt.prefix); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
