@@ -34,6 +34,12 @@ var ecrWrites = map[string]bool{
 	"PutImageTagMutability":         true,
 	"PutImageScanningConfiguration": true,
 	"DeleteRepository":              true,
+	// Registry-level settings. StartLifecyclePolicyPreview is not a write:
+	// it changes no setting and no image, and dry-run calls it.
+	"PutRegistryScanningConfiguration": true,
+	"CreateRepositoryCreationTemplate": true,
+	"UpdateRepositoryCreationTemplate": true,
+	"DeleteRepositoryCreationTemplate": true,
 }
 
 // IsWrite reports whether the call is a mutating ECR operation.

@@ -29,6 +29,7 @@ type ecrInput struct {
 
 	parseErr error
 	resource *resourceReference // parsed ResourceArn
+	raw      []byte             // the body, for operations that decode their own input
 }
 
 // resourceReference is a repository named by a tag call's resourceArn.
@@ -111,6 +112,16 @@ var ecrOps = map[string]ecrHandler{
 	"ListTagsForResource":           (*Emulator).listTagsForResource,
 	"TagResource":                   (*Emulator).tagResource,
 	"UntagResource":                 (*Emulator).untagResource,
+
+	"DescribeImages":                      (*Emulator).describeImages,
+	"StartLifecyclePolicyPreview":         (*Emulator).startLifecyclePolicyPreview,
+	"GetLifecyclePolicyPreview":           (*Emulator).getLifecyclePolicyPreview,
+	"GetRegistryScanningConfiguration":    (*Emulator).getRegistryScanningConfiguration,
+	"PutRegistryScanningConfiguration":    (*Emulator).putRegistryScanningConfiguration,
+	"DescribeRepositoryCreationTemplates": (*Emulator).describeRepositoryCreationTemplates,
+	"CreateRepositoryCreationTemplate":    (*Emulator).createRepositoryCreationTemplate,
+	"UpdateRepositoryCreationTemplate":    (*Emulator).updateRepositoryCreationTemplate,
+	"DeleteRepositoryCreationTemplate":    (*Emulator).deleteRepositoryCreationTemplate,
 }
 
 // describeECRCall decodes the body once and fills the call log entry.
@@ -119,6 +130,7 @@ func (e *Emulator) describeECRCall(req *request, body []byte) {
 	if len(body) > 0 {
 		in.parseErr = json.Unmarshal(body, in)
 	}
+	in.raw = body
 	req.ecr = in
 	c := req.call
 	if in.RegistryID != "" {

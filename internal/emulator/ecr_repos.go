@@ -218,7 +218,7 @@ func (e *Emulator) deleteRepository(c *ecrCall) (any, *apiError) {
 	if r == nil {
 		return nil, repoNotFound(c.account, c.in.RepositoryName)
 	}
-	if r.ImageCount > 0 && !c.in.Force {
+	if (r.ImageCount > 0 || len(r.Images) > 0) && !c.in.Force {
 		return nil, errf(http.StatusBadRequest, "RepositoryNotEmptyException", fmt.Sprintf(
 			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, r.RegistryID))
 	}

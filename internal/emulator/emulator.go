@@ -61,6 +61,7 @@ type Emulator struct {
 	externalID      map[string]string   // role ARN → required ExternalId
 	sessions        map[string]*session // access key ID → assumed-role session
 	secrets         []string            // issued secret keys and session tokens
+	extra           registryState       // images' previews, registry scanning, creation templates
 }
 
 // New returns an empty emulator.

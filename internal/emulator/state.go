@@ -24,14 +24,22 @@ type Repository struct {
 	Tags                       map[string]string
 	CreatedAt                  time.Time
 	// ImageCount > 0 makes DeleteRepository without force fail with
-	// RepositoryNotEmptyException.
+	// RepositoryNotEmptyException, for tests that need a non-empty
+	// repository but not its images.
 	ImageCount int
+	// Images are the repository's images (DescribeImages, lifecycle policy
+	// previews); seed them with PutImages. They count as ImageCount does.
+	Images []Image
+
+	preview *lifecyclePreview // the last StartLifecyclePolicyPreview, nil = none
 }
 
 func (r *Repository) clone() Repository {
 	out := *r
 	out.ExclusionFilters = slices.Clone(r.ExclusionFilters)
 	out.Tags = maps.Clone(r.Tags)
+	out.Images = cloneImages(r.Images)
+	out.preview = nil
 	return out
 }
 

@@ -1,0 +1,192 @@
+package registry
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestFilterMatches(t *testing.T) {
+	t.Parallel()
+	// ECR's own table ("Filters to choose which repositories are scanned").
+	names := []string{"prod", "repo-prod", "prod-repo", "repo-prod-repo", "prodrepo"}
+	table := map[string][]bool{
+		"prod":      {true, true, true, true, true},
+		"*prod":     {true, true, false, false, false},
+		"prod*":     {true, false, true, false, true},
+		"*prod*":    {true, true, true, true, true},
+		"prod*repo": {false, false, true, false, true},
+	}
+	for filter, want := range table {
+		for i, name := range names {
+			if got := FilterMatches(filter, name); got != want[i] {
+				t.Errorf("FilterMatches(%q, %q) = %v, want %v", filter, name, got, want[i])
+			}
+		}
+	}
+	if FilterMatches("a.b*", "axb") {
+		t.Error("a dot in a filter matched any character")
+	}
+}
+
+func TestScanOnPushOverride(t *testing.T) {
+	t.Parallel()
+	basicOnPush := ScanningConfiguration{ScanType: ScanTypeBasic, Rules: []ScanningRule{{Frequency: FrequencyScanOnPush, Filters: []string{"prod*"}}}}
+	enhanced := ScanningConfiguration{ScanType: ScanTypeEnhanced, Rules: []ScanningRule{
+		{Frequency: FrequencyScanOnPush, Filters: []string{"team-*"}},
+		{Frequency: FrequencyContinuous, Filters: []string{"team-critical*"}},
+	}}
+	tests := []struct {
+		name       string
+		cfg        ScanningConfiguration
+		repo       string
+		declared   bool
+		effective  Scanning
+		overrides  bool
+		warnParts  []string
+		ruleFilter string
+	}{
+		{name: "default registry: the repository decides", cfg: ScanningConfiguration{}, repo: "app", declared: true, effective: ScanningByRepository},
+		{name: "basic without rules", cfg: ScanningConfiguration{ScanType: ScanTypeBasic}, repo: "app", declared: false, effective: ScanningByRepository},
+		{name: "basic manual-only rule leaves it to the repository", cfg: ScanningConfiguration{ScanType: ScanTypeBasic,
+			Rules: []ScanningRule{{Frequency: FrequencyManual, Filters: []string{"*"}}}}, repo: "app", declared: true, effective: ScanningByRepository},
+		{name: "basic rule matches, declared true", cfg: basicOnPush, repo: "prod-api", declared: true, effective: ScanningOnPush, ruleFilter: "prod*"},
+		{name: "basic rule matches, declared false", cfg: basicOnPush, repo: "prod-api", declared: false, effective: ScanningOnPush, overrides: true, ruleFilter: "prod*",
+			warnParts: []string{"scan-on-push is declared false", `basic scanning configuration applies scan on push to prod-api (its SCAN_ON_PUSH rule with filter "prod*")`,
+				"images are scanned on push", "so that no SCAN_ON_PUSH or CONTINUOUS_SCAN filter matches prod-api", "put-registry-scanning-configuration"}},
+		{name: "basic rule does not match, declared true", cfg: basicOnPush, repo: "dev-api", declared: true, effective: ScanningManual, overrides: true,
+			warnParts: []string{"declared true", "applies manual scans only to dev-api (no rule's filter matches it)", "scanned only when a scan is started by hand",
+				"add a filter that matches dev-api to the registry's SCAN_ON_PUSH rule"}},
+		{name: "basic rule does not match, declared false", cfg: basicOnPush, repo: "dev-api", declared: false, effective: ScanningManual},
+		{name: "enhanced continuous wins", cfg: enhanced, repo: "team-critical-db", declared: false, effective: ScanningContinuous, overrides: true, ruleFilter: "team-critical*",
+			warnParts: []string{"enhanced scanning configuration applies continuous scanning", "scanned on push and continuously"}},
+		{name: "enhanced continuous meets declared true", cfg: enhanced, repo: "team-critical-db", declared: true, effective: ScanningContinuous, ruleFilter: "team-critical*"},
+		{name: "enhanced on push", cfg: enhanced, repo: "team-web", declared: true, effective: ScanningOnPush, ruleFilter: "team-*"},
+		{name: "enhanced no match: nothing is scanned", cfg: enhanced, repo: "other", declared: true, effective: ScanningNone, overrides: true,
+			warnParts: []string{"applies no scanning to other", "images are not scanned"}},
+		{name: "enhanced no match, declared false", cfg: enhanced, repo: "other", declared: false, effective: ScanningNone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			d := ScanOnPushOverride(tt.cfg, tt.repo, tt.declared)
+			if d.Effective != tt.effective || d.Overrides != tt.overrides || d.Filter != tt.ruleFilter {
+				t.Errorf("effective %q overrides %v filter %q; want %q %v %q", d.Effective, d.Overrides, d.Filter, tt.effective, tt.overrides, tt.ruleFilter)
+			}
+			if (d.Warning != "") != tt.overrides {
+				t.Errorf("warning %q with overrides %v", d.Warning, tt.overrides)
+			}
+			for _, w := range tt.warnParts {
+				if !strings.Contains(d.Warning, w) {
+					t.Errorf("warning %q does not contain %q", d.Warning, w)
+				}
+			}
+		})
+	}
+}
+
+func TestTemplateFor(t *testing.T) {
+	t.Parallel()
+	push := []string{AppliedForCreateOnPush}
+	templates := []Template{
+		{Prefix: RootPrefix, AppliedFor: push},
+		{Prefix: "prod", AppliedFor: push},
+		{Prefix: "prod/team/", AppliedFor: push},
+		{Prefix: "prod/team/cache", AppliedFor: []string{AppliedForPullThroughCache}},
+		{Prefix: "dev", AppliedFor: []string{AppliedForReplication}},
+	}
+	for _, tt := range []struct {
+		repo, scenario, want string // want "" = none
+	}{
+		{"prod/app", AppliedForCreateOnPush, "prod"},
+		{"prod/team/app", AppliedForCreateOnPush, "prod/team/"},
+		{"prod/team/cache/x", AppliedForCreateOnPush, "prod/team/"}, // the longer prefix is for another scenario
+		{"prod/team/cache/x", AppliedForPullThroughCache, "prod/team/cache"},
+		{"production/app", AppliedForCreateOnPush, RootPrefix}, // a prefix is a namespace, not a string prefix
+		{"prod", AppliedForCreateOnPush, RootPrefix},
+		{"dev/app", AppliedForCreateOnPush, RootPrefix},
+		{"dev/app", AppliedForReplication, "dev"},
+		{"other", AppliedForReplication, ""},
+	} {
+		got, ok := TemplateFor(templates, tt.repo, tt.scenario)
+		if ok != (tt.want != "") || got.Prefix != tt.want {
+			t.Errorf("TemplateFor(%q, %s) = %q, %v; want %q", tt.repo, tt.scenario, got.Prefix, ok, tt.want)
+		}
+	}
+	if _, ok := TemplateFor(templates[1:2], "app", AppliedForCreateOnPush); ok {
+		t.Error("a template matched a name outside its prefix without ROOT")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestTemplateDifferences(t *testing.T) {
+	t.Parallel()
+	pull := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	pullAsECR := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}]}`
+	pullAndLambda := `{"Version":"2012-10-17","Statement":[{"Sid":"Lambda","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:BatchGetImage"},` +
+		`{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	keep1 := `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`
+	keep1Spaced := "{ \"rules\": [ {\"action\":{\"type\":\"expire\"}, \"rulePriority\": 1, \"selection\": {\"countNumber\":1,\"countType\":\"imageCountMoreThan\",\"tagStatus\":\"untagged\"}} ] }"
+	keep5 := strings.Replace(keep1, `"countNumber":1`, `"countNumber":5`, 1)
+	key := "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+	tmpl := Template{
+		Prefix: "prod", AppliedFor: []string{AppliedForCreateOnPush},
+		Mutability: "IMMUTABLE_WITH_EXCLUSION", ExclusionFilters: []string{"latest", "dev-*"},
+		EncryptionType: "KMS", KMSKey: key,
+		ResourceTags:     map[string]string{"team": "a"},
+		RepositoryPolicy: pullAsECR, LifecyclePolicy: keep1,
+	}
+	tests := []struct {
+		name     string
+		tmpl     Template
+		declared Declared
+		want     []string // settings that differ
+	}{
+		{name: "nothing managed", tmpl: tmpl, declared: Declared{}},
+		{name: "all the same (policies by meaning, filters as a set)", tmpl: tmpl, declared: Declared{
+			Mutability: ptr("IMMUTABLE_WITH_EXCLUSION"), ExclusionFilters: []string{"dev-*", "latest"},
+			Encryption: &Encryption{Type: "KMS", KMSKey: key}, Tags: map[string]string{"team": "a"},
+			RepositoryPolicy: ptr(pull), LifecyclePolicy: ptr(keep1Spaced),
+		}},
+		{name: "all different", tmpl: tmpl, declared: Declared{
+			Mutability: ptr("MUTABLE"), Encryption: &Encryption{}, Tags: map[string]string{"team": "b"},
+			RepositoryPolicy: ptr(""), LifecyclePolicy: ptr(keep5),
+		}, want: []string{"image-tag-mutability", "encryption", "tags", "repository-policy", "lifecycle-policy"}},
+		{name: "filters differ", tmpl: tmpl, declared: Declared{Mutability: ptr("IMMUTABLE_WITH_EXCLUSION"), ExclusionFilters: []string{"latest"}},
+			want: []string{"image-tag-mutability-exclusion-filters"}},
+		{name: "template defaults", tmpl: Template{Prefix: RootPrefix, AppliedFor: []string{AppliedForCreateOnPush}}, declared: Declared{
+			Mutability: ptr("MUTABLE"), Encryption: &Encryption{Type: "AES256"}, Tags: map[string]string{}, RepositoryPolicy: ptr(""), LifecyclePolicy: ptr(""),
+		}},
+		{name: "declared tags, template none", tmpl: Template{Prefix: RootPrefix}, declared: Declared{Tags: map[string]string{"a": "b"}}, want: []string{"tags"}},
+		{name: "other key ARN", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: strings.Replace(key, "1234abcd", "9999abcd", 1)}}, want: []string{"encryption"}},
+		{name: "key alias is not compared", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: "alias/app"}}},
+		{name: "owned statements only", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull), SidPrefix: "ci-"}},
+		{name: "whole policy without a prefix", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull)},
+			want: []string{"repository-policy"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			diffs, err := TemplateDifferences(tt.tmpl, tt.declared)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range diffs {
+				got = append(got, d.Setting)
+				if !strings.Contains(d.Warning, `template "`+tt.tmpl.Prefix+`"`) || !strings.Contains(d.Warning, d.Setting) ||
+					!strings.Contains(d.Warning, d.Template) || !strings.Contains(d.Warning, "align the template") || strings.Contains(d.Warning, "\n") {
+					t.Errorf("warning %q", d.Warning)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("differences %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if _, err := TemplateDifferences(Template{RepositoryPolicy: "{"}, Declared{RepositoryPolicy: ptr(pull)}); err == nil {
+		t.Error("a template policy that is not JSON gave no error")
+	}
+}

@@ -1,0 +1,177 @@
+// Package registry decides, from registry-level settings read from ECR,
+// when the registry rather than the repository decides a setting: the
+// registry scanning configuration overrides a repository's scanOnPush, and a
+// repository creation template gives a repository created by a push
+// settings of its own. The functions are pure and work on plain values, so
+// the engine reads the settings once and reports what they mean.
+package registry
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Scan types and frequencies, as ECR's API spells them.
+const (
+	ScanTypeBasic    = "BASIC"
+	ScanTypeEnhanced = "ENHANCED"
+
+	FrequencyScanOnPush = "SCAN_ON_PUSH"
+	FrequencyContinuous = "CONTINUOUS_SCAN"
+	FrequencyManual     = "MANUAL"
+)
+
+// ScanningConfiguration is a registry's scanning configuration
+// (GetRegistryScanningConfiguration).
+type ScanningConfiguration struct {
+	ScanType string // ScanTypeBasic or ScanTypeEnhanced; "" reads as basic, ECR's default
+	Rules    []ScanningRule
+}
+
+// ScanningRule applies Frequency to the repositories that match one of its
+// WILDCARD filters.
+type ScanningRule struct {
+	Frequency string
+	Filters   []string
+}
+
+// Scanning is what actually happens to a repository's images.
+type Scanning string
+
+const (
+	// ScanningByRepository: the repository's own scanOnPush flag decides
+	// (basic scanning without scan-on-push rules).
+	ScanningByRepository Scanning = "repository"
+	ScanningOnPush       Scanning = "scan on push"
+	ScanningContinuous   Scanning = "continuous scanning"
+	ScanningManual       Scanning = "manual scans only"
+	ScanningNone         Scanning = "no scanning"
+)
+
+// ScanDecision says whether the registry overrides the declared scanOnPush.
+type ScanDecision struct {
+	// Effective is what the registry does to the repository's images.
+	Effective Scanning
+	// Rule is the matching rule's frequency and filter ("" when none).
+	Rule, Filter string
+	// Overrides reports that images will not be scanned as declared:
+	// Warning then says what happens instead and how to change it.
+	Overrides bool
+	Warning   string
+}
+
+// ScanOnPushOverride decides whether the registry scanning configuration
+// overrides the declared scanOnPush of repository, following ECR's
+// documentation ("Filters to choose which repositories are scanned"):
+//   - basic scanning with scan-on-push rules: a matching repository is
+//     scanned on push, any other is set to manual scans, whatever its own
+//     flag; without such rules the repository's flag decides;
+//   - enhanced scanning: the repository's flag is never used; a continuous
+//     rule that matches wins over a scan-on-push rule, and a repository no
+//     rule matches is not scanned.
+//
+// Under enhanced scanning continuous scanning also scans on push, so it
+// meets a declared true.
+func ScanOnPushOverride(cfg ScanningConfiguration, repository string, declared bool) ScanDecision {
+	var d ScanDecision
+	switch cfg.ScanType {
+	case ScanTypeEnhanced:
+		d.Effective = ScanningNone
+		if f, ok := matchRule(cfg, FrequencyContinuous, repository); ok {
+			d.Effective, d.Rule, d.Filter = ScanningContinuous, FrequencyContinuous, f
+		} else if f, ok := matchRule(cfg, FrequencyScanOnPush, repository); ok {
+			d.Effective, d.Rule, d.Filter = ScanningOnPush, FrequencyScanOnPush, f
+		}
+	default:
+		if !hasRule(cfg, FrequencyScanOnPush) {
+			d.Effective = ScanningByRepository
+			return d
+		}
+		d.Effective = ScanningManual
+		if f, ok := matchRule(cfg, FrequencyScanOnPush, repository); ok {
+			d.Effective, d.Rule, d.Filter = ScanningOnPush, FrequencyScanOnPush, f
+		}
+	}
+	scansOnPush := d.Effective == ScanningOnPush || d.Effective == ScanningContinuous
+	if scansOnPush == declared {
+		return d
+	}
+	d.Overrides = true
+	scanType := cmpOr(cfg.ScanType, ScanTypeBasic)
+	what := fmt.Sprintf("the registry's %s scanning configuration applies %s to %s", strings.ToLower(scanType), d.Effective, repository)
+	if d.Rule != "" {
+		what += fmt.Sprintf(" (its %s rule with filter %q)", d.Rule, d.Filter)
+	} else {
+		what += " (no rule's filter matches it)"
+	}
+	var fix string
+	if declared {
+		fix = fmt.Sprintf("add a filter that matches %s to the registry's %s rule", repository, FrequencyScanOnPush)
+	} else {
+		fix = fmt.Sprintf("change the registry's scanning rules so that no %s or %s filter matches %s", FrequencyScanOnPush, FrequencyContinuous, repository)
+	}
+	d.Warning = fmt.Sprintf("scan-on-push is declared %t, but %s, so images are %s: the repository's scanOnPush flag does not decide; to change it, %s "+
+		"(ECR console: Private registry > Settings > Scanning, or aws ecr put-registry-scanning-configuration), or stop managing scan-on-push",
+		declared, what, describeEffect(d.Effective), fix)
+	return d
+}
+
+func describeEffect(s Scanning) string {
+	switch s {
+	case ScanningOnPush:
+		return "scanned on push"
+	case ScanningContinuous:
+		return "scanned on push and continuously"
+	case ScanningManual:
+		return "scanned only when a scan is started by hand"
+	}
+	return "not scanned"
+}
+
+func cmpOr(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func hasRule(cfg ScanningConfiguration, frequency string) bool {
+	for _, r := range cfg.Rules {
+		if r.Frequency == frequency && len(r.Filters) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// matchRule returns the first filter of a rule of this frequency that
+// matches repository.
+func matchRule(cfg ScanningConfiguration, frequency, repository string) (string, bool) {
+	for _, r := range cfg.Rules {
+		if r.Frequency != frequency {
+			continue
+		}
+		for _, f := range r.Filters {
+			if FilterMatches(f, repository) {
+				return f, true
+			}
+		}
+	}
+	return "", false
+}
+
+// FilterMatches applies a registry scanning WILDCARD filter the way ECR
+// documents it: a filter without '*' matches every name that contains it; a
+// filter with '*' must match the whole name, '*' standing for any run of
+// characters (including none).
+func FilterMatches(filter, repository string) bool {
+	if !strings.Contains(filter, "*") {
+		return strings.Contains(repository, filter)
+	}
+	parts := strings.Split(filter, "*")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile("^" + strings.Join(parts, ".*") + "$").MatchString(repository)
+}

@@ -1,0 +1,199 @@
+package registry
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+)
+
+// RootPrefix names the template for every repository no other template's
+// prefix matches.
+const RootPrefix = "ROOT"
+
+// Scenarios a template applies to (RCTAppliedFor).
+const (
+	AppliedForCreateOnPush     = "CREATE_ON_PUSH"
+	AppliedForReplication      = "REPLICATION"
+	AppliedForPullThroughCache = "PULL_THROUGH_CACHE"
+)
+
+// Template is a repository creation template as read with
+// DescribeRepositoryCreationTemplates; empty fields mean what ECR does
+// without them.
+type Template struct {
+	Prefix           string
+	AppliedFor       []string
+	Mutability       string // "" = MUTABLE
+	ExclusionFilters []string
+	EncryptionType   string // "" = AES256
+	KMSKey           string
+	ResourceTags     map[string]string
+	RepositoryPolicy string // "" = none
+	LifecyclePolicy  string // "" = none
+}
+
+// TemplateFor returns the template that applies when ECR creates repository
+// in the scenario appliedFor (AppliedForCreateOnPush for a docker push): of
+// the templates for that scenario, the one with the longest prefix that is
+// a namespace of the name ("prod" and "prod/" match "prod/app", not
+// "production"), else the ROOT template.
+func TemplateFor(templates []Template, repository, appliedFor string) (Template, bool) {
+	best, found := Template{}, false
+	bestLen := -1
+	for _, t := range templates {
+		if !slices.Contains(t.AppliedFor, appliedFor) {
+			continue
+		}
+		n := -1
+		switch {
+		case t.Prefix == RootPrefix:
+			n = 0
+		case strings.HasPrefix(repository, strings.TrimSuffix(t.Prefix, "/")+"/"):
+			n = len(strings.TrimSuffix(t.Prefix, "/"))
+		}
+		if n > bestLen {
+			best, found, bestLen = t, true, n
+		}
+	}
+	return best, found
+}
+
+// Declared is what the workflow manages; nil (or a nil map) is a setting
+// the action does not manage, which a template cannot contradict.
+type Declared struct {
+	Mutability       *string
+	ExclusionFilters []string // with Mutability
+	Encryption       *Encryption
+	Tags             map[string]string
+	// RepositoryPolicy and LifecyclePolicy: "" declares none.
+	RepositoryPolicy *string
+	LifecyclePolicy  *string
+	// SidPrefix, when set, compares only the repository policy statements
+	// the action owns.
+	SidPrefix string
+}
+
+// Encryption is a repository's encryption configuration.
+type Encryption struct {
+	Type   string // "" = AES256
+	KMSKey string
+}
+
+// Difference is one setting on which a template and the declaration differ.
+type Difference struct {
+	Setting  string // the action's input name
+	Template string // what the template sets, for display
+	Declared string
+	Warning  string
+}
+
+// TemplateDifferences lists the managed settings on which template differs
+// from the declaration, each with a warning: a repository the template
+// creates on push would get the template's value, and the action would then
+// change it back on its next run. Policies are compared by meaning.
+func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
+	var out []Difference
+	add := func(setting, tv, dv string) {
+		out = append(out, Difference{Setting: setting, Template: tv, Declared: dv, Warning: fmt.Sprintf(
+			"the repository creation template %q (applied for %s) sets %s to %s, but %s is declared: a repository a push creates from the template "+
+				"gets the template's value until this action changes it; align the template with the workflow, or the workflow with the template",
+			t.Prefix, strings.Join(t.AppliedFor, ", "), setting, tv, dv)})
+	}
+	if d.Mutability != nil {
+		tm, dm := cmpOr(t.Mutability, "MUTABLE"), *d.Mutability
+		if tm != dm {
+			add("image-tag-mutability", tm, dm)
+		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
+			add("image-tag-mutability-exclusion-filters", list(t.ExclusionFilters), list(d.ExclusionFilters))
+		}
+	}
+	if e := d.Encryption; e != nil {
+		tt, dt := cmpOr(t.EncryptionType, "AES256"), cmpOr(e.Type, "AES256")
+		// A template names its key by ARN; a declared alias cannot be
+		// compared without KMS, so only a declared ARN is compared.
+		keyDiffers := dt != "AES256" && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
+		if tt != dt || keyDiffers {
+			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
+		}
+	}
+	if d.Tags != nil && !maps.Equal(t.ResourceTags, d.Tags) && (len(t.ResourceTags) > 0 || len(d.Tags) > 0) {
+		add("tags", tags(t.ResourceTags), tags(d.Tags))
+	}
+	if d.RepositoryPolicy != nil {
+		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix)
+		if err != nil {
+			return nil, fmt.Errorf("template %q repository policy: %w", t.Prefix, err)
+		}
+		if !same {
+			add("repository-policy", present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
+		}
+	}
+	if d.LifecyclePolicy != nil {
+		same, err := sameDocument(t.LifecyclePolicy, *d.LifecyclePolicy, policy.LifecyclePoliciesEqual)
+		if err != nil {
+			return nil, fmt.Errorf("template %q lifecycle policy: %w", t.Prefix, err)
+		}
+		if !same {
+			add("lifecycle-policy", present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
+		}
+	}
+	return out, nil
+}
+
+func sameRepositoryPolicy(tmpl, declared, prefix string) (bool, error) {
+	if prefix != "" {
+		c, err := policy.CompareOwned(tmpl, declared, prefix)
+		return c.Equal, err
+	}
+	return sameDocument(tmpl, declared, policy.RepositoryPoliciesEqual)
+}
+
+// sameDocument compares two optional documents ("" = none) with eq.
+func sameDocument(a, b string, eq func(a, b string) (bool, error)) (bool, error) {
+	if a == "" || b == "" {
+		return a == b, nil
+	}
+	return eq(a, b)
+}
+
+func present(doc string) string {
+	if doc == "" {
+		return "none"
+	}
+	return "a different policy"
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+func list(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
+
+func encryption(typ, key string) string {
+	if key == "" {
+		return typ
+	}
+	return typ + " with " + key
+}
+
+func tags(m map[string]string) string {
+	if len(m) == 0 {
+		return "no tags"
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+"="+m[k])
+	}
+	return strings.Join(parts, ", ")
+}
