@@ -7,6 +7,7 @@ type Call struct {
 	Service     string            // "ecr" or "sts" ("unknown" when neither)
 	Operation   string            // "DescribeRepositories", "AssumeRoleWithWebIdentity", ...
 	AccessKeyID string            // from the Authorization header ("" if unsigned)
+	Region      string            // from the credential scope of the Authorization header (the default Region if unsigned)
 	Repository  string            // repository name the call targets, when there is one (first name for batch describe; derived from resourceArn for tag calls)
 	Params      map[string]string // notable parameters: for STS RoleArn, RoleSessionName, ExternalId, DurationSeconds, WebIdentityToken; for ECR registryId
 	// Status is the HTTP status sent; 0 while the call is in flight or when

@@ -7,9 +7,9 @@ import (
 
 // visibleRepo looks up a repository for an operation subject to eventual
 // consistency after creation; the caller holds e.mu.
-func (e *Emulator) visibleRepo(account, name string) (*Repository, *apiError) {
-	r := e.lookup(account, name)
-	if r == nil || e.consumeInvisible(account, name) {
+func (e *Emulator) visibleRepo(region, account, name string) (*Repository, *apiError) {
+	r := e.lookup(region, account, name)
+	if r == nil || e.consumeInvisible(region, account, name) {
 		return nil, repoNotFound(account, name)
 	}
 	return r, nil
@@ -48,7 +48,7 @@ func (e *Emulator) withRepo(c *ecrCall, fn func(*Repository) (any, *apiError)) (
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.visibleRepo(c.account, c.in.RepositoryName)
+	r, fail := e.visibleRepo(c.region, c.account, c.in.RepositoryName)
 	if fail != nil {
 		return nil, fail
 	}

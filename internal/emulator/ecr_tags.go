@@ -49,12 +49,12 @@ func (e *Emulator) taggedRepo(c *ecrCall, consistent bool) (*Repository, *apiErr
 		return nil, ref.err
 	}
 	if consistent {
-		if r := e.lookup(ref.account, ref.name); r != nil {
+		if r := e.lookup(c.region, ref.account, ref.name); r != nil {
 			return r, nil
 		}
 		return nil, repoNotFound(ref.account, ref.name)
 	}
-	return e.visibleRepo(ref.account, ref.name)
+	return e.visibleRepo(c.region, ref.account, ref.name)
 }
 
 func (e *Emulator) listTagsForResource(c *ecrCall) (any, *apiError) {

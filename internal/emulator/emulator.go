@@ -20,7 +20,11 @@ import (
 
 // Options configures an Emulator.
 type Options struct {
-	Region    string // default "us-east-1"
+	// Region is the default Region: the one Repository and PutRepository
+	// use, and the one an unsigned request is taken to address. Every
+	// Region is served, each with its own state, chosen by the credential
+	// scope of the request's SigV4 signature. Default "us-east-1".
+	Region    string
 	AccountID string // default "123456789012"
 	// Latency is added before every response (for benchmarks).
 	Latency time.Duration
@@ -51,6 +55,9 @@ type Emulator struct {
 	externalID map[string]string   // role ARN → required ExternalId
 	sessions   map[string]*session // access key ID → assumed-role session
 	secrets    []string            // issued secret keys and session tokens
+	// regionStatus marks Regions that are not enabled or unknown; absent
+	// means enabled.
+	regionStatus map[string]RegionStatus
 }
 
 // New returns an empty emulator.
@@ -125,7 +132,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // parse identifies the service, operation and the notable parameters.
 func (e *Emulator) parse(r *http.Request, body []byte) *request {
-	req := &request{call: &Call{AccessKeyID: accessKeyID(r.Header.Get("Authorization"))}}
+	auth := r.Header.Get("Authorization")
+	req := &request{call: &Call{AccessKeyID: accessKeyID(auth), Region: e.regionOf(auth)}}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		req.call.Service = "ecr"
 		// A foreign prefix leaves the whole target as the operation, which
