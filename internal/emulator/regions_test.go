@@ -186,7 +186,7 @@ func TestRegionOf(t *testing.T) {
 	e := New(Options{Region: "eu-central-1"})
 	for auth, want := range map[string]string{
 		"AWS4-HMAC-SHA256 Credential=AKID/20260101/ap-south-2/ecr/aws4_request, SignedHeaders=host, Signature=abc": "ap-south-2",
-		"AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ecr-public/aws4_request,SignedHeaders=host":          "us-east-1",
+		"AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ecr-public/aws4_request,SignedHeaders=host":           "us-east-1",
 		"":                                      "eu-central-1",
 		"AWS4-HMAC-SHA256 Credential=AKID/2026": "eu-central-1",
 	} {
