@@ -1,5 +1,7 @@
 package emulator
 
+import "strings"
+
 // caller is the identity behind an access key.
 type caller struct {
 	account string
@@ -26,9 +28,11 @@ func (e *Emulator) callerOf(keyID string) (who caller, expired bool) {
 		!e.now().Before(s.expires)
 }
 
-// SetAllowedActions restricts callers to the listed actions ("ecr:Op" /
-// "sts:Op"); any other ECR or STS action answers AccessDeniedException (ECR)
-// or AccessDenied (STS). nil allows everything.
+// SetAllowedActions restricts callers to the listed actions ("ecr:Op",
+// "ecr-public:Op", "sts:Op", or a whole service as "ecr-public:*", or "*"),
+// as an identity policy's Action list does; any other action answers
+// AccessDeniedException (ECR, ECR Public) or AccessDenied (STS). Action names
+// compare case-insensitively, as IAM's do. nil allows everything.
 func (e *Emulator) SetAllowedActions(actions []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -38,14 +42,19 @@ func (e *Emulator) SetAllowedActions(actions []string) {
 	}
 	e.allowed = make(map[string]bool, len(actions))
 	for _, a := range actions {
-		e.allowed[a] = true
+		e.allowed[strings.ToLower(a)] = true
 	}
 }
 
 func (e *Emulator) allows(action string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.allowed == nil || e.allowed[action]
+	if e.allowed == nil {
+		return true
+	}
+	action = strings.ToLower(action)
+	service, _, _ := strings.Cut(action, ":")
+	return e.allowed[action] || e.allowed[service+":*"] || e.allowed["*"]
 }
 
 // SetPendingPrincipal models IAM eventual consistency: a repository policy

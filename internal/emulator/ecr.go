@@ -111,6 +111,7 @@ var ecrOps = map[string]ecrHandler{
 	"ListTagsForResource":           (*Emulator).listTagsForResource,
 	"TagResource":                   (*Emulator).tagResource,
 	"UntagResource":                 (*Emulator).untagResource,
+	"DescribeImages":                (*Emulator).describeImages,
 }
 
 // describeECRCall decodes the body once and fills the call log entry.

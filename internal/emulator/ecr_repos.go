@@ -215,8 +215,7 @@ func (e *Emulator) deleteRepository(c *ecrCall) (any, *apiError) {
 		return nil, repoNotFound(c.account, c.in.RepositoryName)
 	}
 	if r.ImageCount > 0 && !c.in.Force {
-		return nil, errf(http.StatusBadRequest, "RepositoryNotEmptyException", fmt.Sprintf(
-			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, r.RegistryID))
+		return nil, repositoryNotEmpty(r.Name, r.RegistryID)
 	}
 	delete(e.registries[registryKey(c.region, c.account)], r.Name)
 	delete(e.invisible, repoKey(c.region, c.account, r.Name))

@@ -1,5 +1,6 @@
 // Package emulator is an in-process, stateful emulator of the parts of Amazon
-// ECR (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile uses. It speaks
+// ECR and ECR Public (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile
+// uses. It speaks
 // the real wire protocols, so the real aws-sdk-go-v2 clients can be pointed
 // at it over HTTP, and it reproduces ECR's error types and habits (policy
 // re-formatting, eventual consistency, throttling) so tests exercise the same
@@ -58,6 +59,7 @@ type Emulator struct {
 	// regionStatus marks Regions that are not enabled or unknown; absent
 	// means enabled.
 	regionStatus map[string]RegionStatus
+	public       publicState // ECR Public repositories and registry aliases
 }
 
 // New returns an empty emulator.
@@ -92,8 +94,9 @@ func (e *Emulator) now() time.Time { return e.opts.Clock() }
 // request is one parsed incoming call, whichever service it is for.
 type request struct {
 	call   *Call
-	ecr    *ecrInput  // decoded ECR body
-	form   url.Values // STS parameters
+	ecr    *ecrInput    // decoded ECR body
+	public *publicInput // decoded ECR Public body
+	form   url.Values   // STS parameters
 	status int
 	code   string
 }
@@ -123,6 +126,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch req.call.Service {
 	case "ecr":
 		e.serveECR(w, req)
+	case "ecr-public":
+		e.serveECRPublic(w, req)
 	case "sts":
 		e.serveSTS(w, req)
 	default:
@@ -134,6 +139,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) parse(r *http.Request, body []byte) *request {
 	auth := r.Header.Get("Authorization")
 	req := &request{call: &Call{AccessKeyID: accessKeyID(auth), Region: e.regionOf(auth)}}
+	if target, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrPublicTargetPrefix); ok {
+		req.call.Service = "ecr-public"
+		req.call.Operation = target
+		describePublicCall(req, body)
+		return req
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		req.call.Service = "ecr"
 		// A foreign prefix leaves the whole target as the operation, which
