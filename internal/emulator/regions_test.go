@@ -172,6 +172,9 @@ func TestRegionUnknown(t *testing.T) {
 	f.emu.SetRegionStatus("xx-nowhere-1", RegionUnknown)
 	_, err := f.ecr(inRegion("xx-nowhere-1")).DescribeRepositories(ctx(t), &ecr.DescribeRepositoriesInput{})
 	ae := wantAPIError(t, err, "InvalidSignatureException")
+	if n := f.emu.Count("DescribeRepositories"); n != 1 {
+		t.Errorf("DescribeRepositories received %d times, want 1 (not retried)", n)
+	}
 	if ae.ErrorMessage() != "Credential should be scoped to a valid region." {
 		t.Errorf("message %q", ae.ErrorMessage())
 	}
