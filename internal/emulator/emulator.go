@@ -1,10 +1,9 @@
 // Package emulator is an in-process, stateful emulator of the parts of Amazon
 // ECR and ECR Public (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile
-// uses. It speaks
-// the real wire protocols, so the real aws-sdk-go-v2 clients can be pointed
-// at it over HTTP, and it reproduces ECR's error types and habits (policy
-// re-formatting, eventual consistency, throttling) so tests exercise the same
-// code paths as production.
+// uses. It speaks the real wire protocols, so the real aws-sdk-go-v2 clients
+// can be pointed at it over HTTP, and it reproduces ECR's error types and
+// habits (policy re-formatting, eventual consistency, throttling) so tests
+// exercise the same code paths as production.
 package emulator
 
 import (

@@ -205,3 +205,15 @@ func PublicRepositoryURI(alias, name string) string {
 func PublicRepositoryARN(account, name string) string {
 	return fmt.Sprintf("arn:aws:ecr-public::%s:repository/%s", account, name)
 }
+
+// NotEnabledHint is what to tell the user when ECR in region refused
+// credentials that work elsewhere (UnrecognizedClientException, "The
+// security token included in the request is invalid."): AWS gives that same
+// answer for an opt-in Region the account has not enabled, and its message
+// does not mention the Region.
+func NotEnabledHint(region string) string {
+	if !Known(region) {
+		return fmt.Sprintf("%s refused the credentials, and it is not a Region this action knows: check the spelling in aws-region, or, for a Region newer than this action, that the account has enabled it", region)
+	}
+	return fmt.Sprintf("%s refused the credentials: it is probably an opt-in Region that the account has not enabled; enable it (AWS console, Account, AWS Regions) or remove it from aws-region", region)
+}

@@ -223,3 +223,18 @@ func sdkPartitionsFile(t *testing.T) string {
 	}
 	return filepath.Join(dir, "internal", "endpoints", "awsrulesfn", "partitions.json")
 }
+
+func TestNotEnabledHint(t *testing.T) {
+	t.Parallel()
+	for region, want := range map[string][]string{
+		"ap-east-1": {"ap-east-1 refused the credentials", "opt-in Region that the account has not enabled", "aws-region"},
+		"ap-east-9": {"ap-east-9 refused the credentials", "not a Region this action knows", "check the spelling in aws-region"},
+	} {
+		got := NotEnabledHint(region)
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				t.Errorf("NotEnabledHint(%q) = %q, missing %q", region, got, w)
+			}
+		}
+	}
+}
