@@ -26,6 +26,8 @@ type ecrInput struct {
 	LifecyclePolicyText *string         `json:"lifecyclePolicyText"`
 	ResourceArn         string          `json:"resourceArn"`
 	TagKeys             []string        `json:"tagKeys"`
+	ImageIDs            json.RawMessage `json:"imageIds"` // DescribeImages: refused, not emulated
+	Filter              json.RawMessage `json:"filter"`   // DescribeImages: refused, not emulated
 
 	parseErr error
 	resource *resourceReference // parsed ResourceArn

@@ -108,9 +108,21 @@ func imagesOutput(details []wireImage, next string) map[string]any {
 	return out
 }
 
+// notEmulated refuses a request member the emulator does not model, so that
+// no test passes on an answer that ignored it.
+func notEmulated(member string) *apiError {
+	return invalidParam(member, "not emulated: the emulator lists every image; count them by paging with nextToken")
+}
+
 // describeImages serves ECR's DescribeImages: every image of the
-// repository, a page at a time (imageIds and filter are not emulated).
+// repository, a page at a time.
 func (e *Emulator) describeImages(c *ecrCall) (any, *apiError) {
+	if len(c.in.ImageIDs) > 0 {
+		return nil, notEmulated("imageIds")
+	}
+	if len(c.in.Filter) > 0 {
+		return nil, notEmulated("filter")
+	}
 	return e.withRepo(c, func(r *Repository) (any, *apiError) {
 		start, end, next, fail := imagePage(r.ImageCount, c.in.MaxResults, c.in.NextToken)
 		if fail != nil {
@@ -125,6 +137,9 @@ func (e *Emulator) describeImages(c *ecrCall) (any, *apiError) {
 }
 
 func (e *Emulator) publicDescribeImages(c *publicCall) (any, *apiError) {
+	if len(c.in.ImageIDs) > 0 {
+		return nil, notEmulated("imageIds")
+	}
 	return e.withPublicRepo(c, func(r *PublicRepository) (any, *apiError) {
 		start, end, next, fail := imagePage(r.ImageCount, c.in.MaxResults, c.in.NextToken)
 		if fail != nil {

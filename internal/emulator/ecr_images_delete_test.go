@@ -69,6 +69,9 @@ func TestDescribeImagesPages(t *testing.T) {
 	for _, in := range []*ecr.DescribeImagesInput{
 		{RepositoryName: aws.String("app"), MaxResults: aws.Int32(1001)},
 		{RepositoryName: aws.String("app"), NextToken: aws.String("not a token")},
+		// Members the emulator does not model are refused, never ignored.
+		{RepositoryName: aws.String("app"), Filter: &types.DescribeImagesFilter{TagStatus: types.TagStatusTagged}},
+		{RepositoryName: aws.String("app"), ImageIds: []types.ImageIdentifier{{ImageTag: aws.String("v1")}}},
 	} {
 		_, err := f.ecr(noRetries).DescribeImages(ctx(t), in)
 		wantErr[*types.InvalidParameterException](t, err)

@@ -190,6 +190,7 @@ type publicInput struct {
 	PolicyText      *string           `json:"policyText"`
 	ResourceArn     string            `json:"resourceArn"`
 	TagKeys         []string          `json:"tagKeys"`
+	ImageIDs        json.RawMessage   `json:"imageIds"` // DescribeImages: refused, not emulated
 
 	parseErr error
 }
