@@ -347,3 +347,27 @@ func TestPublicAccess(t *testing.T) {
 	_, err = f.ecr(noRetries).DescribeRepositories(ctx(t), &ecr.DescribeRepositoriesInput{})
 	wantCode(t, err, "AccessDeniedException")
 }
+
+func TestPublicListRepositoriesPages(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	for _, name := range []string{"c", "a", "b"} {
+		f.emu.PutPublicRepository(PublicRepository{Name: name + "0"})
+	}
+	p := ecrpublic.NewDescribeRepositoriesPaginator(f.ecrpublic(), &ecrpublic.DescribeRepositoriesInput{MaxResults: aws.Int32(2)})
+	var names []string
+	pages := 0
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range page.Repositories {
+			names = append(names, aws.ToString(r.RepositoryName))
+		}
+	}
+	if !slices.Equal(names, []string{"a0", "b0", "c0"}) || pages != 2 {
+		t.Errorf("listed %q in %d pages", names, pages)
+	}
+}

@@ -198,3 +198,42 @@ func TestRegionOf(t *testing.T) {
 		}
 	}
 }
+
+// Batch mode reconciles several Regions at once: concurrent creates and
+// reads of one name in several Regions each see only their own Region.
+func TestRegionsConcurrently(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	regions := []string{"us-east-1", "us-east-2", "eu-west-1", "eu-central-1", "ap-northeast-1", "sa-east-1"}
+	errs := make(chan error, len(regions)*2)
+	done := make(chan struct{})
+	for _, region := range regions {
+		go func() {
+			c := f.ecr(inRegion(region))
+			_, err := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("shared"),
+				Tags: []types.Tag{{Key: aws.String("region"), Value: aws.String(region)}}})
+			errs <- err
+			_, err = c.DescribeRepositories(ctx(t), &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"shared"}})
+			errs <- err
+			done <- struct{}{}
+		}()
+	}
+	for range regions {
+		<-done
+	}
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	for _, region := range regions {
+		r, ok := f.emu.RepositoryIn(region, "", "shared")
+		if !ok || r.Tags["region"] != region || r.URI != "123456789012.dkr.ecr."+region+".amazonaws.com/shared" {
+			t.Errorf("%s: %+v %v", region, r, ok)
+		}
+	}
+	if n := f.emu.RepositoryCount(); n != len(regions) {
+		t.Errorf("%d repositories, want %d", n, len(regions))
+	}
+}
