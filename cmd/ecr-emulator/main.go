@@ -29,7 +29,7 @@ func main() {
 
 func run() error {
 	addr := flag.String("addr", "127.0.0.1:9324", "listen address (port 0 picks a free port)")
-	region := flag.String("region", "us-east-1", "region the emulator serves")
+	region := flag.String("region", "us-east-1", "default region (every region is served, each apart, by the request's credential scope)")
 	account := flag.String("account", "123456789012", "default account ID")
 	flag.Parse()
 

@@ -4,9 +4,10 @@ import "maps"
 
 // Call is one request served, as recorded in the call log.
 type Call struct {
-	Service     string            // "ecr" or "sts" ("unknown" when neither)
+	Service     string            // "ecr", "ecr-public" or "sts" ("unknown" when none)
 	Operation   string            // "DescribeRepositories", "AssumeRoleWithWebIdentity", ...
 	AccessKeyID string            // from the Authorization header ("" if unsigned)
+	Region      string            // from the credential scope of the Authorization header (the default Region if unsigned)
 	Repository  string            // repository name the call targets, when there is one (first name for batch describe; derived from resourceArn for tag calls)
 	Params      map[string]string // notable parameters: for STS RoleArn, RoleSessionName, ExternalId, DurationSeconds, WebIdentityToken; for ECR registryId
 	// Status is the HTTP status sent; 0 while the call is in flight or when
@@ -42,8 +43,10 @@ var ecrWrites = map[string]bool{
 	"DeleteRepositoryCreationTemplate": true,
 }
 
-// IsWrite reports whether the call is a mutating ECR operation.
-func (c Call) IsWrite() bool { return c.Service == "ecr" && ecrWrites[c.Operation] }
+// IsWrite reports whether the call is a mutating ECR or ECR Public operation.
+func (c Call) IsWrite() bool {
+	return (c.Service == "ecr" && ecrWrites[c.Operation]) || (c.Service == "ecr-public" && publicWrites[c.Operation])
+}
 
 func (e *Emulator) record(c *Call) {
 	e.mu.Lock()
@@ -94,7 +97,8 @@ func (e *Emulator) Count(operation string) int {
 	return n
 }
 
-// Writes returns the logged calls to mutating ECR operations, failed or not.
+// Writes returns the logged calls to mutating ECR and ECR Public
+// operations, failed or not.
 func (e *Emulator) Writes() []Call {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -26,6 +26,8 @@ type ecrInput struct {
 	LifecyclePolicyText *string         `json:"lifecyclePolicyText"`
 	ResourceArn         string          `json:"resourceArn"`
 	TagKeys             []string        `json:"tagKeys"`
+	ImageIDs            json.RawMessage `json:"imageIds"` // DescribeImages: refused, not emulated
+	Filter              json.RawMessage `json:"filter"`   // DescribeImages: refused, not emulated
 
 	parseErr error
 	resource *resourceReference // parsed ResourceArn
@@ -92,6 +94,7 @@ type ecrCall struct {
 	op      string
 	in      *ecrInput
 	caller  caller
+	region  string // from the request's credential scope
 	account string
 }
 
@@ -142,7 +145,7 @@ func (e *Emulator) describeECRCall(req *request, body []byte) {
 	case len(in.RepositoryNames) > 0:
 		c.Repository = in.RepositoryNames[0]
 	case in.ResourceArn != "":
-		in.resource = e.parseResourceARN(in.ResourceArn)
+		in.resource = parseResourceARN(in.ResourceArn, c.Region)
 		c.Repository = in.resource.name
 		if c.Params == nil {
 			c.Params = map[string]string{}
@@ -172,7 +175,11 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 		e.writeECRError(w, req, errf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"))
 		return
 	}
-	c := &ecrCall{op: op, in: in, caller: who, account: who.account}
+	if fail := e.regionRefusal(req.call.Region); fail != nil {
+		e.writeECRError(w, req, fail)
+		return
+	}
+	c := &ecrCall{op: op, in: in, caller: who, region: req.call.Region, account: who.account}
 	if in.RegistryID != "" {
 		if !registryIDRE.MatchString(in.RegistryID) {
 			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '[0-9]{12}'"))
@@ -224,18 +231,18 @@ func (e *Emulator) authorize(op string, c *ecrCall) *apiError {
 func (e *Emulator) resourcesOf(c *ecrCall) []string {
 	switch {
 	case c.in.RepositoryName != "":
-		return []string{e.repoARN(c.account, c.in.RepositoryName)}
+		return []string{repoARN(c.region, c.account, c.in.RepositoryName)}
 	case len(c.in.RepositoryNames) > 0:
 		out := make([]string, 0, len(c.in.RepositoryNames))
 		for _, n := range c.in.RepositoryNames {
-			out = append(out, e.repoARN(c.account, n))
+			out = append(out, repoARN(c.region, c.account, n))
 		}
 		return out
 	case c.in.ResourceArn != "":
 		return []string{c.in.ResourceArn}
 	}
 	// A DescribeRepositories without names addresses every repository.
-	return []string{e.repoARN(c.account, "*")}
+	return []string{repoARN(c.region, c.account, "*")}
 }
 
 func (e *Emulator) writeECR(w http.ResponseWriter, req *request, status int, body []byte) {
@@ -269,12 +276,14 @@ func repoNotFound(account, name string) *apiError {
 		fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, account))
 }
 
-var resourceARNRE = regexp.MustCompile(`^arn:aws:ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)$`)
+var resourceARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)$`)
 
-func (e *Emulator) parseResourceARN(arn string) *resourceReference {
+// parseResourceARN reads a tag call's resourceArn; an ARN of another Region
+// or partition than the request's is not a resource of this endpoint.
+func parseResourceARN(arn, region string) *resourceReference {
 	m := resourceARNRE.FindStringSubmatch(arn)
-	if m == nil || m[1] != e.opts.Region {
+	if m == nil || m[2] != region || m[1] != partitionOf(region) {
 		return &resourceReference{err: invalidParam("resourceArn", "Invalid ARN")}
 	}
-	return &resourceReference{account: m[2], name: m[3]}
+	return &resourceReference{account: m[3], name: m[4]}
 }

@@ -8,8 +8,8 @@ import (
 // visibleRepo looks up a repository for an operation subject to eventual
 // consistency after creation; the caller holds e.mu.
 func (e *Emulator) visibleRepo(c *ecrCall, account, name string) (*Repository, *apiError) {
-	r := e.lookup(account, name)
-	if r == nil || e.consumeInvisible(account, name) || (ecrWrites[c.op] && e.consumeInvisibleWrite(account, name, c.op)) {
+	r := e.lookup(c.region, account, name)
+	if r == nil || e.consumeInvisible(c.region, account, name) || (ecrWrites[c.op] && e.consumeInvisibleWrite(c.region, account, name, c.op)) {
 		return nil, repoNotFound(account, name)
 	}
 	return r, nil

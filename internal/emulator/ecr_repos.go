@@ -30,10 +30,11 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 		return nil, fail
 	}
 	r := &Repository{
+		Region:           c.region,
 		RegistryID:       c.account,
 		Name:             in.RepositoryName,
-		ARN:              e.repoARN(c.account, in.RepositoryName),
-		URI:              e.repoURI(c.account, in.RepositoryName),
+		ARN:              repoARN(c.region, c.account, in.RepositoryName),
+		URI:              repoURI(c.region, c.account, in.RepositoryName),
 		Mutability:       mutability,
 		ExclusionFilters: filters,
 		EncryptionType:   "AES256",
@@ -51,17 +52,17 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.lookup(c.account, r.Name) != nil {
+	if e.lookup(c.region, c.account, r.Name) != nil {
 		return nil, errf(http.StatusBadRequest, "RepositoryAlreadyExistsException", fmt.Sprintf(
 			"The repository with name '%s' already exists in the registry with id '%s'", r.Name, c.account))
 	}
 	e.store(r)
 	if n := e.opts.InvisibleReadsAfterCreate; n > 0 {
-		e.invisible[repoKey(c.account, r.Name)] = n
+		e.invisible[repoKey(c.region, c.account, r.Name)] = n
 	}
 	if n := e.opts.InvisibleWritesAfterCreate; n > 0 {
 		for op := range ecrWrites {
-			e.invisibleWrites[repoKey(c.account, r.Name)+"|"+op] = n
+			e.invisibleWrites[repoKey(c.region, c.account, r.Name)+"|"+op] = n
 		}
 	}
 	return map[string]any{"repository": toWire(r)}, nil
@@ -74,7 +75,7 @@ func (e *Emulator) applyEncryption(r *Repository, enc *wireEncryption) *apiError
 			return invalidParam("encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE")
 		}
 	case "KMS", "KMS_DSSE":
-		arn, ok := e.resolveKMSKey(r.RegistryID, enc.KMSKey)
+		arn, ok := resolveKMSKey(r.Region, r.RegistryID, enc.KMSKey)
 		if !ok {
 			return errf(http.StatusBadRequest, "KmsException", fmt.Sprintf("Invalid KMS key '%s'", enc.KMSKey))
 		}
@@ -147,10 +148,10 @@ func (e *Emulator) describeRepositories(c *ecrCall) (any, *apiError) {
 			continue
 		}
 		seen[name] = true
-		r := e.lookup(c.account, name)
+		r := e.lookup(c.region, c.account, name)
 		// Every named read counts against eventual consistency, even when
 		// the call fails because of another name.
-		if r == nil || e.consumeInvisible(c.account, name) {
+		if r == nil || e.consumeInvisible(c.region, c.account, name) {
 			if missing == "" {
 				missing = name
 			}
@@ -187,7 +188,7 @@ func (e *Emulator) listRepositories(c *ecrCall) (any, *apiError) {
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	reg := e.registries[c.account]
+	reg := e.registries[registryKey(c.region, c.account)]
 	names := make([]string, 0, len(reg))
 	for name := range reg {
 		if name > after {
@@ -214,16 +215,15 @@ func (e *Emulator) deleteRepository(c *ecrCall) (any, *apiError) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.lookup(c.account, c.in.RepositoryName)
+	r := e.lookup(c.region, c.account, c.in.RepositoryName)
 	if r == nil {
 		return nil, repoNotFound(c.account, c.in.RepositoryName)
 	}
 	if (r.ImageCount > 0 || len(r.Images) > 0) && !c.in.Force {
-		return nil, errf(http.StatusBadRequest, "RepositoryNotEmptyException", fmt.Sprintf(
-			"The repository with name '%s' in registry with id '%s' cannot be deleted because it still contains images", r.Name, r.RegistryID))
+		return nil, repositoryNotEmpty(r.Name, r.RegistryID)
 	}
-	delete(e.registries[c.account], r.Name)
-	e.clearInvisible(c.account, r.Name)
+	delete(e.registries[registryKey(c.region, c.account)], r.Name)
+	e.clearInvisible(c.region, c.account, r.Name)
 	return map[string]any{"repository": toWire(r)}, nil
 }
 

@@ -1,9 +1,9 @@
 // Package emulator is an in-process, stateful emulator of the parts of Amazon
-// ECR (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile uses. It speaks
-// the real wire protocols, so the real aws-sdk-go-v2 clients can be pointed
-// at it over HTTP, and it reproduces ECR's error types and habits (policy
-// re-formatting, eventual consistency, throttling) so tests exercise the same
-// code paths as production.
+// ECR and ECR Public (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile
+// uses. It speaks the real wire protocols, so the real aws-sdk-go-v2 clients
+// can be pointed at it over HTTP, and it reproduces ECR's error types and
+// habits (policy re-formatting, eventual consistency, throttling) so tests
+// exercise the same code paths as production.
 package emulator
 
 import (
@@ -20,7 +20,11 @@ import (
 
 // Options configures an Emulator.
 type Options struct {
-	Region    string // default "us-east-1"
+	// Region is the default Region: the one Repository and PutRepository
+	// use, and the one an unsigned request is taken to address. Every
+	// Region is served, each with its own state, chosen by the credential
+	// scope of the request's SigV4 signature. Default "us-east-1".
+	Region    string
 	AccountID string // default "123456789012"
 	// Latency is added before every response (for benchmarks).
 	Latency time.Duration
@@ -62,6 +66,10 @@ type Emulator struct {
 	sessions        map[string]*session // access key ID → assumed-role session
 	secrets         []string            // issued secret keys and session tokens
 	extra           registryState       // images' previews, registry scanning, creation templates
+	// regionStatus marks Regions that are not enabled or unknown; absent
+	// means enabled.
+	regionStatus map[string]RegionStatus
+	public       publicState // ECR Public repositories and registry aliases
 }
 
 // New returns an empty emulator.
@@ -97,8 +105,9 @@ func (e *Emulator) now() time.Time { return e.opts.Clock() }
 // request is one parsed incoming call, whichever service it is for.
 type request struct {
 	call   *Call
-	ecr    *ecrInput  // decoded ECR body
-	form   url.Values // STS parameters
+	ecr    *ecrInput    // decoded ECR body
+	public *publicInput // decoded ECR Public body
+	form   url.Values   // STS parameters
 	status int
 	code   string
 }
@@ -128,6 +137,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch req.call.Service {
 	case "ecr":
 		e.serveECR(w, req)
+	case "ecr-public":
+		e.serveECRPublic(w, req)
 	case "sts":
 		e.serveSTS(w, req)
 	default:
@@ -137,7 +148,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // parse identifies the service, operation and the notable parameters.
 func (e *Emulator) parse(r *http.Request, body []byte) *request {
-	req := &request{call: &Call{AccessKeyID: accessKeyID(r.Header.Get("Authorization"))}}
+	auth := r.Header.Get("Authorization")
+	req := &request{call: &Call{AccessKeyID: accessKeyID(auth), Region: e.regionOf(auth)}}
+	if target, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), ecrPublicTargetPrefix); ok {
+		req.call.Service = "ecr-public"
+		req.call.Operation = target
+		describePublicCall(req, body)
+		return req
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		req.call.Service = "ecr"
 		// A foreign prefix leaves the whole target as the operation, which

@@ -65,7 +65,7 @@ func (e *Emulator) PutImages(registryID, repository string, images ...Image) err
 	now := e.now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.lookup(registryID, repository)
+	r := e.lookup(e.opts.Region, registryID, repository)
 	if r == nil {
 		return fmt.Errorf("emulator: no repository %q in registry %s", repository, registryID)
 	}

@@ -13,6 +13,9 @@ import (
 
 // Repository is the stored state of one ECR repository.
 type Repository struct {
+	// Region holds the repository; "" in PutRepository means the
+	// emulator's default Region.
+	Region                     string
 	RegistryID, Name, ARN, URI string
 	Mutability                 string // "MUTABLE" default
 	ExclusionFilters           []string
@@ -43,40 +46,51 @@ func (r *Repository) clone() Repository {
 	return out
 }
 
-func repoKey(account, name string) string { return account + "/" + name }
+// registryKey names one private registry: an account's registry in one
+// Region. ECR keeps each Region's registry apart, so the same name can
+// exist in several Regions independently.
+func registryKey(region, account string) string { return region + "/" + account }
 
-func (e *Emulator) repoARN(account, name string) string {
-	return fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s", e.opts.Region, account, name)
+func repoKey(region, account, name string) string { return registryKey(region, account) + "/" + name }
+
+func repoARN(region, account, name string) string {
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partitionOf(region), region, account, name)
 }
 
-func (e *Emulator) repoURI(account, name string) string {
-	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", account, e.opts.Region, name)
+func repoURI(region, account, name string) string {
+	return fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", account, region, dnsSuffixOf(region), name)
 }
 
 // lookup returns the stored repository; the caller holds e.mu.
-func (e *Emulator) lookup(account, name string) *Repository {
-	return e.registries[account][name]
+func (e *Emulator) lookup(region, account, name string) *Repository {
+	return e.registries[registryKey(region, account)][name]
 }
 
 // store saves r; the caller holds e.mu.
 func (e *Emulator) store(r *Repository) {
-	reg := e.registries[r.RegistryID]
+	key := registryKey(r.Region, r.RegistryID)
+	reg := e.registries[key]
 	if reg == nil {
 		reg = map[string]*Repository{}
-		e.registries[r.RegistryID] = reg
+		e.registries[key] = reg
 	}
 	reg[r.Name] = r
 }
 
-// Repository returns a copy of the stored repository; registryID "" means the
-// default account.
+// Repository returns a copy of the stored repository in the default Region;
+// registryID "" means the default account.
 func (e *Emulator) Repository(registryID, name string) (Repository, bool) {
+	return e.RepositoryIn(e.opts.Region, registryID, name)
+}
+
+// RepositoryIn returns a copy of the stored repository in region.
+func (e *Emulator) RepositoryIn(region, registryID, name string) (Repository, bool) {
 	if registryID == "" {
 		registryID = e.opts.AccountID
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r := e.lookup(registryID, name)
+	r := e.lookup(region, registryID, name)
 	if r == nil {
 		return Repository{}, false
 	}
@@ -90,14 +104,17 @@ func (e *Emulator) Repository(registryID, name string) (Repository, bool) {
 // way ECR returns them; others are stored as given.
 func (e *Emulator) PutRepository(r Repository) {
 	r = r.clone()
+	if r.Region == "" {
+		r.Region = e.opts.Region
+	}
 	if r.RegistryID == "" {
 		r.RegistryID = e.opts.AccountID
 	}
 	if r.ARN == "" {
-		r.ARN = e.repoARN(r.RegistryID, r.Name)
+		r.ARN = repoARN(r.Region, r.RegistryID, r.Name)
 	}
 	if r.URI == "" {
-		r.URI = e.repoURI(r.RegistryID, r.Name)
+		r.URI = repoURI(r.Region, r.RegistryID, r.Name)
 	}
 	if r.Mutability == "" {
 		r.Mutability = "MUTABLE"
@@ -106,7 +123,7 @@ func (e *Emulator) PutRepository(r Repository) {
 		r.EncryptionType = "AES256"
 	}
 	if r.KMSKey == "" && r.EncryptionType != "AES256" {
-		r.KMSKey, _ = e.resolveKMSKey(r.RegistryID, "")
+		r.KMSKey, _ = resolveKMSKey(r.Region, r.RegistryID, "")
 	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = e.now()
@@ -123,11 +140,12 @@ func (e *Emulator) PutRepository(r Repository) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.clearInvisible(r.RegistryID, r.Name)
+	e.clearInvisible(r.Region, r.RegistryID, r.Name)
 	e.store(&r)
 }
 
-// RepositoryCount returns the number of repositories across all registries.
+// RepositoryCount returns the number of repositories across all registries
+// and Regions.
 func (e *Emulator) RepositoryCount() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -140,8 +158,8 @@ func (e *Emulator) RepositoryCount() int {
 
 // consumeInvisible reports whether the repository is still invisible to the
 // current read and counts the read; the caller holds e.mu.
-func (e *Emulator) consumeInvisible(account, name string) bool {
-	key := repoKey(account, name)
+func (e *Emulator) consumeInvisible(region, account, name string) bool {
+	key := repoKey(region, account, name)
 	n, ok := e.invisible[key]
 	if !ok {
 		return false
@@ -156,17 +174,17 @@ func (e *Emulator) consumeInvisible(account, name string) bool {
 
 // clearInvisible makes the repository visible to every call; the caller
 // holds e.mu.
-func (e *Emulator) clearInvisible(account, name string) {
-	delete(e.invisible, repoKey(account, name))
+func (e *Emulator) clearInvisible(region, account, name string) {
+	delete(e.invisible, repoKey(region, account, name))
 	for op := range ecrWrites {
-		delete(e.invisibleWrites, repoKey(account, name)+"|"+op)
+		delete(e.invisibleWrites, repoKey(region, account, name)+"|"+op)
 	}
 }
 
 // consumeInvisibleWrite is consumeInvisible for one write operation; the
 // caller holds e.mu.
-func (e *Emulator) consumeInvisibleWrite(account, name, op string) bool {
-	key := repoKey(account, name) + "|" + op
+func (e *Emulator) consumeInvisibleWrite(region, account, name, op string) bool {
+	key := repoKey(region, account, name) + "|" + op
 	n := e.invisibleWrites[key]
 	if n <= 0 {
 		return false
@@ -198,19 +216,18 @@ var (
 	aliasNameR = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]+$`)
 )
 
-// KMSKeyARN returns the key ARN ECR reports for a repository created in
-// accountID with kmsKey ("" = the AWS-managed key; a key ID, key ARN, alias
+// KMSKeyARN returns the key ARN ECR reports for a repository created in the
+// default Region in accountID with kmsKey ("" = the AWS-managed key; a key ID, key ARN, alias
 // name or alias ARN), or "" when kmsKey is not a valid key reference.
 // Aliases map to keys deterministically.
 func (e *Emulator) KMSKeyARN(accountID, kmsKey string) string {
-	arn, _ := e.resolveKMSKey(accountID, kmsKey)
+	arn, _ := resolveKMSKey(e.opts.Region, accountID, kmsKey)
 	return arn
 }
 
-func (e *Emulator) resolveKMSKey(account, key string) (string, bool) {
-	region := e.opts.Region
+func resolveKMSKey(region, account, key string) (string, bool) {
 	keyARN := func(region, account, id string) string {
-		return fmt.Sprintf("arn:aws:kms:%s:%s:key/%s", region, account, id)
+		return fmt.Sprintf("arn:%s:kms:%s:%s:key/%s", partitionOf(region), region, account, id)
 	}
 	aliasKey := func(region, account, alias string) string {
 		if alias == "alias/aws/ecr" {
