@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -146,14 +148,11 @@ func (e *Emulator) consumeInvisible(account, name string) bool {
 	return true
 }
 
-// ECR's pattern, except that separator runs are allowed: real ECR accepts
-// names such as "a--b" and "a__b".
-var repoNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-]+[a-z0-9]+)*/)*[a-z0-9]+(?:[._-]+[a-z0-9]+)*$`)
-
+// validateRepoName checks a name against ecrspec, the rule the input
+// validator uses too. The message is ECR's: it quotes the service's pattern.
 func validateRepoName(name string) *apiError {
-	if len(name) < 2 || len(name) > 256 || !repoNameRE.MatchString(name) {
-		return invalidParam("repositoryName",
-			"must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*' and have length between 2 and 256")
+	if !ecrspec.ValidRepositoryName(name) {
+		return invalidParam("repositoryName", "must satisfy regular expression '"+ecrspec.RepositoryNamePattern+"'")
 	}
 	return nil
 }
