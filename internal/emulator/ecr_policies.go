@@ -119,7 +119,7 @@ func (e *Emulator) putLifecyclePolicy(c *ecrCall) (any, *apiError) {
 	if c.in.LifecyclePolicyText == nil {
 		return nil, invalidParam("lifecyclePolicyText", "Member must not be null")
 	}
-	text, err := formatLifecyclePolicy(*c.in.LifecyclePolicyText)
+	text, err := formatLifecyclePolicy(*c.in.LifecyclePolicyText, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidParam("LifecyclePolicyText", "Lifecycle policy validation failure: "+err.Error())
 	}

@@ -29,6 +29,14 @@ type Options struct {
 	// ListTagsForResource) and writes to its policies answer
 	// RepositoryNotFoundException, as real ECR's eventual consistency can.
 	InvisibleReadsAfterCreate int
+	// FillPolicyDefaults stores policies with ECR's defaults written out, as
+	// ECR may return them: a repository policy without Version gets
+	// "Version": "2008-10-17", and its principal and action lists lose
+	// duplicates (an account ID and its root ARN are one principal); a
+	// lifecycle selection without storageClass gets "standard". Without it
+	// the emulator stores what was sent, re-formatted. The action must find
+	// no difference either way.
+	FillPolicyDefaults bool
 	// Clock returns the current time (default time.Now); it stamps createdAt
 	// and decides when issued STS credentials expire.
 	Clock func() time.Time

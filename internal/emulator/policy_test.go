@@ -209,7 +209,7 @@ func TestLifecyclePolicyValidation(t *testing.T) {
 		"description given": `{"rules":[{"rulePriority":1,"description":"d","selection":` + untagged + `,"action":` + expire + `}]}`,
 	}
 	for name, text := range valid {
-		if _, err := formatLifecyclePolicy(text); err != nil {
+		if _, err := formatLifecyclePolicy(text, false); err != nil {
 			t.Errorf("%s: rejected valid policy: %v", name, err)
 		}
 	}

@@ -111,7 +111,7 @@ func (e *Emulator) PutRepository(r Repository) {
 		}
 	}
 	if r.Lifecycle != "" {
-		if text, err := formatLifecyclePolicy(r.Lifecycle); err == nil {
+		if text, err := formatLifecyclePolicy(r.Lifecycle, e.opts.FillPolicyDefaults); err == nil {
 			r.Lifecycle = text
 		}
 	}
