@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
-const maxPolicyChars = 10240
+const maxPolicyChars = ecrspec.MaxRepositoryPolicyChars
 
 func invalidPolicy() *apiError {
 	return invalidParam("PolicyText", "Invalid repository policy provided")

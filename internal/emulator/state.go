@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
-
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Repository is the stored state of one ECR repository.

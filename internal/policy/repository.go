@@ -9,10 +9,12 @@ import (
 	"strings"
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // MaxRepositoryPolicyChars is ECR's limit on a repository policy text.
-const MaxRepositoryPolicyChars = 10240
+const MaxRepositoryPolicyChars = ecrspec.MaxRepositoryPolicyChars
 
 // ecrAction matches what a repository policy may grant. ECR documents
 // repository policies as a subset of IAM policies scoped to ECR
