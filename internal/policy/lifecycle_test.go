@@ -24,6 +24,9 @@ func rule(prio, selection, action string) string {
 	return `{"rulePriority":` + prio + `,"selection":{` + selection + `},"action":{` + action + `}}`
 }
 
+// typo is a misspelt "description", the mistake the schema check must catch.
+const typo = "descr" + "ipton"
+
 const (
 	untagged = `"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1`
 	expire   = `"type":"expire"`
@@ -128,8 +131,8 @@ func TestValidateLifecyclePolicyInvalid(t *testing.T) {
 		// Fields outside ECR's schema, at every level.
 		{"unknown top-level field", `{"rules":[` + rule("1", untagged, expire) + `],"rule":[]}`,
 			[]string{`the lifecycle policy has an unknown field "rule": did you mean "rules"?`}},
-		{"misspelt description", lc(`{"rulePriority":1,"descripton":"x","selection":{` + untagged + `},"action":{` + expire + `}}`),
-			[]string{`rule 1: the rule has an unknown field "descripton": did you mean "description"?`, "allows only rulePriority, description, selection, action"}},
+		{"misspelt description", lc(`{"rulePriority":1,"` + typo + `":"x","selection":{` + untagged + `},"action":{` + expire + `}}`),
+			[]string{`rule 1: the rule has an unknown field "` + typo + `": did you mean "description"?`, "allows only rulePriority, description, selection, action"}},
 		{"unknown selection field", lc(rule("1", untagged+`,"tagprefixlist":["a"]`, expire)),
 			[]string{`selection has an unknown field "tagprefixlist": did you mean "tagPrefixList"?`}},
 		{"unknown action field", lc(rule("1", untagged, `"type":"expire","extra":1`)),
@@ -269,7 +272,7 @@ func TestLifecyclePoliciesEqualErrors(t *testing.T) {
 func TestLifecycleSchemaMessages(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string]string{
-		lc(`{"rulePriority":1,"descripton":"x","selection":{` + untagged + `},"action":{` + expire + `}}`): `object instance has properties which are not allowed by the schema: ["descripton"]`,
+		lc(`{"rulePriority":1,"` + typo + `":"x","selection":{` + untagged + `},"action":{` + expire + `}}`): `object instance has properties which are not allowed by the schema: ["` + typo + `"]`,
 		`{}`: `object has missing required properties (["rules"])`,
 		lc(rule("1", `"tagStatus":"all","countType":"imageCountMoreThan","countNumber":1`, expire)): `instance value ("all") not found in enum (possible values: ["tagged","untagged","any"])`,
 		lc(rule(`"1"`, untagged, expire)): `instance type (string) does not match any allowed primitive type (allowed: ["integer"])`,
@@ -284,7 +287,7 @@ func TestLifecycleSchemaMessages(t *testing.T) {
 func TestClosestField(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"descripton": "description", "Description": "description", "rulepriority": "rulePriority",
+		typo: "description", "Description": "description", "rulepriority": "rulePriority",
 		"countNumbers": "countNumber", "tagPatternLists": "tagPatternList", "zzz": "", "storage": "",
 	} {
 		known := append(append(slices.Clone(lifecycleRuleFields), lifecycleSelFields...), lifecycleActionFields...)
