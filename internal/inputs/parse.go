@@ -95,7 +95,13 @@ func ParseRepositoryNames(s string) ([]string, error) {
 	case 1:
 		return nil, errors.New(problems[0])
 	default:
-		return nil, fmt.Errorf("%d repository names are not valid:\n%s", len(problems), strings.Join(problems, "\n"))
+		// Enough to fix a list in one go without flooding the log.
+		const shown = 20
+		list := problems
+		if len(list) > shown {
+			list = append(list[:shown:shown], fmt.Sprintf("... and %d more", len(problems)-shown))
+		}
+		return nil, fmt.Errorf("%d repository names are not valid:\n%s", len(problems), strings.Join(list, "\n"))
 	}
 	if len(names) == 0 {
 		return nil, errors.New(`no repository name given; write one name per line, for example "team/app"`)

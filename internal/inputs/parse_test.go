@@ -86,6 +86,11 @@ func TestParseRepositoryNames(t *testing.T) {
 	_, err = ParseRepositoryNames("ok/one\na..b\nfine\na___b\nfine\nX\n")
 	wantErr(t, err, "4 repository names are not valid", `line 2: repository name "a..b"`, `line 4: repository name "a___b"`,
 		`repository "fine" is listed twice (lines 3 and 5)`, `line 6: repository name "X" has 1 characters`)
+	_, err = ParseRepositoryNames(strings.Repeat("a..b\n", 25))
+	wantErr(t, err, "25 repository names are not valid", "line 20:", "... and 5 more")
+	if strings.Contains(err.Error(), "line 21:") {
+		t.Errorf("more than 20 problems listed: %v", err)
+	}
 	_, err = ParseRepositoryNames("app\n# comment\napp # again\n")
 	wantErr(t, err, `"app" is listed twice (lines 1 and 3)`, "list each repository once")
 	for _, in := range []string{"", " \n# only a comment\n"} {
