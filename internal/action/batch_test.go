@@ -2,6 +2,7 @@ package action_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -128,5 +129,41 @@ func TestBatchWarnedRepositoryIsReportedAlike(t *testing.T) {
 		if !strings.Contains(sum, s) {
 			t.Errorf("summary lacks %q:\n%s", s, sum)
 		}
+	}
+}
+
+// TestBatchRefusesEveryBadNameBeforeAnyCall: names ECR's pattern refuses
+// (each would fail its whole DescribeRepositories chunk) are all reported
+// in one error on the "repositories" input, and nothing is sent to AWS.
+func TestBatchRefusesEveryBadNameBeforeAnyCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var names []string
+	for i := range 150 {
+		names = append(names, fmt.Sprintf("svc/app-%d", i))
+	}
+	bad := []string{"a..b", "a._b", "a-_b", "a___b"}
+	for i, b := range bad {
+		names[10+i*40] = b // spread over both chunks of 100
+	}
+	log, err := e.run(t, map[string]string{"repositories": strings.Join(names, "\n")})
+	if err == nil {
+		t.Fatalf("bad names accepted:\n%s", log)
+	}
+	errs := annotations(log, "error")
+	if len(errs) != 1 {
+		t.Fatalf("want one error annotation, got %q", errs)
+	}
+	for i, b := range bad {
+		if want := fmt.Sprintf("line %d: repository name %q", 11+i*40, b); !strings.Contains(log, want) &&
+			!strings.Contains(errs[0], strings.ReplaceAll(want, `"`, "%22")) {
+			t.Errorf("error does not report %s:\n%s", want, errs[0])
+		}
+	}
+	if !strings.Contains(errs[0], "repositories") {
+		t.Errorf("error does not name the input: %s", errs[0])
+	}
+	if calls := e.emu.Calls(); len(calls) != 0 {
+		t.Errorf("%d AWS calls made before validation finished: %+v", len(calls), calls)
 	}
 }

@@ -45,7 +45,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	emu := emulator.New(emulator.Options{})
+	return newEnvWith(t, emulator.Options{})
+}
+
+// newEnvWith is newEnv with an emulator configured by opts.
+func newEnvWith(t *testing.T, opts emulator.Options) *env {
+	t.Helper()
+	emu := emulator.New(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()

@@ -252,7 +252,7 @@ func applyTemplateInput(t *CreationTemplate, in *templateInput) *apiError {
 	if in.RepositoryPolicy != nil {
 		t.RepositoryPolicy = *in.RepositoryPolicy
 		if t.RepositoryPolicy != "" {
-			if _, err := formatRepositoryPolicy(t.RepositoryPolicy); err != nil {
+			if _, err := formatRepositoryPolicy(t.RepositoryPolicy, false); err != nil {
 				return invalidParam("repositoryPolicy", "Invalid repository policy provided")
 			}
 		}
@@ -260,7 +260,7 @@ func applyTemplateInput(t *CreationTemplate, in *templateInput) *apiError {
 	if in.LifecyclePolicy != nil {
 		t.LifecyclePolicy = *in.LifecyclePolicy
 		if t.LifecyclePolicy != "" {
-			text, err := formatLifecyclePolicy(t.LifecyclePolicy)
+			text, err := formatLifecyclePolicy(t.LifecyclePolicy, false)
 			if err != nil {
 				return invalidParam("lifecyclePolicy", "Lifecycle policy validation failure: "+err.Error())
 			}

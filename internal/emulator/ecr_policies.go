@@ -99,7 +99,7 @@ func (e *Emulator) setRepositoryPolicy(c *ecrCall) (any, *apiError) {
 		return nil, invalidParam("policyText", "Member must not be null")
 	}
 	// Parse and re-format outside the lock: it is the costly part.
-	p, err := formatRepositoryPolicy(*c.in.PolicyText)
+	p, err := formatRepositoryPolicy(*c.in.PolicyText, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidPolicy()
 	}
@@ -119,7 +119,7 @@ func (e *Emulator) putLifecyclePolicy(c *ecrCall) (any, *apiError) {
 	if c.in.LifecyclePolicyText == nil {
 		return nil, invalidParam("lifecyclePolicyText", "Member must not be null")
 	}
-	text, err := formatLifecyclePolicy(*c.in.LifecyclePolicyText)
+	text, err := formatLifecyclePolicy(*c.in.LifecyclePolicyText, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidParam("LifecyclePolicyText", "Lifecycle policy validation failure: "+err.Error())
 	}

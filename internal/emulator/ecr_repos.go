@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
@@ -81,22 +84,20 @@ func (e *Emulator) applyEncryption(r *Repository, enc *wireEncryption) *apiError
 		}
 		r.KMSKey = arn
 	default:
-		return invalidParam("encryptionConfiguration.encryptionType", "Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]")
+		return invalidParam("encryptionConfiguration.encryptionType", "Member must satisfy enum value set: ["+strings.Join(ecrspec.EncryptionTypes, ", ")+"]")
 	}
 	r.EncryptionType = enc.EncryptionType
 	return nil
 }
 
-var filterRE = regexp.MustCompile(`^[0-9a-zA-Z._*-]{1,128}$`)
+var filterRE = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
 
 // validateMutability checks a mutability value with its exclusion filters and
 // returns the filter strings.
 func validateMutability(value string, filters []wireFilter) ([]string, *apiError) {
-	switch value {
-	case "MUTABLE", "IMMUTABLE", "MUTABLE_WITH_EXCLUSION", "IMMUTABLE_WITH_EXCLUSION":
-	default:
+	if !slices.Contains(ecrspec.Mutabilities, value) {
 		return nil, invalidParam("imageTagMutability",
-			"Member must satisfy enum value set: [MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE_WITH_EXCLUSION]")
+			"Member must satisfy enum value set: ["+strings.Join(ecrspec.Mutabilities, ", ")+"]")
 	}
 	if !strings.HasSuffix(value, "_WITH_EXCLUSION") {
 		if len(filters) > 0 {
@@ -105,16 +106,16 @@ func validateMutability(value string, filters []wireFilter) ([]string, *apiError
 		}
 		return nil, nil
 	}
-	if len(filters) < 1 || len(filters) > 5 {
-		return nil, invalidParam("imageTagMutabilityExclusionFilters", "Member must have between 1 and 5 filters")
+	if len(filters) < 1 || len(filters) > ecrspec.MaxExclusionFilters {
+		return nil, invalidParam("imageTagMutabilityExclusionFilters", fmt.Sprintf("Member must have between 1 and %d filters", ecrspec.MaxExclusionFilters))
 	}
 	out := make([]string, 0, len(filters))
 	for _, f := range filters {
-		if f.FilterType != "WILDCARD" {
+		if f.FilterType != ecrspec.ExclusionFilterType {
 			return nil, invalidParam("imageTagMutabilityExclusionFilters.filterType", "Member must satisfy enum value set: [WILDCARD]")
 		}
 		if !filterRE.MatchString(f.Filter) {
-			return nil, invalidParam("imageTagMutabilityExclusionFilters.filter", "Member must satisfy regular expression pattern: ^[0-9a-zA-Z._*-]{1,128}")
+			return nil, invalidParam("imageTagMutabilityExclusionFilters.filter", "Member must satisfy regular expression pattern: "+ecrspec.ExclusionFilterPattern)
 		}
 		out = append(out, f.Filter)
 	}

@@ -5,21 +5,23 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
-const maxTags = 50
+const maxTags = ecrspec.MaxTags
 
 func tooManyTags() *apiError {
 	return errf(http.StatusBadRequest, "TooManyTagsException", fmt.Sprintf("Exceeded maximum number of tags: %d", maxTags))
 }
 
 func checkTagKey(key string) *apiError {
-	if strings.HasPrefix(strings.ToLower(key), "aws:") {
+	if strings.HasPrefix(strings.ToLower(key), ecrspec.ReservedTagPrefix) {
 		return errf(http.StatusBadRequest, "InvalidTagParameterException",
 			fmt.Sprintf("Invalid tag key '%s': keys with the 'aws:' prefix are reserved", key))
 	}
-	if n := len([]rune(key)); n < 1 || n > 128 {
-		return errf(http.StatusBadRequest, "InvalidTagParameterException", "Tag keys must be between 1 and 128 characters long")
+	if n := len([]rune(key)); n < 1 || n > ecrspec.MaxTagKeyChars {
+		return errf(http.StatusBadRequest, "InvalidTagParameterException", fmt.Sprintf("Tag keys must be between 1 and %d characters long", ecrspec.MaxTagKeyChars))
 	}
 	return nil
 }
@@ -31,8 +33,8 @@ func validateTags(tags []wireTag) (map[string]string, *apiError) {
 		if fail := checkTagKey(t.Key); fail != nil {
 			return nil, fail
 		}
-		if len([]rune(t.Value)) > 256 {
-			return nil, errf(http.StatusBadRequest, "InvalidTagParameterException", "Tag values must be at most 256 characters long")
+		if len([]rune(t.Value)) > ecrspec.MaxTagValueChars {
+			return nil, errf(http.StatusBadRequest, "InvalidTagParameterException", fmt.Sprintf("Tag values must be at most %d characters long", ecrspec.MaxTagValueChars))
 		}
 		out[t.Key] = t.Value
 	}

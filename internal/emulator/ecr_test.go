@@ -121,6 +121,10 @@ func TestCreateRepositoryValidation(t *testing.T) {
 		{"too short", ecr.CreateRepositoryInput{RepositoryName: aws.String("a")}, "InvalidParameterException"},
 		{"trailing slash", ecr.CreateRepositoryInput{RepositoryName: aws.String("team/")}, "InvalidParameterException"},
 		{"leading separator", ecr.CreateRepositoryInput{RepositoryName: aws.String("-app")}, "InvalidParameterException"},
+		{"two dots", ecr.CreateRepositoryInput{RepositoryName: aws.String("a..b")}, "InvalidParameterException"},
+		{"dot underscore", ecr.CreateRepositoryInput{RepositoryName: aws.String("a._b")}, "InvalidParameterException"},
+		{"dash underscore", ecr.CreateRepositoryInput{RepositoryName: aws.String("a-_b")}, "InvalidParameterException"},
+		{"three underscores", ecr.CreateRepositoryInput{RepositoryName: aws.String("a___b")}, "InvalidParameterException"},
 		{"exists", ecr.CreateRepositoryInput{RepositoryName: aws.String("taken")}, "RepositoryAlreadyExistsException"},
 		{"too many tags", ecr.CreateRepositoryInput{RepositoryName: aws.String("tags"), Tags: manyTags}, "TooManyTagsException"},
 		{"aws tag", ecr.CreateRepositoryInput{RepositoryName: aws.String("tags"),
@@ -154,11 +158,15 @@ func TestCreateRepositoryValidation(t *testing.T) {
 			t.Errorf("message %q, want %q", e.ErrorMessage(), want)
 		}
 		_, err = c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("UPPER")})
-		wantErr[*types.InvalidParameterException](t, err)
+		bad := asError[*types.InvalidParameterException](t, err)
+		want := `Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*''`
+		if bad.ErrorMessage() != want {
+			t.Errorf("message %q, want %q", bad.ErrorMessage(), want)
+		}
 	})
 	t.Run("separator runs accepted", func(t *testing.T) {
 		t.Parallel()
-		for _, name := range []string{"a--b", "a__b", "team/app.v2", "x/y/z-1"} {
+		for _, name := range []string{"a--b", "a---b", "a__b", "a_b.c", "team/app.v2", "x/y/z-1"} {
 			create(t, c, name)
 		}
 	})

@@ -256,7 +256,7 @@ func (e *Emulator) publicSetRepositoryPolicy(c *publicCall) (any, *apiError) {
 	if fail := validatePublicName(c.in.RepositoryName); fail != nil {
 		return nil, fail
 	}
-	p, err := formatRepositoryPolicy(*c.in.PolicyText)
+	p, err := formatRepositoryPolicy(*c.in.PolicyText, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidPolicy()
 	}

@@ -41,6 +41,14 @@ type Options struct {
 	// that lost a creation race can see the winner's repository in one
 	// call and not yet in the next.
 	InvisibleWritesAfterCreate int
+	// FillPolicyDefaults stores policies with ECR's defaults written out, as
+	// ECR may return them: a repository policy without Version gets
+	// "Version": "2008-10-17", and its principal and action lists lose
+	// duplicates (an account ID and its root ARN are one principal); a
+	// lifecycle selection without storageClass gets "standard". Without it
+	// the emulator stores what was sent, re-formatted. The action must find
+	// no difference either way.
+	FillPolicyDefaults bool
 	// Clock returns the current time (default time.Now); it stamps createdAt
 	// and decides when issued STS credentials expire.
 	Clock func() time.Time

@@ -225,7 +225,7 @@ func (e *Emulator) startLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 	text := ""
 	if c.in.LifecyclePolicyText != nil {
 		var err error
-		if text, err = formatLifecyclePolicy(*c.in.LifecyclePolicyText); err != nil {
+		if text, err = formatLifecyclePolicy(*c.in.LifecyclePolicyText, false); err != nil {
 			return nil, invalidParam("LifecyclePolicyText", "Lifecycle policy validation failure: "+err.Error())
 		}
 	}

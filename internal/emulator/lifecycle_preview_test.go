@@ -128,8 +128,9 @@ func TestLifecyclePreviewRules(t *testing.T) {
 				"never-pulled":    {Tags: []string{"c"}, PushedAt: daysAgo(40)},
 				"new":             {Tags: []string{"d"}, PushedAt: daysAgo(2)},
 			},
-			policy: lifecycle(rule(1, `"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":30`, expire)),
-			want:   map[string]outcome{"pulled-long-ago": {"EXPIRE", 1}, "never-pulled": {"EXPIRE", 1}},
+			policy: lifecycle(rule(1, `"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":30`, `{"type":"transition","targetStorageClass":"archive"}`)),
+			// sinceImagePulled only archives (ECR's lifecycle parameters).
+			want: map[string]outcome{"pulled-long-ago": {"TRANSITION→ARCHIVE", 1}, "never-pulled": {"TRANSITION→ARCHIVE", 1}},
 		},
 		{
 			name: "transition to archive, then expire archived images",

@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
-const maxPolicyChars = 10240
+const maxPolicyChars = ecrspec.MaxRepositoryPolicyChars
 
 func invalidPolicy() *apiError {
 	return invalidParam("PolicyText", "Invalid repository policy provided")
@@ -29,8 +31,10 @@ type formattedPolicy struct {
 // formatRepositoryPolicy validates a repository policy the way ECR does and
 // re-serialises it the way ECR returns it: pretty-printed, keys in a fixed
 // order, bare account principals expanded to root ARNs, AWS principal lists
-// sorted. The meaning is kept; the text is not.
-func formatRepositoryPolicy(text string) (formattedPolicy, error) {
+// sorted. The meaning is kept; the text is not. With fillDefaults (Options.
+// FillPolicyDefaults) a missing Version is stored as "2008-10-17" and
+// principal and action lists lose duplicates.
+func formatRepositoryPolicy(text string, fillDefaults bool) (formattedPolicy, error) {
 	if utf8.RuneCountInString(text) > maxPolicyChars {
 		return formattedPolicy{}, errInvalidPolicy
 	}
@@ -48,6 +52,8 @@ func formatRepositoryPolicy(text string) (formattedPolicy, error) {
 			return formattedPolicy{}, errInvalidPolicy
 		}
 		out = append(out, member{"Version", v})
+	} else if fillDefaults {
+		out = append(out, member{"Version", "2008-10-17"})
 	}
 	if v, ok := doc["Id"]; ok {
 		if _, isString := v.(string); !isString {
@@ -65,7 +71,7 @@ func formatRepositoryPolicy(text string) (formattedPolicy, error) {
 	var principals []string
 	formatted := make([]any, len(stmts))
 	for i, s := range stmts {
-		st, ps, err := formatStatement(s)
+		st, ps, err := formatStatement(s, fillDefaults)
 		if err != nil {
 			return formattedPolicy{}, err
 		}
@@ -80,7 +86,7 @@ func formatRepositoryPolicy(text string) (formattedPolicy, error) {
 	return formattedPolicy{text: pretty, principals: principals}, nil
 }
 
-func formatStatement(v any) (ordered, []string, error) {
+func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 	st, ok := v.(map[string]any)
 	// Resource and NotResource are rejected: the repository is the resource.
 	if !ok || !onlyKeys(st, "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition") {
@@ -109,14 +115,18 @@ func formatStatement(v any) (ordered, []string, error) {
 		}
 		switch key {
 		case "Principal", "NotPrincipal":
-			p, aws, err := formatPrincipal(v)
+			p, aws, err := formatPrincipal(v, dedupe)
 			if err != nil {
 				return nil, nil, err
 			}
 			v, principals = p, aws
 		case "Action", "NotAction":
-			if _, _, ok := stringOrList(v); !ok {
+			values, isList, ok := stringOrList(v)
+			if !ok {
 				return nil, nil, errInvalidPolicy
+			}
+			if dedupe && isList {
+				v = uniqueInOrder(values)
 			}
 		}
 		out = append(out, member{key, v})
@@ -131,7 +141,7 @@ var (
 
 // formatPrincipal validates a Principal element, expands bare account IDs
 // and sorts AWS principal lists. It returns the AWS principals.
-func formatPrincipal(v any) (any, []string, error) {
+func formatPrincipal(v any, dedupe bool) (any, []string, error) {
 	if s, ok := v.(string); ok {
 		if s != "*" {
 			return nil, nil, errInvalidPolicy
@@ -150,6 +160,9 @@ func formatPrincipal(v any) (any, []string, error) {
 			return nil, nil, errInvalidPolicy
 		}
 		if k != "AWS" {
+			if dedupe && isList {
+				v = uniqueInOrder(values)
+			}
 			out[k] = v
 			continue
 		}
@@ -165,12 +178,28 @@ func formatPrincipal(v any) (any, []string, error) {
 		aws = values
 		if isList {
 			slices.Sort(values)
+			if dedupe {
+				values = slices.Compact(values)
+			}
 			out[k] = values
 		} else {
 			out[k] = values[0]
 		}
 	}
 	return out, aws, nil
+}
+
+// uniqueInOrder returns values without repeats, first occurrences kept.
+func uniqueInOrder(values []string) []string {
+	seen := map[string]bool{}
+	out := values[:0:0]
+	for _, s := range values {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // stringOrList reads a policy value that is a string or a non-empty list of

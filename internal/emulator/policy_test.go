@@ -70,7 +70,7 @@ func TestRepositoryPolicyIsReformatted(t *testing.T) {
 
 func TestFormatRepositoryPolicyKeepsShapes(t *testing.T) {
 	t.Parallel()
-	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`)
+	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestLifecyclePolicyValidation(t *testing.T) {
 		"description given": `{"rules":[{"rulePriority":1,"description":"d","selection":` + untagged + `,"action":` + expire + `}]}`,
 	}
 	for name, text := range valid {
-		if _, err := formatLifecyclePolicy(text); err != nil {
+		if _, err := formatLifecyclePolicy(text, false); err != nil {
 			t.Errorf("%s: rejected valid policy: %v", name, err)
 		}
 	}
@@ -249,5 +249,33 @@ func TestLifecyclePolicyValidation(t *testing.T) {
 				t.Errorf("message %q", e.ErrorMessage())
 			}
 		})
+	}
+}
+
+// TestFillPolicyDefaults: the knob stores a repository policy with the
+// default Version and without duplicate principals or actions; without it
+// the policy keeps what was sent.
+func TestFillPolicyDefaults(t *testing.T) {
+	t.Parallel()
+	const text = `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::111122223333:root"],"Service":["a.example","a.example"]},"Action":["ecr:BatchGetImage","ecr:BatchGetImage"]}]}`
+	for fill, want := range map[bool]struct{ version, accounts, actions, services int }{
+		false: {0, 2, 2, 2},
+		true:  {1, 1, 1, 1},
+	} {
+		f := start(t, Options{FillPolicyDefaults: fill})
+		c := f.ecr()
+		create(t, c, "app")
+		if _, err := c.SetRepositoryPolicy(ctx(t), &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("app"), PolicyText: aws.String(text)}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := c.GetRepositoryPolicy(ctx(t), &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("app")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := aws.ToString(out.PolicyText)
+		if strings.Count(got, `"2008-10-17"`) != want.version || strings.Count(got, "111122223333") != want.accounts ||
+			strings.Count(got, "ecr:BatchGetImage") != want.actions || strings.Count(got, "a.example") != want.services {
+			t.Errorf("FillPolicyDefaults=%v stored:\n%s", fill, got)
+		}
 	}
 }

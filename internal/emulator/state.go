@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Repository is the stored state of one ECR repository.
@@ -129,12 +131,12 @@ func (e *Emulator) PutRepository(r Repository) {
 		r.CreatedAt = e.now()
 	}
 	if r.Policy != "" {
-		if p, err := formatRepositoryPolicy(r.Policy); err == nil {
+		if p, err := formatRepositoryPolicy(r.Policy, e.opts.FillPolicyDefaults); err == nil {
 			r.Policy = p.text
 		}
 	}
 	if r.Lifecycle != "" {
-		if text, err := formatLifecyclePolicy(r.Lifecycle); err == nil {
+		if text, err := formatLifecyclePolicy(r.Lifecycle, e.opts.FillPolicyDefaults); err == nil {
 			r.Lifecycle = text
 		}
 	}
@@ -193,14 +195,11 @@ func (e *Emulator) consumeInvisibleWrite(region, account, name, op string) bool 
 	return true
 }
 
-// ECR's pattern, except that separator runs are allowed: real ECR accepts
-// names such as "a--b" and "a__b".
-var repoNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-]+[a-z0-9]+)*/)*[a-z0-9]+(?:[._-]+[a-z0-9]+)*$`)
-
+// validateRepoName checks a name against ecrspec, the rule the input
+// validator uses too. The message is ECR's: it quotes the service's pattern.
 func validateRepoName(name string) *apiError {
-	if len(name) < 2 || len(name) > 256 || !repoNameRE.MatchString(name) {
-		return invalidParam("repositoryName",
-			"must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*' and have length between 2 and 256")
+	if !ecrspec.ValidRepositoryName(name) {
+		return invalidParam("repositoryName", "must satisfy regular expression '"+ecrspec.RepositoryNamePattern+"'")
 	}
 	return nil
 }

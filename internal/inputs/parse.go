@@ -18,30 +18,28 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// ECR's limits, from its API reference.
+// ECR's limits live in ecrspec, shared with the emulator.
 const (
-	maxTags             = 50
-	maxTagKeyChars      = 128
-	maxTagValueChars    = 256
-	maxExclusionFilters = 5
-	maxFilterChars      = 128
+	maxTags             = ecrspec.MaxTags
+	maxTagKeyChars      = ecrspec.MaxTagKeyChars
+	maxTagValueChars    = ecrspec.MaxTagValueChars
+	maxExclusionFilters = ecrspec.MaxExclusionFilters
 	maxDocumentBytes    = 1 << 20 // far above ECR's limits; refuses stray large files
 )
 
 var (
-	// ECR's pattern, with runs of separators: ECR accepts "a--b" and "a__b".
-	repositoryName = regexp.MustCompile(`^[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*$`)
-	tagChars       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	exclusionChars = regexp.MustCompile(`^[0-9a-zA-Z._*-]+$`)
-	region         = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$`)
-	accountID      = regexp.MustCompile(`^[0-9]{12}$`)
-	roleARN        = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
-	roleName       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	sessionName    = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalID     = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
+	tagChars        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+	exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
+	region          = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$`)
+	accountID       = regexp.MustCompile(`^[0-9]{12}$`)
+	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleName        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	sessionName     = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalID      = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
 
 	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
 	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
@@ -49,26 +47,31 @@ var (
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
-// ParseRepositoryName validates a repository name as ECR does.
+// repositoryNameRule tells the user ECR's name rule in words.
+const repositoryNameRule = `use lower-case letters and digits, separated by one ".", one "_", two "__" or any number of "-", with "/" between parts, for example "team/my-app"`
+
+// ParseRepositoryName validates a repository name as ECR does
+// (ecrspec.ValidRepositoryName).
 func ParseRepositoryName(s string) (string, error) {
 	s = strings.TrimSpace(s)
-	const rule = `use lower-case letters and digits, with ".", "_" or "-" between them and "/" between parts, for example "team/my-app"`
-	if n := len(s); n < 2 || n > 256 {
-		return "", fmt.Errorf("repository name %q has %d characters; ECR needs 2 to 256: %s", s, n, rule)
+	if n := len(s); n < ecrspec.MinRepositoryNameChars || n > ecrspec.MaxRepositoryNameChars {
+		return "", fmt.Errorf("repository name %q has %d characters; ECR needs %d to %d: %s",
+			s, n, ecrspec.MinRepositoryNameChars, ecrspec.MaxRepositoryNameChars, repositoryNameRule)
 	}
-	if !repositoryName.MatchString(s) {
-		if lower := strings.ToLower(s); lower != s && repositoryName.MatchString(lower) {
+	if !ecrspec.ValidRepositoryName(s) {
+		if lower := strings.ToLower(s); lower != s && ecrspec.ValidRepositoryName(lower) {
 			return "", fmt.Errorf("repository name %q has upper-case letters; ECR names are lower case: use %q", s, lower)
 		}
-		return "", fmt.Errorf("repository name %q is not valid: %s", s, rule)
+		return "", fmt.Errorf("repository name %q is not valid: %s", s, repositoryNameRule)
 	}
 	return s, nil
 }
 
 // ParseRepositoryNames reads one repository name per line; blank lines and
-// "#" comments are ignored.
+// "#" comments are ignored. Every bad line is reported at once, so that a
+// long list is fixed in one go and nothing is sent to ECR before it is.
 func ParseRepositoryNames(s string) ([]string, error) {
-	var names []string
+	var names, problems []string
 	seen := map[string]int{}
 	for i, line := range strings.Split(s, "\n") {
 		line, _, _ = strings.Cut(line, "#") // '#' cannot occur in a name
@@ -77,13 +80,28 @@ func ParseRepositoryNames(s string) ([]string, error) {
 		}
 		name, err := ParseRepositoryName(line)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", i+1, err)
+			problems = append(problems, fmt.Sprintf("line %d: %v", i+1, err))
+			continue
 		}
 		if first, dup := seen[name]; dup {
-			return nil, fmt.Errorf("repository %q is listed twice (lines %d and %d); list each repository once", name, first, i+1)
+			problems = append(problems, fmt.Sprintf("repository %q is listed twice (lines %d and %d); list each repository once", name, first, i+1))
+			continue
 		}
 		seen[name] = i + 1
 		names = append(names, name)
+	}
+	switch len(problems) {
+	case 0:
+	case 1:
+		return nil, errors.New(problems[0])
+	default:
+		// Enough to fix a list in one go without flooding the log.
+		const shown = 20
+		list := problems
+		if len(list) > shown {
+			list = append(list[:shown:shown], fmt.Sprintf("... and %d more", len(problems)-shown))
+		}
+		return nil, fmt.Errorf("%d repository names are not valid:\n%s", len(problems), strings.Join(list, "\n"))
 	}
 	if len(names) == 0 {
 		return nil, errors.New(`no repository name given; write one name per line, for example "team/app"`)
@@ -186,7 +204,7 @@ func checkTag(k, v string) error {
 		return fmt.Errorf("tag key %q is %d characters; use at most %d", k, kn, maxTagKeyChars)
 	case vn > maxTagValueChars:
 		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", k, vn, maxTagValueChars)
-	case strings.HasPrefix(strings.ToLower(k), "aws:"):
+	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
 		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, k)
 	case !tagChars.MatchString(k):
 		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", k, charset)
@@ -250,7 +268,7 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 		return nil, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), maxExclusionFilters)
 	}
 	for _, f := range list {
-		if len(f) > maxFilterChars || !exclusionChars.MatchString(f) {
+		if !exclusionFilter.MatchString(f) {
 			return nil, fmt.Errorf(`exclusion filter %q is not valid; use up to 128 letters, digits and . _ - with * as a wildcard, for example "release-*"`, f)
 		}
 	}

@@ -37,6 +37,7 @@ func TestParseRepositoryName(t *testing.T) {
 	for in, want := range map[string]string{
 		"ab": "ab", " team/app \n": "team/app", "a--b": "a--b", "a__b": "a__b", "a.b_c-d": "a.b_c-d",
 		"a/b/c/d": "a/b/c/d", "base/node_20.x": "base/node_20.x", "0/1": "0/1", strings.Repeat("a", 256): strings.Repeat("a", 256),
+		"a---b": "a---b", "a.b.c": "a.b.c", "a_b__c": "a_b__c",
 	} {
 		if got, err := ParseRepositoryName(in); err != nil || got != want {
 			t.Errorf("ParseRepositoryName(%q) = %q, %v; want %q", in, got, err, want)
@@ -58,6 +59,14 @@ func TestParseRepositoryName(t *testing.T) {
 		{"my app", []string{"is not valid"}},
 		{"app:latest", []string{"is not valid"}},
 		{"TEAM_ÄPP", []string{"is not valid"}},
+		// ECR's separators are one ".", one "_", exactly "__", or a run of "-".
+		{"a..b", []string{`"a..b" is not valid`, `two "__"`}},
+		{"a._b", []string{"is not valid"}},
+		{"a-_b", []string{"is not valid"}},
+		{"a_-b", []string{"is not valid"}},
+		{"a___b", []string{"is not valid"}},
+		{"a.-b", []string{"is not valid"}},
+		{"team/a..b", []string{"is not valid"}},
 	}
 	for _, tt := range tests {
 		_, err := ParseRepositoryName(tt.in)
@@ -73,6 +82,15 @@ func TestParseRepositoryNames(t *testing.T) {
 	}
 	_, err = ParseRepositoryNames("a/b\r\nc/d\nBad Name\n")
 	wantErr(t, err, "line 3:", `"Bad Name" is not valid`)
+	// Every bad line is reported in one error, not only the first.
+	_, err = ParseRepositoryNames("ok/one\na..b\nfine\na___b\nfine\nX\n")
+	wantErr(t, err, "4 repository names are not valid", `line 2: repository name "a..b"`, `line 4: repository name "a___b"`,
+		`repository "fine" is listed twice (lines 3 and 5)`, `line 6: repository name "X" has 1 characters`)
+	_, err = ParseRepositoryNames(strings.Repeat("a..b\n", 25))
+	wantErr(t, err, "25 repository names are not valid", "line 20:", "... and 5 more")
+	if strings.Contains(err.Error(), "line 21:") {
+		t.Errorf("more than 20 problems listed: %v", err)
+	}
 	_, err = ParseRepositoryNames("app\n# comment\napp # again\n")
 	wantErr(t, err, `"app" is listed twice (lines 1 and 3)`, "list each repository once")
 	for _, in := range []string{"", " \n# only a comment\n"} {

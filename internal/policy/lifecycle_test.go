@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +24,9 @@ func rule(prio, selection, action string) string {
 	return `{"rulePriority":` + prio + `,"selection":{` + selection + `},"action":{` + action + `}}`
 }
 
+// typo is a misspelt "description", the mistake the schema check must catch.
+const typo = "descr" + "ipton"
+
 const (
 	untagged = `"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1`
 	expire   = `"type":"expire"`
@@ -30,7 +35,16 @@ const (
 func TestValidateLifecyclePolicyValid(t *testing.T) {
 	t.Parallel()
 	for name, text := range map[string]string{
-		"unknown fields kept":       `{"rules":[{"rulePriority":1,"future":true,"selection":{` + untagged + `,"newFilter":["x"]},"action":{"type":"expire","extra":1}}],"meta":{}}`,
+		// One untagged rule per storage class, prefix sets unique per class,
+		// an "any" rule last within its class.
+		"untagged in each class": lc(rule("1", untagged, expire),
+			rule("2", `"tagStatus":"untagged","storageClass":"archive","countType":"sinceImageTransitioned","countUnit":"days","countNumber":90`, expire)),
+		"same prefixes in each class": lc(rule("1", `"tagStatus":"tagged","tagPrefixList":["a","b"],"countType":"imageCountMoreThan","countNumber":1`, expire),
+			rule("2", `"tagStatus":"tagged","tagPrefixList":["b","a"],"storageClass":"archive","countType":"sinceImageTransitioned","countUnit":"days","countNumber":365`, expire)),
+		"different prefix sets": lc(rule("1", `"tagStatus":"tagged","tagPrefixList":["a"],"countType":"imageCountMoreThan","countNumber":1`, expire),
+			rule("2", `"tagStatus":"tagged","tagPrefixList":["a","b"],"countType":"imageCountMoreThan","countNumber":1`, expire)),
+		"any archive before standard rules": lc(rule("1", `"tagStatus":"any","storageClass":"archive","countType":"sinceImageTransitioned","countUnit":"days","countNumber":90`, expire),
+			rule("2", untagged, expire)),
 		"priorities not sequential": lc(rule("5", untagged, expire), rule("100", `"tagStatus":"any","countType":"imageCountMoreThan","countNumber":9`, expire)),
 		"pulled transition": lc(rule("1", `"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":90`,
 			`"type":"transition","targetStorageClass":"archive"`)),
@@ -114,6 +128,29 @@ func TestValidateLifecyclePolicyInvalid(t *testing.T) {
 			[]string{"already archived", `use "type": "expire"`}},
 		{"expire with target", lc(rule("1", untagged, `"type":"expire","targetStorageClass":"archive"`)), []string{"only applies to", "remove it"}},
 		{"bad action type", lc(rule("1", untagged, `"type":"delete"`)), []string{`action.type "delete" is not valid`, `use "expire" or "transition"`}},
+		// Fields outside ECR's schema, at every level.
+		{"unknown top-level field", `{"rules":[` + rule("1", untagged, expire) + `],"rule":[]}`,
+			[]string{`the lifecycle policy has an unknown field "rule": did you mean "rules"?`}},
+		{"misspelt description", lc(`{"rulePriority":1,"` + typo + `":"x","selection":{` + untagged + `},"action":{` + expire + `}}`),
+			[]string{`rule 1: the rule has an unknown field "` + typo + `": did you mean "description"?`, "allows only rulePriority, description, selection, action"}},
+		{"unknown selection field", lc(rule("1", untagged+`,"tagprefixlist":["a"]`, expire)),
+			[]string{`selection has an unknown field "tagprefixlist": did you mean "tagPrefixList"?`}},
+		{"unknown action field", lc(rule("1", untagged, `"type":"expire","extra":1`)),
+			[]string{`action has an unknown field "extra";`, "allows only type, targetStorageClass"}},
+		{"bad storage class", lc(rule("1", untagged+`,"storageClass":"glacier"`, expire)),
+			[]string{`selection.storageClass "glacier" is not valid`, `use "standard" or "archive"`}},
+		// Rules across the policy, within one storage class.
+		{"two untagged rules", lc(rule("1", untagged, expire), rule("2", `"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":9`, expire)),
+			[]string{"rules 1 and 2 both select untagged images in storage class standard", "one such rule per storage class"}},
+		{"same prefix set", lc(rule("1", `"tagStatus":"tagged","tagPrefixList":["a","b"],"countType":"imageCountMoreThan","countNumber":1`, expire),
+			rule("2", `"tagStatus":"tagged","tagPrefixList":["b","a","a"],"countType":"sinceImagePushed","countUnit":"days","countNumber":9`, expire)),
+			[]string{`rules 1 and 2 have the same tagPrefixList ["a","b"] in storage class standard`, "unique set of tag prefixes"}},
+		{"two any rules in a class", lc(rule("1", anyRule, `"type":"transition","targetStorageClass":"archive"`), rule("2", anyRule, expire)),
+			[]string{`rule 1: a rule with tagStatus "any" has rulePriority 1, lower than rulePriority 2 of rule 2`}},
+		{"pulled expire", lc(rule("1", `"tagStatus":"any","countType":"sinceImagePulled","countUnit":"days","countNumber":90`, expire)),
+			[]string{"countType sinceImagePulled can only archive images", `"type": "transition"`}},
+		{"archive expiry too soon", lc(rule("1", `"tagStatus":"any","storageClass":"archive","countType":"sinceImageTransitioned","countUnit":"days","countNumber":30`, expire)),
+			[]string{"selection.countNumber 30 is too small", "at least 90 days"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -121,6 +158,10 @@ func TestValidateLifecyclePolicyInvalid(t *testing.T) {
 			err := ValidateLifecyclePolicy(tt.text)
 			if err == nil {
 				t.Fatal("no error")
+			}
+			var le *LifecycleError
+			if !errors.As(err, &le) || le.ECRMessage() == "" {
+				t.Errorf("%T %v is not a *LifecycleError with an ECR message", err, err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -143,7 +184,7 @@ func TestNormalizeLifecyclePolicy(t *testing.T) {
 	  "z": null
 	}`
 	want := `{"rules":[{"action":{"type":"expire"},"description":"<old> & untagged","rulePriority":1,` +
-		`"selection":{"countNumber":14,"countType":"sinceImagePushed","countUnit":"days","storageClass":"standard","tagStatus":"untagged"}},` +
+		`"selection":{"countNumber":14,"countType":"sinceImagePushed","countUnit":"days","tagStatus":"untagged"}},` +
 		`{"action":{"type":"expire"},"future":1.50,"rulePriority":2,` +
 		`"selection":{"countNumber":10,"countType":"imageCountMoreThan","tagPatternList":["a*","b*"],"tagStatus":"tagged"}}],"z":null}`
 	got, err := NormalizeLifecyclePolicy(in)
@@ -189,6 +230,7 @@ func TestLifecyclePoliciesEqual(t *testing.T) {
 		{"storage class changed", archive, strings.Replace(archive, `"storageClass": "archive"`, `"storageClass": "standard"`, 1), false},
 		{"target storage class removed", archive, strings.Replace(archive, `,
         "targetStorageClass": "archive"`, ``, 1), false},
+		{"default storage class filled in", archive, strings.Replace(archive, `"countType": "sinceImagePushed",`, `"countType": "sinceImagePushed", "storageClass": "standard",`, 1), true},
 		{"description changed", keep, strings.Replace(keep, "last 30", "last 31", 1), false},
 		{"unknown field added", keep, strings.Replace(keep, `"rules"`, `"x":1,"rules"`, 1), false},
 	}
@@ -221,6 +263,36 @@ func TestLifecyclePoliciesEqualErrors(t *testing.T) {
 		eq, err := LifecyclePoliciesEqual(tt.a, tt.b)
 		if err == nil || eq || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("LifecyclePoliciesEqual(%q, %q) = %v, %v; want error containing %q", tt.a, tt.b, eq, err, tt.want)
+		}
+	}
+}
+
+// TestLifecycleSchemaMessages: where ECR's wording is known (its schema
+// validator's), the error carries it for the emulator to return.
+func TestLifecycleSchemaMessages(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		lc(`{"rulePriority":1,"` + typo + `":"x","selection":{` + untagged + `},"action":{` + expire + `}}`): `object instance has properties which are not allowed by the schema: ["` + typo + `"]`,
+		`{}`: `object has missing required properties (["rules"])`,
+		lc(rule("1", `"tagStatus":"all","countType":"imageCountMoreThan","countNumber":1`, expire)): `instance value ("all") not found in enum (possible values: ["tagged","untagged","any"])`,
+		lc(rule(`"1"`, untagged, expire)): `instance type (string) does not match any allowed primitive type (allowed: ["integer"])`,
+	} {
+		var le *LifecycleError
+		if err := ValidateLifecyclePolicy(text); !errors.As(err, &le) || le.ECRMessage() != want {
+			t.Errorf("%s: got %v, want ECR message %q", text, err, want)
+		}
+	}
+}
+
+func TestClosestField(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		typo: "description", "Description": "description", "rulepriority": "rulePriority",
+		"countNumbers": "countNumber", "tagPatternLists": "tagPatternList", "zzz": "", "storage": "",
+	} {
+		known := append(append(slices.Clone(lifecycleRuleFields), lifecycleSelFields...), lifecycleActionFields...)
+		if got := closest(in, known); got != want {
+			t.Errorf("closest(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -9,10 +9,12 @@ import (
 	"strings"
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // MaxRepositoryPolicyChars is ECR's limit on a repository policy text.
-const MaxRepositoryPolicyChars = 10240
+const MaxRepositoryPolicyChars = ecrspec.MaxRepositoryPolicyChars
 
 // ecrAction matches what a repository policy may grant. ECR documents
 // repository policies as a subset of IAM policies scoped to ECR
@@ -271,26 +273,104 @@ func onlyKeys(obj map[string]any, allowed []string, where string) error {
 
 // RepositoryPoliciesEqual reports whether two repository policies mean the
 // same: ECR re-formats the text it stores, expands a bare account ID to
-// arn:aws:iam::ID:root and may reorder lists. An error means a text is not a
-// JSON policy document; policies of different structure are simply unequal.
+// arn:aws:iam::ID:root and may reorder lists, fill in the default Version or
+// drop a duplicate principal or action; both sides are normalised that way
+// (normalizeRepositoryPolicy) before they are compared. An error means a
+// text is not a JSON policy document; policies of different structure are
+// simply unequal.
 func RepositoryPoliciesEqual(a, b string) (bool, error) {
-	for _, t := range []struct{ name, text string }{{"first", a}, {"second", b}} {
-		doc, err := decodeObject(t.text, "repository policy")
+	texts := [2]string{a, b}
+	for i, name := range []string{"first", "second"} {
+		doc, err := decodeObject(texts[i], "repository policy")
 		if err != nil {
-			return false, fmt.Errorf("%s policy: %w", t.name, err)
+			return false, fmt.Errorf("%s policy: %w", name, err)
 		}
 		// The comparer assumes statements are objects and panics otherwise.
 		if !libraryCanCompare(doc) {
 			return false, nil
 		}
+		texts[i] = encode(normalizeRepositoryPolicy(doc), "")
 	}
-	eq, err := awspolicy.PoliciesAreEquivalent(a, b)
+	eq, err := awspolicy.PoliciesAreEquivalent(texts[0], texts[1])
 	if err != nil {
 		// Both are JSON objects, so this is a structural mismatch
 		// (for example a Sid that is not a string): they cannot be equal.
 		return false, nil
 	}
 	return eq, nil
+}
+
+// defaultPolicyVersion is the Version IAM assumes for a policy without one.
+const defaultPolicyVersion = "2008-10-17"
+
+// normalizeRepositoryPolicy rewrites doc in place into the form that does
+// not depend on how ECR stores it: Version written out (IAM's default when it
+// is missing), AWS principals as ARNs, and principal and action lists as
+// sets without duplicates (IAM action names are case-insensitive).
+func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
+	if _, ok := doc["Version"]; !ok {
+		doc["Version"] = defaultPolicyVersion
+	}
+	var stmts []any
+	switch s := doc["Statement"].(type) {
+	case []any:
+		stmts = s
+	case map[string]any:
+		stmts = []any{s}
+	}
+	for _, it := range stmts {
+		st, _ := it.(map[string]any)
+		for _, key := range []string{"Principal", "NotPrincipal"} {
+			p, ok := st[key].(map[string]any)
+			if !ok {
+				continue
+			}
+			for kind, v := range p {
+				p[kind] = normalizeList(v, func(s string) string {
+					if kind == "AWS" && accountID.MatchString(s) {
+						return "arn:aws:iam::" + s + ":root"
+					}
+					return s
+				})
+			}
+		}
+		for _, key := range []string{"Action", "NotAction"} {
+			if v, ok := st[key]; ok {
+				st[key] = normalizeList(v, strings.ToLower)
+			}
+		}
+	}
+	return doc
+}
+
+// normalizeList maps a string or list of strings through canon and returns
+// the sorted set; anything else is returned as it is, for the comparison to
+// find unequal.
+func normalizeList(v any, canon func(string) string) any {
+	var items []any
+	switch t := v.(type) {
+	case string:
+		items = []any{t}
+	case []any:
+		items = t
+	default:
+		return v
+	}
+	set := make([]string, 0, len(items))
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return v
+		}
+		set = append(set, canon(s))
+	}
+	slices.Sort(set)
+	set = slices.Compact(set)
+	out := make([]any, len(set))
+	for i, s := range set {
+		out[i] = s
+	}
+	return out
 }
 
 // libraryCanCompare reports whether doc has the shape the equivalence library

@@ -138,6 +138,16 @@ func TestRepositoryPoliciesEqual(t *testing.T) {
 		{"extra statement", `{"Statement":[` + a + `]}`, `{"Statement":[` + a + `,` + b + `]}`, false},
 		{"condition removed", seed(t, "repository", "lambda-pull.json"),
 			stmt(`"Sid":"LambdaECRImageRetrievalPolicy","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},` + pullAction), false},
+		// ECR may store a declared policy with the default Version filled
+		// in or a duplicate dropped; neither changes the meaning.
+		{"no Version and the default Version", `{"Statement":[` + a + `]}`, `{"Version":"2008-10-17","Statement":[` + a + `]}`, true},
+		{"no Version and the 2012 Version", `{"Statement":[` + a + `]}`, `{"Version":"2012-10-17","Statement":[` + a + `]}`, false},
+		{"account ID beside its root ARN", stmt(`"Sid":"Pull","Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::111122223333:root"]},` + pullAction), pullRoot, true},
+		{"principal given twice", stmt(`"Sid":"Pull","Effect":"Allow","Principal":{"AWS":["111122223333","111122223333"]},` + pullAction), pullID, true},
+		{"action given twice", stmt(`"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]`), pullID, true},
+		{"action given twice in other case", stmt(`"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ECR:batchgetimage","ecr:GetDownloadUrlForLayer"]`), pullID, true},
+		{"service principal twice", stmt(`"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","lambda.amazonaws.com"]},"Action":"ecr:*"`),
+			stmt(`"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:*"`), true},
 		{"malformed statement", `{"Statement":[null]}`, pullID, false},
 		{"non-string sid", stmt(`"Sid":1,"Effect":"Allow",` + anyone + `,` + pullAction), pullID, false},
 	}
