@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
@@ -96,20 +97,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 }
 
 // client is an ECR client built the way the action builds it: awsauth.Load
-// with the endpoint from AWS_ENDPOINT_URL_ECR, the action's retryer (adaptive
-// in batch mode, as action.go selects) and its default HTTP client.
+// pointed at the emulator, the action's retryer (adaptive in batch mode, as
+// action.go selects) and its default HTTP client.
 func newClient(ctx context.Context, url string, adaptive bool, optFns ...func(*ecr.Options)) (*ecr.Client, error) {
 	env := map[string]string{
 		"AWS_ACCESS_KEY_ID":     accessKeyID,
 		"AWS_SECRET_ACCESS_KEY": secretAccessKey,
-		"AWS_REGION":            region,
-		"AWS_ENDPOINT_URL_ECR":  url,
-		"AWS_ENDPOINT_URL_STS":  url,
 	}
 	res, err := awsauth.Load(ctx, awsauth.Options{
-		Getenv:   func(k string) string { return env[k] },
-		Region:   region,
-		Adaptive: adaptive,
+		Getenv: func(k string) string { return env[k] },
+		Client: awsclient.Options{Region: region, Endpoint: url, Adaptive: adaptive},
 	})
 	if err != nil {
 		return nil, err
@@ -122,7 +119,7 @@ func newClient(ctx context.Context, url string, adaptive bool, optFns ...func(*e
 func withIdlePool(n int) func(*ecr.Options) {
 	return func(o *ecr.Options) {
 		o.HTTPClient = awshttp.NewBuildableClient().
-			WithTimeout(awsauth.DefaultAttemptTimeout).
+			WithTimeout(awsclient.DefaultAttemptTimeout).
 			WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = n })
 	}
 }

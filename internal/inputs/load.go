@@ -9,8 +9,11 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// Source is where inputs come from: *githubactions.Action in a workflow, a
-// flag set on the command line.
+// Source is where inputs come from: a *githubactions.Action, in a workflow
+// and on the command line alike (there the flags are laid over the
+// environment). GetInput must answer action.yml's default for an input left
+// out, as the runner does (actionmeta.WithInputDefaults): no default is
+// written in Go.
 type Source interface {
 	GetInput(name string) string
 	Getenv(key string) string
@@ -46,13 +49,6 @@ type Auth struct {
 	RoleDurationSeconds int32
 	Audience            string
 }
-
-// Defaults used when an input is empty (action.yml states the same values).
-const (
-	DefaultTimeoutSeconds = 300
-	DefaultConcurrency    = 10
-	DefaultAudience       = "sts.amazonaws.com"
-)
 
 // Error is an invalid input. Its message names the input and says how to fix it.
 type Error struct {
@@ -110,8 +106,8 @@ func Load(src Source, workspace string) (*Config, error) {
 	c.DryRun = l.flag("dry-run")
 	c.MaskAccountID = l.flag("mask-aws-account-id")
 	c.WarnOnly = value[string](&l, "on-reconcile-error")(ParseOnError(src.GetInput("on-reconcile-error"))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(ParseTimeoutSeconds(src.GetInput("timeout-seconds"), DefaultTimeoutSeconds))) * time.Second
-	c.Concurrency = value[int](&l, "max-concurrency")(ParseConcurrency(src.GetInput("max-concurrency"), DefaultConcurrency))
+	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(ParseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
+	c.Concurrency = value[int](&l, "max-concurrency")(ParseConcurrency(src.GetInput("max-concurrency")))
 
 	if len(l.errs) > 0 {
 		return nil, l.errs
@@ -175,9 +171,6 @@ func (l *loader) document(input, workspace string, validate func(string) error) 
 
 func (l *loader) auth() Auth {
 	a := Auth{Audience: l.src.GetInput("audience")}
-	if a.Audience == "" {
-		a.Audience = DefaultAudience
-	}
 	l.add("audience", ParseAudience(a.Audience))
 	if role := l.src.GetInput("role-to-assume"); role != "" {
 		a.RoleToAssume = value[string](l, "role-to-assume")(ParseRoleARN(role))

@@ -314,31 +314,6 @@ func ParseRoleARN(s string) (string, error) {
 	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", s, example)
 }
 
-// SanitizeSessionName makes s a valid STS role session name: characters
-// outside [\w+=,.@-] become '-', the result is cut to 64 characters and
-// padded to at least 2.
-func SanitizeSessionName(s string) string {
-	b := make([]byte, 0, min(len(s), 64))
-	for _, r := range s {
-		if len(b) == 64 {
-			break
-		}
-		if r < utf8.RuneSelf && sessionChar(byte(r)) {
-			b = append(b, byte(r))
-		} else {
-			b = append(b, '-')
-		}
-	}
-	for len(b) < 2 {
-		b = append(b, '-')
-	}
-	return string(b)
-}
-
-func sessionChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0
-}
-
 // ValidateSessionName checks an STS role session name.
 func ValidateSessionName(s string) error {
 	if !sessionName.MatchString(s) {
@@ -347,12 +322,11 @@ func ValidateSessionName(s string) error {
 	return nil
 }
 
-// ParseDurationSeconds reads a role session duration; empty means the
-// default (0).
+// ParseDurationSeconds reads a role session duration.
 func ParseDurationSeconds(s string) (int32, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, nil
+		return 0, errEmpty
 	}
 	const rng = "use 900 (15 minutes) to 43200 (12 hours), within the role's maximum session duration"
 	n, err := strconv.Atoi(s)
@@ -385,12 +359,12 @@ func ParseAudience(s string) error {
 }
 
 // ParseOnError reads what to do when a setting cannot be reconciled:
-// "fail" (the default) or "warn".
+// "fail" or "warn".
 func ParseOnError(s string) (string, error) {
 	v := strings.ToLower(strings.TrimSpace(s))
 	switch v {
 	case "":
-		return "fail", nil
+		return "", errEmpty
 	case "fail", "warn":
 		return v, nil
 	}
@@ -398,19 +372,25 @@ func ParseOnError(s string) (string, error) {
 }
 
 // ParseConcurrency reads how many repositories to reconcile at once.
-func ParseConcurrency(s string, def int) (int, error) {
-	return intInRange(s, def, 1, 50, "repositories at once")
+func ParseConcurrency(s string) (int, error) {
+	return intInRange(s, 1, 50, "repositories at once")
 }
 
 // ParseTimeoutSeconds reads a timeout in seconds.
-func ParseTimeoutSeconds(s string, def int) (int, error) {
-	return intInRange(s, def, 1, 3600, "seconds")
+func ParseTimeoutSeconds(s string) (int, error) {
+	return intInRange(s, 1, 3600, "seconds")
 }
 
-func intInRange(s string, def, lo, hi int, unit string) (int, error) {
+// errEmpty is the error of an input that has a default in action.yml but
+// was read empty: the runner and the command line fill in action.yml's
+// default, so only a caller that skips them sees it. No default is repeated
+// in Go.
+var errEmpty = errors.New("is empty; leave the input out to use its default from action.yml")
+
+func intInRange(s string, lo, hi int, unit string) (int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return def, nil
+		return 0, errEmpty
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {

@@ -303,35 +303,21 @@ func TestParseRoleARN(t *testing.T) {
 	}
 }
 
-func TestSessionName(t *testing.T) {
+func TestValidateSessionName(t *testing.T) {
 	t.Parallel()
-	tests := map[string]string{
-		"":                       "--",
-		"a":                      "a-",
-		"ecr-reconcile@1.2":      "ecr-reconcile@1.2",
-		"owner/repo run #5":      "owner-repo-run--5",
-		"héllo":                  "h-llo",
-		"\xff\xfe":               "--",
-		strings.Repeat("x", 100): strings.Repeat("x", 64),
-		strings.Repeat("é", 100): strings.Repeat("-", 64),
-	}
-	for in, want := range tests {
-		got := SanitizeSessionName(in)
-		if got != want {
-			t.Errorf("SanitizeSessionName(%q) = %q, want %q", in, got, want)
-		}
-		if err := ValidateSessionName(got); err != nil {
-			t.Errorf("sanitized %q is invalid: %v", got, err)
+	for _, s := range []string{"ab", "ecr-reconcile@1.2", "a_b+c=d,e.f@g-h", strings.Repeat("x", 64)} {
+		if err := ValidateSessionName(s); err != nil {
+			t.Errorf("ValidateSessionName(%q): %v", s, err)
 		}
 	}
-	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b"} {
+	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b", "h\u00e9llo"} {
 		wantErr(t, ValidateSessionName(s), "is not a valid session name", "use 2 to 64")
 	}
 }
 
 func TestParseDurationSeconds(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]int32{"": 0, "900": 900, " 3600 ": 3600, "43200": 43200} {
+	for in, want := range map[string]int32{"900": 900, " 3600 ": 3600, "43200": 43200} {
 		if got, err := ParseDurationSeconds(in); err != nil || got != want {
 			t.Errorf("ParseDurationSeconds(%q) = %d, %v; want %d", in, got, err, want)
 		}
@@ -344,6 +330,8 @@ func TestParseDurationSeconds(t *testing.T) {
 		_, err := ParseDurationSeconds(in)
 		wantErr(t, err, "is not a whole number of seconds", "use 900")
 	}
+	_, err := ParseDurationSeconds("")
+	wantErr(t, err, "is empty", "default from action.yml")
 }
 
 func TestParseExternalID(t *testing.T) {
@@ -374,39 +362,44 @@ func TestParseAudience(t *testing.T) {
 
 func TestParseOnError(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{"": "fail", "fail": "fail", "WARN": "warn", " Fail ": "fail"} {
+	for in, want := range map[string]string{"fail": "fail", "WARN": "warn", " Fail ": "fail"} {
 		if got, err := ParseOnError(in); err != nil || got != want {
 			t.Errorf("ParseOnError(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	_, err := ParseOnError("ignore")
 	wantErr(t, err, `"ignore" is not valid`, "use fail or warn")
+	_, err = ParseOnError("")
+	wantErr(t, err, "is empty", "default from action.yml")
 }
 
 func TestParseConcurrencyAndTimeout(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		f        func(string, int) (int, error)
-		in       string
-		def, out int
+		f   func(string) (int, error)
+		in  string
+		out int
 	}{
-		{ParseConcurrency, "", 4, 4},
-		{ParseConcurrency, "1", 4, 1},
-		{ParseConcurrency, " 50 ", 4, 50},
-		{ParseTimeoutSeconds, "", 300, 300},
-		{ParseTimeoutSeconds, "3600", 300, 3600},
+		{ParseConcurrency, "1", 1},
+		{ParseConcurrency, " 50 ", 50},
+		{ParseTimeoutSeconds, "3600", 3600},
 	} {
-		if got, err := tt.f(tt.in, tt.def); err != nil || got != tt.out {
-			t.Errorf("(%q, %d) = %d, %v; want %d", tt.in, tt.def, got, err, tt.out)
+		if got, err := tt.f(tt.in); err != nil || got != tt.out {
+			t.Errorf("(%q) = %d, %v; want %d", tt.in, got, err, tt.out)
 		}
 	}
 	for _, in := range []string{"0", "51", "x", "2.5"} {
-		_, err := ParseConcurrency(in, 4)
+		_, err := ParseConcurrency(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 50")
 	}
 	for _, in := range []string{"0", "3601", "5m"} {
-		_, err := ParseTimeoutSeconds(in, 300)
+		_, err := ParseTimeoutSeconds(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 3600")
+	}
+	// The defaults are action.yml's alone.
+	for _, f := range []func(string) (int, error){ParseConcurrency, ParseTimeoutSeconds} {
+		_, err := f("")
+		wantErr(t, err, "is empty", "default from action.yml")
 	}
 }
 
