@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 const maxPolicyChars = 10240
@@ -125,8 +127,7 @@ func formatStatement(v any) (ordered, []string, error) {
 }
 
 var (
-	accountIDRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:\S+$`)
+	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + awsid.AccountIDPattern + `:\S+$`)
 )
 
 // formatPrincipal validates a Principal element, expands bare account IDs
@@ -155,7 +156,7 @@ func formatPrincipal(v any) (any, []string, error) {
 		}
 		for i, p := range values {
 			switch {
-			case accountIDRE.MatchString(p):
+			case awsid.IsAccountID(p):
 				values[i] = "arn:aws:iam::" + p + ":root"
 			case p == "*" || principalARNRE.MatchString(p):
 			default:

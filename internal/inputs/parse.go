@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
@@ -37,15 +38,14 @@ var (
 	tagChars       = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	exclusionChars = regexp.MustCompile(`^[0-9a-zA-Z._*-]+$`)
 	region         = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$`)
-	accountID      = regexp.MustCompile(`^[0-9]{12}$`)
-	roleARN        = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleARN        = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + awsid.AccountIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 	roleName       = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionName    = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalID     = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
 
 	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
 	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
-	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:[0-9]{12}:`
+	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + awsid.AccountIDPattern + `:`
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
@@ -293,7 +293,7 @@ func ParseRegion(s string) error {
 
 // ParseAccountID checks an AWS account ID.
 func ParseAccountID(s string) error {
-	if !accountID.MatchString(s) {
+	if !awsid.IsAccountID(s) {
 		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", s)
 	}
 	return nil
