@@ -1,6 +1,9 @@
 package emulator
 
-import "maps"
+import (
+	"maps"
+	"strings"
+)
 
 // Call is one request served, as recorded in the call log.
 type Call struct {
@@ -23,21 +26,32 @@ const (
 	CodeNoResponse      = "NoResponse"      // the request context ended first
 )
 
-var ecrWrites = map[string]bool{
-	"CreateRepository":              true,
-	"SetRepositoryPolicy":           true,
-	"DeleteRepositoryPolicy":        true,
-	"PutLifecyclePolicy":            true,
-	"DeleteLifecyclePolicy":         true,
-	"TagResource":                   true,
-	"UntagResource":                 true,
-	"PutImageTagMutability":         true,
-	"PutImageScanningConfiguration": true,
-	"DeleteRepository":              true,
+// readPrefixes are the ECR operation name prefixes that never change
+// anything; every other ECR operation counts as a write.
+var readPrefixes = []string{"Describe", "Get", "List", "BatchGet", "BatchCheck"}
+
+// IsWrite is the project's one definition of a write call, used by the
+// emulator's call log, the end-to-end proxy and the benchmark: an ECR
+// operation that is not a read (by its name, so that a new write operation
+// is counted without being listed), or a request for an unknown service, so
+// that a zero-write assertion cannot pass over something unrecognised. STS
+// calls never write.
+func IsWrite(service, operation string) bool {
+	switch service {
+	case "sts":
+		return false
+	case "ecr":
+		for _, p := range readPrefixes {
+			if strings.HasPrefix(operation, p) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
-// IsWrite reports whether the call is a mutating ECR operation.
-func (c Call) IsWrite() bool { return c.Service == "ecr" && ecrWrites[c.Operation] }
+// IsWrite reports whether the call is a write (see the function IsWrite).
+func (c Call) IsWrite() bool { return IsWrite(c.Service, c.Operation) }
 
 func (e *Emulator) record(c *Call) {
 	e.mu.Lock()
