@@ -5,11 +5,9 @@ package action
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -160,20 +158,6 @@ func (r *runner) settle(err error) error {
 		return nil
 	}
 	return err
-}
-
-func singleOutputs(res *reconcile.Result) [][2]string {
-	changes, _ := json.Marshal(res.ChangedOnly())
-	return [][2]string{
-		{"repository-uri", res.Repository.URI},
-		{"repository-arn", res.Repository.ARN},
-		{"repository-name", res.Repository.Name},
-		{"registry-id", res.Repository.RegistryID},
-		{"registry", res.Repository.Registry()},
-		{"created", strconv.FormatBool(res.Created)},
-		{"changed", strconv.FormatBool(res.Changed())},
-		{"changes", string(changes)},
-	}
 }
 
 // publish sets the outputs and appends the job summary. Outside a runner
