@@ -31,7 +31,8 @@ func (b Backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn 
 		if err = fn(); err == nil || !retryable(err) || i >= attempts {
 			return i, err
 		}
-		// Full jitter keeps racing jobs from retrying in lock step.
+		// Jitter (each wait drawn from [wait/2, 3·wait/2)) keeps racing
+		// jobs from retrying in lock step.
 		d := wait
 		if d > 0 {
 			d = time.Duration(rand.Int64N(int64(d))) + d/2
