@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net/http"
 	"slices"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -57,14 +55,15 @@ type Report struct {
 	Targets []Target
 }
 
-// Target is one goal of the issue and whether the measurement meets it.
+// Target is one goal and whether the measurement meets it.
 type Target struct {
 	Name     string
 	Want     string
 	Measured string
 	Met      bool
-	// Structural targets depend on call counts and ordering only, not on
-	// wall time; the test asserts them.
+	// Structural targets are computed from call counts alone, never from
+	// time: the test asserts them. Round trips, whether from wall time or
+	// from the call log's timestamps, are not structural.
 	Structural bool
 }
 
@@ -112,16 +111,6 @@ func newClient(ctx context.Context, url string, adaptive bool, optFns ...func(*e
 		return nil, err
 	}
 	return res.ECRClient(optFns...), nil
-}
-
-// withIdlePool replaces the client's HTTP client with the SDK's default one
-// except for MaxIdleConnsPerHost: the what-if row of the batch table.
-func withIdlePool(n int) func(*ecr.Options) {
-	return func(o *ecr.Options) {
-		o.HTTPClient = awshttp.NewBuildableClient().
-			WithTimeout(awsclient.DefaultAttemptTimeout).
-			WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = n })
-	}
 }
 
 func reconciler(c *ecr.Client, dryRun bool) *reconcile.Reconciler {
