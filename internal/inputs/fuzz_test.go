@@ -15,7 +15,7 @@ func FuzzParseTags(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		tags, err := ParseTags(s)
+		tags, err := parseTags(s)
 		if err != nil {
 			return
 		}
@@ -44,7 +44,7 @@ func FuzzParseTags(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		again, err := ParseTags(string(b))
+		again, err := parseTags(string(b))
 		if err != nil || !maps.Equal(again, tags) {
 			t.Fatalf("JSON round trip of %v gave %v, %v", tags, again, err)
 		}
@@ -56,7 +56,7 @@ func FuzzParseList(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		list := ParseList(s)
+		list := parseList(s)
 		seen := map[string]bool{}
 		for _, it := range list {
 			if it == "" || it != strings.TrimSpace(it) || strings.ContainsAny(it, ",\n") || seen[it] {
@@ -64,7 +64,7 @@ func FuzzParseList(f *testing.F) {
 			}
 			seen[it] = true
 		}
-		if again := ParseList(strings.Join(list, ",")); !slices.Equal(again, list) {
+		if again := parseList(strings.Join(list, ",")); !slices.Equal(again, list) {
 			t.Fatalf("not stable: %q then %q", list, again)
 		}
 	})
@@ -75,7 +75,7 @@ func FuzzParseBool(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := ParseBool(s)
+		b, err := parseBool(s)
 		v := strings.TrimSpace(s)
 		isTrue, isFalse := strings.EqualFold(v, "true"), strings.EqualFold(v, "false")
 		switch {
@@ -100,7 +100,7 @@ func FuzzParseRepositoryName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		name, err := ParseRepositoryName(s)
+		name, err := parseRepositoryName(s)
 		if err != nil {
 			return
 		}
@@ -108,10 +108,10 @@ func FuzzParseRepositoryName(f *testing.F) {
 			strings.ContainsAny(name[:1]+name[len(name)-1:], "._-/") {
 			t.Fatalf("accepted %q", name)
 		}
-		if again, err := ParseRepositoryName(name); err != nil || again != name {
+		if again, err := parseRepositoryName(name); err != nil || again != name {
 			t.Fatalf("%q not stable: %q, %v", name, again, err)
 		}
-		if names, err := ParseRepositoryNames(name); err != nil || !slices.Equal(names, []string{name}) {
+		if names, err := parseRepositoryNames(name); err != nil || !slices.Equal(names, []string{name}) {
 			t.Fatalf("list of %q gave %q, %v", name, names, err)
 		}
 	})
@@ -124,9 +124,9 @@ func FuzzParseMutability(f *testing.F) {
 		f.Add(v, "")
 	}
 	f.Fuzz(func(t *testing.T, value, filters string) {
-		m, err := ParseMutability(value, filters)
+		m, err := parseMutability(value, filters)
 		if err != nil || m == nil {
-			if err == nil && (strings.TrimSpace(value) != "" || len(ParseList(filters)) > 0) {
+			if err == nil && (strings.TrimSpace(value) != "" || len(parseList(filters)) > 0) {
 				t.Fatalf("(%q, %q) gave nil without an error", value, filters)
 			}
 			return
@@ -142,7 +142,7 @@ func FuzzParseMutability(f *testing.F) {
 				t.Fatalf("filter %q accepted", fl)
 			}
 		}
-		again, err := ParseMutability(m.Value, strings.Join(m.Filters, "\n"))
+		again, err := parseMutability(m.Value, strings.Join(m.Filters, "\n"))
 		if err != nil || !reflect.DeepEqual(again, m) {
 			t.Fatalf("%+v not stable: %+v, %v", m, again, err)
 		}

@@ -81,33 +81,33 @@ func Load(src Source, workspace string) (*Config, error) {
 	case name != "" && names != "":
 		l.add("repositories", fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
 	case name != "":
-		c.Spec.Name = value[string](&l, "repository")(ParseRepositoryName(name))
+		c.Spec.Name = value[string](&l, "repository")(parseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, "repositories")(ParseRepositoryNames(names))
+		c.Repositories = value[[]string](&l, "repositories")(parseRepositoryNames(names))
 	default:
 		l.add("repository", fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
 
 	if id := src.GetInput("registry-id"); id != "" {
-		l.add("registry-id", ParseAccountID(id))
+		l.add("registry-id", parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
 	c.Region = l.region()
 
 	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
 	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
-	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
+	c.Spec.Tags = value[map[string]string](&l, "tags")(parseTags(src.GetInput("tags")))
 	c.Spec.PruneTags = l.flag("prune-tags")
-	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
-	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(ParseBool(src.GetInput("scan-on-push")))
-	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
+	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(parseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
+	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(parseBool(src.GetInput("scan-on-push")))
+	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(parseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
 
 	c.Auth = l.auth()
 	c.DryRun = l.flag("dry-run")
 	c.MaskAccountID = l.flag("mask-aws-account-id")
-	c.WarnOnly = value[string](&l, "on-reconcile-error")(ParseOnError(src.GetInput("on-reconcile-error"))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(ParseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
-	c.Concurrency = value[int](&l, "max-concurrency")(ParseConcurrency(src.GetInput("max-concurrency")))
+	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
+	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
+	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
 
 	if len(l.errs) > 0 {
 		return nil, l.errs
@@ -128,7 +128,7 @@ func (l *loader) add(input string, err error) {
 }
 
 // value records err against input and returns v, so that a parser's two
-// results can be taken in one expression: value(l, "tags")(ParseTags(s)).
+// results can be taken in one expression: value(l, "tags")(parseTags(s)).
 func value[T any](l *loader, input string) func(T, error) T {
 	return func(v T, err error) T {
 		l.add(input, err)
@@ -137,7 +137,7 @@ func value[T any](l *loader, input string) func(T, error) T {
 }
 
 func (l *loader) flag(input string) bool {
-	b := value[*bool](l, input)(ParseBool(l.src.GetInput(input)))
+	b := value[*bool](l, input)(parseBool(l.src.GetInput(input)))
 	return b != nil && *b
 }
 
@@ -153,12 +153,12 @@ func (l *loader) region() string {
 		l.add("aws-region", fmt.Errorf("no region given: set the aws-region input, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
 		return ""
 	}
-	l.add(input, ParseRegion(region))
+	l.add(input, parseRegion(region))
 	return region
 }
 
 func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := ReadDocument(l.src.GetInput(input), workspace)
+	doc, err := readDocument(l.src.GetInput(input), workspace)
 	if err != nil {
 		l.add(input, err)
 		return nil
@@ -171,19 +171,19 @@ func (l *loader) document(input, workspace string, validate func(string) error) 
 
 func (l *loader) auth() Auth {
 	a := Auth{Audience: l.src.GetInput("audience")}
-	l.add("audience", ParseAudience(a.Audience))
+	l.add("audience", parseAudience(a.Audience))
 	if role := l.src.GetInput("role-to-assume"); role != "" {
-		a.RoleToAssume = value[string](l, "role-to-assume")(ParseRoleARN(role))
+		a.RoleToAssume = value[string](l, "role-to-assume")(parseRoleARN(role))
 	}
 	if name := l.src.GetInput("role-session-name"); name != "" {
-		l.add("role-session-name", ValidateSessionName(name))
+		l.add("role-session-name", validateSessionName(name))
 		a.RoleSessionName = name
 	}
 	if id := l.src.GetInput("role-external-id"); id != "" {
-		l.add("role-external-id", ParseExternalID(id))
+		l.add("role-external-id", parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(ParseDurationSeconds(l.src.GetInput("role-duration-seconds")))
+	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(parseDurationSeconds(l.src.GetInput("role-duration-seconds")))
 	for _, in := range []string{"role-session-name", "role-external-id"} {
 		if a.RoleToAssume == "" && l.src.GetInput(in) != "" {
 			l.add(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))

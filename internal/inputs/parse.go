@@ -49,8 +49,8 @@ var (
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
-// ParseRepositoryName validates a repository name as ECR does.
-func ParseRepositoryName(s string) (string, error) {
+// parseRepositoryName validates a repository name as ECR does.
+func parseRepositoryName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	const rule = `use lower-case letters and digits, with ".", "_" or "-" between them and "/" between parts, for example "team/my-app"`
 	if n := len(s); n < 2 || n > 256 {
@@ -65,9 +65,9 @@ func ParseRepositoryName(s string) (string, error) {
 	return s, nil
 }
 
-// ParseRepositoryNames reads one repository name per line; blank lines and
+// parseRepositoryNames reads one repository name per line; blank lines and
 // "#" comments are ignored.
-func ParseRepositoryNames(s string) ([]string, error) {
+func parseRepositoryNames(s string) ([]string, error) {
 	var names []string
 	seen := map[string]int{}
 	for i, line := range strings.Split(s, "\n") {
@@ -75,7 +75,7 @@ func ParseRepositoryNames(s string) ([]string, error) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		name, err := ParseRepositoryName(line)
+		name, err := parseRepositoryName(line)
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %w", i+1, err)
 		}
@@ -91,10 +91,10 @@ func ParseRepositoryNames(s string) ([]string, error) {
 	return names, nil
 }
 
-// ParseTags reads tags written as key=value pairs (one per line or separated
+// parseTags reads tags written as key=value pairs (one per line or separated
 // by commas; a value may contain "=") or as a JSON object of strings. Empty
 // input means tags are not managed.
-func ParseTags(s string) (map[string]string, error) {
+func parseTags(s string) (map[string]string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
@@ -196,9 +196,9 @@ func checkTag(k, v string) error {
 	return nil
 }
 
-// ParseList splits on commas and newlines, trims, drops empty items and
+// parseList splits on commas and newlines, trims, drops empty items and
 // repeats, and keeps the order.
-func ParseList(s string) []string {
+func parseList(s string) []string {
 	var out []string
 	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
 		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
@@ -208,8 +208,8 @@ func ParseList(s string) []string {
 	return out
 }
 
-// ParseBool reads true or false in any letter case; empty means not set.
-func ParseBool(s string) (*bool, error) {
+// parseBool reads true or false in any letter case; empty means not set.
+func parseBool(s string) (*bool, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
@@ -222,11 +222,11 @@ func ParseBool(s string) (*bool, error) {
 	return nil, fmt.Errorf("%q is not a boolean; use true or false", s)
 }
 
-// ParseMutability reads the image tag mutability and its exclusion filters;
+// parseMutability reads the image tag mutability and its exclusion filters;
 // both empty means the setting is not managed.
-func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
+func parseMutability(given, filters string) (*reconcile.Mutability, error) {
 	value := strings.ToUpper(strings.TrimSpace(given))
-	list := ParseList(filters)
+	list := parseList(filters)
 	const values = "MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"
 	withExclusion := false
 	switch value {
@@ -258,9 +258,9 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 	return &reconcile.Mutability{Value: value, Filters: list}, nil
 }
 
-// ParseEncryption reads the encryption type and KMS key; both empty means
+// parseEncryption reads the encryption type and KMS key; both empty means
 // encryption is not managed.
-func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
+func parseEncryption(given, key string) (*reconcile.Encryption, error) {
 	typ := strings.ToUpper(strings.TrimSpace(given))
 	key = strings.TrimSpace(key)
 	switch typ {
@@ -283,24 +283,24 @@ func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
 	return &reconcile.Encryption{Type: typ, KMSKey: key}, nil
 }
 
-// ParseRegion checks the shape of an AWS Region code.
-func ParseRegion(s string) error {
+// parseRegion checks the shape of an AWS Region code.
+func parseRegion(s string) error {
 	if !region.MatchString(s) {
 		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", s)
 	}
 	return nil
 }
 
-// ParseAccountID checks an AWS account ID.
-func ParseAccountID(s string) error {
+// parseAccountID checks an AWS account ID.
+func parseAccountID(s string) error {
 	if !awsid.IsAccountID(s) {
 		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", s)
 	}
 	return nil
 }
 
-// ParseRoleARN checks an IAM role ARN and returns it trimmed.
-func ParseRoleARN(s string) (string, error) {
+// parseRoleARN checks an IAM role ARN and returns it trimmed.
+func parseRoleARN(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	const example = "arn:aws:iam::123456789012:role/"
 	switch {
@@ -314,16 +314,16 @@ func ParseRoleARN(s string) (string, error) {
 	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", s, example)
 }
 
-// ValidateSessionName checks an STS role session name.
-func ValidateSessionName(s string) error {
+// validateSessionName checks an STS role session name.
+func validateSessionName(s string) error {
 	if !sessionName.MatchString(s) {
 		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", s)
 	}
 	return nil
 }
 
-// ParseDurationSeconds reads a role session duration.
-func ParseDurationSeconds(s string) (int32, error) {
+// parseDurationSeconds reads a role session duration.
+func parseDurationSeconds(s string) (int32, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, errEmpty
@@ -339,16 +339,16 @@ func ParseDurationSeconds(s string) (int32, error) {
 	return int32(n), nil
 }
 
-// ParseExternalID checks an STS external ID.
-func ParseExternalID(s string) error {
+// parseExternalID checks an STS external ID.
+func parseExternalID(s string) error {
 	if len(s) < 2 || len(s) > 1224 || !externalID.MatchString(s) {
 		return fmt.Errorf("the external ID is not valid; use 2 to 1224 letters, digits and _ + = , . @ : / - (got %d characters)", utf8.RuneCountInString(s))
 	}
 	return nil
 }
 
-// ParseAudience checks an OIDC token audience.
-func ParseAudience(s string) error {
+// parseAudience checks an OIDC token audience.
+func parseAudience(s string) error {
 	if s == "" {
 		return errors.New("the audience is empty; use sts.amazonaws.com unless the identity provider expects another")
 	}
@@ -358,9 +358,9 @@ func ParseAudience(s string) error {
 	return nil
 }
 
-// ParseOnError reads what to do when a setting cannot be reconciled:
+// parseOnError reads what to do when a setting cannot be reconciled:
 // "fail" or "warn".
-func ParseOnError(s string) (string, error) {
+func parseOnError(s string) (string, error) {
 	v := strings.ToLower(strings.TrimSpace(s))
 	switch v {
 	case "":
@@ -371,13 +371,13 @@ func ParseOnError(s string) (string, error) {
 	return "", fmt.Errorf("%q is not valid; use fail or warn", s)
 }
 
-// ParseConcurrency reads how many repositories to reconcile at once.
-func ParseConcurrency(s string) (int, error) {
+// parseConcurrency reads how many repositories to reconcile at once.
+func parseConcurrency(s string) (int, error) {
 	return intInRange(s, 1, 50, "repositories at once")
 }
 
-// ParseTimeoutSeconds reads a timeout in seconds.
-func ParseTimeoutSeconds(s string) (int, error) {
+// parseTimeoutSeconds reads a timeout in seconds.
+func parseTimeoutSeconds(s string) (int, error) {
 	return intInRange(s, 1, 3600, "seconds")
 }
 
@@ -399,14 +399,14 @@ func intInRange(s string, lo, hi int, unit string) (int, error) {
 	return n, nil
 }
 
-// ReadDocument resolves a policy input: empty means not managed, "none"
+// readDocument resolves a policy input: empty means not managed, "none"
 // means the policy must not exist, text starting with "{" is the policy
 // itself, and anything else is the path of a file in the workspace
 // (relative to it, or absolute inside it). A path that leaves the workspace,
 // directly or through a symbolic link, is refused so that a workflow input
 // cannot read arbitrary files of the runner. An empty workspace means the
 // current directory.
-func ReadDocument(value, workspace string) (*reconcile.Document, error) {
+func readDocument(value, workspace string) (*reconcile.Document, error) {
 	value = strings.TrimSpace(value)
 	switch {
 	case value == "":

@@ -38,7 +38,7 @@ func TestParseRepositoryName(t *testing.T) {
 		"ab": "ab", " team/app \n": "team/app", "a--b": "a--b", "a__b": "a__b", "a.b_c-d": "a.b_c-d",
 		"a/b/c/d": "a/b/c/d", "base/node_20.x": "base/node_20.x", "0/1": "0/1", strings.Repeat("a", 256): strings.Repeat("a", 256),
 	} {
-		if got, err := ParseRepositoryName(in); err != nil || got != want {
+		if got, err := parseRepositoryName(in); err != nil || got != want {
 			t.Errorf("ParseRepositoryName(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
@@ -60,23 +60,23 @@ func TestParseRepositoryName(t *testing.T) {
 		{"TEAM_ÄPP", []string{"is not valid"}},
 	}
 	for _, tt := range tests {
-		_, err := ParseRepositoryName(tt.in)
+		_, err := parseRepositoryName(tt.in)
 		wantErr(t, err, tt.want...)
 	}
 }
 
 func TestParseRepositoryNames(t *testing.T) {
 	t.Parallel()
-	got, err := ParseRepositoryNames(readSeed(t, "repositories.txt"))
+	got, err := parseRepositoryNames(readSeed(t, "repositories.txt"))
 	if want := []string{"team/api", "team/web-app", "base/node_20.x", "a--b"}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseRepositoryNames = %q, %v; want %q", got, err, want)
 	}
-	_, err = ParseRepositoryNames("a/b\r\nc/d\nBad Name\n")
+	_, err = parseRepositoryNames("a/b\r\nc/d\nBad Name\n")
 	wantErr(t, err, "line 3:", `"Bad Name" is not valid`)
-	_, err = ParseRepositoryNames("app\n# comment\napp # again\n")
+	_, err = parseRepositoryNames("app\n# comment\napp # again\n")
 	wantErr(t, err, `"app" is listed twice (lines 1 and 3)`, "list each repository once")
 	for _, in := range []string{"", " \n# only a comment\n"} {
-		_, err = ParseRepositoryNames(in)
+		_, err = parseRepositoryNames(in)
 		wantErr(t, err, "no repository name given", "one name per line")
 	}
 }
@@ -100,7 +100,7 @@ func TestParseTags(t *testing.T) {
 		{"AWSome=yes", map[string]string{"AWSome": "yes"}},
 	}
 	for _, tt := range valid {
-		got, err := ParseTags(tt.in)
+		got, err := parseTags(tt.in)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseTags(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
 		}
@@ -112,7 +112,7 @@ func TestParseTags(t *testing.T) {
 		}
 		fiftyOne = append(fiftyOne, "k"+strings.Repeat("x", i)+"=v")
 	}
-	if got, err := ParseTags(strings.Join(fifty, "\n")); err != nil || len(got) != 50 {
+	if got, err := parseTags(strings.Join(fifty, "\n")); err != nil || len(got) != 50 {
 		t.Errorf("50 tags: %d, %v", len(got), err)
 	}
 	invalid := []struct {
@@ -138,7 +138,7 @@ func TestParseTags(t *testing.T) {
 		{`{"aws:a": "1"}`, []string{`reserved for AWS`}},
 	}
 	for _, tt := range invalid {
-		_, err := ParseTags(tt.in)
+		_, err := parseTags(tt.in)
 		wantErr(t, err, tt.want...)
 	}
 }
@@ -156,7 +156,7 @@ func TestParseList(t *testing.T) {
 		{"A,a", []string{"A", "a"}},
 	}
 	for _, tt := range tests {
-		if got := ParseList(tt.in); !reflect.DeepEqual(got, tt.want) {
+		if got := parseList(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseList(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -165,16 +165,16 @@ func TestParseList(t *testing.T) {
 func TestParseBool(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]bool{"true": true, "True": true, "TRUE": true, " true\n": true, "tRuE": true, "false": false, "False": false, "FALSE": false} {
-		got, err := ParseBool(in)
+		got, err := parseBool(in)
 		if err != nil || got == nil || *got != want {
 			t.Errorf("ParseBool(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if got, err := ParseBool(""); got != nil || err != nil {
+	if got, err := parseBool(""); got != nil || err != nil {
 		t.Errorf(`ParseBool("") = %v, %v; want nil, nil`, got, err)
 	}
 	for _, in := range []string{"yes", "1", "on", "t", "truee"} {
-		_, err := ParseBool(in)
+		_, err := parseBool(in)
 		wantErr(t, err, "is not a boolean; use true or false")
 	}
 }
@@ -195,7 +195,7 @@ func TestParseMutability(t *testing.T) {
 		{"IMMUTABLE_WITH_EXCLUSION", "a,b,c,d,e", &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"a", "b", "c", "d", "e"}}},
 	}
 	for _, tt := range valid {
-		got, err := ParseMutability(tt.value, tt.filters)
+		got, err := parseMutability(tt.value, tt.filters)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseMutability(%q, %q) = %+v, %v; want %+v", tt.value, tt.filters, got, err, tt.want)
 		}
@@ -213,7 +213,7 @@ func TestParseMutability(t *testing.T) {
 		{"MUTABLE_WITH_EXCLUSION", strings.Repeat("a", 129), []string{"is not valid", "up to 128"}},
 	}
 	for _, tt := range invalid {
-		_, err := ParseMutability(tt.value, tt.filters)
+		_, err := parseMutability(tt.value, tt.filters)
 		wantErr(t, err, tt.want...)
 	}
 }
@@ -235,7 +235,7 @@ func TestParseEncryption(t *testing.T) {
 		{"KMS", " arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/my_key ", &reconcile.Encryption{Type: "KMS", KMSKey: "arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/my_key"}},
 	}
 	for _, tt := range valid {
-		got, err := ParseEncryption(tt.typ, tt.key)
+		got, err := parseEncryption(tt.typ, tt.key)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseEncryption(%q, %q) = %+v, %v; want %+v", tt.typ, tt.key, got, err, tt.want)
 		}
@@ -253,7 +253,7 @@ func TestParseEncryption(t *testing.T) {
 		{"KMS", "arn:aws:kms:us-east-1:1111:alias/x", []string{"is not a KMS key reference"}},
 	}
 	for _, tt := range invalid {
-		_, err := ParseEncryption(tt.typ, tt.key)
+		_, err := parseEncryption(tt.typ, tt.key)
 		wantErr(t, err, tt.want...)
 	}
 }
@@ -261,22 +261,22 @@ func TestParseEncryption(t *testing.T) {
 func TestParseRegion(t *testing.T) {
 	t.Parallel()
 	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1", "eusc-de-east-1"} {
-		if err := ParseRegion(r); err != nil {
+		if err := parseRegion(r); err != nil {
 			t.Errorf("ParseRegion(%q): %v", r, err)
 		}
 	}
 	for _, r := range []string{"", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us-east-123", "u-east-1", " us-east-1"} {
-		wantErr(t, ParseRegion(r), "is not an AWS Region code", "such as us-east-1")
+		wantErr(t, parseRegion(r), "is not an AWS Region code", "such as us-east-1")
 	}
 }
 
 func TestParseAccountID(t *testing.T) {
 	t.Parallel()
-	if err := ParseAccountID("012345678901"); err != nil {
+	if err := parseAccountID("012345678901"); err != nil {
 		t.Error(err)
 	}
 	for _, s := range []string{"", "12345678901", "1234567890123", "12345678901a"} {
-		wantErr(t, ParseAccountID(s), "is not an AWS account ID", "12 digits")
+		wantErr(t, parseAccountID(s), "is not an AWS account ID", "12 digits")
 	}
 }
 
@@ -289,16 +289,16 @@ func TestParseRoleARN(t *testing.T) {
 		"arn:aws-us-gov:iam::123456789012:role/r",
 		"arn:aws-iso-b:iam::123456789012:role/r",
 	} {
-		if got, err := ParseRoleARN(" " + s + "\n"); err != nil || got != s {
+		if got, err := parseRoleARN(" " + s + "\n"); err != nil || got != s {
 			t.Errorf("ParseRoleARN(%q) = %q, %v", s, got, err)
 		}
 	}
-	_, err := ParseRoleARN("deploy")
+	_, err := parseRoleARN("deploy")
 	wantErr(t, err, `"deploy" is a role name, not an ARN`, "arn:aws:iam::123456789012:role/deploy")
-	_, err = ParseRoleARN("arn:aws:sts::123456789012:assumed-role/deploy/session")
+	_, err = parseRoleARN("arn:aws:sts::123456789012:assumed-role/deploy/session")
 	wantErr(t, err, "STS session ARN", "use the IAM role ARN")
 	for _, s := range []string{"", "arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "arn:aws:iam::123456789012:role/" + strings.Repeat("r", 65)} {
-		_, err := ParseRoleARN(s)
+		_, err := parseRoleARN(s)
 		wantErr(t, err, "is not an IAM role ARN", "arn:<partition>:iam::<account-id>:role/<path/name>")
 	}
 }
@@ -306,43 +306,43 @@ func TestParseRoleARN(t *testing.T) {
 func TestValidateSessionName(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"ab", "ecr-reconcile@1.2", "a_b+c=d,e.f@g-h", strings.Repeat("x", 64)} {
-		if err := ValidateSessionName(s); err != nil {
+		if err := validateSessionName(s); err != nil {
 			t.Errorf("ValidateSessionName(%q): %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b", "h\u00e9llo"} {
-		wantErr(t, ValidateSessionName(s), "is not a valid session name", "use 2 to 64")
+		wantErr(t, validateSessionName(s), "is not a valid session name", "use 2 to 64")
 	}
 }
 
 func TestParseDurationSeconds(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int32{"900": 900, " 3600 ": 3600, "43200": 43200} {
-		if got, err := ParseDurationSeconds(in); err != nil || got != want {
+		if got, err := parseDurationSeconds(in); err != nil || got != want {
 			t.Errorf("ParseDurationSeconds(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"899", "43201", "-1"} {
-		_, err := ParseDurationSeconds(in)
+		_, err := parseDurationSeconds(in)
 		wantErr(t, err, "seconds is out of range", "use 900 (15 minutes) to 43200 (12 hours)")
 	}
 	for _, in := range []string{"1h", "3600.0", "99999999999999999999"} {
-		_, err := ParseDurationSeconds(in)
+		_, err := parseDurationSeconds(in)
 		wantErr(t, err, "is not a whole number of seconds", "use 900")
 	}
-	_, err := ParseDurationSeconds("")
+	_, err := parseDurationSeconds("")
 	wantErr(t, err, "is empty", "default from action.yml")
 }
 
 func TestParseExternalID(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"ab", "Ext-ID_1+=,.@:/", strings.Repeat("x", 1224)} {
-		if err := ParseExternalID(s); err != nil {
+		if err := parseExternalID(s); err != nil {
 			t.Errorf("ParseExternalID(%q): %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "a", "secret value", strings.Repeat("x", 1225)} {
-		err := ParseExternalID(s)
+		err := parseExternalID(s)
 		wantErr(t, err, "external ID is not valid", "use 2 to 1224")
 		if len(s) > 3 && strings.Contains(err.Error(), s) {
 			t.Errorf("the error shows the external ID: %v", err)
@@ -352,24 +352,24 @@ func TestParseExternalID(t *testing.T) {
 
 func TestParseAudience(t *testing.T) {
 	t.Parallel()
-	if err := ParseAudience("sts.amazonaws.com"); err != nil {
+	if err := parseAudience("sts.amazonaws.com"); err != nil {
 		t.Error(err)
 	}
-	wantErr(t, ParseAudience(""), "audience is empty", "use sts.amazonaws.com")
-	wantErr(t, ParseAudience("sts.amazonaws.com other"), "contains whitespace", "give a single audience")
-	wantErr(t, ParseAudience("a\tb"), "contains whitespace")
+	wantErr(t, parseAudience(""), "audience is empty", "use sts.amazonaws.com")
+	wantErr(t, parseAudience("sts.amazonaws.com other"), "contains whitespace", "give a single audience")
+	wantErr(t, parseAudience("a\tb"), "contains whitespace")
 }
 
 func TestParseOnError(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"fail": "fail", "WARN": "warn", " Fail ": "fail"} {
-		if got, err := ParseOnError(in); err != nil || got != want {
+		if got, err := parseOnError(in); err != nil || got != want {
 			t.Errorf("ParseOnError(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	_, err := ParseOnError("ignore")
+	_, err := parseOnError("ignore")
 	wantErr(t, err, `"ignore" is not valid`, "use fail or warn")
-	_, err = ParseOnError("")
+	_, err = parseOnError("")
 	wantErr(t, err, "is empty", "default from action.yml")
 }
 
@@ -380,24 +380,24 @@ func TestParseConcurrencyAndTimeout(t *testing.T) {
 		in  string
 		out int
 	}{
-		{ParseConcurrency, "1", 1},
-		{ParseConcurrency, " 50 ", 50},
-		{ParseTimeoutSeconds, "3600", 3600},
+		{parseConcurrency, "1", 1},
+		{parseConcurrency, " 50 ", 50},
+		{parseTimeoutSeconds, "3600", 3600},
 	} {
 		if got, err := tt.f(tt.in); err != nil || got != tt.out {
 			t.Errorf("(%q) = %d, %v; want %d", tt.in, got, err, tt.out)
 		}
 	}
 	for _, in := range []string{"0", "51", "x", "2.5"} {
-		_, err := ParseConcurrency(in)
+		_, err := parseConcurrency(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 50")
 	}
 	for _, in := range []string{"0", "3601", "5m"} {
-		_, err := ParseTimeoutSeconds(in)
+		_, err := parseTimeoutSeconds(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 3600")
 	}
 	// The defaults are action.yml's alone.
-	for _, f := range []func(string) (int, error){ParseConcurrency, ParseTimeoutSeconds} {
+	for _, f := range []func(string) (int, error){parseConcurrency, parseTimeoutSeconds} {
 		_, err := f("")
 		wantErr(t, err, "is empty", "default from action.yml")
 	}
@@ -425,7 +425,7 @@ func TestReadDocumentValues(t *testing.T) {
 		{"testdata/workspace/policies/repository.json", "", &reconcile.Document{Text: string(file)}},
 	}
 	for _, tt := range tests {
-		got, err := ReadDocument(tt.value, tt.workspace)
+		got, err := readDocument(tt.value, tt.workspace)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ReadDocument(%q, %q) = %+v, %v; want %+v", tt.value, tt.workspace, got, err, tt.want)
 		}
@@ -446,10 +446,10 @@ func TestReadDocumentErrors(t *testing.T) {
 		{"policies/blank.json", []string{`"policies/blank.json" is empty`, "write the policy JSON in it, or use none"}},
 	}
 	for _, tt := range tests {
-		_, err := ReadDocument(tt.value, ws)
+		_, err := readDocument(tt.value, ws)
 		wantErr(t, err, tt.want...)
 	}
-	_, err := ReadDocument("policy.json", filepath.Join(t.TempDir(), "absent"))
+	_, err := readDocument("policy.json", filepath.Join(t.TempDir(), "absent"))
 	wantErr(t, err, "cannot open the workspace", "check out the repository")
 }
 
@@ -492,7 +492,7 @@ func TestReadDocumentPaths(t *testing.T) {
 		{filepath.Join(base, "ws-link", "p", "policy.json"), filepath.Join(base, "ws-link")},
 		{filepath.Join(ws, "p", "policy.json"), filepath.Join(base, "ws-link")},
 	} {
-		doc, err := ReadDocument(tt.value, tt.workspace)
+		doc, err := readDocument(tt.value, tt.workspace)
 		if err != nil || doc == nil || doc.Text != `{"inside":true}` {
 			t.Errorf("ReadDocument(%q, %q) = %+v, %v", tt.value, tt.workspace, doc, err)
 		}
@@ -506,7 +506,7 @@ func TestReadDocumentPaths(t *testing.T) {
 		{"up/secret.json", []string{"leads outside the workspace through a symbolic link"}},
 		{"big.json", []string{"too large for a policy"}},
 	} {
-		doc, err := ReadDocument(tt.value, ws)
+		doc, err := readDocument(tt.value, ws)
 		wantErr(t, err, tt.want...)
 		if doc != nil {
 			t.Errorf("ReadDocument(%q) returned %+v with an error", tt.value, doc)
