@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 )
 
 // TestMain lets the test binary serve as the exec helper of the binary
@@ -114,5 +117,22 @@ func TestParseFlags(t *testing.T) {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("%v: no error", bad)
 		}
+	}
+}
+
+// The default concurrency is the action's max-concurrency default, which
+// action.yml alone declares.
+func TestDefaultConcurrencyIsTheAction(t *testing.T) {
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := actionmeta.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, ok := m.Input("max-concurrency")
+	if !ok || in.Default != strconv.Itoa(DefaultConfig().Concurrency) {
+		t.Errorf("bench concurrency %d, action.yml's max-concurrency default %q", DefaultConfig().Concurrency, in.Default)
 	}
 }
