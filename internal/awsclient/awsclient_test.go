@@ -309,3 +309,30 @@ func TestRetryLinesAreSafe(t *testing.T) {
 		t.Errorf("error does not name the attempt limit: %v", err)
 	}
 }
+
+// An endpoint that fails first and then stops answering: the call still
+// ends on the attempt limit, and its error must not read as the step's
+// deadline.
+func TestFailingThenSilentEndpoint(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	cfg := load(t, awsclient.Options{Region: "us-east-1", Endpoint: srv.URL, HTTPClient: srv.Client(),
+		MaxAttempts: 3, MaxBackoff: time.Millisecond, AttemptTimeout: 100 * time.Millisecond})
+	_, err := ecr.NewFromConfig(cfg).DescribeRegistry(context.Background(), &ecr.DescribeRegistryInput{})
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "2 of the 3 attempts timed out") {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -70,11 +70,12 @@ type callStateKey struct{}
 
 // callState follows one call's attempts.
 type callState struct {
-	mu       sync.Mutex
-	attempts int
-	timeouts int
-	reason   string
-	ended    time.Time
+	mu           sync.Mutex
+	attempts     int
+	timeouts     int
+	lastTimedOut bool
+	reason       string
+	ended        time.Time
 }
 
 func (s *callState) begin() (n int, lastReason string, waited time.Duration) {
@@ -90,7 +91,7 @@ func (s *callState) begin() (n int, lastReason string, waited time.Duration) {
 func (s *callState) end(reason string, timedOut bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.reason, s.ended = reason, time.Now()
+	s.reason, s.ended, s.lastTimedOut = reason, time.Now(), timedOut
 	if timedOut {
 		s.timeouts++
 	}
@@ -103,10 +104,14 @@ func (s *callState) attemptLimit(exhausted *retry.MaxAttemptsError, perAttempt t
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := exhausted.Attempt
-	if s.timeouts == n {
+	switch {
+	case s.timeouts == n:
 		return fmt.Errorf("none of the %d attempts was answered within the per-attempt timeout of %s "+
 			"(the endpoint accepts connections but does not respond); the limit of %d attempts per call ended it, not timeout-seconds",
 			n, perAttempt, n)
+	case s.lastTimedOut:
+		return fmt.Errorf("the last attempt got no response within the per-attempt timeout of %s (%d of the %d attempts timed out); "+
+			"the limit of %d attempts per call ended it, not timeout-seconds", perAttempt, s.timeouts, n, n)
 	}
 	return &limitError{err: exhausted.Err, msg: fmt.Sprintf("the limit of %d attempts per call ended it, not timeout-seconds; %d of the attempts timed out after %s, the last failed with %s",
 		n, s.timeouts, perAttempt, s.reason)}
