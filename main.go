@@ -15,13 +15,15 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-// actionYAML declares the inputs; the command line's flags are made from it.
+// actionYAML declares the inputs and their defaults; the command line's
+// flags are made from it, and both modes read the defaults from it.
 //
 //go:embed action.yml
 var actionYAML []byte
@@ -44,7 +46,13 @@ func main() {
 func realMain(ctx context.Context) error {
 	args := os.Args[1:]
 	if len(args) == 0 && os.Getenv("GITHUB_ACTIONS") == "true" {
-		return action.Run(ctx, githubactions.New())
+		meta, err := actionmeta.Parse(actionYAML)
+		if err != nil {
+			return err
+		}
+		// The runner applies action.yml's defaults already; applying them
+		// again covers an input set to an empty string.
+		return action.Run(ctx, githubactions.New(githubactions.WithGetenv(meta.WithInputDefaults(os.Getenv))))
 	}
 	err := cli.Run(ctx, cli.Env{Args: args, Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, ActionYAML: actionYAML, Version: version})
 	var exit *cli.ExitError

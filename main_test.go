@@ -170,6 +170,10 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 	if assumed.Params["WebIdentityToken"] != idToken || assumed.Params["RoleArn"] != "arn:aws:iam::123456789012:role/deployer" {
 		t.Fatalf("AssumeRoleWithWebIdentity call = %+v", assumed)
 	}
+	// role-duration-seconds is left out: action.yml's default reaches STS.
+	if assumed.Params["DurationSeconds"] != "3600" {
+		t.Errorf("DurationSeconds = %q, want action.yml's default 3600", assumed.Params["DurationSeconds"])
+	}
 	if !strings.HasPrefix(assumed.Params["RoleSessionName"], "ecr-reconcile-4242") {
 		t.Errorf("session name = %q", assumed.Params["RoleSessionName"])
 	}

@@ -21,10 +21,7 @@ import (
 )
 
 func main() {
-	switch {
-	case isChild():
-		os.Exit(childMain())
-	case isExecHelper():
+	if isExecHelper() {
 		os.Exit(execHelperMain())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)

@@ -50,7 +50,7 @@ func runProcess(ctx context.Context, cfg Config, rep *Report) error {
 	}
 
 	emu := emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: cfg.Latency})
-	srv, err := startServer(emu, false)
+	srv, err := startServer(emu)
 	if err != nil {
 		return err
 	}

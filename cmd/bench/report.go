@@ -48,19 +48,14 @@ func printReport(w io.Writer, rep *Report, args []string) {
 
 	p("### 3. Batch, nothing to change (repository policy + lifecycle policy + tags + scan-on-push)")
 	p("")
-	p("Lower bound = calls × latency ÷ concurrency. Ideal = the engine's schedule with zero overhead: ⌈⌈N/100⌉/c⌉ describe rounds + ⌈N/c⌉ rounds of one round trip (a repository's three reads run in parallel). Heap figures are the bench process only (the emulator runs in a child process).")
+	p("Bound = %d reads per repository + ⌈N/100⌉ describes. Lower bound = calls × latency ÷ concurrency.", batchReadsPerRepo)
 	p("")
-	p("| N | client | calls (bound) | writes | wall ms median (min–max) | lower bound ms | wall ÷ lower bound | ideal ms | wall ÷ ideal | max in flight | TCP conns | allocated MB (KB/repo) | peak heap MB | retained MB |")
-	p("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	p("| N | calls (bound) | writes | wall ms median (min–max) | lower bound ms | wall ÷ lower bound |")
+	p("|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rep.Batch {
-		client := "action's (awsauth)"
-		if r.Variant != "" {
-			client = r.Variant
-		}
-		p("| %d | %s | %d (%d) | %d | %.0f (%.0f–%.0f) | %.0f | %.2f | %.0f | %.2f | %d | %d | %.1f (%.1f) | %.1f | %.1f |",
-			r.N, client, r.Calls, r.Bound, r.Writes, ms(r.Wall), ms(r.WallMin), ms(r.WallMax),
-			ms(r.LowerBound), float64(r.Wall)/float64(r.LowerBound), ms(r.Ideal), float64(r.Wall)/float64(r.Ideal),
-			r.MaxInFlight, r.Conns, mb(r.AllocBytes), float64(r.AllocBytes)/1024/float64(r.N), mb(r.PeakHeapBytes), mb(r.RetainedBytes))
+		p("| %d | %d (%d) | %d | %.0f (%.0f–%.0f) | %.0f | %.2f |",
+			r.N, r.Calls, r.Bound, r.Writes, ms(r.Wall), ms(r.WallMin), ms(r.WallMax),
+			ms(r.LowerBound), float64(r.Wall)/float64(r.LowerBound))
 	}
 	if len(rep.Batch) > 0 {
 		last := rep.Batch[len(rep.Batch)-1]
@@ -96,8 +91,6 @@ func printReport(w io.Writer, rep *Report, args []string) {
 		p("| %s | %s | %s | %s |", t.Name, t.Want, t.Measured, met)
 	}
 }
-
-func mb(b uint64) float64 { return float64(b) / (1 << 20) }
 
 func ratioString(r float64) string {
 	if math.IsInf(r, 1) {

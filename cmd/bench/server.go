@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,39 +22,28 @@ const (
 // span is one request as the server saw it: arrival and the moment the
 // emulator's handler returned (latency included).
 type span struct {
-	op         string
 	start, end time.Time
 }
 
 // server is the emulator behind real HTTP on loopback, wrapped to record the
-// time of every request, the first request's arrival and the connections
-// that carried ECR requests.
+// time of every request and the first request's arrival.
 type server struct {
 	emu *emulator.Emulator
 	url string
 	srv *http.Server
 
-	mu      sync.Mutex
-	spans   []span
-	first   time.Time
-	remotes map[string]struct{}
-	// inFlight and maxInFlight count ECR requests being served at once.
-	inFlight, maxInFlight int
-	// admin handles /_bench/ paths (child process only); nil elsewhere.
-	admin http.Handler
+	mu    sync.Mutex
+	spans []span
+	first time.Time
 }
 
-// startServer serves emu on 127.0.0.1 on a free port; withAdmin adds the
-// control API a child emulator process offers its parent.
-func startServer(emu *emulator.Emulator, withAdmin bool) (*server, error) {
+// startServer serves emu on 127.0.0.1 on a free port.
+func startServer(emu *emulator.Emulator) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &server{emu: emu, url: "http://" + ln.Addr().String(), remotes: map[string]struct{}{}}
-	if withAdmin {
-		s.admin = adminHandler(s)
-	}
+	s := &server{emu: emu, url: "http://" + ln.Addr().String()}
 	// Idle connections left by finished runs' clients are closed soon
 	// rather than piling up for the client's 90 s idle timeout.
 	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second}
@@ -68,47 +54,33 @@ func startServer(emu *emulator.Emulator, withAdmin bool) (*server, error) {
 func (s *server) close() { s.srv.Close() }
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.admin != nil && strings.HasPrefix(r.URL.Path, "/_bench/") {
-		s.admin.ServeHTTP(w, r)
-		return
-	}
 	start := time.Now()
 	s.mu.Lock()
 	if s.first.IsZero() {
 		s.first = start
 	}
-	s.remotes[r.RemoteAddr] = struct{}{}
-	s.inFlight++
-	s.maxInFlight = max(s.maxInFlight, s.inFlight)
 	s.mu.Unlock()
 	s.emu.ServeHTTP(w, r)
 	end := time.Now()
-	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonEC2ContainerRegistry_V20150921.")
 	s.mu.Lock()
-	s.inFlight--
-	s.spans = append(s.spans, span{op: op, start: start, end: end})
+	s.spans = append(s.spans, span{start: start, end: end})
 	s.mu.Unlock()
 }
 
-// reset empties the call log, the spans, the first-request time and the
-// connection set.
+// reset empties the call log, the spans and the first-request time.
 func (s *server) reset() {
 	s.emu.ResetCalls()
 	s.mu.Lock()
-	s.spans, s.first, s.remotes, s.maxInFlight = nil, time.Time{}, map[string]struct{}{}, s.inFlight
+	s.spans, s.first = nil, time.Time{}
 	s.mu.Unlock()
 }
 
 // counts are the calls of one measured run.
 type counts struct {
-	Calls  int            `json:"calls"`
-	Writes int            `json:"writes"`
-	Errors int            `json:"errors"` // calls answered with an error code
-	Ops    map[string]int `json:"ops"`
-	Conns  int            `json:"conns"` // distinct client connections
-	// MaxInFlight is the most requests served at the same time.
-	MaxInFlight int `json:"maxInFlight"`
-	Levels      int `json:"levels"` // longest chain of non-overlapping calls
+	Calls  int
+	Writes int // emulator.IsWrite
+	Ops    map[string]int
+	Levels int // longest chain of non-overlapping calls
 }
 
 func (s *server) counts() counts {
@@ -119,13 +91,8 @@ func (s *server) counts() counts {
 		if call.IsWrite() {
 			c.Writes++
 		}
-		if call.ErrorCode != "" {
-			c.Errors++
-		}
 	}
 	s.mu.Lock()
-	c.Conns = len(s.remotes)
-	c.MaxInFlight = s.maxInFlight
 	c.Levels = levels(s.spans)
 	s.mu.Unlock()
 	return c
@@ -170,70 +137,6 @@ func seedCopies(emu *emulator.Emulator, from string, names []string) error {
 		r := tmpl
 		r.Name, r.ARN, r.URI = n, "", ""
 		emu.PutRepository(r)
-	}
-	return nil
-}
-
-// adminHandler is the child emulator's control API for the parent.
-func adminHandler(s *server) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /_bench/reset", func(w http.ResponseWriter, r *http.Request) {
-		s.reset()
-	})
-	mux.HandleFunc("GET /_bench/counts", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(s.counts()) //nolint:errcheck // parent reports a short read
-	})
-	mux.HandleFunc("POST /_bench/seed", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			From  string   `json:"from"`
-			Names []string `json:"names"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := seedCopies(s.emu, req.From, req.Names); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-		}
-	})
-	return mux
-}
-
-// adminClient talks to a child emulator's control API.
-type adminClient struct {
-	url string
-	hc  *http.Client
-}
-
-func (a *adminClient) do(ctx context.Context, method, path string, body, out any) error {
-	var rd *strings.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = strings.NewReader(string(b))
-	} else {
-		rd = strings.NewReader("")
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.url+path, rd)
-	if err != nil {
-		return err
-	}
-	resp, err := a.hc.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		var msg strings.Builder
-		buf := make([]byte, 512)
-		n, _ := resp.Body.Read(buf)
-		msg.Write(buf[:n])
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, msg.String())
-	}
-	if out != nil {
-		return json.NewDecoder(resp.Body).Decode(out)
 	}
 	return nil
 }

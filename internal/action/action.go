@@ -5,29 +5,34 @@ package action
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go/middleware"
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
-// Run performs one action run. The returned error has already been
-// reported as an annotation; the caller only sets the exit code.
-func Run(ctx context.Context, a *githubactions.Action) error {
-	r := &runner{a: a}
+// Option adjusts a run; tests use it to point the clients at an emulator
+// and to shorten the retry timings.
+type Option func(*awsclient.Options)
+
+// WithClient applies fn to the AWS client configuration of the run.
+func WithClient(fn func(*awsclient.Options)) Option { return Option(fn) }
+
+// Run performs one action run. a reads the inputs with action.yml's
+// defaults applied (the runner does that, and so do main and the command
+// line through actionmeta). The returned error has already been reported as
+// an annotation; the caller only sets the exit code.
+func Run(ctx context.Context, a *githubactions.Action, opts ...Option) error {
+	r := &runner{a: a, opts: opts}
 	err := r.run(ctx)
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
@@ -43,8 +48,9 @@ var errReported = errors.New("reported")
 var ErrInvalidInput = errors.New("invalid input")
 
 type runner struct {
-	a   *githubactions.Action
-	cfg *inputs.Config
+	a    *githubactions.Action
+	opts []Option
+	cfg  *inputs.Config
 	// logMu serialises what goroutines making AWS calls write: masks from
 	// credential refreshes and debug lines.
 	logMu sync.Mutex
@@ -75,18 +81,28 @@ func (r *runner) run(ctx context.Context) error {
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
+	client := awsclient.Options{
+		Region:   cfg.Region,
+		Adaptive: cfg.Batch(),
+		Logf:     r.infof,
+	}
+	if a.Getenv("RUNNER_DEBUG") == "1" {
+		client.Debugf = r.debugf
+	}
+	for _, o := range r.opts {
+		o(&client)
+	}
+	// The OIDC token is fetched by awsauth (HTTPTokenFetcher), whose errors
+	// never hold the token service's answer.
 	auth, err := awsauth.Load(ctx, awsauth.Options{
 		Getenv:              a.Getenv,
-		Region:              cfg.Region,
+		Client:              client,
 		RoleToAssume:        cfg.Auth.RoleToAssume,
 		RoleSessionName:     cfg.Auth.RoleSessionName,
 		RoleExternalID:      cfg.Auth.RoleExternalID,
 		RoleDurationSeconds: cfg.Auth.RoleDurationSeconds,
 		Audience:            cfg.Auth.Audience,
-		IDToken:             a.GetIDToken,
 		Mask:                r.mask,
-		Adaptive:            cfg.Batch(),
-		APIOptions:          r.debugOptions(),
 	})
 	if err != nil {
 		return fmt.Errorf("AWS credentials: %w", err)
@@ -102,7 +118,7 @@ func (r *runner) run(ctx context.Context) error {
 			// Known when the action assumed a role: the tags read then
 			// goes out with the describe.
 			Account:   auth.AccountID,
-			AccountID: r.callerAccount(auth),
+			AccountID: auth.AccountLookup(r.maskAccount),
 		},
 	}
 	if cfg.Batch() {
@@ -154,20 +170,6 @@ func (r *runner) warnSettings(prefix string, err error) {
 	}
 	for _, c := range se.Failed {
 		r.annotate("warning", "ecr-reconcile: "+prefix+c.Setting+" not reconciled", c.Error)
-	}
-}
-
-func singleOutputs(res *reconcile.Result) [][2]string {
-	changes, _ := json.Marshal(res.ChangedOnly())
-	return [][2]string{
-		{"repository-uri", res.Repository.URI},
-		{"repository-arn", res.Repository.ARN},
-		{"repository-name", res.Repository.Name},
-		{"registry-id", res.Repository.RegistryID},
-		{"registry", res.Repository.Registry()},
-		{"created", strconv.FormatBool(res.Created)},
-		{"changed", strconv.FormatBool(res.Changed())},
-		{"changes", string(changes)},
 	}
 }
 
@@ -228,38 +230,16 @@ func (r *runner) maskAccount(id string) {
 	}
 }
 
-// debugOptions logs every AWS call when step debug logging is on.
-func (r *runner) debugOptions() []func(*middleware.Stack) error {
-	if r.a.Getenv("RUNNER_DEBUG") != "1" {
-		return nil
-	}
-	return []func(*middleware.Stack) error{debugCalls(r.debugf)}
+// infof prints a line from a goroutine making AWS calls (retries).
+func (r *runner) infof(msg string) {
+	r.logMu.Lock()
+	defer r.logMu.Unlock()
+	r.a.Infof("%s", msg)
 }
 
+// debugf prints a debug line from a goroutine making AWS calls.
 func (r *runner) debugf(msg string) {
 	r.logMu.Lock()
 	defer r.logMu.Unlock()
 	r.a.Debugf("%s", msg)
-}
-
-// callerAccount resolves the caller's account once per run, for the URI of
-// a repository that does not exist yet in dry-run: from the assumed role's
-// ARN when there is one, else with sts:GetCallerIdentity (which needs no
-// permission). A batch of missing repositories asks STS only once.
-func (r *runner) callerAccount(auth awsauth.Result) func(context.Context) (string, error) {
-	var mu sync.Mutex
-	account := auth.AccountID
-	return func(ctx context.Context) (string, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if account == "" {
-			out, err := auth.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-			if err != nil {
-				return "", err
-			}
-			account = aws.ToString(out.Account)
-			r.maskAccount(account)
-		}
-		return account, nil
-	}
 }

@@ -2,27 +2,12 @@ package action
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
-
-// batchResult is one repository's entry in the results output.
-type batchResult struct {
-	URI     string             `json:"uri,omitempty"`
-	Created bool               `json:"created"`
-	Changed bool               `json:"changed"`
-	Changes []reconcile.Change `json:"changes"`
-	Error   string             `json:"error,omitempty"`
-	// Warned: settings failed on a usable repository under
-	// on-reconcile-error: warn; Warning names them and their errors.
-	Warned  bool   `json:"warned,omitempty"`
-	Warning string `json:"warning,omitempty"`
-}
 
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
 	items := rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
@@ -33,15 +18,15 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 	}
 
 	uris := map[string]string{}
-	results := map[string]batchResult{}
+	results := map[string]ResultJSON{}
 	var created, changed bool
 	var failed []string
 	for _, it := range items {
-		br := batchResult{Changes: []reconcile.Change{}}
+		br := ResultJSON{Changes: []ChangeJSON{}}
 		if res := it.Result; res != nil {
 			r.printPlan(it.Name, res)
 			uris[it.Name] = res.Repository.URI
-			br = batchResult{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: res.ChangedOnly()}
+			br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly())}
 			created = created || res.Created
 			changed = changed || res.Changed()
 		}
@@ -56,15 +41,7 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 		}
 		results[it.Name] = br
 	}
-	uriJSON, _ := json.Marshal(uris)
-	resultJSON, _ := json.Marshal(results)
-	outputs := [][2]string{
-		{"repository-uris", string(uriJSON)},
-		{"results", string(resultJSON)},
-		{"created", strconv.FormatBool(created)},
-		{"changed", strconv.FormatBool(changed)},
-	}
-	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
+	if err := r.publish(batchOutputs(uris, results, created, changed), report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
 		return err
 	}
 	r.a.Infof("%s", report.BatchTally(items, r.cfg.WarnOnly))

@@ -13,6 +13,8 @@ import (
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
 )
@@ -63,15 +65,13 @@ func newEnvWith(t *testing.T, opts emulator.Options) *env {
 		"AWS_ACCESS_KEY_ID":     "AKIAENVENVENVENV0000",
 		"AWS_SECRET_ACCESS_KEY": "env-secret-access-key",
 		"AWS_REGION":            "us-east-1",
-		"AWS_ENDPOINT_URL_ECR":  srv.URL,
-		"AWS_ENDPOINT_URL_STS":  srv.URL,
 		"INPUT_TIMEOUT-SECONDS": "30",
 	}}
 	return e
 }
 
 // run performs the action in-process with the given inputs.
-func (e *env) run(t *testing.T, inputs map[string]string) (string, error) {
+func (e *env) run(t *testing.T, inputs map[string]string, opts ...action.Option) (string, error) {
 	t.Helper()
 	vars := map[string]string{}
 	for k, v := range e.vars {
@@ -82,11 +82,27 @@ func (e *env) run(t *testing.T, inputs map[string]string) (string, error) {
 	}
 	var out syncBuffer
 	a := githubactions.New(
-		githubactions.WithGetenv(func(k string) string { return vars[k] }),
+		githubactions.WithGetenv(defaults(t).WithInputDefaults(func(k string) string { return vars[k] })),
 		githubactions.WithWriter(&out),
 	)
-	err := action.Run(context.Background(), a)
+	err := action.Run(context.Background(), a, append([]action.Option{action.WithClient(func(o *awsclient.Options) {
+		o.Endpoint = e.url
+	})}, opts...)...)
 	return out.String(), err
+}
+
+// defaults reads action.yml, whose defaults the runner applies.
+func defaults(t *testing.T) *actionmeta.Metadata {
+	t.Helper()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := actionmeta.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 func (e *env) outputs(t *testing.T) map[string]string {

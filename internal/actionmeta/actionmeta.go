@@ -111,3 +111,29 @@ func (m *Metadata) Input(name string) (Input, bool) {
 	}
 	return Input{}, false
 }
+
+// WithInputDefaults returns a getenv that answers an input's variable
+// (INPUT_<NAME>) with action.yml's default when it is unset or empty, as the
+// runner does for inputs a workflow leaves out. action.yml is the only place
+// a default is written: the action and the command line both read inputs
+// through this.
+func (m *Metadata) WithInputDefaults(getenv func(string) string) func(string) string {
+	defaults := map[string]string{}
+	for _, in := range m.Inputs {
+		if in.Default != "" {
+			defaults[InputVar(in.Name)] = in.Default
+		}
+	}
+	return func(key string) string {
+		if v := getenv(key); v != "" {
+			return v
+		}
+		return defaults[key]
+	}
+}
+
+// InputVar is the variable the runner sets for an input: spaces become
+// underscores, letters are upper-cased, hyphens are kept.
+func InputVar(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
+}

@@ -13,10 +13,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 )
 
-const testRole = "arn:aws:iam::111122223333:role/deploy"
+const (
+	testRole     = "arn:aws:iam::111122223333:role/deploy"
+	testAudience = "sts.amazonaws.com"
+)
 
 // newEmulator starts an emulator behind an httptest server and returns the
 // environment pointing the SDK at it.
@@ -25,14 +29,19 @@ func newEmulator(t *testing.T, opts emulator.Options) (*emulator.Emulator, *http
 	emu := emulator.New(opts)
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	return emu, srv, map[string]string{"AWS_REGION": emu.Region(), "AWS_ENDPOINT_URL": srv.URL}
+	return emu, srv, map[string]string{}
+}
+
+// clientFor points every client at the emulator.
+func clientFor(emu *emulator.Emulator, srv *httptest.Server) awsclient.Options {
+	return awsclient.Options{Region: emu.Region(), Endpoint: srv.URL, HTTPClient: srv.Client()}
 }
 
 // fastRetries keeps failing tests quick.
 func fastRetries(o Options) Options {
-	o.MaxAttempts = 2
-	o.MaxBackoff = time.Millisecond
-	o.AttemptTimeout = 5 * time.Second
+	o.Client.MaxAttempts = 2
+	o.Client.MaxBackoff = time.Millisecond
+	o.Client.AttemptTimeout = 5 * time.Second
 	return o
 }
 
@@ -82,8 +91,8 @@ func TestOIDCWebIdentity(t *testing.T) {
 			audiences = append(audiences, audience)
 			return token, nil
 		},
-		Mask:       mask.Mask,
-		HTTPClient: srv.Client(),
+		Mask:   mask.Mask,
+		Client: clientFor(emu, srv),
 	})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -148,7 +157,7 @@ func TestOIDCWithRunnerTokenService(t *testing.T) {
 	t.Parallel()
 	emu, srv, env := newEmulator(t, emulator.Options{})
 	tokens := tokenServer(t, "runner-request-token", "jwt-from-runner")
-	want := "jwt-from-runner|aud=" + DefaultAudience
+	want := "jwt-from-runner|aud=" + testAudience
 	emu.SetWebIdentityValidator(func(tok string) error {
 		if tok != want {
 			return errors.New("bad token " + tok)
@@ -161,8 +170,9 @@ func TestOIDCWithRunnerTokenService(t *testing.T) {
 			"ACTIONS_ID_TOKEN_REQUEST_URL", tokens.URL+"/token?api-version=2.0",
 			"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "runner-request-token")),
 		RoleToAssume: testRole,
+		Audience:     testAudience,
 		Mask:         mask.Mask,
-		HTTPClient:   srv.Client(),
+		Client:       clientFor(emu, srv),
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -186,9 +196,10 @@ func TestOIDCRejectedToken(t *testing.T) {
 	_, err := Load(context.Background(), fastRetries(Options{
 		Getenv:       envMap(env),
 		RoleToAssume: testRole,
+		Audience:     testAudience,
 		HasIDToken:   func() bool { return true },
 		IDToken:      func(context.Context, string) (string, error) { return "jwt-token", nil },
-		HTTPClient:   srv.Client(),
+		Client:       clientFor(emu, srv),
 	}))
 	if err == nil {
 		t.Fatal("Load succeeded, want error")
@@ -223,7 +234,7 @@ func TestOIDCAccessDeniedHint(t *testing.T) {
 		Audience:     "custom-aud",
 		HasIDToken:   func() bool { return true },
 		IDToken:      func(context.Context, string) (string, error) { return "jwt-token", nil },
-		HTTPClient:   srv.Client(),
+		Client:       clientFor(emu, srv),
 	}))
 	if err == nil {
 		t.Fatal("Load succeeded, want error")
@@ -245,18 +256,19 @@ func TestRoleChainingWithExternalID(t *testing.T) {
 	var mask maskRecorder
 	tokenCalled := false
 	res, err := Load(context.Background(), Options{
-		Getenv:          envMap(withEnv(env, "AWS_ACCESS_KEY_ID", "AKIAENVCHAIN", "AWS_SECRET_ACCESS_KEY", "env-secret")),
-		RoleToAssume:    testRole,
-		RoleSessionName: "my session/name",
-		RoleExternalID:  "ext-123",
+		Getenv:              envMap(withEnv(env, "AWS_ACCESS_KEY_ID", "AKIAENVCHAIN", "AWS_SECRET_ACCESS_KEY", "env-secret")),
+		RoleToAssume:        testRole,
+		RoleSessionName:     "my session/name",
+		RoleExternalID:      "ext-123",
+		RoleDurationSeconds: 3600,
 		// Environment credentials win over an available OIDC token.
 		HasIDToken: func() bool { return true },
 		IDToken: func(context.Context, string) (string, error) {
 			tokenCalled = true
 			return "jwt", nil
 		},
-		Mask:       mask.Mask,
-		HTTPClient: srv.Client(),
+		Mask:   mask.Mask,
+		Client: clientFor(emu, srv),
 	})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -322,7 +334,7 @@ func TestRoleChainingWrongExternalID(t *testing.T) {
 		Getenv:         envMap(withEnv(env, "AWS_ACCESS_KEY_ID", "AKIAENVCHAIN", "AWS_SECRET_ACCESS_KEY", "env-secret")),
 		RoleToAssume:   testRole,
 		RoleExternalID: "wrong",
-		HTTPClient:     srv.Client(),
+		Client:         clientFor(emu, srv),
 	}))
 	if err == nil {
 		t.Fatal("Load succeeded, want error")
@@ -341,8 +353,8 @@ func TestStaticCredentialsAgainstEmulator(t *testing.T) {
 	t.Parallel()
 	emu, srv, env := newEmulator(t, emulator.Options{})
 	res, err := Load(context.Background(), Options{
-		Getenv:     envMap(withEnv(env, "AWS_ACCESS_KEY_ID", "AKIASTATIC", "AWS_SECRET_ACCESS_KEY", "s")),
-		HTTPClient: srv.Client(),
+		Getenv: envMap(withEnv(env, "AWS_ACCESS_KEY_ID", "AKIASTATIC", "AWS_SECRET_ACCESS_KEY", "s")),
+		Client: clientFor(emu, srv),
 	})
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -369,12 +381,13 @@ func TestRefreshedCredentialsAreMasked(t *testing.T) {
 	res, err := Load(context.Background(), Options{
 		Getenv:       envMap(env),
 		RoleToAssume: testRole,
+		Audience:     testAudience,
 		HasIDToken:   func() bool { return true },
 		IDToken: func(context.Context, string) (string, error) {
 			return "jwt-" + string(rune('a'+fetches.Add(1))), nil
 		},
-		Mask:       mask.Mask,
-		HTTPClient: srv.Client(),
+		Mask:   mask.Mask,
+		Client: clientFor(emu, srv),
 	})
 	if err != nil {
 		t.Fatalf("Load: %v", err)

@@ -1,7 +1,6 @@
 package awsauth
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -9,47 +8,6 @@ import (
 // envMap returns a Getenv backed by a map (the process environment is never used).
 func envMap(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
-}
-
-func TestResolveRegion(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		input string
-		env   map[string]string
-		want  string
-	}{
-		{"input wins", "eu-west-1", map[string]string{"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-west-2"}, "eu-west-1"},
-		{"input trimmed", "  eu-west-1 \n", nil, "eu-west-1"},
-		{"AWS_REGION", "", map[string]string{"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-west-2"}, "us-east-1"},
-		{"AWS_DEFAULT_REGION", "", map[string]string{"AWS_DEFAULT_REGION": "us-west-2"}, "us-west-2"},
-		{"blank AWS_REGION falls through", " ", map[string]string{"AWS_REGION": "  ", "AWS_DEFAULT_REGION": "ap-south-1"}, "ap-south-1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := ResolveRegion(tt.input, envMap(tt.env))
-			if err != nil {
-				t.Fatalf("ResolveRegion: %v", err)
-			}
-			if got != tt.want {
-				t.Errorf("ResolveRegion = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestResolveRegionMissing(t *testing.T) {
-	t.Parallel()
-	for _, getenv := range []func(string) string{nil, envMap(nil)} {
-		_, err := ResolveRegion("", getenv)
-		if !errors.Is(err, ErrNoRegion) {
-			t.Fatalf("err = %v, want ErrNoRegion", err)
-		}
-		if !strings.Contains(err.Error(), "aws-region input") || !strings.Contains(err.Error(), "AWS_REGION") {
-			t.Errorf("error %q should mention the aws-region input and AWS_REGION", err)
-		}
-	}
 }
 
 func TestDefaultSessionName(t *testing.T) {
@@ -134,37 +92,6 @@ func TestEnvCredentials(t *testing.T) {
 	}
 	if _, _, err := envCredentials(envMap(map[string]string{"AWS_SECRET_ACCESS_KEY": "s"})); err == nil || !strings.Contains(err.Error(), "AWS_ACCESS_KEY_ID is not") {
 		t.Errorf("secret without key: err=%v", err)
-	}
-}
-
-func TestEndpointFor(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name             string
-		env              map[string]string
-		wantECR, wantSTS string
-	}{
-		{"none", nil, "", ""},
-		{"global", map[string]string{"AWS_ENDPOINT_URL": "http://global"}, "http://global", "http://global"},
-		{"service specific wins", map[string]string{
-			"AWS_ENDPOINT_URL": "http://global", "AWS_ENDPOINT_URL_ECR": "http://ecr", "AWS_ENDPOINT_URL_STS": "http://sts",
-		}, "http://ecr", "http://sts"},
-		{"only ecr", map[string]string{"AWS_ENDPOINT_URL_ECR": "http://ecr"}, "http://ecr", ""},
-		{"ignored", map[string]string{
-			"AWS_ENDPOINT_URL": "http://global", "AWS_ENDPOINT_URL_ECR": "http://ecr", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "TRUE",
-		}, "", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			getenv := envMap(tt.env)
-			if got := endpointFor(getenv, envEndpointURLECR); got != tt.wantECR {
-				t.Errorf("ECR endpoint = %q, want %q", got, tt.wantECR)
-			}
-			if got := endpointFor(getenv, envEndpointURLSTS); got != tt.wantSTS {
-				t.Errorf("STS endpoint = %q, want %q", got, tt.wantSTS)
-			}
-		})
 	}
 }
 

@@ -42,6 +42,8 @@ type Env struct {
 	Stderr     io.Writer
 	ActionYAML []byte
 	Version    string
+	// Options adjust the run (tests point the clients at an emulator).
+	Options []action.Option
 }
 
 // Run parses the flags and runs the action once.
@@ -75,25 +77,16 @@ func Run(ctx context.Context, env Env) error {
 
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	getenv := func(key string) string {
-		if name, ok := strings.CutPrefix(key, "INPUT_"); ok {
-			name = strings.ToLower(name)
-			if set[name] {
-				return *values[name]
-			}
-			if v := env.Getenv(key); v != "" {
-				return v
-			}
-			// The runner passes action.yml's defaults; so does the CLI.
-			if in, ok := meta.Input(name); ok {
-				return in.Default
-			}
-			return ""
+	flags := func(key string) string {
+		if name, ok := strings.CutPrefix(key, "INPUT_"); ok && set[strings.ToLower(name)] {
+			return *values[strings.ToLower(name)]
 		}
 		return env.Getenv(key)
 	}
+	// The runner passes action.yml's defaults; so does the CLI.
+	getenv := meta.WithInputDefaults(flags)
 	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(logview.NewWriter(env.Stdout)))
-	err = action.Run(ctx, a)
+	err = action.Run(ctx, a, env.Options...)
 	switch {
 	case err == nil:
 		return nil

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 )
@@ -38,15 +40,16 @@ func run(t *testing.T, emu *emulator.Emulator, args ...string) (stdout, stderr s
 		t.Fatal(rerr)
 	}
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIACLITEST000000000", "AWS_SECRET_ACCESS_KEY": "cli-secret", "AWS_REGION": "us-west-2"}
+	var opts []action.Option
 	if emu != nil {
 		srv := httptest.NewServer(emu)
 		t.Cleanup(srv.Close)
-		env["AWS_ENDPOINT_URL_ECR"], env["AWS_ENDPOINT_URL_STS"] = srv.URL, srv.URL
+		opts = append(opts, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
 	}
 	var out, errOut syncBuffer
 	err = cli.Run(context.Background(), cli.Env{
 		Args: args, Getenv: func(k string) string { return env[k] },
-		Stdout: &out, Stderr: &errOut, ActionYAML: actionYAML, Version: "v9.9.9",
+		Stdout: &out, Stderr: &errOut, ActionYAML: actionYAML, Version: "v9.9.9", Options: opts,
 	})
 	return out.String(), errOut.String(), err
 }

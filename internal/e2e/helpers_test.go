@@ -112,25 +112,8 @@ type call struct {
 
 func (c call) String() string { return c.Service + ":" + c.Operation }
 
-// readPrefixes are the ECR operation name prefixes that never change
-// anything; every other ECR operation counts as a write.
-var readPrefixes = []string{"Describe", "Get", "List", "BatchGet", "BatchCheck"}
-
-// isWrite classifies by operation name. Unknown requests count as writes so
-// that a zero-write assertion cannot pass over something unrecognised.
-func isWrite(c call) bool {
-	switch c.Service {
-	case "sts":
-		return false
-	case "ecr":
-		for _, p := range readPrefixes {
-			if strings.HasPrefix(c.Operation, p) {
-				return false
-			}
-		}
-	}
-	return true
-}
+// isWrite is the emulator's definition of a write, which holds for moto too.
+func isWrite(c call) bool { return emulator.IsWrite(c.Service, c.Operation) }
 
 // writes returns the write operations' names, sorted.
 func writes(calls []call) []string {

@@ -1,6 +1,9 @@
 package emulator
 
-import "maps"
+import (
+	"maps"
+	"strings"
+)
 
 // Call is one request served, as recorded in the call log.
 type Call struct {
@@ -24,6 +27,9 @@ const (
 	CodeNoResponse      = "NoResponse"      // the request context ended first
 )
 
+// ecrWrites are the writes whose read-after-create lag the emulator models
+// (Options.InvisibleWritesAfterCreate); IsWrite, not this list, says what
+// counts as a write.
 var ecrWrites = map[string]bool{
 	"CreateRepository":              true,
 	"SetRepositoryPolicy":           true,
@@ -43,10 +49,40 @@ var ecrWrites = map[string]bool{
 	"DeleteRepositoryCreationTemplate": true,
 }
 
-// IsWrite reports whether the call is a mutating ECR or ECR Public operation.
-func (c Call) IsWrite() bool {
-	return (c.Service == "ecr" && ecrWrites[c.Operation]) || (c.Service == "ecr-public" && publicWrites[c.Operation])
+// readPrefixes are the ECR operation name prefixes that never change
+// anything; every other ECR operation counts as a write.
+var readPrefixes = []string{"Describe", "Get", "List", "BatchGet", "BatchCheck"}
+
+// readOps are ECR operations that change nothing although their names do
+// not say so: a lifecycle policy preview changes no setting and no image,
+// and dry-run starts one.
+var readOps = map[string]bool{"StartLifecyclePolicyPreview": true}
+
+// IsWrite is the project's one definition of a write call, used by the
+// emulator's call log, the end-to-end proxy and the benchmark: an ECR or ECR
+// Public operation that is not a read (by its name, so that a new write operation
+// is counted without being listed), or a request for an unknown service, so
+// that a zero-write assertion cannot pass over something unrecognised. STS
+// calls never write.
+func IsWrite(service, operation string) bool {
+	switch service {
+	case "sts":
+		return false
+	case "ecr", "ecr-public":
+		if readOps[operation] {
+			return false
+		}
+		for _, p := range readPrefixes {
+			if strings.HasPrefix(operation, p) {
+				return false
+			}
+		}
+	}
+	return true
 }
+
+// IsWrite reports whether the call is a write (see the function IsWrite).
+func (c Call) IsWrite() bool { return IsWrite(c.Service, c.Operation) }
 
 func (e *Emulator) record(c *Call) {
 	e.mu.Lock()

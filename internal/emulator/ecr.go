@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 // ecrInput is the union of the request members of every emulated operation;
@@ -181,8 +183,8 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 	}
 	c := &ecrCall{op: op, in: in, caller: who, region: req.call.Region, account: who.account}
 	if in.RegistryID != "" {
-		if !registryIDRE.MatchString(in.RegistryID) {
-			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '[0-9]{12}'"))
+		if !awsid.IsAccountID(in.RegistryID) {
+			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+awsid.AccountIDPattern+"'"))
 			return
 		}
 		c.account = in.RegistryID
@@ -276,7 +278,7 @@ func repoNotFound(account, name string) *apiError {
 		fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, account))
 }
 
-var resourceARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):([0-9]{12}):repository/(.+)$`)
+var resourceARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(` + awsid.AccountIDPattern + `):repository/(.+)$`)
 
 // parseResourceARN reads a tag call's resourceArn; an ARN of another Region
 // or partition than the request's is not a resource of this endpoint.

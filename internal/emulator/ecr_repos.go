@@ -59,6 +59,11 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 		return nil, errf(http.StatusBadRequest, "RepositoryAlreadyExistsException", fmt.Sprintf(
 			"The repository with name '%s' already exists in the registry with id '%s'", r.Name, c.account))
 	}
+	if q := e.opts.RepositoryQuota; q > 0 && len(e.registries[registryKey(c.region, c.account)]) >= q {
+		// The exact wording of ECR's message is not documented; the code is.
+		return nil, errf(http.StatusBadRequest, "LimitExceededException", fmt.Sprintf(
+			"The maximum number of repositories (%d) for the registry with id '%s' has been reached", q, c.account))
+	}
 	e.store(r)
 	if n := e.opts.InvisibleReadsAfterCreate; n > 0 {
 		e.invisible[repoKey(c.region, c.account, r.Name)] = n

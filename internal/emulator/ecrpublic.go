@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"maps"
 	"net/http"
 	"regexp"
@@ -277,17 +278,6 @@ var publicOps = map[string]publicHandler{
 	"DescribeImages":           (*Emulator).publicDescribeImages,
 }
 
-// publicWrites are the mutating ECR Public operations (Call.IsWrite).
-var publicWrites = map[string]bool{
-	"CreateRepository":         true,
-	"DeleteRepository":         true,
-	"PutRepositoryCatalogData": true,
-	"SetRepositoryPolicy":      true,
-	"DeleteRepositoryPolicy":   true,
-	"TagResource":              true,
-	"UntagResource":            true,
-}
-
 // describePublicCall decodes the body once and fills the call log entry.
 func describePublicCall(req *request, body []byte) {
 	in := &publicInput{}
@@ -339,8 +329,8 @@ func (e *Emulator) serveECRPublic(w http.ResponseWriter, req *request) {
 	}
 	c := &publicCall{in: in, caller: who, account: who.account}
 	if in.RegistryID != "" {
-		if !registryIDRE.MatchString(in.RegistryID) {
-			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '[0-9]{12}'"))
+		if !awsid.IsAccountID(in.RegistryID) {
+			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+awsid.AccountIDPattern+"'"))
 			return
 		}
 		c.account = in.RegistryID

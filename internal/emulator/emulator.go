@@ -52,6 +52,10 @@ type Options struct {
 	// Clock returns the current time (default time.Now); it stamps createdAt
 	// and decides when issued STS credentials expire.
 	Clock func() time.Time
+	// RepositoryQuota is the "Registered repositories" service quota of each
+	// registry (0: none). CreateRepository beyond it answers ECR's
+	// LimitExceededException, which no retry can fix.
+	RepositoryQuota int
 }
 
 // Emulator is an http.Handler serving ECR and STS. It is safe for concurrent

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 const maxPolicyChars = ecrspec.MaxRepositoryPolicyChars
@@ -135,8 +136,7 @@ func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 }
 
 var (
-	accountIDRE    = regexp.MustCompile(`^[0-9]{12}$`)
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:\S+$`)
+	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + awsid.AccountIDPattern + `:\S+$`)
 )
 
 // formatPrincipal validates a Principal element, expands bare account IDs
@@ -168,7 +168,7 @@ func formatPrincipal(v any, dedupe bool) (any, []string, error) {
 		}
 		for i, p := range values {
 			switch {
-			case accountIDRE.MatchString(p):
+			case awsid.IsAccountID(p):
 				values[i] = "arn:aws:iam::" + p + ":root"
 			case p == "*" || principalARNRE.MatchString(p):
 			default:

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 // Repository is the stored state of one ECR repository.
@@ -204,14 +205,12 @@ func validateRepoName(name string) *apiError {
 	return nil
 }
 
-var registryIDRE = regexp.MustCompile(`^[0-9]{12}$`)
-
 // awsManagedKeyID stands for the account's aws/ecr KMS key.
 const awsManagedKeyID = "9f6c2d1e-3b4a-4c5d-8e7f-0a1b2c3d4e5f"
 
 var (
 	keyIDRE    = regexp.MustCompile(`^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
-	kmsARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):([0-9]{12}):(key|alias)/(.+)$`)
+	kmsARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):(` + awsid.AccountIDPattern + `):(key|alias)/(.+)$`)
 	aliasNameR = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]+$`)
 )
 

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -185,7 +187,7 @@ func stsAccessDenied(callerARN, action, resource string) *apiError {
 }
 
 var (
-	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
+	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(` + awsid.AccountIDPattern + `):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
 	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
 )
 
@@ -128,10 +129,8 @@ func Run(ctx context.Context, s Step) (*Result, error) {
 }
 
 // InputVar is the variable the runner sets for an input: spaces become
-// underscores, hyphens are kept.
-func InputVar(name string) string {
-	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
-}
+// underscores, hyphens are kept (actionmeta.InputVar).
+func InputVar(name string) string { return actionmeta.InputVar(name) }
 
 // ParseOutputs reads a GITHUB_OUTPUT file as the runner does: "name=value"
 // lines and "name<<DELIMITER" heredocs. A name set twice keeps the last value.

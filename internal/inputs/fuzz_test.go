@@ -56,7 +56,7 @@ func FuzzParseList(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		list := ParseList(s)
+		list := parseList(s)
 		seen := map[string]bool{}
 		for _, it := range list {
 			if it == "" || it != strings.TrimSpace(it) || strings.ContainsAny(it, ",\n") || seen[it] {
@@ -64,7 +64,7 @@ func FuzzParseList(f *testing.F) {
 			}
 			seen[it] = true
 		}
-		if again := ParseList(strings.Join(list, ",")); !slices.Equal(again, list) {
+		if again := parseList(strings.Join(list, ",")); !slices.Equal(again, list) {
 			t.Fatalf("not stable: %q then %q", list, again)
 		}
 	})
@@ -75,7 +75,7 @@ func FuzzParseBool(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := ParseBool(s)
+		b, err := parseBool(s)
 		v := strings.TrimSpace(s)
 		isTrue, isFalse := strings.EqualFold(v, "true"), strings.EqualFold(v, "false")
 		switch {
@@ -111,7 +111,7 @@ func FuzzParseRepositoryName(f *testing.F) {
 		if again, err := ParseRepositoryName(name); err != nil || again != name {
 			t.Fatalf("%q not stable: %q, %v", name, again, err)
 		}
-		if names, err := ParseRepositoryNames(name); err != nil || !slices.Equal(names, []string{name}) {
+		if names, err := parseRepositoryNames(name); err != nil || !slices.Equal(names, []string{name}) {
 			t.Fatalf("list of %q gave %q, %v", name, names, err)
 		}
 	})
@@ -126,7 +126,7 @@ func FuzzParseMutability(f *testing.F) {
 	f.Fuzz(func(t *testing.T, value, filters string) {
 		m, err := ParseMutability(value, filters)
 		if err != nil || m == nil {
-			if err == nil && (strings.TrimSpace(value) != "" || len(ParseList(filters)) > 0) {
+			if err == nil && (strings.TrimSpace(value) != "" || len(parseList(filters)) > 0) {
 				t.Fatalf("(%q, %q) gave nil without an error", value, filters)
 			}
 			return

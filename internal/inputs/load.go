@@ -9,8 +9,11 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// Source is where inputs come from: *githubactions.Action in a workflow, a
-// flag set on the command line.
+// Source is where inputs come from: a *githubactions.Action, in a workflow
+// and on the command line alike (there the flags are laid over the
+// environment). GetInput must answer action.yml's default for an input left
+// out, as the runner does (actionmeta.WithInputDefaults): no default is
+// written in Go.
 type Source interface {
 	GetInput(name string) string
 	Getenv(key string) string
@@ -47,13 +50,6 @@ type Auth struct {
 	Audience            string
 }
 
-// Defaults used when an input is empty (action.yml states the same values).
-const (
-	DefaultTimeoutSeconds = 300
-	DefaultConcurrency    = 10
-	DefaultAudience       = "sts.amazonaws.com"
-)
-
 // Error is an invalid input. Its message names the input and says how to fix it.
 type Error struct {
 	Input string
@@ -87,13 +83,13 @@ func Load(src Source, workspace string) (*Config, error) {
 	case name != "":
 		c.Spec.Name = value[string](&l, "repository")(ParseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, "repositories")(ParseRepositoryNames(names))
+		c.Repositories = value[[]string](&l, "repositories")(parseRepositoryNames(names))
 	default:
 		l.add("repository", fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
 
 	if id := src.GetInput("registry-id"); id != "" {
-		l.add("registry-id", ParseAccountID(id))
+		l.add("registry-id", parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
 	c.Region = l.region()
@@ -103,15 +99,15 @@ func Load(src Source, workspace string) (*Config, error) {
 	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
 	c.Spec.PruneTags = l.flag("prune-tags")
 	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
-	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(ParseBool(src.GetInput("scan-on-push")))
+	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(parseBool(src.GetInput("scan-on-push")))
 	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
 
 	c.Auth = l.auth()
 	c.DryRun = l.flag("dry-run")
 	c.MaskAccountID = l.flag("mask-aws-account-id")
-	c.WarnOnly = value[string](&l, "on-reconcile-error")(ParseOnError(src.GetInput("on-reconcile-error"))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(ParseTimeoutSeconds(src.GetInput("timeout-seconds"), DefaultTimeoutSeconds))) * time.Second
-	c.Concurrency = value[int](&l, "max-concurrency")(ParseConcurrency(src.GetInput("max-concurrency"), DefaultConcurrency))
+	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
+	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
+	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
 
 	if len(l.errs) > 0 {
 		return nil, l.errs
@@ -141,7 +137,7 @@ func value[T any](l *loader, input string) func(T, error) T {
 }
 
 func (l *loader) flag(input string) bool {
-	b := value[*bool](l, input)(ParseBool(l.src.GetInput(input)))
+	b := value[*bool](l, input)(parseBool(l.src.GetInput(input)))
 	return b != nil && *b
 }
 
@@ -157,12 +153,12 @@ func (l *loader) region() string {
 		l.add("aws-region", fmt.Errorf("no region given: set the aws-region input, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
 		return ""
 	}
-	l.add(input, ParseRegion(region))
+	l.add(input, parseRegion(region))
 	return region
 }
 
 func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := ReadDocument(l.src.GetInput(input), workspace)
+	doc, err := readDocument(l.src.GetInput(input), workspace)
 	if err != nil {
 		l.add(input, err)
 		return nil
@@ -175,22 +171,19 @@ func (l *loader) document(input, workspace string, validate func(string) error) 
 
 func (l *loader) auth() Auth {
 	a := Auth{Audience: l.src.GetInput("audience")}
-	if a.Audience == "" {
-		a.Audience = DefaultAudience
-	}
-	l.add("audience", ParseAudience(a.Audience))
+	l.add("audience", parseAudience(a.Audience))
 	if role := l.src.GetInput("role-to-assume"); role != "" {
-		a.RoleToAssume = value[string](l, "role-to-assume")(ParseRoleARN(role))
+		a.RoleToAssume = value[string](l, "role-to-assume")(parseRoleARN(role))
 	}
 	if name := l.src.GetInput("role-session-name"); name != "" {
-		l.add("role-session-name", ValidateSessionName(name))
+		l.add("role-session-name", validateSessionName(name))
 		a.RoleSessionName = name
 	}
 	if id := l.src.GetInput("role-external-id"); id != "" {
-		l.add("role-external-id", ParseExternalID(id))
+		l.add("role-external-id", parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(ParseDurationSeconds(l.src.GetInput("role-duration-seconds")))
+	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(parseDurationSeconds(l.src.GetInput("role-duration-seconds")))
 	for _, in := range []string{"role-session-name", "role-external-id"} {
 		if a.RoleToAssume == "" && l.src.GetInput(in) != "" {
 			l.add(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))

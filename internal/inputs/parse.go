@@ -18,6 +18,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -35,15 +36,14 @@ var (
 	tagChars        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
 	region          = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$`)
-	accountID       = regexp.MustCompile(`^[0-9]{12}$`)
-	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + awsid.AccountIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 	roleName        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionName     = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalID      = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
 
 	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
 	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
-	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:[0-9]{12}:`
+	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + awsid.AccountIDPattern + `:`
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
@@ -67,10 +67,10 @@ func ParseRepositoryName(s string) (string, error) {
 	return s, nil
 }
 
-// ParseRepositoryNames reads one repository name per line; blank lines and
+// parseRepositoryNames reads one repository name per line; blank lines and
 // "#" comments are ignored. Every bad line is reported at once, so that a
 // long list is fixed in one go and nothing is sent to ECR before it is.
-func ParseRepositoryNames(s string) ([]string, error) {
+func parseRepositoryNames(s string) ([]string, error) {
 	var names, problems []string
 	seen := map[string]int{}
 	for i, line := range strings.Split(s, "\n") {
@@ -214,9 +214,9 @@ func checkTag(k, v string) error {
 	return nil
 }
 
-// ParseList splits on commas and newlines, trims, drops empty items and
+// parseList splits on commas and newlines, trims, drops empty items and
 // repeats, and keeps the order.
-func ParseList(s string) []string {
+func parseList(s string) []string {
 	var out []string
 	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
 		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
@@ -226,8 +226,8 @@ func ParseList(s string) []string {
 	return out
 }
 
-// ParseBool reads true or false in any letter case; empty means not set.
-func ParseBool(s string) (*bool, error) {
+// parseBool reads true or false in any letter case; empty means not set.
+func parseBool(s string) (*bool, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
@@ -244,7 +244,7 @@ func ParseBool(s string) (*bool, error) {
 // both empty means the setting is not managed.
 func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 	value := strings.ToUpper(strings.TrimSpace(given))
-	list := ParseList(filters)
+	list := parseList(filters)
 	const values = "MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"
 	withExclusion := false
 	switch value {
@@ -301,24 +301,24 @@ func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
 	return &reconcile.Encryption{Type: typ, KMSKey: key}, nil
 }
 
-// ParseRegion checks the shape of an AWS Region code.
-func ParseRegion(s string) error {
+// parseRegion checks the shape of an AWS Region code.
+func parseRegion(s string) error {
 	if !region.MatchString(s) {
 		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", s)
 	}
 	return nil
 }
 
-// ParseAccountID checks an AWS account ID.
-func ParseAccountID(s string) error {
-	if !accountID.MatchString(s) {
+// parseAccountID checks an AWS account ID.
+func parseAccountID(s string) error {
+	if !awsid.IsAccountID(s) {
 		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", s)
 	}
 	return nil
 }
 
-// ParseRoleARN checks an IAM role ARN and returns it trimmed.
-func ParseRoleARN(s string) (string, error) {
+// parseRoleARN checks an IAM role ARN and returns it trimmed.
+func parseRoleARN(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	const example = "arn:aws:iam::123456789012:role/"
 	switch {
@@ -332,45 +332,19 @@ func ParseRoleARN(s string) (string, error) {
 	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", s, example)
 }
 
-// SanitizeSessionName makes s a valid STS role session name: characters
-// outside [\w+=,.@-] become '-', the result is cut to 64 characters and
-// padded to at least 2.
-func SanitizeSessionName(s string) string {
-	b := make([]byte, 0, min(len(s), 64))
-	for _, r := range s {
-		if len(b) == 64 {
-			break
-		}
-		if r < utf8.RuneSelf && sessionChar(byte(r)) {
-			b = append(b, byte(r))
-		} else {
-			b = append(b, '-')
-		}
-	}
-	for len(b) < 2 {
-		b = append(b, '-')
-	}
-	return string(b)
-}
-
-func sessionChar(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_+=,.@-", c) >= 0
-}
-
-// ValidateSessionName checks an STS role session name.
-func ValidateSessionName(s string) error {
+// validateSessionName checks an STS role session name.
+func validateSessionName(s string) error {
 	if !sessionName.MatchString(s) {
 		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", s)
 	}
 	return nil
 }
 
-// ParseDurationSeconds reads a role session duration; empty means the
-// default (0).
-func ParseDurationSeconds(s string) (int32, error) {
+// parseDurationSeconds reads a role session duration.
+func parseDurationSeconds(s string) (int32, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, nil
+		return 0, errEmpty
 	}
 	const rng = "use 900 (15 minutes) to 43200 (12 hours), within the role's maximum session duration"
 	n, err := strconv.Atoi(s)
@@ -383,16 +357,16 @@ func ParseDurationSeconds(s string) (int32, error) {
 	return int32(n), nil
 }
 
-// ParseExternalID checks an STS external ID.
-func ParseExternalID(s string) error {
+// parseExternalID checks an STS external ID.
+func parseExternalID(s string) error {
 	if len(s) < 2 || len(s) > 1224 || !externalID.MatchString(s) {
 		return fmt.Errorf("the external ID is not valid; use 2 to 1224 letters, digits and _ + = , . @ : / - (got %d characters)", utf8.RuneCountInString(s))
 	}
 	return nil
 }
 
-// ParseAudience checks an OIDC token audience.
-func ParseAudience(s string) error {
+// parseAudience checks an OIDC token audience.
+func parseAudience(s string) error {
 	if s == "" {
 		return errors.New("the audience is empty; use sts.amazonaws.com unless the identity provider expects another")
 	}
@@ -402,33 +376,39 @@ func ParseAudience(s string) error {
 	return nil
 }
 
-// ParseOnError reads what to do when a setting cannot be reconciled:
-// "fail" (the default) or "warn".
-func ParseOnError(s string) (string, error) {
+// parseOnError reads what to do when a setting cannot be reconciled:
+// "fail" or "warn".
+func parseOnError(s string) (string, error) {
 	v := strings.ToLower(strings.TrimSpace(s))
 	switch v {
 	case "":
-		return "fail", nil
+		return "", errEmpty
 	case "fail", "warn":
 		return v, nil
 	}
 	return "", fmt.Errorf("%q is not valid; use fail or warn", s)
 }
 
-// ParseConcurrency reads how many repositories to reconcile at once.
-func ParseConcurrency(s string, def int) (int, error) {
-	return intInRange(s, def, 1, 50, "repositories at once")
+// parseConcurrency reads how many repositories to reconcile at once.
+func parseConcurrency(s string) (int, error) {
+	return intInRange(s, 1, 50, "repositories at once")
 }
 
-// ParseTimeoutSeconds reads a timeout in seconds.
-func ParseTimeoutSeconds(s string, def int) (int, error) {
-	return intInRange(s, def, 1, 3600, "seconds")
+// parseTimeoutSeconds reads a timeout in seconds.
+func parseTimeoutSeconds(s string) (int, error) {
+	return intInRange(s, 1, 3600, "seconds")
 }
 
-func intInRange(s string, def, lo, hi int, unit string) (int, error) {
+// errEmpty is the error of an input that has a default in action.yml but
+// was read empty: the runner and the command line fill in action.yml's
+// default, so only a caller that skips them sees it. No default is repeated
+// in Go.
+var errEmpty = errors.New("is empty; leave the input out to use its default from action.yml")
+
+func intInRange(s string, lo, hi int, unit string) (int, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return def, nil
+		return 0, errEmpty
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
@@ -437,14 +417,14 @@ func intInRange(s string, def, lo, hi int, unit string) (int, error) {
 	return n, nil
 }
 
-// ReadDocument resolves a policy input: empty means not managed, "none"
+// readDocument resolves a policy input: empty means not managed, "none"
 // means the policy must not exist, text starting with "{" is the policy
 // itself, and anything else is the path of a file in the workspace
 // (relative to it, or absolute inside it). A path that leaves the workspace,
 // directly or through a symbolic link, is refused so that a workflow input
 // cannot read arbitrary files of the runner. An empty workspace means the
 // current directory.
-func ReadDocument(value, workspace string) (*reconcile.Document, error) {
+func readDocument(value, workspace string) (*reconcile.Document, error) {
 	value = strings.TrimSpace(value)
 	switch {
 	case value == "":

@@ -76,25 +76,25 @@ func TestParseRepositoryName(t *testing.T) {
 
 func TestParseRepositoryNames(t *testing.T) {
 	t.Parallel()
-	got, err := ParseRepositoryNames(readSeed(t, "repositories.txt"))
+	got, err := parseRepositoryNames(readSeed(t, "repositories.txt"))
 	if want := []string{"team/api", "team/web-app", "base/node_20.x", "a--b"}; err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("ParseRepositoryNames = %q, %v; want %q", got, err, want)
 	}
-	_, err = ParseRepositoryNames("a/b\r\nc/d\nBad Name\n")
+	_, err = parseRepositoryNames("a/b\r\nc/d\nBad Name\n")
 	wantErr(t, err, "line 3:", `"Bad Name" is not valid`)
 	// Every bad line is reported in one error, not only the first.
-	_, err = ParseRepositoryNames("ok/one\na..b\nfine\na___b\nfine\nX\n")
+	_, err = parseRepositoryNames("ok/one\na..b\nfine\na___b\nfine\nX\n")
 	wantErr(t, err, "4 repository names are not valid", `line 2: repository name "a..b"`, `line 4: repository name "a___b"`,
 		`repository "fine" is listed twice (lines 3 and 5)`, `line 6: repository name "X" has 1 characters`)
-	_, err = ParseRepositoryNames(strings.Repeat("a..b\n", 25))
+	_, err = parseRepositoryNames(strings.Repeat("a..b\n", 25))
 	wantErr(t, err, "25 repository names are not valid", "line 20:", "... and 5 more")
 	if strings.Contains(err.Error(), "line 21:") {
 		t.Errorf("more than 20 problems listed: %v", err)
 	}
-	_, err = ParseRepositoryNames("app\n# comment\napp # again\n")
+	_, err = parseRepositoryNames("app\n# comment\napp # again\n")
 	wantErr(t, err, `"app" is listed twice (lines 1 and 3)`, "list each repository once")
 	for _, in := range []string{"", " \n# only a comment\n"} {
-		_, err = ParseRepositoryNames(in)
+		_, err = parseRepositoryNames(in)
 		wantErr(t, err, "no repository name given", "one name per line")
 	}
 }
@@ -174,7 +174,7 @@ func TestParseList(t *testing.T) {
 		{"A,a", []string{"A", "a"}},
 	}
 	for _, tt := range tests {
-		if got := ParseList(tt.in); !reflect.DeepEqual(got, tt.want) {
+		if got := parseList(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ParseList(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -183,16 +183,16 @@ func TestParseList(t *testing.T) {
 func TestParseBool(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]bool{"true": true, "True": true, "TRUE": true, " true\n": true, "tRuE": true, "false": false, "False": false, "FALSE": false} {
-		got, err := ParseBool(in)
+		got, err := parseBool(in)
 		if err != nil || got == nil || *got != want {
 			t.Errorf("ParseBool(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	if got, err := ParseBool(""); got != nil || err != nil {
+	if got, err := parseBool(""); got != nil || err != nil {
 		t.Errorf(`ParseBool("") = %v, %v; want nil, nil`, got, err)
 	}
 	for _, in := range []string{"yes", "1", "on", "t", "truee"} {
-		_, err := ParseBool(in)
+		_, err := parseBool(in)
 		wantErr(t, err, "is not a boolean; use true or false")
 	}
 }
@@ -279,22 +279,22 @@ func TestParseEncryption(t *testing.T) {
 func TestParseRegion(t *testing.T) {
 	t.Parallel()
 	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1", "eusc-de-east-1"} {
-		if err := ParseRegion(r); err != nil {
+		if err := parseRegion(r); err != nil {
 			t.Errorf("ParseRegion(%q): %v", r, err)
 		}
 	}
 	for _, r := range []string{"", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us-east-123", "u-east-1", " us-east-1"} {
-		wantErr(t, ParseRegion(r), "is not an AWS Region code", "such as us-east-1")
+		wantErr(t, parseRegion(r), "is not an AWS Region code", "such as us-east-1")
 	}
 }
 
 func TestParseAccountID(t *testing.T) {
 	t.Parallel()
-	if err := ParseAccountID("012345678901"); err != nil {
+	if err := parseAccountID("012345678901"); err != nil {
 		t.Error(err)
 	}
 	for _, s := range []string{"", "12345678901", "1234567890123", "12345678901a"} {
-		wantErr(t, ParseAccountID(s), "is not an AWS account ID", "12 digits")
+		wantErr(t, parseAccountID(s), "is not an AWS account ID", "12 digits")
 	}
 }
 
@@ -307,72 +307,60 @@ func TestParseRoleARN(t *testing.T) {
 		"arn:aws-us-gov:iam::123456789012:role/r",
 		"arn:aws-iso-b:iam::123456789012:role/r",
 	} {
-		if got, err := ParseRoleARN(" " + s + "\n"); err != nil || got != s {
+		if got, err := parseRoleARN(" " + s + "\n"); err != nil || got != s {
 			t.Errorf("ParseRoleARN(%q) = %q, %v", s, got, err)
 		}
 	}
-	_, err := ParseRoleARN("deploy")
+	_, err := parseRoleARN("deploy")
 	wantErr(t, err, `"deploy" is a role name, not an ARN`, "arn:aws:iam::123456789012:role/deploy")
-	_, err = ParseRoleARN("arn:aws:sts::123456789012:assumed-role/deploy/session")
+	_, err = parseRoleARN("arn:aws:sts::123456789012:assumed-role/deploy/session")
 	wantErr(t, err, "STS session ARN", "use the IAM role ARN")
 	for _, s := range []string{"", "arn:aws:iam::12345:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "arn:aws:iam::123456789012:role/" + strings.Repeat("r", 65)} {
-		_, err := ParseRoleARN(s)
+		_, err := parseRoleARN(s)
 		wantErr(t, err, "is not an IAM role ARN", "arn:<partition>:iam::<account-id>:role/<path/name>")
 	}
 }
 
-func TestSessionName(t *testing.T) {
+func TestValidateSessionName(t *testing.T) {
 	t.Parallel()
-	tests := map[string]string{
-		"":                       "--",
-		"a":                      "a-",
-		"ecr-reconcile@1.2":      "ecr-reconcile@1.2",
-		"owner/repo run #5":      "owner-repo-run--5",
-		"héllo":                  "h-llo",
-		"\xff\xfe":               "--",
-		strings.Repeat("x", 100): strings.Repeat("x", 64),
-		strings.Repeat("é", 100): strings.Repeat("-", 64),
-	}
-	for in, want := range tests {
-		got := SanitizeSessionName(in)
-		if got != want {
-			t.Errorf("SanitizeSessionName(%q) = %q, want %q", in, got, want)
-		}
-		if err := ValidateSessionName(got); err != nil {
-			t.Errorf("sanitized %q is invalid: %v", got, err)
+	for _, s := range []string{"ab", "ecr-reconcile@1.2", "a_b+c=d,e.f@g-h", strings.Repeat("x", 64)} {
+		if err := validateSessionName(s); err != nil {
+			t.Errorf("ValidateSessionName(%q): %v", s, err)
 		}
 	}
-	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b"} {
-		wantErr(t, ValidateSessionName(s), "is not a valid session name", "use 2 to 64")
+	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b", "h\u00e9llo"} {
+		wantErr(t, validateSessionName(s), "is not a valid session name", "use 2 to 64")
 	}
 }
 
 func TestParseDurationSeconds(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]int32{"": 0, "900": 900, " 3600 ": 3600, "43200": 43200} {
-		if got, err := ParseDurationSeconds(in); err != nil || got != want {
+	for in, want := range map[string]int32{"900": 900, " 3600 ": 3600, "43200": 43200} {
+		if got, err := parseDurationSeconds(in); err != nil || got != want {
 			t.Errorf("ParseDurationSeconds(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"899", "43201", "-1"} {
-		_, err := ParseDurationSeconds(in)
+		_, err := parseDurationSeconds(in)
 		wantErr(t, err, "seconds is out of range", "use 900 (15 minutes) to 43200 (12 hours)")
 	}
 	for _, in := range []string{"1h", "3600.0", "99999999999999999999"} {
-		_, err := ParseDurationSeconds(in)
+		_, err := parseDurationSeconds(in)
 		wantErr(t, err, "is not a whole number of seconds", "use 900")
 	}
+	_, err := parseDurationSeconds("")
+	wantErr(t, err, "is empty", "default from action.yml")
 }
 
 func TestParseExternalID(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"ab", "Ext-ID_1+=,.@:/", strings.Repeat("x", 1224)} {
-		if err := ParseExternalID(s); err != nil {
+		if err := parseExternalID(s); err != nil {
 			t.Errorf("ParseExternalID(%q): %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "a", "secret value", strings.Repeat("x", 1225)} {
-		err := ParseExternalID(s)
+		err := parseExternalID(s)
 		wantErr(t, err, "external ID is not valid", "use 2 to 1224")
 		if len(s) > 3 && strings.Contains(err.Error(), s) {
 			t.Errorf("the error shows the external ID: %v", err)
@@ -382,49 +370,54 @@ func TestParseExternalID(t *testing.T) {
 
 func TestParseAudience(t *testing.T) {
 	t.Parallel()
-	if err := ParseAudience("sts.amazonaws.com"); err != nil {
+	if err := parseAudience("sts.amazonaws.com"); err != nil {
 		t.Error(err)
 	}
-	wantErr(t, ParseAudience(""), "audience is empty", "use sts.amazonaws.com")
-	wantErr(t, ParseAudience("sts.amazonaws.com other"), "contains whitespace", "give a single audience")
-	wantErr(t, ParseAudience("a\tb"), "contains whitespace")
+	wantErr(t, parseAudience(""), "audience is empty", "use sts.amazonaws.com")
+	wantErr(t, parseAudience("sts.amazonaws.com other"), "contains whitespace", "give a single audience")
+	wantErr(t, parseAudience("a\tb"), "contains whitespace")
 }
 
 func TestParseOnError(t *testing.T) {
 	t.Parallel()
-	for in, want := range map[string]string{"": "fail", "fail": "fail", "WARN": "warn", " Fail ": "fail"} {
-		if got, err := ParseOnError(in); err != nil || got != want {
+	for in, want := range map[string]string{"fail": "fail", "WARN": "warn", " Fail ": "fail"} {
+		if got, err := parseOnError(in); err != nil || got != want {
 			t.Errorf("ParseOnError(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	_, err := ParseOnError("ignore")
+	_, err := parseOnError("ignore")
 	wantErr(t, err, `"ignore" is not valid`, "use fail or warn")
+	_, err = parseOnError("")
+	wantErr(t, err, "is empty", "default from action.yml")
 }
 
 func TestParseConcurrencyAndTimeout(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
-		f        func(string, int) (int, error)
-		in       string
-		def, out int
+		f   func(string) (int, error)
+		in  string
+		out int
 	}{
-		{ParseConcurrency, "", 4, 4},
-		{ParseConcurrency, "1", 4, 1},
-		{ParseConcurrency, " 50 ", 4, 50},
-		{ParseTimeoutSeconds, "", 300, 300},
-		{ParseTimeoutSeconds, "3600", 300, 3600},
+		{parseConcurrency, "1", 1},
+		{parseConcurrency, " 50 ", 50},
+		{parseTimeoutSeconds, "3600", 3600},
 	} {
-		if got, err := tt.f(tt.in, tt.def); err != nil || got != tt.out {
-			t.Errorf("(%q, %d) = %d, %v; want %d", tt.in, tt.def, got, err, tt.out)
+		if got, err := tt.f(tt.in); err != nil || got != tt.out {
+			t.Errorf("(%q) = %d, %v; want %d", tt.in, got, err, tt.out)
 		}
 	}
 	for _, in := range []string{"0", "51", "x", "2.5"} {
-		_, err := ParseConcurrency(in, 4)
+		_, err := parseConcurrency(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 50")
 	}
 	for _, in := range []string{"0", "3601", "5m"} {
-		_, err := ParseTimeoutSeconds(in, 300)
+		_, err := parseTimeoutSeconds(in)
 		wantErr(t, err, "is not valid", "use a whole number from 1 to 3600")
+	}
+	// The defaults are action.yml's alone.
+	for _, f := range []func(string) (int, error){parseConcurrency, parseTimeoutSeconds} {
+		_, err := f("")
+		wantErr(t, err, "is empty", "default from action.yml")
 	}
 }
 
@@ -450,7 +443,7 @@ func TestReadDocumentValues(t *testing.T) {
 		{"testdata/workspace/policies/repository.json", "", &reconcile.Document{Text: string(file)}},
 	}
 	for _, tt := range tests {
-		got, err := ReadDocument(tt.value, tt.workspace)
+		got, err := readDocument(tt.value, tt.workspace)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("ReadDocument(%q, %q) = %+v, %v; want %+v", tt.value, tt.workspace, got, err, tt.want)
 		}
@@ -471,10 +464,10 @@ func TestReadDocumentErrors(t *testing.T) {
 		{"policies/blank.json", []string{`"policies/blank.json" is empty`, "write the policy JSON in it, or use none"}},
 	}
 	for _, tt := range tests {
-		_, err := ReadDocument(tt.value, ws)
+		_, err := readDocument(tt.value, ws)
 		wantErr(t, err, tt.want...)
 	}
-	_, err := ReadDocument("policy.json", filepath.Join(t.TempDir(), "absent"))
+	_, err := readDocument("policy.json", filepath.Join(t.TempDir(), "absent"))
 	wantErr(t, err, "cannot open the workspace", "check out the repository")
 }
 
@@ -517,7 +510,7 @@ func TestReadDocumentPaths(t *testing.T) {
 		{filepath.Join(base, "ws-link", "p", "policy.json"), filepath.Join(base, "ws-link")},
 		{filepath.Join(ws, "p", "policy.json"), filepath.Join(base, "ws-link")},
 	} {
-		doc, err := ReadDocument(tt.value, tt.workspace)
+		doc, err := readDocument(tt.value, tt.workspace)
 		if err != nil || doc == nil || doc.Text != `{"inside":true}` {
 			t.Errorf("ReadDocument(%q, %q) = %+v, %v", tt.value, tt.workspace, doc, err)
 		}
@@ -531,7 +524,7 @@ func TestReadDocumentPaths(t *testing.T) {
 		{"up/secret.json", []string{"leads outside the workspace through a symbolic link"}},
 		{"big.json", []string{"too large for a policy"}},
 	} {
-		doc, err := ReadDocument(tt.value, ws)
+		doc, err := readDocument(tt.value, ws)
 		wantErr(t, err, tt.want...)
 		if doc != nil {
 			t.Errorf("ReadDocument(%q) returned %+v with an error", tt.value, doc)

@@ -11,6 +11,7 @@ import (
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 // MaxRepositoryPolicyChars is ECR's limit on a repository policy text.
@@ -176,7 +177,7 @@ func validatePrincipal(name string, v any) error {
 			}
 			if k == "AWS" {
 				for _, id := range ids {
-					if id != "*" && !accountID.MatchString(id) && !strings.HasPrefix(id, "arn:") {
+					if id != "*" && !awsid.IsAccountID(id) && !strings.HasPrefix(id, "arn:") {
 						return fmt.Errorf(`%s AWS %q is not valid; use an account ID (123456789012), an ARN such as arn:aws:iam::123456789012:role/name, or "*"`, name, id)
 					}
 				}
@@ -186,8 +187,6 @@ func validatePrincipal(name string, v any) error {
 	}
 	return fmt.Errorf("%s must be \"*\" or an object, not %s; %s", name, kind(v), hint)
 }
-
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
 
 func validateActions(name string, v any) error {
 	actions, err := stringList(v)
@@ -327,7 +326,7 @@ func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
 			}
 			for kind, v := range p {
 				p[kind] = normalizeList(v, func(s string) string {
-					if kind == "AWS" && accountID.MatchString(s) {
+					if kind == "AWS" && awsid.IsAccountID(s) {
 						return "arn:aws:iam::" + s + ":root"
 					}
 					return s

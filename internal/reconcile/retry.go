@@ -47,7 +47,7 @@ func (b Backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn 
 		if err == nil || !retryable(err) || (b.Attempts > 0 && i >= b.Attempts) || (b.Attempts <= 0 && b.Within <= 0) {
 			return i, err
 		}
-		// Jitter (between half and one and a half of the wait) keeps racing
+		// Jitter (each wait drawn from [wait/2, 3·wait/2)) keeps racing
 		// jobs from retrying in lock step.
 		d := wait
 		if d > 0 {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -34,15 +35,16 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 	env := map[string]string{
 		"AWS_ACCESS_KEY_ID":     "AKIARELIABILITY00000",
 		"AWS_SECRET_ACCESS_KEY": "reliability-secret",
-		"AWS_ENDPOINT_URL_ECR":  srv.URL,
-		"AWS_ENDPOINT_URL_STS":  srv.URL,
 	}
 	auth, err := awsauth.Load(context.Background(), awsauth.Options{
-		Getenv:         func(k string) string { return env[k] },
-		Region:         "us-east-1",
-		MaxAttempts:    attempts,
-		MaxBackoff:     5 * time.Millisecond,
-		AttemptTimeout: attemptTimeout,
+		Getenv: func(k string) string { return env[k] },
+		Client: awsclient.Options{
+			Region:         "us-east-1",
+			Endpoint:       srv.URL,
+			MaxAttempts:    attempts,
+			MaxBackoff:     5 * time.Millisecond,
+			AttemptTimeout: attemptTimeout,
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -48,7 +48,9 @@ func value(c reconcile.Change) string {
 	return c.To
 }
 
-// Tally counts the actions, e.g. "Plan: 1 to create, 2 to update, 0 to remove, 3 unchanged."
+// Tally counts the actions: "Applied: 1 to create, 2 to update, 0 to remove,
+// 3 unchanged." or, in dry-run, "Dry run, nothing written. Plan: ...", with
+// ", 1 failed" before the period when a setting failed.
 func Tally(res *reconcile.Result) string {
 	n := map[reconcile.Action]int{}
 	for _, c := range res.Changes {

@@ -1,0 +1,92 @@
+package action
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+// The step's output contract: every output's name (action.yml declares the
+// same names; TestOutputsMatchActionYAML ties them) and the JSON shapes of
+// the changes and results outputs. Nothing else writes an output.
+const (
+	// Single-repository mode.
+	OutputRepositoryURI  = "repository-uri"
+	OutputRepositoryARN  = "repository-arn"
+	OutputRepositoryName = "repository-name"
+	OutputRegistryID     = "registry-id"
+	OutputRegistry       = "registry"
+	OutputChanges        = "changes" // JSON list of ChangeJSON
+
+	// Batch mode.
+	OutputRepositoryURIs = "repository-uris" // JSON object: name → URI
+	OutputResults        = "results"         // JSON object: name → ResultJSON
+
+	// Both modes.
+	OutputCreated = "created"
+	OutputChanged = "changed"
+)
+
+// SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
+var (
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges}
+	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged}
+)
+
+// ChangeJSON is one setting that was (or in dry-run would be) changed, in
+// the changes output and in each result's changes.
+type ChangeJSON struct {
+	Setting string `json:"setting"`
+	Action  string `json:"action"`
+	From    string `json:"from,omitempty"`
+	To      string `json:"to,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// ResultJSON is one repository's entry in the results output.
+type ResultJSON struct {
+	URI     string       `json:"uri,omitempty"`
+	Created bool         `json:"created"`
+	Changed bool         `json:"changed"`
+	Changes []ChangeJSON `json:"changes"`
+	Error   string       `json:"error,omitempty"`
+	// Warned: settings failed on a usable repository under
+	// on-reconcile-error: warn; Warning names them and their errors.
+	Warned  bool   `json:"warned,omitempty"`
+	Warning string `json:"warning,omitempty"`
+}
+
+// changesJSON converts the changed settings; never null.
+func changesJSON(cs []reconcile.Change) []ChangeJSON {
+	out := make([]ChangeJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error})
+	}
+	return out
+}
+
+func singleOutputs(res *reconcile.Result) [][2]string {
+	changes, _ := json.Marshal(changesJSON(res.ChangedOnly()))
+	return [][2]string{
+		{OutputRepositoryURI, res.Repository.URI},
+		{OutputRepositoryARN, res.Repository.ARN},
+		{OutputRepositoryName, res.Repository.Name},
+		{OutputRegistryID, res.Repository.RegistryID},
+		{OutputRegistry, res.Repository.Registry()},
+		{OutputCreated, strconv.FormatBool(res.Created)},
+		{OutputChanged, strconv.FormatBool(res.Changed())},
+		{OutputChanges, string(changes)},
+	}
+}
+
+func batchOutputs(uris map[string]string, results map[string]ResultJSON, created, changed bool) [][2]string {
+	uriJSON, _ := json.Marshal(uris)
+	resultJSON, _ := json.Marshal(results)
+	return [][2]string{
+		{OutputRepositoryURIs, string(uriJSON)},
+		{OutputResults, string(resultJSON)},
+		{OutputCreated, strconv.FormatBool(created)},
+		{OutputChanged, strconv.FormatBool(changed)},
+	}
+}

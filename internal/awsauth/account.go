@@ -1,0 +1,34 @@
+package awsauth
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// AccountLookup returns a function that resolves the caller's account once,
+// for the URI of a repository that does not exist yet in dry-run: from the
+// assumed role's ARN when there is one, else with sts:GetCallerIdentity
+// (which needs no permission). Concurrent callers share one STS call.
+// found, when set, is called once with an account learnt from STS.
+func (r Result) AccountLookup(found func(account string)) func(context.Context) (string, error) {
+	var mu sync.Mutex
+	account := r.AccountID
+	return func(ctx context.Context) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if account == "" {
+			out, err := r.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			if err != nil {
+				return "", err
+			}
+			account = aws.ToString(out.Account)
+			if found != nil {
+				found(account)
+			}
+		}
+		return account, nil
+	}
+}

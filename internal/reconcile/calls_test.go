@@ -1,0 +1,148 @@
+package reconcile_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+// The call and write counts the benchmark reports (cmd/bench,
+// docs/BENCHMARKS.md), asserted where they are decided: in the engine. The
+// round trips depend on timing and are measured by the benchmark only.
+
+const (
+	callsPolicy    = `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	callsLifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
+)
+
+func callsWorld(t *testing.T) (*emulator.Emulator, *reconcile.Reconciler) {
+	t.Helper()
+	emu := emulator.New(emulator.Options{})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	client := ecr.New(ecr.Options{
+		Region:       emu.Region(),
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCALLS", "secret", ""),
+	})
+	return emu, &reconcile.Reconciler{ECR: client, Options: reconcile.Options{Region: emu.Region()}}
+}
+
+// everySetting manages every setting (the benchmark's single-repository spec).
+func everySetting(name string) reconcile.Spec {
+	scan := true
+	return reconcile.Spec{
+		Name:             name,
+		RepositoryPolicy: &reconcile.Document{Text: callsPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: callsLifecycle},
+		Tags:             map[string]string{"team": "payments", "env": "prod"},
+		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache", "latest"}},
+		ScanOnPush:       &scan,
+		Encryption:       &reconcile.Encryption{Type: "AES256"},
+	}
+}
+
+func writeOps(emu *emulator.Emulator) []string {
+	var ops []string
+	for _, c := range emu.Writes() {
+		ops = append(ops, c.Operation)
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+// Create, no-op and drift repair: the writes are exactly the settings that
+// differ, and a no-op reads each setting DescribeRepositories does not
+// return once (at most four calls) and writes nothing.
+func TestCallsCreateNoOpDrift(t *testing.T) {
+	t.Parallel()
+	emu, rec := callsWorld(t)
+	ctx := context.Background()
+	spec := everySetting("bench/app")
+
+	if _, err := rec.Reconcile(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	// Tags, mutability, scanning and encryption go with CreateRepository.
+	if got, want := writeOps(emu), []string{"CreateRepository", "PutLifecyclePolicy", "SetRepositoryPolicy"}; !slices.Equal(got, want) {
+		t.Errorf("create: writes %v, want %v", got, want)
+	}
+
+	emu.ResetCalls()
+	if _, err := rec.Reconcile(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	if w := writeOps(emu); len(w) != 0 {
+		t.Errorf("no-op: writes %v, want none", w)
+	}
+	if n := len(emu.Calls()); n > 4 {
+		t.Errorf("no-op: %d calls (%v), want at most 4", n, emu.Calls())
+	}
+
+	r, _ := emu.Repository("", spec.Name)
+	r.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"ecr:BatchGetImage"}]}`
+	r.Lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
+	r.Tags = maps.Clone(r.Tags)
+	r.Tags["team"] = "someone-else"
+	r.Mutability, r.ExclusionFilters = "MUTABLE", nil
+	r.ScanOnPush = false
+	emu.PutRepository(r)
+	emu.ResetCalls()
+	if _, err := rec.Reconcile(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"PutImageScanningConfiguration", "PutImageTagMutability", "PutLifecyclePolicy", "SetRepositoryPolicy", "TagResource"}
+	if got := writeOps(emu); !slices.Equal(got, want) {
+		t.Errorf("drift repair: writes %v, want %v", got, want)
+	}
+}
+
+// A batch with nothing to change: ⌈N/100⌉ describes, no write, and at most
+// one read per repository for each setting the describe does not return.
+func TestCallsBatchBound(t *testing.T) {
+	t.Parallel()
+	emu, rec := callsWorld(t)
+	ctx := context.Background()
+	scan := true
+	spec := reconcile.Spec{
+		RepositoryPolicy: &reconcile.Document{Text: callsPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: callsLifecycle},
+		Tags:             map[string]string{"team": "platform"},
+		ScanOnPush:       &scan,
+	}
+	const n, readsPerRepo = 150, 3
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("team/svc-%03d", i)
+	}
+	for _, it := range rec.ReconcileBatch(ctx, spec, names, 10) {
+		if it.Err != nil {
+			t.Fatalf("%s: %v", it.Name, it.Err)
+		}
+	}
+	emu.ResetCalls()
+	for _, it := range rec.ReconcileBatch(ctx, spec, names, 10) {
+		if it.Err != nil {
+			t.Fatalf("%s: %v", it.Name, it.Err)
+		}
+	}
+	if w := writeOps(emu); len(w) != 0 {
+		t.Errorf("%d writes when nothing differs: %v", len(w), w)
+	}
+	if got, want := emu.Count("DescribeRepositories"), (n+99)/100; got != want {
+		t.Errorf("%d DescribeRepositories calls, want %d", got, want)
+	}
+	if got, bound := len(emu.Calls()), readsPerRepo*n+(n+99)/100; got > bound {
+		t.Errorf("%d calls, bound %d", got, bound)
+	}
+}
