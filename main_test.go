@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // bin is the action binary, built once with the Dockerfile's flags.
@@ -200,5 +201,58 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 		if strings.Contains(visible, s) {
 			t.Errorf("secret %.6s… appears in the step's output", s)
 		}
+	}
+}
+
+// An endpoint that answers with an error message holding raw line breaks
+// and workflow commands must not be able to run them: the step's log,
+// read as the runner reads it, holds only the commands the action issues,
+// and the real error annotation is still there.
+func TestContractAWSErrorTextCannotStartWorkflowCommands(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{})
+	const hostile = "Invalid parameter\n::stop-commands::x\n::warning title=owned::pwned\r  ::add-mask::Plan\n##[add-mask]Plan"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutLifecyclePolicy") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"InvalidParameterException","message":%q}`, hostile)
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Env: staticEnv(srv.URL), Inputs: map[string]string{
+		"repository": "svc/api", "tags": "team=core",
+		"lifecycle-policy": `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.ExitCode, res.Stdout)
+	}
+	var errors int
+	for _, c := range wfcmd.Commands(res.Stdout) {
+		switch c.Name {
+		case "group", "endgroup":
+		case "add-mask":
+			if m := c.Message; m != staticEnv("")["AWS_SECRET_ACCESS_KEY"] && m != staticEnv("")["AWS_ACCESS_KEY_ID"] {
+				t.Errorf("the log masks %q, which the action did not ask for", m)
+			}
+		case "error":
+			errors++
+			if !strings.Contains(c.Message, "Invalid parameter%0A\\::stop-commands::x") {
+				t.Errorf("the error annotation does not carry the message, neutralised: %s", c.Line)
+			}
+		default:
+			t.Errorf("the log holds a command the action did not issue: %q\n%s", c.Line, res.Stdout)
+		}
+	}
+	if errors != 1 {
+		t.Errorf("%d error annotations, want 1:\n%s", errors, res.Stdout)
+	}
+	if !strings.Contains(res.Stdout, "\n\\::warning title=owned::pwned\n") {
+		t.Errorf("the injected line is not shown, escaped:\n%s", res.Stdout)
 	}
 }

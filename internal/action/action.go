@@ -27,7 +27,7 @@ import (
 // Run performs one action run. The returned error has already been
 // reported as an annotation; the caller only sets the exit code.
 func Run(ctx context.Context, a *githubactions.Action) error {
-	r := &runner{a: a}
+	r := &runner{a: a, log: newLogger(a, nil)}
 	err := r.run(ctx)
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
@@ -44,10 +44,10 @@ var ErrInvalidInput = errors.New("invalid input")
 
 type runner struct {
 	a   *githubactions.Action
+	log *logger
 	cfg *inputs.Config
-	// logMu serialises what goroutines making AWS calls write: masks from
-	// credential refreshes and debug lines.
-	logMu sync.Mutex
+	// accountsMu guards accounts, which goroutines making AWS calls extend.
+	accountsMu sync.Mutex
 	// accounts are the account IDs masked under mask-aws-account-id.
 	accounts []string
 }
@@ -92,7 +92,7 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("AWS credentials: %w", err)
 	}
 	r.maskAccount(auth.AccountID)
-	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
+	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
 
 	rec := &reconcile.Reconciler{
 		ECR: auth.ECRClient(),
@@ -123,11 +123,11 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 
 // printPlan shows one repository's plan as a collapsible log group.
 func (r *runner) printPlan(name string, res *reconcile.Result) {
-	r.a.Group(fmt.Sprintf("Plan for %s: %s", name, report.Outcome(res)))
+	r.log.group(fmt.Sprintf("Plan for %s: %s", name, report.Outcome(res)))
 	var b strings.Builder
 	report.Plan(&b, res)
-	r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
-	r.a.EndGroup()
+	r.log.info(strings.TrimRight(b.String(), "\n"))
+	r.log.endGroup()
 }
 
 // settle turns a reconcile error into the step's result: with
@@ -167,7 +167,7 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 		}
 	} else {
 		for _, kv := range outputs {
-			r.a.Infof("%s", kv[0]+"="+kv[1])
+			r.log.info(kv[0] + "=" + kv[1])
 		}
 	}
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
@@ -182,25 +182,9 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 	return nil
 }
 
-func (r *runner) annotate(level, title, msg string) {
-	a := r.a.WithFieldsMap(map[string]string{"title": title})
-	if level == "warning" {
-		a.Warningf("%s", msg)
-		return
-	}
-	a.Errorf("%s", msg)
-}
+func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, title, msg) }
 
-// mask hides a secret from the log, line by line as the runner requires.
-func (r *runner) mask(secret string) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	for _, line := range strings.Split(secret, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			r.a.AddMask(line)
-		}
-	}
-}
+func (r *runner) mask(secret string) { r.log.mask(secret) }
 
 // maskAccount masks an account ID when mask-aws-account-id is set.
 func (r *runner) maskAccount(id string) {
@@ -208,8 +192,8 @@ func (r *runner) maskAccount(id string) {
 		return
 	}
 	r.mask(id)
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
+	r.accountsMu.Lock()
+	defer r.accountsMu.Unlock()
 	if !slices.Contains(r.accounts, id) {
 		r.accounts = append(r.accounts, id)
 	}
@@ -220,13 +204,7 @@ func (r *runner) debugOptions() []func(*middleware.Stack) error {
 	if r.a.Getenv("RUNNER_DEBUG") != "1" {
 		return nil
 	}
-	return []func(*middleware.Stack) error{debugCalls(r.debugf)}
-}
-
-func (r *runner) debugf(msg string) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	r.a.Debugf("%s", msg)
+	return []func(*middleware.Stack) error{debugCalls(r.log.debug)}
 }
 
 // callerAccount resolves the caller's account once per run, for the URI of
