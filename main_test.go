@@ -6,8 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
@@ -254,5 +257,44 @@ func TestContractAWSErrorTextCannotStartWorkflowCommands(t *testing.T) {
 	}
 	if !strings.Contains(res.Stdout, "\n\\::warning title=owned::pwned\n") {
 		t.Errorf("the injected line is not shown, escaped:\n%s", res.Stdout)
+	}
+}
+
+// Policy inputs naming a named pipe or a device fail at once with a clear
+// error: the step neither hangs on the pipe (past timeout-seconds) nor runs
+// out of memory reading the device.
+func TestContractSpecialFilesAreRefused(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(ws, "fifo.json"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	files := map[string]string{"fifo.json": "is a named pipe (FIFO), not a regular file"}
+	// A device node needs mknod (root, as the container runs); a link to
+	// /dev/zero would be refused as leaving the workspace instead.
+	if err := syscall.Mknod(filepath.Join(ws, "zero.json"), syscall.S_IFCHR|0o666, 1<<8|5); err == nil {
+		files["zero.json"] = "is a device, not a regular file"
+	} else {
+		t.Logf("device case not run: mknod: %v", err)
+	}
+	for name, want := range files {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			emu, url := startEmulator(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := ghrunner.Run(ctx, ghrunner.Step{Bin: bin, Env: staticEnv(url), Dir: ws, Inputs: map[string]string{
+				"repository": "svc/api", "lifecycle-policy": name, "timeout-seconds": "5",
+			}})
+			if err != nil {
+				t.Fatalf("%v (the step was killed after 60 s)", err)
+			}
+			if res.ExitCode != 1 || !strings.Contains(res.Stdout, "::error title=ecr-reconcile%3A invalid input lifecycle-policy::input \"lifecycle-policy\": \""+name+"\" "+want) {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+			}
+			if len(emu.Calls()) != 0 {
+				t.Errorf("calls %v after an invalid input", emu.Calls())
+			}
+		})
 	}
 }

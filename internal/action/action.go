@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -59,7 +60,16 @@ func (r *runner) run(ctx context.Context) error {
 		r.mask(a.Getenv(k))
 	}
 
-	cfg, err := inputs.Load(a, a.Getenv("GITHUB_WORKSPACE"))
+	// Reading policy files is bounded by the step's deadline too; the
+	// inputs are not validated yet, so an invalid timeout-seconds falls
+	// back to the default here and is reported by Load.
+	timeout, terr := inputs.ParseTimeoutSeconds(a.GetInput("timeout-seconds"), inputs.DefaultTimeoutSeconds)
+	if terr != nil {
+		timeout = inputs.DefaultTimeoutSeconds
+	}
+	loadCtx, cancelLoad := context.WithTimeout(ctx, time.Duration(timeout)*time.Second)
+	cfg, err := inputs.LoadContext(loadCtx, a, a.Getenv("GITHUB_WORKSPACE"))
+	cancelLoad()
 	if err != nil {
 		var errs inputs.Errors
 		if errors.As(err, &errs) {

@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -77,7 +78,13 @@ func (es Errors) Error() string {
 // Load reads and validates every input before anything talks to AWS.
 // workspace bounds the files that policy inputs may name.
 func Load(src Source, workspace string) (*Config, error) {
-	l := loader{src: src}
+	return LoadContext(context.Background(), src, workspace)
+}
+
+// LoadContext is Load under ctx, which bounds the reading of policy files
+// (the step's deadline and cancellation).
+func LoadContext(ctx context.Context, src Source, workspace string) (*Config, error) {
+	l := loader{ctx: ctx, src: src}
 	c := &Config{}
 
 	name, names := src.GetInput("repository"), src.GetInput("repositories")
@@ -121,6 +128,7 @@ func Load(src Source, workspace string) (*Config, error) {
 
 // loader collects input errors instead of stopping at the first one.
 type loader struct {
+	ctx  context.Context
 	src  Source
 	errs Errors
 }
@@ -162,7 +170,7 @@ func (l *loader) region() string {
 }
 
 func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := ReadDocument(l.src.GetInput(input), workspace)
+	doc, err := ReadDocumentContext(l.ctx, l.src.GetInput(input), workspace)
 	if err != nil {
 		l.add(input, err)
 		return nil

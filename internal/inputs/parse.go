@@ -4,6 +4,7 @@
 package inputs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -427,6 +429,12 @@ func intInRange(s string, def, lo, hi int, unit string) (int, error) {
 // cannot read arbitrary files of the runner. An empty workspace means the
 // current directory.
 func ReadDocument(value, workspace string) (*reconcile.Document, error) {
+	return ReadDocumentContext(context.Background(), value, workspace)
+}
+
+// ReadDocumentContext is ReadDocument under ctx: reading a file gives up
+// when ctx ends.
+func ReadDocumentContext(ctx context.Context, value, workspace string) (*reconcile.Document, error) {
 	value = strings.TrimSpace(value)
 	switch {
 	case value == "":
@@ -436,14 +444,14 @@ func ReadDocument(value, workspace string) (*reconcile.Document, error) {
 	case strings.HasPrefix(value, "{"):
 		return &reconcile.Document{Text: value}, nil
 	}
-	text, err := readWorkspaceFile(value, workspace)
+	text, err := readWorkspaceFile(ctx, value, workspace)
 	if err != nil {
 		return nil, err
 	}
 	return &reconcile.Document{Text: text}, nil
 }
 
-func readWorkspaceFile(path, workspace string) (string, error) {
+func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
 	if workspace == "" {
 		workspace = "."
 	}
@@ -486,22 +494,94 @@ func readWorkspaceFile(path, workspace string) (string, error) {
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("cannot read %q: %w", path, err)
-	case info.IsDir():
-		return "", fmt.Errorf("%q is a directory; give the path of the JSON file", path)
-	case info.Size() > maxDocumentBytes:
-		return "", fmt.Errorf("%q is %d bytes, too large for a policy; check the path", path, info.Size())
-	}
-	data, err := root.ReadFile(rel)
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	if err := regularFile(path, info); err != nil {
+		return "", err
+	}
+	data, err := readRegular(ctx, root, rel, path)
+	if err != nil {
+		return "", err
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", path)
 	}
 	return string(data), nil
+}
+
+// regularFile refuses anything but a regular file: a directory, and above
+// all a named pipe (opening it waits for a writer that never comes) or a
+// device (/dev/zero never ends, and reports size 0).
+func regularFile(path string, info fs.FileInfo) error {
+	m := info.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return fmt.Errorf("%q is a directory; give the path of the JSON file", path)
+	case m&fs.ModeNamedPipe != 0:
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of the JSON file", path)
+	case m&fs.ModeDevice != 0:
+		return fmt.Errorf("%q is a device, not a regular file; give the path of the JSON file", path)
+	}
+	return fmt.Errorf("%q is not a regular file (%s); give the path of the JSON file", path, m.Type())
+}
+
+// readRegular reads a policy file that was a regular file when checked. It
+// opens without blocking (a named pipe swapped in since is not waited on),
+// checks the open file again, reads at most maxDocumentBytes+1 bytes
+// whatever size the file reports, and gives up when ctx ends.
+func readRegular(ctx context.Context, root *os.Root, rel, path string) ([]byte, error) {
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	info, err := f.Stat()
+	if err == nil {
+		err = regularFile(path, info)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer f.Close()
+		data, err := readBounded(f, maxDocumentBytes)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		if errors.Is(r.err, errTooLarge) {
+			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a policy; check the path", path, maxDocumentBytes)
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("cannot read %q: %w", path, r.err)
+		}
+		return r.data, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", path, context.Cause(ctx))
+	}
+}
+
+var errTooLarge = errors.New("too large")
+
+// readBounded reads r to its end, or fails with errTooLarge after limit
+// bytes: it never trusts a reported size.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
 }
 
 // within reports whether path is dir or lies under it, lexically.

@@ -1,11 +1,14 @@
 package inputs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -520,3 +523,56 @@ func TestReadDocumentPaths(t *testing.T) {
 		}
 	}
 }
+
+// Special files in the workspace are refused before they are opened for
+// reading: a named pipe would wait forever for a writer, a device such as
+// /dev/zero never ends and reports size 0.
+func TestReadDocumentRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(ws, "fifo.json"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ReadDocument("fifo.json", ws)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		wantErr(t, err, `"fifo.json" is a named pipe (FIFO), not a regular file`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a named pipe hangs")
+	}
+	// A link to /dev/zero leaves the workspace and is refused as such; a
+	// device node inside it needs mknod, which root has.
+	if err := os.Symlink("/dev/zero", filepath.Join(ws, "zero-link.json")); err == nil {
+		_, err := ReadDocument("zero-link.json", ws)
+		wantErr(t, err, "leads outside the workspace")
+	}
+	if err := syscall.Mknod(filepath.Join(ws, "zero.json"), syscall.S_IFCHR|0o666, int(unix1x5())); err != nil {
+		t.Logf("no device node test: mknod: %v", err)
+		return
+	}
+	_, err := ReadDocument("zero.json", ws)
+	wantErr(t, err, `"zero.json" is a device, not a regular file`)
+}
+
+// unix1x5 is the device number of /dev/zero (major 1, minor 5).
+func unix1x5() uint64 { return 1<<8 | 5 }
+
+// The reader never trusts a size: an endless reader is cut at the limit.
+func TestReadBoundedStopsAtTheLimit(t *testing.T) {
+	t.Parallel()
+	if _, err := readBounded(endless{}, 1024); !errors.Is(err, errTooLarge) {
+		t.Errorf("readBounded(endless) = %v, want errTooLarge", err)
+	}
+	data, err := readBounded(strings.NewReader("{}"), 2)
+	if err != nil || string(data) != "{}" {
+		t.Errorf("readBounded = %q, %v", data, err)
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }
