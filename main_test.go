@@ -298,3 +298,16 @@ func TestContractSpecialFilesAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// The binary as a command line: a bad flag's message appears once, on
+// stderr, and stdout stays empty.
+func TestContractCommandLineBadFlagOnce(t *testing.T) {
+	t.Parallel()
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Args: []string{"--no-such-flag"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 2 || res.Stdout != "" || strings.Count(res.Stderr, "flag provided but not defined") != 1 || strings.Count(res.Stderr, "\n") != 2 {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,12 +24,31 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // Run performs one action run. The returned error has already been
 // reported as an annotation; the caller only sets the exit code.
 func Run(ctx context.Context, a *githubactions.Action) error {
-	r := &runner{a: a, log: newLogger(a, nil)}
+	return (&runner{a: a, log: newLogger(a, nil)}).runReported(ctx)
+}
+
+// CommandLine is how a run from a terminal differs from one on a runner.
+type CommandLine struct {
+	// Outputs receives the outputs as name=value lines, always, and as they
+	// are: a script reads them, so mask-aws-account-id does not hide them.
+	Outputs io.Writer
+	// Notes is where progress lines go (the credentials used, where the
+	// outputs were also written), apart from the plan and the outputs.
+	Notes *githubactions.Action
+}
+
+// RunCommandLine performs one run for the command line; see CommandLine.
+func RunCommandLine(ctx context.Context, a *githubactions.Action, cl CommandLine) error {
+	return (&runner{a: a, log: newLogger(a, cl.Notes), cl: &cl}).runReported(ctx)
+}
+
+func (r *runner) runReported(ctx context.Context) error {
 	err := r.run(ctx)
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
@@ -46,6 +66,8 @@ var ErrInvalidInput = errors.New("invalid input")
 type runner struct {
 	a   *githubactions.Action
 	log *logger
+	// cl is set when the command line runs the action.
+	cl  *CommandLine
 	cfg *inputs.Config
 	// accountsMu guards accounts, which goroutines making AWS calls extend.
 	accountsMu sync.Mutex
@@ -99,7 +121,7 @@ func (r *runner) run(ctx context.Context) error {
 		APIOptions:          r.debugOptions(),
 	})
 	if err != nil {
-		return fmt.Errorf("AWS credentials: %w", err)
+		return fmt.Errorf("AWS credentials: %w", r.credentialsAdvice(err))
 	}
 	r.maskAccount(auth.AccountID)
 	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
@@ -168,14 +190,28 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 	}
 }
 
-// publish sets the outputs and appends the job summary. Outside a runner
-// (no GITHUB_OUTPUT) the outputs are printed instead.
+// publish sets the outputs and appends the job summary. The command line
+// prints the outputs (and writes them to GITHUB_OUTPUT too when it is set);
+// a runner step without GITHUB_OUTPUT logs them.
 func (r *runner) publish(outputs [][2]string, summary string) error {
-	if path := r.a.Getenv("GITHUB_OUTPUT"); path != "" {
+	if r.cl != nil {
+		var b strings.Builder
+		for _, kv := range outputs {
+			b.WriteString(wfcmd.Neutralize(kv[0]+"="+kv[1]) + "\n")
+		}
+		if _, err := io.WriteString(r.cl.Outputs, b.String()); err != nil {
+			return fmt.Errorf("printing outputs: %w", err)
+		}
+	}
+	switch path := r.a.Getenv("GITHUB_OUTPUT"); {
+	case path != "":
 		if err := writeOutputs(path, outputs); err != nil {
 			return fmt.Errorf("writing outputs: %w", err)
 		}
-	} else {
+		if r.cl != nil {
+			r.log.note("Outputs also written to GITHUB_OUTPUT (" + path + ")")
+		}
+	case r.cl == nil:
 		for _, kv := range outputs {
 			r.log.info(kv[0] + "=" + kv[1])
 		}
@@ -190,6 +226,27 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 		}
 	}
 	return nil
+}
+
+// cliCredentialsAdvice is where the command line finds credentials; the
+// workflow's advice (id-token permission, configure-aws-credentials) does
+// not apply there.
+const cliCredentialsAdvice = "on the command line, set AWS_PROFILE to a profile of ~/.aws/config, " +
+	"or put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment; " +
+	"add --role-to-assume to assume a role with those credentials"
+
+func (r *runner) credentialsAdvice(err error) error {
+	if r.cl == nil {
+		return err
+	}
+	if errors.Is(err, awsauth.ErrNoCredentials) {
+		return fmt.Errorf("%w: %s", awsauth.ErrNoCredentials, cliCredentialsAdvice)
+	}
+	var missing *githubactions.EnvMissingError
+	if errors.As(err, &missing) || (r.cfg.Auth.RoleToAssume != "" && r.a.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "") {
+		return fmt.Errorf("--role-to-assume found no AWS credentials to assume it with (and no GitHub OIDC token outside a workflow): %s", cliCredentialsAdvice)
+	}
+	return err
 }
 
 func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, title, msg) }

@@ -452,45 +452,48 @@ func ReadDocumentContext(ctx context.Context, value, workspace string) (*reconci
 }
 
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
+	// Messages name the place the user knows: the command line reads from
+	// the current directory.
+	place := "the workspace"
 	if workspace == "" {
-		workspace = "."
+		workspace, place = ".", "the current directory"
 	}
 	wsAbs, err := filepath.Abs(workspace)
 	if err != nil {
-		return "", fmt.Errorf("cannot resolve the workspace %q: %w", workspace, err)
+		return "", fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
 	}
 	wsReal, err := filepath.EvalSymlinks(wsAbs)
 	if err != nil {
-		return "", fmt.Errorf("cannot open the workspace %q: %w; check out the repository before this step", workspace, err)
+		return "", fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
 	}
 	var full string
 	if filepath.IsAbs(path) {
 		full = filepath.Clean(path)
 		if !within(wsAbs, full) && !within(wsReal, full) {
-			return "", fmt.Errorf("%q is outside the workspace %s; put the file in the repository and give its path relative to the workspace", path, wsAbs)
+			return "", fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return "", fmt.Errorf("%q leaves the workspace; give a path inside it, relative to the workspace, for example policies/repository.json", path)
+			return "", fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example policies/repository.json", path, place)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
 	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to the workspace, and that the repository is checked out", path, full)
+		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %w", path, err)
 	}
 	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return "", fmt.Errorf("%q leads outside the workspace through a symbolic link; point to the file itself, inside the workspace", path)
+		return "", fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
 	}
 	// Reading through os.Root keeps the check true even if a link is
 	// swapped between the check and the read.
 	root, err := os.OpenRoot(wsReal)
 	if err != nil {
-		return "", fmt.Errorf("cannot open the workspace %q: %w", workspace, err)
+		return "", fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
