@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -134,9 +135,14 @@ type loader struct {
 }
 
 func (l *loader) add(input string, err error) {
-	if err != nil {
-		l.errs = append(l.errs, &Error{Input: input, Err: err})
+	if err == nil {
+		return
 	}
+	var o *OnInput
+	if errors.As(err, &o) {
+		input, err = o.Input, o.Err
+	}
+	l.errs = append(l.errs, &Error{Input: input, Err: err})
 }
 
 // value records err against input and returns v, so that a parser's two

@@ -207,9 +207,9 @@ func TestParseMutability(t *testing.T) {
 		value, filters string
 		want           []string
 	}{
-		{"", "latest", []string{"filters are given without a tag mutability", "set it to IMMUTABLE_WITH_EXCLUSION"}},
+		{"", "latest", []string{"is empty, but image-tag-mutability-exclusion-filters is set", "set it to IMMUTABLE_WITH_EXCLUSION"}},
 		{"frozen", "", []string{`"frozen" is not a tag mutability`, "use MUTABLE, IMMUTABLE"}},
-		{"IMMUTABLE", "latest", []string{"only apply to IMMUTABLE_WITH_EXCLUSION", "remove the filters"}},
+		{"IMMUTABLE", "latest", []string{"IMMUTABLE takes no exclusion filters; use IMMUTABLE_WITH_EXCLUSION", "remove image-tag-mutability-exclusion-filters"}},
 		{"IMMUTABLE_WITH_EXCLUSION", " , ", []string{"needs exclusion filters", "give 1 to 5"}},
 		{"MUTABLE_WITH_EXCLUSION", "a,b,c,d,e,f", []string{"6 exclusion filters given; ECR allows at most 5"}},
 		{"MUTABLE_WITH_EXCLUSION", "v1/x", []string{`exclusion filter "v1/x" is not valid`, "with * as a wildcard"}},
@@ -247,8 +247,8 @@ func TestParseEncryption(t *testing.T) {
 		typ, key string
 		want     []string
 	}{
-		{"", "alias/x", []string{"without an encryption type", "set the type to KMS"}},
-		{"AES256", "alias/x", []string{"AES256 encryption does not use a KMS key", "remove the key"}},
+		{"", "alias/x", []string{"is empty, but kms-key is set", "set encryption-type to KMS"}},
+		{"AES256", "alias/x", []string{"AES256 encryption does not use a KMS key", "remove kms-key"}},
 		{"sse", "", []string{`"sse" is not an encryption type`, "use AES256, KMS or KMS_DSSE"}},
 		{"KMS", "my-key", []string{`"my-key" is not a KMS key reference`, "use a key ID"}},
 		{"KMS", "alias/", []string{"is not a KMS key reference"}},
