@@ -59,7 +59,7 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun)); err != nil {
 		return err
 	}
-	r.log.info(report.BatchTally(items))
+	r.log.info(report.BatchTally(items, r.cfg.DryRun))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d repositories failed: %s: %w", len(failed), len(items), strings.Join(failed, ", "), errReported)
 	}

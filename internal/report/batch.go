@@ -14,11 +14,11 @@ func BatchSummary(items []reconcile.Item, dryRun bool) string {
 	if dryRun {
 		title += " (dry run)"
 	}
-	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items))
+	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items, dryRun))
 	for _, it := range items {
-		outcome, changes := "**failed**", ""
+		result, changes := "**failed**", ""
 		if it.Result != nil {
-			outcome = Outcome(it.Result)
+			result = strings.Replace(outcome(it.Result, it.Err != nil), "failed", "**failed**", 1)
 			var parts []string
 			for _, c := range it.Result.ChangedOnly() {
 				parts = append(parts, c.Setting+" "+string(c.Action))
@@ -28,17 +28,15 @@ func BatchSummary(items []reconcile.Item, dryRun bool) string {
 		errText := ""
 		if it.Err != nil {
 			errText = it.Err.Error()
-			if it.Result != nil {
-				outcome += ", **partly failed**"
-			}
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, outcome, cell(changes), cell(errText))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
 	}
 	return b.String()
 }
 
-// BatchTally counts the repositories by outcome.
-func BatchTally(items []reconcile.Item) string {
+// BatchTally counts the repositories by outcome; in a dry run nothing was
+// written, and the counts say "would be".
+func BatchTally(items []reconcile.Item, dryRun bool) string {
 	var created, updated, unchanged, failed int
 	for _, it := range items {
 		switch {
@@ -52,5 +50,9 @@ func BatchTally(items []reconcile.Item) string {
 			unchanged++
 		}
 	}
-	return fmt.Sprintf("%d repositories: %d created, %d updated, %d unchanged, %d failed.", len(items), created, updated, unchanged, failed)
+	would := ""
+	if dryRun {
+		would = "would be "
+	}
+	return fmt.Sprintf("%d repositories: %d %screated, %d %supdated, %d unchanged, %d failed.", len(items), created, would, updated, would, unchanged, failed)
 }
