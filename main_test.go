@@ -255,6 +255,11 @@ func TestContractAWSErrorTextCannotStartWorkflowCommands(t *testing.T) {
 	if errors != 1 {
 		t.Errorf("%d error annotations, want 1:\n%s", errors, res.Stdout)
 	}
+	// The repository was created and its lifecycle policy failed: the
+	// heading says so, in the log and in the job summary.
+	if !strings.Contains(res.Stdout, "::group::Plan for svc/api: created, partly failed\n") || !strings.Contains(res.Summary, "`svc/api`: created, partly failed\n") {
+		t.Errorf("the heading does not say the run partly failed:\n%s\n%s", res.Stdout, res.Summary)
+	}
 	if !strings.Contains(res.Stdout, "\n\\::warning title=owned::pwned\n") {
 		t.Errorf("the injected line is not shown, escaped:\n%s", res.Stdout)
 	}
