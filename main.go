@@ -7,7 +7,6 @@ import (
 	"context"
 	_ "embed"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -54,10 +53,6 @@ func realMain(ctx context.Context) error {
 		// again covers an input set to an empty string.
 		return action.Run(ctx, githubactions.New(githubactions.WithGetenv(meta.WithInputDefaults(os.Getenv))))
 	}
-	err := cli.Run(ctx, cli.Env{Args: args, Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, ActionYAML: actionYAML, Version: version})
-	var exit *cli.ExitError
-	if errors.As(err, &exit) && exit.Code == cli.ExitInvalid && !errors.Is(err, action.ErrInvalidInput) {
-		fmt.Fprintln(os.Stderr, "ecr-reconcile:", err)
-	}
-	return err
+	// cli.Run prints its own errors, on stderr.
+	return cli.Run(ctx, cli.Env{Args: args, Getenv: os.Getenv, Stdout: os.Stdout, Stderr: os.Stderr, ActionYAML: actionYAML, Version: version})
 }

@@ -6,11 +6,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // bin is the action binary, built once with the Dockerfile's flags.
@@ -204,5 +208,115 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 		if strings.Contains(visible, s) {
 			t.Errorf("secret %.6s… appears in the step's output", s)
 		}
+	}
+}
+
+// An endpoint that answers with an error message holding raw line breaks
+// and workflow commands must not be able to run them: the step's log,
+// read as the runner reads it, holds only the commands the action issues,
+// and the real error annotation is still there.
+func TestContractAWSErrorTextCannotStartWorkflowCommands(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{})
+	const hostile = "Invalid parameter\n::stop-commands::x\n::warning title=owned::pwned\r  ::add-mask::Plan\n##[add-mask]Plan"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".PutLifecyclePolicy") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"InvalidParameterException","message":%q}`, hostile)
+			return
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Env: staticEnv(srv.URL), Inputs: map[string]string{
+		"repository": "svc/api", "tags": "team=core",
+		"lifecycle-policy": `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 1 {
+		t.Fatalf("exit %d, want 1\n%s", res.ExitCode, res.Stdout)
+	}
+	var errors int
+	for _, c := range wfcmd.Commands(res.Stdout) {
+		switch c.Name {
+		case "group", "endgroup":
+		case "add-mask":
+			if m := c.Message; m != staticEnv("")["AWS_SECRET_ACCESS_KEY"] && m != staticEnv("")["AWS_ACCESS_KEY_ID"] {
+				t.Errorf("the log masks %q, which the action did not ask for", m)
+			}
+		case "error":
+			errors++
+			if !strings.Contains(c.Message, "Invalid parameter%0A\\::stop-commands::x") {
+				t.Errorf("the error annotation does not carry the message, neutralised: %s", c.Line)
+			}
+		default:
+			t.Errorf("the log holds a command the action did not issue: %q\n%s", c.Line, res.Stdout)
+		}
+	}
+	if errors != 1 {
+		t.Errorf("%d error annotations, want 1:\n%s", errors, res.Stdout)
+	}
+	// The repository was created and its lifecycle policy failed: the
+	// heading says so, in the log and in the job summary.
+	if !strings.Contains(res.Stdout, "::group::Plan for svc/api: created, partly failed\n") || !strings.Contains(res.Summary, "`svc/api`: created, partly failed\n") {
+		t.Errorf("the heading does not say the run partly failed:\n%s\n%s", res.Stdout, res.Summary)
+	}
+	if !strings.Contains(res.Stdout, "\n\\::warning title=owned::pwned\n") {
+		t.Errorf("the injected line is not shown, escaped:\n%s", res.Stdout)
+	}
+}
+
+// Policy inputs naming a named pipe or a device fail at once with a clear
+// error: the step neither hangs on the pipe (past timeout-seconds) nor runs
+// out of memory reading the device.
+func TestContractSpecialFilesAreRefused(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(ws, "fifo.json"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	files := map[string]string{"fifo.json": "is a named pipe (FIFO), not a regular file"}
+	// A device node needs mknod (root, as the container runs); a link to
+	// /dev/zero would be refused as leaving the workspace instead.
+	if err := syscall.Mknod(filepath.Join(ws, "zero.json"), syscall.S_IFCHR|0o666, 1<<8|5); err == nil {
+		files["zero.json"] = "is a device, not a regular file"
+	} else {
+		t.Logf("device case not run: mknod: %v", err)
+	}
+	for name, want := range files {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			emu, url := startEmulator(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := ghrunner.Run(ctx, ghrunner.Step{Bin: bin, Env: staticEnv(url), Dir: ws, Inputs: map[string]string{
+				"repository": "svc/api", "lifecycle-policy": name, "timeout-seconds": "5",
+			}})
+			if err != nil {
+				t.Fatalf("%v (the step was killed after 60 s)", err)
+			}
+			if res.ExitCode != 1 || !strings.Contains(res.Stdout, "::error title=ecr-reconcile%3A invalid input lifecycle-policy::input \"lifecycle-policy\": \""+name+"\" "+want) {
+				t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+			}
+			if len(emu.Calls()) != 0 {
+				t.Errorf("calls %v after an invalid input", emu.Calls())
+			}
+		})
+	}
+}
+
+// The binary as a command line: a bad flag's message appears once, on
+// stderr, and stdout stays empty.
+func TestContractCommandLineBadFlagOnce(t *testing.T) {
+	t.Parallel()
+	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Args: []string{"--no-such-flag"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 2 || res.Stdout != "" || strings.Count(res.Stderr, "flag provided but not defined") != 1 || strings.Count(res.Stderr, "\n") != 2 {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
@@ -46,6 +47,31 @@ func main() {
 	}
 }
 
+// progressEvery is how often the demo says it is still building: a cold
+// build takes a minute or more on a small machine, and silence looks hung.
+const progressEvery = 5 * time.Second
+
+// progress prints a line every progressEvery until the returned func is
+// called.
+func progress(w io.Writer, start time.Time) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(progressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "  still building (%s; the first build compiles the AWS SDK)...\n", time.Since(start).Round(time.Second))
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 func realMain(ctx context.Context, w io.Writer) error {
 	emu := emulator.New(emulator.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -67,10 +93,14 @@ func realMain(ctx context.Context, w io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	fmt.Fprintln(w, "Building the action binary (the same command the Dockerfile runs)...")
+	start := time.Now()
+	stopProgress := progress(w, start)
 	bin, err := ghrunner.Build(ctx, root, tmp)
+	stopProgress()
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(w, "Built in %s.\n", time.Since(start).Round(100*time.Millisecond))
 	// The workflow's repository checkout, with the policy kept in a file.
 	workspace := filepath.Join(tmp, "workspace")
 	if err := os.MkdirAll(filepath.Join(workspace, ".github", "ecr"), 0o755); err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // Option adjusts a run; tests use it to point the clients at an emulator
@@ -32,7 +34,25 @@ func WithClient(fn func(*awsclient.Options)) Option { return Option(fn) }
 // line through actionmeta). The returned error has already been reported as
 // an annotation; the caller only sets the exit code.
 func Run(ctx context.Context, a *githubactions.Action, opts ...Option) error {
-	r := &runner{a: a, opts: opts}
+	return (&runner{a: a, log: newLogger(a, nil), opts: opts}).runReported(ctx)
+}
+
+// CommandLine is how a run from a terminal differs from one on a runner.
+type CommandLine struct {
+	// Outputs receives the outputs as name=value lines, always, and as they
+	// are: a script reads them, so mask-aws-account-id does not hide them.
+	Outputs io.Writer
+	// Notes is where progress lines go (the credentials used, where the
+	// outputs were also written), apart from the plan and the outputs.
+	Notes *githubactions.Action
+}
+
+// RunCommandLine performs one run for the command line; see CommandLine.
+func RunCommandLine(ctx context.Context, a *githubactions.Action, cl CommandLine, opts ...Option) error {
+	return (&runner{a: a, log: newLogger(a, cl.Notes), cl: &cl, opts: opts}).runReported(ctx)
+}
+
+func (r *runner) runReported(ctx context.Context) error {
 	err := r.run(ctx)
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
@@ -49,11 +69,13 @@ var ErrInvalidInput = errors.New("invalid input")
 
 type runner struct {
 	a    *githubactions.Action
+	log  *logger
 	opts []Option
-	cfg  *inputs.Config
-	// logMu serialises what goroutines making AWS calls write: masks from
-	// credential refreshes and debug lines.
-	logMu sync.Mutex
+	// cl is set when the command line runs the action.
+	cl  *CommandLine
+	cfg *inputs.Config
+	// accountsMu guards accounts, which goroutines making AWS calls extend.
+	accountsMu sync.Mutex
 	// accounts are the account IDs masked under mask-aws-account-id.
 	accounts []string
 }
@@ -65,7 +87,10 @@ func (r *runner) run(ctx context.Context) error {
 		r.mask(a.Getenv(k))
 	}
 
-	cfg, err := inputs.Load(a, a.Getenv("GITHUB_WORKSPACE"))
+	// Reading policy files is bounded by the step's deadline too.
+	loadCtx, cancelLoad := context.WithTimeout(ctx, inputs.ReadTimeout(a.GetInput("timeout-seconds")))
+	cfg, err := inputs.LoadContext(loadCtx, a, a.Getenv("GITHUB_WORKSPACE"))
+	cancelLoad()
 	if err != nil {
 		var errs inputs.Errors
 		if errors.As(err, &errs) {
@@ -84,10 +109,8 @@ func (r *runner) run(ctx context.Context) error {
 	client := awsclient.Options{
 		Region:   cfg.Region,
 		Adaptive: cfg.Batch(),
-		Logf:     r.infof,
-	}
-	if a.Getenv("RUNNER_DEBUG") == "1" {
-		client.Debugf = r.debugf
+		Logf:     r.log.info,
+		Debugf:   r.log.debugSink(),
 	}
 	for _, o := range r.opts {
 		o(&client)
@@ -105,10 +128,10 @@ func (r *runner) run(ctx context.Context) error {
 		Mask:                r.mask,
 	})
 	if err != nil {
-		return fmt.Errorf("AWS credentials: %w", err)
+		return fmt.Errorf("AWS credentials: %w", r.credentialsAdvice(err))
 	}
 	r.maskAccount(auth.AccountID)
-	a.Infof("%s", "Credentials: "+auth.Source+"; region "+cfg.Region)
+	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
 
 	rec := &reconcile.Reconciler{
 		ECR: auth.ECRClient(),
@@ -142,11 +165,11 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 
 // printPlan shows one repository's plan as a collapsible log group.
 func (r *runner) printPlan(name string, res *reconcile.Result) {
-	r.a.Group(fmt.Sprintf("Plan for %s: %s", name, report.Outcome(res)))
+	r.log.group(fmt.Sprintf("Plan for %s: %s", name, report.Outcome(res)))
 	var b strings.Builder
 	report.Plan(&b, res)
-	r.a.Infof("%s", strings.TrimRight(b.String(), "\n"))
-	r.a.EndGroup()
+	r.log.info(strings.TrimRight(b.String(), "\n"))
+	r.log.endGroup()
 }
 
 // settle turns a reconcile error into the step's result: with
@@ -173,16 +196,30 @@ func (r *runner) warnSettings(prefix string, err error) {
 	}
 }
 
-// publish sets the outputs and appends the job summary. Outside a runner
-// (no GITHUB_OUTPUT) the outputs are printed instead.
+// publish sets the outputs and appends the job summary. The command line
+// prints the outputs (and writes them to GITHUB_OUTPUT too when it is set);
+// a runner step without GITHUB_OUTPUT logs them.
 func (r *runner) publish(outputs [][2]string, summary string) error {
-	if path := r.a.Getenv("GITHUB_OUTPUT"); path != "" {
+	if r.cl != nil {
+		var b strings.Builder
+		for _, kv := range outputs {
+			b.WriteString(wfcmd.Neutralize(kv[0]+"="+kv[1]) + "\n")
+		}
+		if _, err := io.WriteString(r.cl.Outputs, b.String()); err != nil {
+			return fmt.Errorf("printing outputs: %w", err)
+		}
+	}
+	switch path := r.a.Getenv("GITHUB_OUTPUT"); {
+	case path != "":
 		if err := writeOutputs(path, outputs); err != nil {
 			return fmt.Errorf("writing outputs: %w", err)
 		}
-	} else {
+		if r.cl != nil {
+			r.log.note("Outputs also written to GITHUB_OUTPUT (" + path + ")")
+		}
+	case r.cl == nil:
 		for _, kv := range outputs {
-			r.a.Infof("%s", kv[0]+"="+kv[1])
+			r.log.info(kv[0] + "=" + kv[1])
 		}
 	}
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
@@ -197,25 +234,30 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 	return nil
 }
 
-func (r *runner) annotate(level, title, msg string) {
-	a := r.a.WithFieldsMap(map[string]string{"title": title})
-	if level == "warning" {
-		a.Warningf("%s", msg)
-		return
+// cliCredentialsAdvice is where the command line finds credentials; the
+// workflow's advice (id-token permission, configure-aws-credentials) does
+// not apply there.
+const cliCredentialsAdvice = "on the command line, set AWS_PROFILE to a profile of ~/.aws/config, " +
+	"or put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment; " +
+	"add --role-to-assume to assume a role with those credentials"
+
+func (r *runner) credentialsAdvice(err error) error {
+	if r.cl == nil {
+		return err
 	}
-	a.Errorf("%s", msg)
+	if errors.Is(err, awsauth.ErrNoCredentials) {
+		return fmt.Errorf("%w: %s", awsauth.ErrNoCredentials, cliCredentialsAdvice)
+	}
+	var missing *githubactions.EnvMissingError
+	if errors.As(err, &missing) || (r.cfg.Auth.RoleToAssume != "" && r.a.Getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "") {
+		return fmt.Errorf("--role-to-assume found no AWS credentials to assume it with (and no GitHub OIDC token outside a workflow): %s", cliCredentialsAdvice)
+	}
+	return err
 }
 
-// mask hides a secret from the log, line by line as the runner requires.
-func (r *runner) mask(secret string) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	for _, line := range strings.Split(secret, "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			r.a.AddMask(line)
-		}
-	}
-}
+func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, title, msg) }
+
+func (r *runner) mask(secret string) { r.log.mask(secret) }
 
 // maskAccount masks an account ID when mask-aws-account-id is set.
 func (r *runner) maskAccount(id string) {
@@ -223,23 +265,9 @@ func (r *runner) maskAccount(id string) {
 		return
 	}
 	r.mask(id)
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
+	r.accountsMu.Lock()
+	defer r.accountsMu.Unlock()
 	if !slices.Contains(r.accounts, id) {
 		r.accounts = append(r.accounts, id)
 	}
-}
-
-// infof prints a line from a goroutine making AWS calls (retries).
-func (r *runner) infof(msg string) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	r.a.Infof("%s", msg)
-}
-
-// debugf prints a debug line from a goroutine making AWS calls.
-func (r *runner) debugf(msg string) {
-	r.logMu.Lock()
-	defer r.logMu.Unlock()
-	r.a.Debugf("%s", msg)
 }

@@ -44,7 +44,7 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 	if err := r.publish(batchOutputs(uris, results, created, changed), report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
 		return err
 	}
-	r.a.Infof("%s", report.BatchTally(items, r.cfg.WarnOnly))
+	r.log.info(report.BatchTally(items, r.cfg.DryRun, r.cfg.WarnOnly))
 	if len(failed) > 0 {
 		return fmt.Errorf("%d of %d repositories failed: %s: %w", len(failed), len(items), strings.Join(failed, ", "), errReported)
 	}

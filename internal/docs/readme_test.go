@@ -18,7 +18,7 @@ const (
 
 	inputsHeading  = "## Inputs"
 	outputsHeading = "## Outputs"
-	tryItHeading   = "## Try it in one minute"
+	tryItHeading   = "## Try it locally"
 
 	demoCommand = "go run ./cmd/demo"
 )
@@ -85,7 +85,7 @@ func TestEveryNameIsExplained(t *testing.T) {
 	}
 }
 
-// TestTryItCommands checks the "Try it in one minute" section: exactly two
+// TestTryItCommands checks the "Try it locally" section: exactly two
 // code blocks, the demo and the test command that .ci/run runs.
 func TestTryItCommands(t *testing.T) {
 	t.Parallel()

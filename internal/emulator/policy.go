@@ -11,8 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 const maxPolicyChars = ecrspec.MaxRepositoryPolicyChars

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Repository is the stored state of one ECR repository.

@@ -1,6 +1,8 @@
 package inputs
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -73,7 +75,13 @@ func (es Errors) Error() string {
 // Load reads and validates every input before anything talks to AWS.
 // workspace bounds the files that policy inputs may name.
 func Load(src Source, workspace string) (*Config, error) {
-	l := loader{src: src}
+	return LoadContext(context.Background(), src, workspace)
+}
+
+// LoadContext is Load under ctx, which bounds the reading of policy files
+// (the step's deadline and cancellation).
+func LoadContext(ctx context.Context, src Source, workspace string) (*Config, error) {
+	l := loader{ctx: ctx, src: src}
 	c := &Config{}
 
 	name, names := src.GetInput("repository"), src.GetInput("repositories")
@@ -117,14 +125,20 @@ func Load(src Source, workspace string) (*Config, error) {
 
 // loader collects input errors instead of stopping at the first one.
 type loader struct {
+	ctx  context.Context
 	src  Source
 	errs Errors
 }
 
 func (l *loader) add(input string, err error) {
-	if err != nil {
-		l.errs = append(l.errs, &Error{Input: input, Err: err})
+	if err == nil {
+		return
 	}
+	var o *OnInput
+	if errors.As(err, &o) {
+		input, err = o.Input, o.Err
+	}
+	l.errs = append(l.errs, &Error{Input: input, Err: err})
 }
 
 // value records err against input and returns v, so that a parser's two
@@ -158,7 +172,7 @@ func (l *loader) region() string {
 }
 
 func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := readDocument(l.src.GetInput(input), workspace)
+	doc, err := readDocumentContext(l.ctx, l.src.GetInput(input), workspace)
 	if err != nil {
 		l.add(input, err)
 		return nil

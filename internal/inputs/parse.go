@@ -4,6 +4,7 @@
 package inputs
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -56,13 +59,13 @@ func ParseRepositoryName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if n := len(s); n < ecrspec.MinRepositoryNameChars || n > ecrspec.MaxRepositoryNameChars {
 		return "", fmt.Errorf("repository name %q has %d characters; ECR needs %d to %d: %s",
-			s, n, ecrspec.MinRepositoryNameChars, ecrspec.MaxRepositoryNameChars, repositoryNameRule)
+			shown(s), n, ecrspec.MinRepositoryNameChars, ecrspec.MaxRepositoryNameChars, repositoryNameRule)
 	}
 	if !ecrspec.ValidRepositoryName(s) {
 		if lower := strings.ToLower(s); lower != s && ecrspec.ValidRepositoryName(lower) {
-			return "", fmt.Errorf("repository name %q has upper-case letters; ECR names are lower case: use %q", s, lower)
+			return "", fmt.Errorf("repository name %q has upper-case letters; ECR names are lower case: use %q", shown(s), lower)
 		}
-		return "", fmt.Errorf("repository name %q is not valid: %s", s, repositoryNameRule)
+		return "", fmt.Errorf("repository name %q is not valid: %s", shown(s), repositoryNameRule)
 	}
 	return s, nil
 }
@@ -111,13 +114,15 @@ func parseRepositoryNames(s string) ([]string, error) {
 
 // ParseTags reads tags written as key=value pairs (one per line or separated
 // by commas; a value may contain "=") or as a JSON object of strings. Empty
-// input means tags are not managed.
+// input means tags are not managed. An error says where in the input the
+// problem is (entry N, or line and column of JSON) and repeats only a
+// short prefix of what it quotes.
 func ParseTags(s string) (map[string]string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, nil
 	}
-	var pairs [][2]string
+	var pairs []tagPair
 	var err error
 	if strings.HasPrefix(s, "{") {
 		pairs, err = jsonTags(s)
@@ -129,12 +134,12 @@ func ParseTags(s string) (map[string]string, error) {
 	}
 	tags := map[string]string{}
 	for _, p := range pairs {
-		k, v := p[0], p[1]
+		k, v := p.key, p.value
 		if err := checkTag(k, v); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", p.where, err)
 		}
 		if old, dup := tags[k]; dup && old != v {
-			return nil, fmt.Errorf("tag key %q is given twice with different values (%q and %q); keep one", k, old, v)
+			return nil, fmt.Errorf("%s: tag key %q is given twice with different values (%q and %q); keep one", p.where, shown(k), shown(old), shown(v))
 		}
 		tags[k] = v
 	}
@@ -144,52 +149,66 @@ func ParseTags(s string) (map[string]string, error) {
 	return tags, nil
 }
 
-func lineTags(s string) ([][2]string, error) {
-	var pairs [][2]string
+// tagPair is one tag as written, with where it was written.
+type tagPair struct{ key, value, where string }
+
+func lineTags(s string) ([]tagPair, error) {
+	var pairs []tagPair
+	n := 0
 	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
 		item = strings.TrimSpace(item)
 		if item == "" {
 			continue
 		}
+		n++
+		where := fmt.Sprintf("entry %d", n)
 		k, v, ok := strings.Cut(item, "=")
 		if !ok {
-			return nil, fmt.Errorf(`tag %q has no "="; write key=value (key= for an empty value), one per line or separated by commas`, item)
+			return nil, fmt.Errorf(`%s: tag %q has no "="; write key=value (key= for an empty value), one per line or separated by commas`, where, shown(item))
 		}
-		pairs = append(pairs, [2]string{strings.TrimSpace(k), strings.TrimSpace(v)})
+		pairs = append(pairs, tagPair{strings.TrimSpace(k), strings.TrimSpace(v), where})
 	}
 	return pairs, nil
 }
 
 // jsonTags decodes a JSON object of strings, keeping duplicate keys so they
 // can be reported rather than silently collapsed.
-func jsonTags(s string) ([][2]string, error) {
+func jsonTags(s string) ([]tagPair, error) {
 	const hint = `write a JSON object of strings such as {"team": "web", "env": "prod"}, or key=value lines`
 	dec := json.NewDecoder(strings.NewReader(s))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fmt.Errorf("tags are not valid JSON: %v; %s", err, hint)
+	invalid := func(err error) error {
+		return fmt.Errorf("tags are not valid JSON at %s: %v; %s", position(s, int(dec.InputOffset())), err, hint)
 	}
-	var pairs [][2]string
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, invalid(err)
+	}
+	var pairs []tagPair
 	for dec.More() {
+		// The key starts after the separators that follow the previous
+		// token.
+		start := int(dec.InputOffset())
+		start += len(s[start:]) - len(strings.TrimLeft(s[start:], ", \t\r\n"))
+		where := position(s, start)
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("tags are not valid JSON: %v; %s", err, hint)
+			return nil, invalid(err)
 		}
 		key := tok.(string) // the decoder guarantees a string key here
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, fmt.Errorf("tags are not valid JSON: %v; %s", err, hint)
+			return nil, invalid(err)
 		}
 		var value string
 		if err := json.Unmarshal(raw, &value); err != nil || string(raw) == "null" {
-			return nil, fmt.Errorf(`tag %q has the value %s, which is not a string; quote it, for example "%s": "1"`, key, raw, key)
+			return nil, fmt.Errorf(`%s: tag %q has the value %s, which is not a string; quote it, for example "%s": "1"`, where, shown(key), shown(raw), shown(key))
 		}
-		pairs = append(pairs, [2]string{key, value})
+		pairs = append(pairs, tagPair{key, value, where})
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("tags are not valid JSON: %v; %s", err, hint)
+		return nil, invalid(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("tags have text after the JSON object; " + hint)
+		return nil, fmt.Errorf("tags have text after the JSON object, at %s; %s", position(s, int(dec.InputOffset())), hint)
 	}
 	return pairs, nil
 }
@@ -199,9 +218,9 @@ func checkTag(k, v string) error {
 	kn, vn := utf8.RuneCountInString(k), utf8.RuneCountInString(v)
 	switch {
 	case k == "":
-		return fmt.Errorf("a tag has an empty key (value %q); write key=value", v)
+		return fmt.Errorf("a tag has an empty key (value %q); write key=value", shown(v))
 	case kn > maxTagKeyChars:
-		return fmt.Errorf("tag key %q is %d characters; use at most %d", k, kn, maxTagKeyChars)
+		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, maxTagKeyChars)
 	case vn > maxTagValueChars:
 		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", k, vn, maxTagValueChars)
 	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
@@ -237,11 +256,12 @@ func parseBool(s string) (*bool, error) {
 	case strings.EqualFold(s, "false"):
 		return new(false), nil
 	}
-	return nil, fmt.Errorf("%q is not a boolean; use true or false", s)
+	return nil, fmt.Errorf("%q is not a boolean; use true or false", shown(s))
 }
 
 // ParseMutability reads the image tag mutability and its exclusion filters;
-// both empty means the setting is not managed.
+// both empty means the setting is not managed. An error about the filters is
+// attributed to image-tag-mutability-exclusion-filters (see OnInput).
 func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 	value := strings.ToUpper(strings.TrimSpace(given))
 	list := parseList(filters)
@@ -252,24 +272,24 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 		if len(list) == 0 {
 			return nil, nil
 		}
-		return nil, errors.New("exclusion filters are given without a tag mutability; set it to IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION")
+		return nil, errors.New("is empty, but image-tag-mutability-exclusion-filters is set; set it to IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, or remove the filters")
 	case "MUTABLE", "IMMUTABLE":
 	case "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION":
 		withExclusion = true
 	default:
-		return nil, fmt.Errorf("%q is not a tag mutability; use %s", given, values)
+		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), values)
 	}
 	switch {
 	case !withExclusion && len(list) > 0:
-		return nil, fmt.Errorf("exclusion filters only apply to %s_WITH_EXCLUSION; use that value or remove the filters", value)
+		return nil, fmt.Errorf("%s takes no exclusion filters; use %s_WITH_EXCLUSION, or remove image-tag-mutability-exclusion-filters", value, value)
 	case withExclusion && len(list) == 0:
-		return nil, fmt.Errorf(`%s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, maxExclusionFilters)
+		return nil, on(filtersInput, fmt.Errorf(`is empty, but %s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, maxExclusionFilters))
 	case len(list) > maxExclusionFilters:
-		return nil, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), maxExclusionFilters)
+		return nil, on(filtersInput, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), maxExclusionFilters))
 	}
 	for _, f := range list {
-		if !exclusionFilter.MatchString(f) {
-			return nil, fmt.Errorf(`exclusion filter %q is not valid; use up to 128 letters, digits and . _ - with * as a wildcard, for example "release-*"`, f)
+		if len(f) > ecrspec.MaxExclusionFilterChars || !exclusionFilter.MatchString(f) {
+			return nil, on(filtersInput, fmt.Errorf(`exclusion filter %q is not valid; use up to %d letters, digits and . _ - with * as a wildcard, for example "release-*"`, shown(f), ecrspec.MaxExclusionFilterChars))
 		}
 	}
 	slices.Sort(list) // compared as a set
@@ -286,25 +306,39 @@ func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
 		if key == "" {
 			return nil, nil
 		}
-		return nil, errors.New("a KMS key is given without an encryption type; set the type to KMS or KMS_DSSE")
+		return nil, errors.New("is empty, but kms-key is set; set encryption-type to KMS or KMS_DSSE, or remove kms-key")
 	case "AES256":
 		if key != "" {
-			return nil, errors.New("AES256 encryption does not use a KMS key; remove the key or use the type KMS")
+			return nil, on("kms-key", errors.New("AES256 encryption does not use a KMS key; remove kms-key or set encryption-type to KMS"))
 		}
 	case "KMS", "KMS_DSSE":
 		if key != "" && (len(key) > 2048 || !kmsKeyForms.MatchString(key)) {
-			return nil, fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", key)
+			return nil, on("kms-key", fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", shown(key)))
 		}
 	default:
-		return nil, fmt.Errorf("%q is not an encryption type; use AES256, KMS or KMS_DSSE", given)
+		return nil, fmt.Errorf("%q is not an encryption type; use AES256, KMS or KMS_DSSE", shown(given))
 	}
 	return &reconcile.Encryption{Type: typ, KMSKey: key}, nil
 }
 
+const filtersInput = "image-tag-mutability-exclusion-filters"
+
+// OnInput is an error that a parser of several inputs attributes to one of
+// them, so that the message names the input that is wrong.
+type OnInput struct {
+	Input string
+	Err   error
+}
+
+func (e *OnInput) Error() string { return e.Err.Error() }
+func (e *OnInput) Unwrap() error { return e.Err }
+
+func on(input string, err error) error { return &OnInput{Input: input, Err: err} }
+
 // parseRegion checks the shape of an AWS Region code.
 func parseRegion(s string) error {
 	if !region.MatchString(s) {
-		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", s)
+		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", shown(s))
 	}
 	return nil
 }
@@ -312,7 +346,7 @@ func parseRegion(s string) error {
 // parseAccountID checks an AWS account ID.
 func parseAccountID(s string) error {
 	if !awsid.IsAccountID(s) {
-		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", s)
+		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", shown(s))
 	}
 	return nil
 }
@@ -327,15 +361,15 @@ func parseRoleARN(s string) (string, error) {
 	case roleName.MatchString(s):
 		return "", fmt.Errorf("%q is a role name, not an ARN; write the full ARN, for example %s%s", s, example, s)
 	case strings.Contains(s, ":assumed-role/"):
-		return "", fmt.Errorf("%q is an STS session ARN; use the IAM role ARN instead, for example %sname", s, example)
+		return "", fmt.Errorf("%q is an STS session ARN; use the IAM role ARN instead, for example %sname", shown(s), example)
 	}
-	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", s, example)
+	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", shown(s), example)
 }
 
 // validateSessionName checks an STS role session name.
 func validateSessionName(s string) error {
 	if !sessionName.MatchString(s) {
-		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", s)
+		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", shown(s))
 	}
 	return nil
 }
@@ -349,7 +383,7 @@ func parseDurationSeconds(s string) (int32, error) {
 	const rng = "use 900 (15 minutes) to 43200 (12 hours), within the role's maximum session duration"
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number of seconds; %s", s, rng)
+		return 0, fmt.Errorf("%q is not a whole number of seconds; %s", shown(s), rng)
 	}
 	if n < 900 || n > 43200 {
 		return 0, fmt.Errorf("%d seconds is out of range; %s", n, rng)
@@ -371,7 +405,7 @@ func parseAudience(s string) error {
 		return errors.New("the audience is empty; use sts.amazonaws.com unless the identity provider expects another")
 	}
 	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return fmt.Errorf("audience %q contains whitespace; give a single audience such as sts.amazonaws.com", s)
+		return fmt.Errorf("audience %q contains whitespace; give a single audience such as sts.amazonaws.com", shown(s))
 	}
 	return nil
 }
@@ -386,7 +420,7 @@ func parseOnError(s string) (string, error) {
 	case "fail", "warn":
 		return v, nil
 	}
-	return "", fmt.Errorf("%q is not valid; use fail or warn", s)
+	return "", fmt.Errorf("%q is not valid; use fail or warn", shown(s))
 }
 
 // parseConcurrency reads how many repositories to reconcile at once.
@@ -396,7 +430,19 @@ func parseConcurrency(s string) (int, error) {
 
 // parseTimeoutSeconds reads a timeout in seconds.
 func parseTimeoutSeconds(s string) (int, error) {
-	return intInRange(s, 1, 3600, "seconds")
+	return intInRange(s, 1, maxTimeoutSeconds, "seconds")
+}
+
+const maxTimeoutSeconds = 3600
+
+// ReadTimeout is the bound on reading the inputs' files: timeout-seconds
+// when it is valid, else (Load reports it) the longest it may be.
+func ReadTimeout(timeoutSeconds string) time.Duration {
+	n, err := parseTimeoutSeconds(timeoutSeconds)
+	if err != nil {
+		n = maxTimeoutSeconds
+	}
+	return time.Duration(n) * time.Second
 }
 
 // errEmpty is the error of an input that has a default in action.yml but
@@ -412,7 +458,7 @@ func intInRange(s string, lo, hi int, unit string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%q is not valid; use a whole number from %d to %d (%s)", s, lo, hi, unit)
+		return 0, fmt.Errorf("%q is not valid; use a whole number from %d to %d (%s)", shown(s), lo, hi, unit)
 	}
 	return n, nil
 }
@@ -425,6 +471,12 @@ func intInRange(s string, lo, hi int, unit string) (int, error) {
 // cannot read arbitrary files of the runner. An empty workspace means the
 // current directory.
 func readDocument(value, workspace string) (*reconcile.Document, error) {
+	return readDocumentContext(context.Background(), value, workspace)
+}
+
+// readDocumentContext is readDocument under ctx: reading a file gives up
+// when ctx ends.
+func readDocumentContext(ctx context.Context, value, workspace string) (*reconcile.Document, error) {
 	value = strings.TrimSpace(value)
 	switch {
 	case value == "":
@@ -434,72 +486,147 @@ func readDocument(value, workspace string) (*reconcile.Document, error) {
 	case strings.HasPrefix(value, "{"):
 		return &reconcile.Document{Text: value}, nil
 	}
-	text, err := readWorkspaceFile(value, workspace)
+	text, err := readWorkspaceFile(ctx, value, workspace)
 	if err != nil {
 		return nil, err
 	}
 	return &reconcile.Document{Text: text}, nil
 }
 
-func readWorkspaceFile(path, workspace string) (string, error) {
+func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
+	// Messages name the place the user knows: the command line reads from
+	// the current directory.
+	place := "the workspace"
 	if workspace == "" {
-		workspace = "."
+		workspace, place = ".", "the current directory"
 	}
 	wsAbs, err := filepath.Abs(workspace)
 	if err != nil {
-		return "", fmt.Errorf("cannot resolve the workspace %q: %w", workspace, err)
+		return "", fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
 	}
 	wsReal, err := filepath.EvalSymlinks(wsAbs)
 	if err != nil {
-		return "", fmt.Errorf("cannot open the workspace %q: %w; check out the repository before this step", workspace, err)
+		return "", fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
 	}
 	var full string
 	if filepath.IsAbs(path) {
 		full = filepath.Clean(path)
 		if !within(wsAbs, full) && !within(wsReal, full) {
-			return "", fmt.Errorf("%q is outside the workspace %s; put the file in the repository and give its path relative to the workspace", path, wsAbs)
+			return "", fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return "", fmt.Errorf("%q leaves the workspace; give a path inside it, relative to the workspace, for example policies/repository.json", path)
+			return "", fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example policies/repository.json", path, place)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
 	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to the workspace, and that the repository is checked out", path, full)
+		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
 	}
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %w", path, err)
 	}
 	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return "", fmt.Errorf("%q leads outside the workspace through a symbolic link; point to the file itself, inside the workspace", path)
+		return "", fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
 	}
 	// Reading through os.Root keeps the check true even if a link is
 	// swapped between the check and the read.
 	root, err := os.OpenRoot(wsReal)
 	if err != nil {
-		return "", fmt.Errorf("cannot open the workspace %q: %w", workspace, err)
+		return "", fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("cannot read %q: %w", path, err)
-	case info.IsDir():
-		return "", fmt.Errorf("%q is a directory; give the path of the JSON file", path)
-	case info.Size() > maxDocumentBytes:
-		return "", fmt.Errorf("%q is %d bytes, too large for a policy; check the path", path, info.Size())
-	}
-	data, err := root.ReadFile(rel)
 	if err != nil {
 		return "", fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	if err := regularFile(path, info); err != nil {
+		return "", err
+	}
+	data, err := readRegular(ctx, root, rel, path)
+	if err != nil {
+		return "", err
 	}
 	if strings.TrimSpace(string(data)) == "" {
 		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", path)
 	}
 	return string(data), nil
+}
+
+// regularFile refuses anything but a regular file: a directory, and above
+// all a named pipe (opening it waits for a writer that never comes) or a
+// device (/dev/zero never ends, and reports size 0).
+func regularFile(path string, info fs.FileInfo) error {
+	m := info.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return fmt.Errorf("%q is a directory; give the path of the JSON file", path)
+	case m&fs.ModeNamedPipe != 0:
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of the JSON file", path)
+	case m&fs.ModeDevice != 0:
+		return fmt.Errorf("%q is a device, not a regular file; give the path of the JSON file", path)
+	}
+	return fmt.Errorf("%q is not a regular file (%s); give the path of the JSON file", path, m.Type())
+}
+
+// readRegular reads a policy file that was a regular file when checked. It
+// opens without blocking (a named pipe swapped in since is not waited on),
+// checks the open file again, reads at most maxDocumentBytes+1 bytes
+// whatever size the file reports, and gives up when ctx ends.
+func readRegular(ctx context.Context, root *os.Root, rel, path string) ([]byte, error) {
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	info, err := f.Stat()
+	if err == nil {
+		err = regularFile(path, info)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer f.Close()
+		data, err := readBounded(f, maxDocumentBytes)
+		done <- result{data, err}
+	}()
+	select {
+	case r := <-done:
+		if errors.Is(r.err, errTooLarge) {
+			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a policy; check the path", path, maxDocumentBytes)
+		}
+		if r.err != nil {
+			return nil, fmt.Errorf("cannot read %q: %w", path, r.err)
+		}
+		return r.data, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", path, context.Cause(ctx))
+	}
+}
+
+var errTooLarge = errors.New("too large")
+
+// readBounded reads r to its end, or fails with errTooLarge after limit
+// bytes: it never trusts a reported size.
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
 }
 
 // within reports whether path is dir or lies under it, lexically.

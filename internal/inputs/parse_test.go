@@ -1,11 +1,14 @@
 package inputs
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -78,7 +81,7 @@ func TestParseRepositoryNames(t *testing.T) {
 	t.Parallel()
 	got, err := parseRepositoryNames(readSeed(t, "repositories.txt"))
 	if want := []string{"team/api", "team/web-app", "base/node_20.x", "a--b"}; err != nil || !reflect.DeepEqual(got, want) {
-		t.Errorf("ParseRepositoryNames = %q, %v; want %q", got, err, want)
+		t.Errorf("parseRepositoryNames = %q, %v; want %q", got, err, want)
 	}
 	_, err = parseRepositoryNames("a/b\r\nc/d\nBad Name\n")
 	wantErr(t, err, "line 3:", `"Bad Name" is not valid`)
@@ -175,7 +178,7 @@ func TestParseList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if got := parseList(tt.in); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseList(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("parseList(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
@@ -185,11 +188,11 @@ func TestParseBool(t *testing.T) {
 	for in, want := range map[string]bool{"true": true, "True": true, "TRUE": true, " true\n": true, "tRuE": true, "false": false, "False": false, "FALSE": false} {
 		got, err := parseBool(in)
 		if err != nil || got == nil || *got != want {
-			t.Errorf("ParseBool(%q) = %v, %v; want %v", in, got, err, want)
+			t.Errorf("parseBool(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
 	if got, err := parseBool(""); got != nil || err != nil {
-		t.Errorf(`ParseBool("") = %v, %v; want nil, nil`, got, err)
+		t.Errorf(`parseBool("") = %v, %v; want nil, nil`, got, err)
 	}
 	for _, in := range []string{"yes", "1", "on", "t", "truee"} {
 		_, err := parseBool(in)
@@ -222,9 +225,9 @@ func TestParseMutability(t *testing.T) {
 		value, filters string
 		want           []string
 	}{
-		{"", "latest", []string{"filters are given without a tag mutability", "set it to IMMUTABLE_WITH_EXCLUSION"}},
+		{"", "latest", []string{"is empty, but image-tag-mutability-exclusion-filters is set", "set it to IMMUTABLE_WITH_EXCLUSION"}},
 		{"frozen", "", []string{`"frozen" is not a tag mutability`, "use MUTABLE, IMMUTABLE"}},
-		{"IMMUTABLE", "latest", []string{"only apply to IMMUTABLE_WITH_EXCLUSION", "remove the filters"}},
+		{"IMMUTABLE", "latest", []string{"IMMUTABLE takes no exclusion filters; use IMMUTABLE_WITH_EXCLUSION", "remove image-tag-mutability-exclusion-filters"}},
 		{"IMMUTABLE_WITH_EXCLUSION", " , ", []string{"needs exclusion filters", "give 1 to 5"}},
 		{"MUTABLE_WITH_EXCLUSION", "a,b,c,d,e,f", []string{"6 exclusion filters given; ECR allows at most 5"}},
 		{"MUTABLE_WITH_EXCLUSION", "v1/x", []string{`exclusion filter "v1/x" is not valid`, "with * as a wildcard"}},
@@ -262,8 +265,8 @@ func TestParseEncryption(t *testing.T) {
 		typ, key string
 		want     []string
 	}{
-		{"", "alias/x", []string{"without an encryption type", "set the type to KMS"}},
-		{"AES256", "alias/x", []string{"AES256 encryption does not use a KMS key", "remove the key"}},
+		{"", "alias/x", []string{"is empty, but kms-key is set", "set encryption-type to KMS"}},
+		{"AES256", "alias/x", []string{"AES256 encryption does not use a KMS key", "remove kms-key"}},
 		{"sse", "", []string{`"sse" is not an encryption type`, "use AES256, KMS or KMS_DSSE"}},
 		{"KMS", "my-key", []string{`"my-key" is not a KMS key reference`, "use a key ID"}},
 		{"KMS", "alias/", []string{"is not a KMS key reference"}},
@@ -280,7 +283,7 @@ func TestParseRegion(t *testing.T) {
 	t.Parallel()
 	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1", "eusc-de-east-1"} {
 		if err := parseRegion(r); err != nil {
-			t.Errorf("ParseRegion(%q): %v", r, err)
+			t.Errorf("parseRegion(%q): %v", r, err)
 		}
 	}
 	for _, r := range []string{"", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us-east-123", "u-east-1", " us-east-1"} {
@@ -308,7 +311,7 @@ func TestParseRoleARN(t *testing.T) {
 		"arn:aws-iso-b:iam::123456789012:role/r",
 	} {
 		if got, err := parseRoleARN(" " + s + "\n"); err != nil || got != s {
-			t.Errorf("ParseRoleARN(%q) = %q, %v", s, got, err)
+			t.Errorf("parseRoleARN(%q) = %q, %v", s, got, err)
 		}
 	}
 	_, err := parseRoleARN("deploy")
@@ -325,7 +328,7 @@ func TestValidateSessionName(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"ab", "ecr-reconcile@1.2", "a_b+c=d,e.f@g-h", strings.Repeat("x", 64)} {
 		if err := validateSessionName(s); err != nil {
-			t.Errorf("ValidateSessionName(%q): %v", s, err)
+			t.Errorf("validateSessionName(%q): %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "a", "a b", strings.Repeat("x", 65), "a/b", "h\u00e9llo"} {
@@ -337,7 +340,7 @@ func TestParseDurationSeconds(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]int32{"900": 900, " 3600 ": 3600, "43200": 43200} {
 		if got, err := parseDurationSeconds(in); err != nil || got != want {
-			t.Errorf("ParseDurationSeconds(%q) = %d, %v; want %d", in, got, err, want)
+			t.Errorf("parseDurationSeconds(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"899", "43201", "-1"} {
@@ -356,7 +359,7 @@ func TestParseExternalID(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"ab", "Ext-ID_1+=,.@:/", strings.Repeat("x", 1224)} {
 		if err := parseExternalID(s); err != nil {
-			t.Errorf("ParseExternalID(%q): %v", s, err)
+			t.Errorf("parseExternalID(%q): %v", s, err)
 		}
 	}
 	for _, s := range []string{"", "a", "secret value", strings.Repeat("x", 1225)} {
@@ -382,7 +385,7 @@ func TestParseOnError(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{"fail": "fail", "WARN": "warn", " Fail ": "fail"} {
 		if got, err := parseOnError(in); err != nil || got != want {
-			t.Errorf("ParseOnError(%q) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("parseOnError(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 	_, err := parseOnError("ignore")
@@ -445,7 +448,7 @@ func TestReadDocumentValues(t *testing.T) {
 	for _, tt := range tests {
 		got, err := readDocument(tt.value, tt.workspace)
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ReadDocument(%q, %q) = %+v, %v; want %+v", tt.value, tt.workspace, got, err, tt.want)
+			t.Errorf("readDocument(%q, %q) = %+v, %v; want %+v", tt.value, tt.workspace, got, err, tt.want)
 		}
 	}
 }
@@ -512,7 +515,7 @@ func TestReadDocumentPaths(t *testing.T) {
 	} {
 		doc, err := readDocument(tt.value, tt.workspace)
 		if err != nil || doc == nil || doc.Text != `{"inside":true}` {
-			t.Errorf("ReadDocument(%q, %q) = %+v, %v", tt.value, tt.workspace, doc, err)
+			t.Errorf("readDocument(%q, %q) = %+v, %v", tt.value, tt.workspace, doc, err)
 		}
 	}
 	for _, tt := range []struct {
@@ -527,7 +530,60 @@ func TestReadDocumentPaths(t *testing.T) {
 		doc, err := readDocument(tt.value, ws)
 		wantErr(t, err, tt.want...)
 		if doc != nil {
-			t.Errorf("ReadDocument(%q) returned %+v with an error", tt.value, doc)
+			t.Errorf("readDocument(%q) returned %+v with an error", tt.value, doc)
 		}
 	}
 }
+
+// Special files in the workspace are refused before they are opened for
+// reading: a named pipe would wait forever for a writer, a device such as
+// /dev/zero never ends and reports size 0.
+func TestReadDocumentRefusesSpecialFiles(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(ws, "fifo.json"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := readDocument("fifo.json", ws)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		wantErr(t, err, `"fifo.json" is a named pipe (FIFO), not a regular file`)
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a named pipe hangs")
+	}
+	// A link to /dev/zero leaves the workspace and is refused as such; a
+	// device node inside it needs mknod, which root has.
+	if err := os.Symlink("/dev/zero", filepath.Join(ws, "zero-link.json")); err == nil {
+		_, err := readDocument("zero-link.json", ws)
+		wantErr(t, err, "leads outside the workspace")
+	}
+	if err := syscall.Mknod(filepath.Join(ws, "zero.json"), syscall.S_IFCHR|0o666, int(unix1x5())); err != nil {
+		t.Logf("no device node test: mknod: %v", err)
+		return
+	}
+	_, err := readDocument("zero.json", ws)
+	wantErr(t, err, `"zero.json" is a device, not a regular file`)
+}
+
+// unix1x5 is the device number of /dev/zero (major 1, minor 5).
+func unix1x5() uint64 { return 1<<8 | 5 }
+
+// The reader never trusts a size: an endless reader is cut at the limit.
+func TestReadBoundedStopsAtTheLimit(t *testing.T) {
+	t.Parallel()
+	if _, err := readBounded(endless{}, 1024); !errors.Is(err, errTooLarge) {
+		t.Errorf("readBounded(endless) = %v, want errTooLarge", err)
+	}
+	data, err := readBounded(strings.NewReader("{}"), 2)
+	if err != nil || string(data) != "{}" {
+		t.Errorf("readBounded = %q, %v", data, err)
+	}
+}
+
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }

@@ -9,22 +9,47 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
-// Writer renders workflow commands written to it, line by line, onto W.
+// Writer renders workflow commands written to it, line by line. Plain lines
+// and group headings go to the main stream; annotations (and debug lines,
+// when shown) go to the diagnostics stream, which is the main one unless
+// NewSplitWriter chose another.
 type Writer struct {
-	mu    sync.Mutex
-	w     io.Writer
-	buf   []byte
-	masks []string
+	shared *shared
+	buf    []byte
+	// diagOnly sends every line to the diagnostics stream (see Diag).
+	diagOnly bool
 }
 
-// NewWriter returns a Writer that renders onto w.
-func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+// shared is what the writers of one log have in common: the streams and
+// the masks, which hide a secret wherever it appears later.
+type shared struct {
+	mu        sync.Mutex
+	out, diag io.Writer
+	debug     bool
+	masks     []string
+}
+
+// NewWriter returns a Writer that renders everything onto w.
+func NewWriter(w io.Writer) *Writer { return &Writer{shared: &shared{out: w, diag: w}} }
+
+// NewSplitWriter returns a Writer that renders plain lines and groups onto
+// out, and annotations onto diag; debug lines are shown on diag when debug
+// is true and hidden otherwise.
+func NewSplitWriter(out, diag io.Writer, debug bool) *Writer {
+	return &Writer{shared: &shared{out: out, diag: diag, debug: debug}}
+}
+
+// Diag returns a writer onto the diagnostics stream that shares w's masks.
+func (v *Writer) Diag() *Writer { return &Writer{shared: v.shared, diagOnly: true} }
 
 func (v *Writer) Write(p []byte) (int, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	s := v.shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	v.buf = append(v.buf, p...)
 	for {
 		i := bytes.IndexByte(v.buf, '\n')
@@ -33,36 +58,48 @@ func (v *Writer) Write(p []byte) (int, error) {
 		}
 		line := string(v.buf[:i])
 		v.buf = v.buf[i+1:]
-		if out, ok := v.render(line); ok {
-			if _, err := io.WriteString(v.w, out+"\n"); err != nil {
-				return len(p), err
-			}
+		out, diag, ok := s.render(line)
+		if !ok {
+			continue
+		}
+		w := s.out
+		if diag || v.diagOnly {
+			w = s.diag
+		}
+		// This output may itself be read by a runner (the command line
+		// run in a workflow step): what the rendering unescaped must not
+		// become a command there.
+		if _, err := io.WriteString(w, wfcmd.Neutralize(out)+"\n"); err != nil {
+			return len(p), err
 		}
 	}
 }
 
-// render returns what the log page shows for one line, and false for a
-// line it does not show at all.
-func (v *Writer) render(line string) (string, bool) {
-	for _, m := range v.masks {
+// render returns what the log page shows for one line, whether it is a
+// diagnostic, and false for a line it does not show at all.
+func (s *shared) render(line string) (text string, diag, ok bool) {
+	for _, m := range s.masks {
 		line = strings.ReplaceAll(line, m, "***")
 	}
 	switch {
 	case strings.HasPrefix(line, "::add-mask::"):
 		if m := unescape(strings.TrimPrefix(line, "::add-mask::")); m != "" {
-			v.masks = append(v.masks, m)
+			s.masks = append(s.masks, m)
 		}
-		return "", false
+		return "", false, false
 	case strings.HasPrefix(line, "::group::"):
-		return "▼ " + strings.TrimPrefix(line, "::group::"), true
-	case line == "::endgroup::", strings.HasPrefix(line, "::debug::"):
-		return "", false
+		return "▼ " + unescape(strings.TrimPrefix(line, "::group::")), false, true
+	case line == "::endgroup::":
+		return "", false, false
+	case strings.HasPrefix(line, "::debug"):
+		_, msg, _ := strings.Cut(strings.TrimPrefix(line, "::"), "::")
+		return "Debug: " + unescape(msg), true, s.debug
 	case strings.HasPrefix(line, "::error"), strings.HasPrefix(line, "::warning"), strings.HasPrefix(line, "::notice"):
 		head, msg, _ := strings.Cut(strings.TrimPrefix(line, "::"), "::")
 		level, _, _ := strings.Cut(head, " ")
-		return strings.ToUpper(level[:1]) + level[1:] + ": " + strings.ReplaceAll(unescape(msg), "\n", "\n  "), true
+		return strings.ToUpper(level[:1]) + level[1:] + ": " + strings.ReplaceAll(wfcmd.Neutralize(unescape(msg)), "\n", "\n  "), true, true
 	}
-	return line, true
+	return line, false, true
 }
 
 // Render renders a whole captured log.

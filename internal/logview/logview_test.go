@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 func TestRenderShowsWhatTheLogPageShows(t *testing.T) {
@@ -43,5 +44,38 @@ func TestWriterHandlesSplitWrites(t *testing.T) {
 	}
 	if got, want := b.String(), "▼ Title\nplain line\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// The command line may itself run in a workflow step: what the rendering
+// unescapes must not start a workflow command in that step's log.
+func TestRenderedAnnotationsStartNoCommand(t *testing.T) {
+	t.Parallel()
+	in := "::error title=x::denied%0A::stop-commands::tok%0A  ::warning::fake\n::group::a%0D::add-mask::x\n"
+	got := logview.Render(in)
+	if cmds := wfcmd.Commands(got); len(cmds) != 0 {
+		t.Errorf("rendered log holds commands %+v:\n%s", cmds, got)
+	}
+	if !strings.Contains(got, "\n  \\::stop-commands::tok\n") {
+		t.Errorf("the injected line is not shown, escaped:\n%s", got)
+	}
+}
+
+func TestSplitWriterSendsAnnotationsToDiag(t *testing.T) {
+	t.Parallel()
+	var out, diag strings.Builder
+	w := logview.NewSplitWriter(&out, &diag, false)
+	_, _ = w.Write([]byte("::add-mask::s3cr3t\n::group::Plan\nplan line\n::error::bad s3cr3t\n::debug::hidden\n::endgroup::\n"))
+	_, _ = w.Diag().Write([]byte("note s3cr3t\n"))
+	if got, want := out.String(), "▼ Plan\nplan line\n"; got != want {
+		t.Errorf("out = %q, want %q", got, want)
+	}
+	if got, want := diag.String(), "Error: bad ***\nnote ***\n"; got != want {
+		t.Errorf("diag = %q, want %q", got, want)
+	}
+	var dbg strings.Builder
+	_, _ = logview.NewSplitWriter(&dbg, &dbg, true).Write([]byte("::debug::aws ECR X: HTTP 200\n"))
+	if got := dbg.String(); got != "Debug: aws ECR X: HTTP 200\n" {
+		t.Errorf("debug shown as %q", got)
 	}
 }

@@ -10,8 +10,8 @@ import (
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // MaxRepositoryPolicyChars is ECR's limit on a repository policy text.

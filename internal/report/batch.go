@@ -44,11 +44,14 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 	if dryRun {
 		title += " (dry run)"
 	}
-	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items, warnOnly))
+	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items, dryRun, warnOnly))
 	for _, it := range items {
-		outcome, changes := "**failed**", ""
+		result, changes := "**failed**", ""
 		if it.Result != nil {
-			outcome = Outcome(it.Result)
+			result = strings.Replace(outcome(it.Result, it.Err != nil), "failed", "**failed**", 1)
+			if Status(it, warnOnly) == StatusWarned {
+				result = outcome(it.Result, false) + ", **warned**"
+			}
 			var parts []string
 			for _, c := range it.Result.ChangedOnly() {
 				parts = append(parts, c.Setting+" "+string(c.Action))
@@ -58,25 +61,25 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 		errText := ""
 		if it.Err != nil {
 			errText = it.Err.Error()
-			switch {
-			case Status(it, warnOnly) == StatusWarned:
-				outcome += ", **warned**"
-			case it.Result != nil:
-				outcome += ", **partly failed**"
-			}
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, outcome, cell(changes), cell(errText))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
 	}
 	return b.String()
 }
 
-// BatchTally counts the repositories by outcome.
-func BatchTally(items []reconcile.Item, warnOnly bool) string {
+// BatchTally counts the repositories by outcome; in a dry run nothing was
+// written, and the counts say "would be". warnOnly is on-reconcile-error:
+// warn, under which a repository can be "warned".
+func BatchTally(items []reconcile.Item, dryRun, warnOnly bool) string {
 	n := map[string]int{}
 	for _, it := range items {
 		n[Status(it, warnOnly)]++
 	}
-	s := fmt.Sprintf("%d repositories: %d created, %d updated, %d unchanged", len(items), n[StatusCreated], n[StatusUpdated], n[StatusUnchanged])
+	would := ""
+	if dryRun {
+		would = "would be "
+	}
+	s := fmt.Sprintf("%d repositories: %d %screated, %d %supdated, %d unchanged", len(items), n[StatusCreated], would, n[StatusUpdated], would, n[StatusUnchanged])
 	if warnOnly {
 		s += fmt.Sprintf(", %d warned", n[StatusWarned])
 	}

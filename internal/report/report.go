@@ -68,17 +68,38 @@ func Tally(res *reconcile.Result) string {
 	return s + "."
 }
 
-// Outcome is one word for what happened to the repository as a whole.
+// Outcome says in a few words what happened to the repository as a whole:
+// "created", "updated", "unchanged", or, when a setting failed, "failed" or
+// "created, partly failed" (the heading of the log group and of the job
+// summary, which must not say "unchanged" above a failure).
 func Outcome(res *reconcile.Result) string {
+	failed := false
+	for _, c := range res.Changes {
+		failed = failed || c.Action == reconcile.ActionFailed
+	}
+	return outcome(res, failed)
+}
+
+// outcome is Outcome when whether something failed is known otherwise (a
+// batch item's error).
+func outcome(res *reconcile.Result, failed bool) string {
 	prefix := ""
 	if res.DryRun {
 		prefix = "would be "
 	}
+	var done string
 	switch {
 	case res.Created:
-		return prefix + "created"
+		done = prefix + "created"
 	case res.Changed():
-		return prefix + "updated"
+		done = prefix + "updated"
+	case failed:
+		return "failed"
+	default:
+		return "unchanged"
 	}
-	return "unchanged"
+	if failed {
+		done += ", partly failed"
+	}
+	return done
 }

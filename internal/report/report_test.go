@@ -37,7 +37,7 @@ func TestPlan(t *testing.T) {
 func TestSummaryEscapesCellsAndShowsDryRun(t *testing.T) {
 	t.Parallel()
 	s := report.Summary(result(true))
-	for _, want := range []string{"(dry run) `team/app`: would be updated", "| scan-on-push | would update | `false -> true` |", "`ecr:PutLifecyclePolicy \\| denied`", "```diff", "Dry run, nothing written."} {
+	for _, want := range []string{"(dry run) `team/app`: would be updated, partly failed", "| scan-on-push | would update | `false -> true` |", "`ecr:PutLifecyclePolicy \\| denied`", "```diff", "Dry run, nothing written."} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}
@@ -77,5 +77,45 @@ func TestBatchWarnedIsNeitherFailedNorHidden(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("batch summary lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+// A failed setting shows in the heading: never "unchanged" or plain
+// "created" above a failure.
+func TestOutcomeOfAFailedRun(t *testing.T) {
+	t.Parallel()
+	failed := reconcile.Change{Setting: reconcile.SettingLifecyclePolicy, Action: reconcile.ActionFailed, Error: "denied"}
+	same := reconcile.Change{Setting: reconcile.SettingRepository, Action: reconcile.ActionUnchanged}
+	for _, tt := range []struct {
+		res  *reconcile.Result
+		want string
+	}{
+		{&reconcile.Result{Changes: []reconcile.Change{same, failed}}, "failed"},
+		{&reconcile.Result{Created: true, Changes: []reconcile.Change{{Setting: reconcile.SettingRepository, Action: reconcile.ActionCreate}, failed}}, "created, partly failed"},
+		{&reconcile.Result{Changes: []reconcile.Change{same}}, "unchanged"},
+		{&reconcile.Result{Created: true, Changes: []reconcile.Change{{Setting: reconcile.SettingRepository, Action: reconcile.ActionCreate}}}, "created"},
+	} {
+		if got := report.Outcome(tt.res); got != tt.want {
+			t.Errorf("Outcome = %q, want %q", got, tt.want)
+		}
+		tt.res.Repository.Name = "app"
+		if s := report.Summary(tt.res); !strings.HasPrefix(s, "### ECR repository `app`: "+tt.want+"\n") {
+			t.Errorf("summary heading, want %q:\n%s", tt.want, s)
+		}
+	}
+}
+
+func TestBatchDryRunTallySaysWouldBe(t *testing.T) {
+	t.Parallel()
+	items := []reconcile.Item{
+		{Name: "a", Result: &reconcile.Result{Created: true, DryRun: true}},
+		{Name: "b", Result: &reconcile.Result{DryRun: true}},
+	}
+	want := "2 repositories: 1 would be created, 0 would be updated, 1 unchanged, 0 failed."
+	if got := report.BatchTally(items, true, false); got != want {
+		t.Errorf("tally = %q, want %q", got, want)
+	}
+	if s := report.BatchSummary(items, true, false); !strings.Contains(s, want) || !strings.Contains(s, "| `a` | would be created |") {
+		t.Errorf("batch summary:\n%s", s)
 	}
 }

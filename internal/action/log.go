@@ -1,0 +1,109 @@
+package action
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/sethvargo/go-githubactions"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
+)
+
+// logger is the only way the action writes to the workflow log. Much of what
+// it prints did not come from this code (AWS error messages, policy text,
+// tag values, repository and file names), so every line goes through
+// wfcmd.Neutralize and cannot start a workflow command: the commands in the
+// log are the ones the methods below issue, and no others. A test
+// (TestOnlyTheLoggerWrites) keeps the rest of the package from printing
+// around it.
+type logger struct {
+	// mu serialises what goroutines making AWS calls write: masks from
+	// credential refreshes and debug lines.
+	mu sync.Mutex
+	a  *githubactions.Action
+	// notes receives progress lines; on a runner it is a, on the command
+	// line it writes to stderr so that stdout holds only the plan and the
+	// outputs.
+	notes *githubactions.Action
+}
+
+func newLogger(a, notes *githubactions.Action) *logger {
+	if notes == nil {
+		notes = a
+	}
+	return &logger{a: a, notes: notes}
+}
+
+// info prints text, which may span lines, as plain log lines.
+func (l *logger) info(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.a.Infof("%s", wfcmd.Neutralize(text))
+}
+
+// note prints a progress line.
+func (l *logger) note(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.notes.Infof("%s", wfcmd.Neutralize(text))
+}
+
+func (l *logger) group(title string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.a.Group(oneLine(title))
+}
+
+func (l *logger) endGroup() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.a.EndGroup()
+}
+
+// debugSink is where per-call debug lines go: debug when step debug
+// logging is on (RUNNER_DEBUG=1), else nowhere (nil).
+func (l *logger) debugSink() func(string) {
+	if l.a.Getenv("RUNNER_DEBUG") != "1" {
+		return nil
+	}
+	return l.debug
+}
+
+func (l *logger) debug(msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.a.Debugf("%s", oneLine(msg))
+}
+
+// annotate writes an error or warning annotation. The library escapes line
+// breaks in the message; the lines are neutralised as well, so that a
+// renderer that shows the message line by line (the command line's) does
+// not turn them into commands.
+func (l *logger) annotate(level, title, msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	a := l.a.WithFieldsMap(map[string]string{"title": oneLine(title)})
+	msg = wfcmd.Neutralize(msg)
+	if level == "warning" {
+		a.Warningf("%s", msg)
+		return
+	}
+	a.Errorf("%s", msg)
+}
+
+// mask hides a secret from the log, line by line as the runner requires.
+func (l *logger) mask(secret string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range wfcmd.Lines(secret) {
+		if line = strings.TrimSpace(line); line != "" {
+			l.a.AddMask(line)
+		}
+	}
+}
+
+// oneLine joins the lines of text that must stay on one line (a group
+// title, a debug line) and neutralises the result.
+func oneLine(s string) string {
+	return wfcmd.Neutralize(strings.Join(wfcmd.Lines(s), " "))
+}
