@@ -67,6 +67,11 @@ func (rr *rounds) reset() {
 	rr.mu.Unlock()
 }
 
+// roundLatency is long so that requests sent together arrive together even
+// when the race detector and a loaded machine delay a goroutine: a sibling
+// is counted in a later round only if it arrives after an answer left.
+const roundLatency = 300 * time.Millisecond
+
 func TestRoundTrips(t *testing.T) {
 	t.Parallel()
 	noTags := fullSpec("app")
@@ -91,7 +96,7 @@ func TestRoundTrips(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			rr := &rounds{}
-			f := newFixtureWrapped(t, emulator.Options{Latency: 100 * time.Millisecond}, rr.wrap)
+			f := newFixtureWrapped(t, emulator.Options{Latency: roundLatency}, rr.wrap)
 			rec := f.reconciler(false)
 			rec.Options.Account = tc.account
 			// Creation: read (describe with the early reads, answered "not
