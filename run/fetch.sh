@@ -29,6 +29,7 @@ fail() {
 
 # Backslashes to slashes: Windows paths then work for Git Bash and for the
 # runner alike.
+# shellcheck disable=SC1003 # '\\' is tr's backslash
 slashes() { printf '%s' "$1" | tr '\\' '/'; }
 
 # The release targets, one home for them: the release workflow builds one

@@ -134,6 +134,7 @@ build=()
 pick_builder() {
 	local probe c
 	probe="$(mktemp -d)"
+	# shellcheck disable=SC2016 # $TARGETARCH is for the Dockerfile, not bash
 	printf 'FROM scratch\nARG TARGETARCH\nLABEL probe=$TARGETARCH\n' >"$probe/Dockerfile"
 	for c in docker /usr/bin/docker; do
 		command -v "$c" >/dev/null 2>&1 || continue

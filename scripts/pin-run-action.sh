@@ -23,6 +23,7 @@ if ! [[ "$version" =~ ^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$ ]]; then
 	echo "pin-run-action: '$version' is not vMAJOR.MINOR.PATCH[-PRERELEASE]" >&2
 	exit 1
 fi
+# https, or a local server (the tests).
 case "$url" in
 https://* | http://127.0.0.1:* | http://localhost:*) ;;
 *)
@@ -30,10 +31,12 @@ https://* | http://127.0.0.1:* | http://localhost:*) ;;
 	exit 1
 	;;
 esac
-[[ "$url" != *'"'* && "$url" != *'\'* && "$url" != *'#'* ]] || {
+case "$url" in
+*[\"\\#]*)
 	echo "pin-run-action: the download URL must not contain quotes, backslashes or #" >&2
 	exit 1
-}
+	;;
+esac
 
 orig="$(mktemp)"
 trap 'rm -f "$orig"' EXIT
