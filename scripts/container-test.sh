@@ -76,8 +76,16 @@ cleanup() {
 		say "dockerd stopped"
 	fi
 	if [[ -n "$state" ]]; then
+		# dockerd leaves its default network namespace mounted under the
+		# exec root; unmount what is left under $state before removing it.
+		awk -v d="$state/" 'index($2, d) == 1 { print $2 }' /proc/mounts 2>/dev/null | sort -r |
+			while read -r m; do umount -l "$m" 2>/dev/null || true; done
 		rm -rf "$state" 2>/dev/null || true
-		say "removed the engine's data"
+		if [[ -e "$state" ]]; then
+			echo "could not remove all of $state" >&2
+		else
+			say "removed the engine's data"
+		fi
 	fi
 	exit "$status"
 }
