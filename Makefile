@@ -9,7 +9,7 @@ BIN           ?= bin/ecr-reconcile
 ACTIONLINT    := $(GO) tool -modfile=tools/go.mod actionlint
 GOLANGCI_LINT := $(GO) tool -modfile=tools/golangci-lint/go.mod golangci-lint
 
-.PHONY: all test stress lint actionlint build demo emulator fuzz bench ci
+.PHONY: all test stress lint actionlint build container-test demo emulator fuzz bench ci
 
 all: lint test build
 
@@ -28,9 +28,15 @@ lint:
 actionlint:
 	$(ACTIONLINT) .github/workflows/*.yml
 
-# The binary the Dockerfile builds, with the same flags.
+# The binary the Dockerfile builds, by the same recipe (scripts/build.sh;
+# GOOS=darwin GOARCH=arm64 make build cross-compiles).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) .
+	VERSION=$(VERSION) OUT=$(BIN) sh scripts/build.sh
+
+# The container test: the image built from the Dockerfile, run as the GitHub
+# runner runs it (a Docker engine is started when none answers).
+container-test:
+	bash scripts/container-test.sh
 
 demo:
 	$(GO) run ./cmd/demo

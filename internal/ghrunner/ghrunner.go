@@ -18,15 +18,26 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
 )
 
-// Build compiles the action from the module root into dir, with the flags
-// the Dockerfile uses, and returns the binary's path.
+// BuildScript is the one build recipe of the binary, relative to the module
+// root: the Dockerfile, the release workflow, .ci/run and make build run it
+// too, so the tests run the binary users get.
+const BuildScript = "scripts/build.sh"
+
+// Version is what the binaries the tests build report with --version.
+const Version = "test"
+
+// Build compiles the action from the module root into dir with BuildScript
+// (for the host's platform) and returns the binary's path.
 func Build(ctx context.Context, moduleRoot, dir string) (string, error) {
-	bin := filepath.Join(dir, "ecr-reconcile")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w -X main.version=test", "-o", bin, ".")
+	bin, err := filepath.Abs(filepath.Join(dir, "ecr-reconcile"))
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "sh", BuildScript)
 	cmd.Dir = moduleRoot
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "VERSION="+Version, "OUT="+bin, "GOOS=", "GOARCH=")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go build: %v\n%s", err, out)
+		return "", fmt.Errorf("sh %s: %v\n%s", BuildScript, err, out)
 	}
 	return bin, nil
 }
