@@ -39,7 +39,7 @@ func (b Backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn 
 	for i := 1; ; i++ {
 		prev := err
 		err = fn()
-		if prev != nil && ctx.Err() != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		if prev != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
 			// The deadline cut the last attempt short: the error before it
 			// is the one that explains the failure.
 			return i, prev
