@@ -120,6 +120,10 @@ func TestInvalidInputsAreRefusedBeforeAnyAWSCall(t *testing.T) {
 		{"bad on-reconcile-error", map[string]string{"repository": "app", "on-reconcile-error": "ignore"}, "on-reconcile-error"},
 		{"bad timeout", map[string]string{"repository": "app", "timeout-seconds": "0"}, "timeout-seconds"},
 		{"bad dry-run", map[string]string{"repository": "app", "dry-run": "maybe"}, "dry-run"},
+		{"owned statement without the prefix", map[string]string{"repository": "app", "repository-policy-sid-prefix": "ci-", "repository-policy": pullPolicy}, "repository-policy"},
+		{"owned statement without Sid", map[string]string{"repository": "app", "repository-policy-sid-prefix": "ci-", "repository-policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}`}, "repository-policy"},
+		{"Sid prefix with a space", map[string]string{"repository": "app", "repository-policy-sid-prefix": "c i", "repository-policy": "none"}, "repository-policy-sid-prefix"},
+		{"Sid prefix without policy", map[string]string{"repository": "app", "repository-policy-sid-prefix": "ci-"}, "repository-policy-sid-prefix"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -315,6 +315,7 @@ func TestScenarios(t *testing.T) {
 		{"invalid-input", testInvalidInput},
 		{"concurrent-create", testConcurrentCreate},
 		{"scan-on-push-off", testScanOnPushOff},
+		{"shared-policy", testSharedPolicy},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -612,5 +613,41 @@ func TestIsWrite(t *testing.T) {
 		if got := isWrite(tc.c); got != tc.want {
 			t.Errorf("isWrite(%v) = %v, want %v", tc.c, got, tc.want)
 		}
+	}
+}
+
+// (j) repository-policy-sid-prefix: Lambda's statement, written by someone
+// else, is kept through an added owned statement, a re-run and none.
+func testSharedPolicy(t *testing.T, s *scenario) {
+	const lambda = `{"Version":"2012-10-17","Statement":[{"Sid":"LambdaECRImageRetrievalPolicy","Effect":"Allow",` +
+		`"Principal":{"Service":"lambda.amazonaws.com"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	const owned = `{"Version":"2012-10-17","Statement":[{"Sid":"ci-CrossAccountPull","Effect":"Allow",` +
+		`"Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	s.succeed(t, map[string]string{"repository": s.name})
+	s.drift(t, func(ctx context.Context, c *ecr.Client, name string) error {
+		_, err := c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &name, PolicyText: aws.String(lambda)})
+		return err
+	})
+	in := map[string]string{"repository": s.name, "repository-policy-sid-prefix": "ci-", "repository-policy": owned}
+	res, calls := s.succeed(t, in)
+	wantChanges(t, res, map[string]string{"repository-policy": "update"})
+	wantWrites(t, calls, "SetRepositoryPolicy")
+	wantSummary(t, res, "1 foreign statement(s) kept")
+	st := s.be.read(t, s.name)
+	if st.policy == nil || !strings.Contains(*st.policy, "LambdaECRImageRetrievalPolicy") || !strings.Contains(*st.policy, "ci-CrossAccountPull") {
+		t.Fatalf("policy after the merge: %v", st.policy)
+	}
+
+	res, calls = s.succeed(t, in)
+	wantOutputs(t, res, s.repoOutputs(false, false))
+	wantNoWrites(t, calls)
+
+	in["repository-policy"] = "none"
+	res, calls = s.succeed(t, in)
+	wantChanges(t, res, map[string]string{"repository-policy": "update"})
+	wantWrites(t, calls, "SetRepositoryPolicy")
+	st = s.be.read(t, s.name)
+	if st.policy == nil || !strings.Contains(*st.policy, "LambdaECRImageRetrievalPolicy") || strings.Contains(*st.policy, "ci-") {
+		t.Fatalf("policy after none: %v", st.policy)
 	}
 }

@@ -103,6 +103,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.Region = l.region()
 
 	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
+	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
 	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
 	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
 	c.Spec.PruneTags = l.flag("prune-tags")
@@ -181,6 +182,28 @@ func (l *loader) document(input, workspace string, validate func(string) error) 
 		l.add(input, validate(doc.Text))
 	}
 	return doc
+}
+
+// sidPrefix reads repository-policy-sid-prefix and checks that every
+// statement of the declared policy carries a Sid with it: a statement
+// without one could never be found again to be replaced or removed.
+func (l *loader) sidPrefix(doc *reconcile.Document) string {
+	const input = "repository-policy-sid-prefix"
+	prefix := l.src.GetInput(input)
+	if prefix == "" {
+		return ""
+	}
+	if err := policy.ValidateSidPrefix(prefix); err != nil {
+		l.add(input, err)
+		return ""
+	}
+	switch {
+	case doc == nil && l.src.GetInput("repository-policy") == "":
+		l.add(input, fmt.Errorf("is set but repository-policy is not; declare the owned statements in repository-policy (or none to remove them), or remove %s", input))
+	case doc != nil && !doc.Remove:
+		l.add("repository-policy", policy.ValidateOwnedStatements(doc.Text, prefix))
+	}
+	return prefix
 }
 
 func (l *loader) auth() Auth {

@@ -204,3 +204,58 @@ func tagsString(tags map[string]string) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// diffOwnedPolicy plans a repository policy of which the action owns only
+// the statements whose Sid starts with prefix: the declared ones are merged
+// into the current policy and every other statement is kept in place.
+// Only the owned statements are compared, by meaning.
+func diffOwnedPolicy(want Document, prefix string, cur *string, readErr error, exists bool) Change {
+	c := Change{Setting: SettingRepositoryPolicy, Action: ActionUnchanged}
+	if readErr != nil && exists {
+		c.Action, c.Error = ActionFailed, readErr.Error()
+		return c
+	}
+	current, declared := "", want.Text
+	if cur != nil {
+		current = *cur
+	}
+	if want.Remove {
+		declared = ""
+	}
+	m, err := policy.MergeOwned(current, declared, prefix)
+	if err != nil {
+		c.Action, c.Error = ActionFailed, err.Error()
+		return c
+	}
+	c.To = ownedSummary("declared", prefix, m)
+	switch {
+	case !m.Changed:
+		return c
+	case m.Delete:
+		c.Action, c.To = ActionRemove, "none (no statement remains)"
+	case cur == nil:
+		c.Action = ActionCreate
+	default:
+		c.Action = ActionUpdate
+	}
+	c.From = "present"
+	if cur == nil {
+		c.From = "none"
+	}
+	c.Diff = m.Diff
+	c.owned = &ownedPlan{policy: m.Policy, delete: m.Delete}
+	return c
+}
+
+// ownedSummary says in one line what happens to the owned statements and
+// how many statements of other owners are kept.
+func ownedSummary(head, prefix string, m policy.OwnedMerge) string {
+	var parts []string
+	if head != "" {
+		parts = append(parts, head)
+	}
+	parts = append(parts, fmt.Sprintf("statements with Sid prefix %q: %d added, %d replaced, %d removed, %d unchanged",
+		prefix, len(m.Added), len(m.Replaced), len(m.Removed), len(m.Unchanged)))
+	parts = append(parts, fmt.Sprintf("%d foreign statement(s) kept", m.ForeignKept))
+	return strings.Join(parts, "; ")
+}

@@ -235,3 +235,46 @@ func TestRetryWhileStopsWithinItsWindow(t *testing.T) {
 		t.Errorf("took %v, past its 150ms window", d)
 	}
 }
+
+// TestDiffOwnedPolicy plans a policy owned by Sid prefix without HTTP.
+func TestDiffOwnedPolicy(t *testing.T) {
+	t.Parallel()
+	const foreign = `{"Sid":"LambdaECRImageRetrievalPolicy","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:BatchGetImage"}`
+	const mine = `{"Sid":"ci-Pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"ecr:BatchGetImage"}`
+	doc := func(stmts ...string) string {
+		return `{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`
+	}
+	text := func(s string) *string { return &s }
+	cases := []struct {
+		name   string
+		want   Document
+		cur    *string
+		exists bool
+		action Action
+		delete bool
+		to     string
+	}{
+		{"new repository", Document{Text: doc(mine)}, nil, false, ActionCreate, false, "1 added"},
+		{"added beside Lambda", Document{Text: doc(mine)}, text(doc(foreign)), true, ActionUpdate, false, "1 foreign statement(s) kept"},
+		{"already there", Document{Text: doc(mine)}, text(doc(foreign, mine)), true, ActionUnchanged, false, "1 unchanged"},
+		{"none keeps Lambda", Document{Remove: true}, text(doc(foreign, mine)), true, ActionUpdate, false, "1 removed"},
+		{"none, nothing left", Document{Remove: true}, text(doc(mine)), true, ActionRemove, true, "none"},
+		{"none, nothing owned", Document{Remove: true}, text(doc(foreign)), true, ActionUnchanged, false, "0 removed"},
+		{"none, no policy", Document{Remove: true}, nil, true, ActionUnchanged, false, "0 removed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := diffOwnedPolicy(tc.want, "ci-", tc.cur, nil, tc.exists)
+			if c.Action != tc.action || !strings.Contains(c.To, tc.to) {
+				t.Fatalf("change %+v, want %s with %q", c, tc.action, tc.to)
+			}
+			if c.Changed() != (c.owned != nil) || (c.owned != nil && c.owned.delete != tc.delete) {
+				t.Fatalf("plan %+v for %+v", c.owned, c)
+			}
+			if c.owned != nil && !tc.delete && strings.Contains(tc.to, "kept") && !strings.Contains(c.owned.policy, "LambdaECRImageRetrievalPolicy") {
+				t.Fatalf("merged policy lost the foreign statement: %s", c.owned.policy)
+			}
+		})
+	}
+}

@@ -23,6 +23,10 @@ type Options struct {
 	// to repository policies; zero value means the default (2 minutes).
 	// Neither wait runs past the context's deadline.
 	Propagation Backoff
+	// OwnedMerge bounds the merge-again rounds when racing writers replace
+	// a repository policy owned by Sid prefix; zero value means the
+	// default (5 attempts).
+	OwnedMerge Backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
 	AccountID func(context.Context) (string, error)
@@ -129,7 +133,9 @@ func diff(spec Spec, st State) []Change {
 	if tagsManaged(spec) {
 		changes = append(changes, diffTags(spec, st))
 	}
-	if d := spec.RepositoryPolicy; d != nil {
+	if d := spec.RepositoryPolicy; d != nil && spec.RepositoryPolicySidPrefix != "" {
+		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+	} else if d != nil {
 		changes = append(changes, diffDocument(repositoryPolicy, *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
 	}
 	if d := spec.LifecyclePolicy; d != nil {
@@ -170,6 +176,9 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 		wg.Go(func() {
 			if err := write(r, ctx, spec, res.Repository, *c); err != nil {
 				c.Action, c.Error = ActionFailed, err.Error()
+			}
+			if o := c.owned; o != nil && c.Action != ActionFailed {
+				c.To += fmt.Sprintf("; read back and verified after %d write attempt(s)", o.attempts)
 			}
 		})
 	}

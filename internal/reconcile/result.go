@@ -45,6 +45,9 @@ type Change struct {
 	// Computed by diff so that the write only carries it out.
 	tagsSet    map[string]string
 	tagsRemove []string
+	// owned is the merged repository policy to write when the action owns
+	// only the statements of a Sid prefix.
+	owned *ownedPlan
 }
 
 // Changed reports whether the change writes something.

@@ -21,6 +21,10 @@ type Spec struct {
 	// RepositoryPolicy is the declared repository policy. Remove means the
 	// policy must not exist.
 	RepositoryPolicy *Document
+	// RepositoryPolicySidPrefix, when set, limits what the action owns of
+	// the repository policy to the statements whose Sid starts with it:
+	// the other statements (AWS Lambda's, a platform team's) are kept.
+	RepositoryPolicySidPrefix string
 	// LifecyclePolicy is the declared lifecycle policy.
 	LifecyclePolicy *Document
 

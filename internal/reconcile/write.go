@@ -143,17 +143,28 @@ func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c 
 }
 
 func (r *Reconciler) updateRepositoryPolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
-	name, registry := &repo.Name, optional(repo.RegistryID)
-	if c.Action == ActionRemove {
-		return r.whileInvisible(ctx, "DeleteRepositoryPolicy", func() error {
-			_, err := r.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name, RegistryId: registry})
-			if is[*types.RepositoryPolicyNotFoundException](err) {
-				return nil
-			}
-			return err
-		})
+	if c.owned != nil {
+		return r.updateOwnedPolicy(ctx, spec, repo, c.owned)
 	}
-	text := spec.RepositoryPolicy.Text
+	if c.Action == ActionRemove {
+		return r.deleteRepositoryPolicy(ctx, repo)
+	}
+	return r.setRepositoryPolicy(ctx, repo, spec.RepositoryPolicy.Text)
+}
+
+func (r *Reconciler) deleteRepositoryPolicy(ctx context.Context, repo Repository) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	return r.whileInvisible(ctx, "DeleteRepositoryPolicy", func() error {
+		_, err := r.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name, RegistryId: registry})
+		if is[*types.RepositoryPolicyNotFoundException](err) {
+			return nil
+		}
+		return err
+	})
+}
+
+func (r *Reconciler) setRepositoryPolicy(ctx context.Context, repo Repository, text string) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
 	// IAM takes a while to make a new principal visible to ECR, which
 	// meanwhile rejects a policy naming it.
 	attempts, err := r.propagation().retryWhile(ctx, isPrincipalPending, func() error {
