@@ -56,66 +56,92 @@ func (e *Emulator) taggedRepo(c *ecrCall) (*Repository, *apiError) {
 }
 
 func (e *Emulator) listTagsForResource(c *ecrCall) (any, *apiError) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c)
+	return e.listTags(func() (*map[string]string, *apiError) { return tagsOf(e.taggedRepo(c)) })
+}
+
+func (e *Emulator) tagResource(c *ecrCall) (any, *apiError) {
+	return e.addTags(c.in.Tags, func() (*map[string]string, *apiError) { return tagsOf(e.taggedRepo(c)) })
+}
+
+func (e *Emulator) untagResource(c *ecrCall) (any, *apiError) {
+	return e.removeTags(c.in.TagKeys, func() (*map[string]string, *apiError) { return tagsOf(e.taggedRepo(c)) })
+}
+
+// tagTarget resolves a tag call's repository to its tags; it runs with
+// e.mu held. ECR and ECR Public tag calls differ only in how they find the
+// repository.
+type tagTarget func() (*map[string]string, *apiError)
+
+func tagsOf(r *Repository, fail *apiError) (*map[string]string, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	tags := make([]wireTag, 0, len(r.Tags))
-	for k, v := range r.Tags {
+	return &r.Tags, nil
+}
+
+func (e *Emulator) listTags(target tagTarget) (any, *apiError) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	current, fail := target()
+	if fail != nil {
+		return nil, fail
+	}
+	tags := make([]wireTag, 0, len(*current))
+	for k, v := range *current {
 		tags = append(tags, wireTag{Key: k, Value: v})
 	}
 	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
 	return map[string]any{"tags": tags}, nil
 }
 
-func (e *Emulator) tagResource(c *ecrCall) (any, *apiError) {
-	add, fail := validateTags(c.in.Tags)
+// addTags validates the tags first, as ECR does, then applies them unless
+// the result would exceed the limit.
+func (e *Emulator) addTags(in []wireTag, target tagTarget) (any, *apiError) {
+	add, fail := validateTags(in)
 	if fail != nil {
 		return nil, fail
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c)
+	current, fail := target()
 	if fail != nil {
 		return nil, fail
 	}
-	total := len(r.Tags)
+	total := len(*current)
 	for k := range add {
-		if _, ok := r.Tags[k]; !ok {
+		if _, ok := (*current)[k]; !ok {
 			total++
 		}
 	}
 	if total > maxTags {
 		return nil, tooManyTags()
 	}
-	if r.Tags == nil {
-		r.Tags = map[string]string{}
+	if *current == nil {
+		*current = map[string]string{}
 	}
 	for k, v := range add {
-		r.Tags[k] = v
+		(*current)[k] = v
 	}
 	return nil, nil
 }
 
-func (e *Emulator) untagResource(c *ecrCall) (any, *apiError) {
-	if len(c.in.TagKeys) == 0 {
+func (e *Emulator) removeTags(keys []string, target tagTarget) (any, *apiError) {
+	if len(keys) == 0 {
 		return nil, invalidParam("tagKeys", "Member must have length greater than or equal to 1")
 	}
-	for _, k := range c.in.TagKeys {
+	for _, k := range keys {
 		if fail := checkTagKey(k); fail != nil {
 			return nil, fail
 		}
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	r, fail := e.taggedRepo(c)
+	current, fail := target()
 	if fail != nil {
 		return nil, fail
 	}
-	for _, k := range c.in.TagKeys {
-		delete(r.Tags, k)
+	for _, k := range keys {
+		delete(*current, k)
 	}
 	return nil, nil
 }

@@ -286,68 +286,22 @@ func (e *Emulator) taggedPublicRepo(c *publicCall) (*PublicRepository, *apiError
 }
 
 func (e *Emulator) publicListTagsForResource(c *publicCall) (any, *apiError) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.taggedPublicRepo(c)
-	if fail != nil {
-		return nil, fail
-	}
-	tags := make([]wireTag, 0, len(r.Tags))
-	for k, v := range r.Tags {
-		tags = append(tags, wireTag{Key: k, Value: v})
-	}
-	sort.Slice(tags, func(i, j int) bool { return tags[i].Key < tags[j].Key })
-	return map[string]any{"tags": tags}, nil
+	return e.listTags(func() (*map[string]string, *apiError) { return publicTagsOf(e.taggedPublicRepo(c)) })
 }
 
 func (e *Emulator) publicTagResource(c *publicCall) (any, *apiError) {
-	add, fail := validateTags(c.in.Tags)
-	if fail != nil {
-		return nil, fail
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.taggedPublicRepo(c)
-	if fail != nil {
-		return nil, fail
-	}
-	total := len(r.Tags)
-	for k := range add {
-		if _, ok := r.Tags[k]; !ok {
-			total++
-		}
-	}
-	if total > maxTags {
-		return nil, tooManyTags()
-	}
-	if r.Tags == nil {
-		r.Tags = map[string]string{}
-	}
-	for k, v := range add {
-		r.Tags[k] = v
-	}
-	return nil, nil
+	return e.addTags(c.in.Tags, func() (*map[string]string, *apiError) { return publicTagsOf(e.taggedPublicRepo(c)) })
 }
 
 func (e *Emulator) publicUntagResource(c *publicCall) (any, *apiError) {
-	if len(c.in.TagKeys) == 0 {
-		return nil, invalidParam("tagKeys", "Member must have length greater than or equal to 1")
-	}
-	for _, k := range c.in.TagKeys {
-		if fail := checkTagKey(k); fail != nil {
-			return nil, fail
-		}
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	r, fail := e.taggedPublicRepo(c)
+	return e.removeTags(c.in.TagKeys, func() (*map[string]string, *apiError) { return publicTagsOf(e.taggedPublicRepo(c)) })
+}
+
+func publicTagsOf(r *PublicRepository, fail *apiError) (*map[string]string, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	for _, k := range c.in.TagKeys {
-		delete(r.Tags, k)
-	}
-	return nil, nil
+	return &r.Tags, nil
 }
 
 type wireAlias struct {
