@@ -212,17 +212,23 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 // authorize evaluates the call as IAM does: each action it is authorised as,
 // on each resource it addresses.
 func (e *Emulator) authorize(op string, c *ecrCall) *apiError {
-	// IAM authorises tag-on-create as ecr:TagResource as well.
-	actions := []string{"ecr:" + op}
-	if op == "CreateRepository" && len(c.in.Tags) > 0 {
-		actions = append(actions, "ecr:TagResource")
+	return e.authorizeAs("ecr", op, c.caller.arn, len(c.in.Tags) > 0, e.resourcesOf(c))
+}
+
+// authorizeAs evaluates service:op on each resource, as IAM does; IAM
+// authorises tag-on-create as service:TagResource as well, in ECR and ECR
+// Public alike.
+func (e *Emulator) authorizeAs(service, op, callerARN string, tags bool, resources []string) *apiError {
+	actions := []string{service + ":" + op}
+	if op == "CreateRepository" && tags {
+		actions = append(actions, service+":TagResource")
 	}
 	for _, action := range actions {
-		for _, resource := range e.resourcesOf(c) {
+		for _, resource := range resources {
 			if !e.allows(action, resource) {
 				return errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
 					"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-					c.caller.arn, action, resource, action))
+					callerARN, action, resource, action))
 			}
 		}
 	}

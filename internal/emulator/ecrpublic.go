@@ -335,17 +335,9 @@ func (e *Emulator) serveECRPublic(w http.ResponseWriter, req *request) {
 		}
 		c.account = in.RegistryID
 	}
-	actions := []string{"ecr-public:" + op}
-	if op == "CreateRepository" && len(in.Tags) > 0 {
-		actions = append(actions, "ecr-public:TagResource")
-	}
-	for _, action := range actions {
-		if !e.allows(action, publicResourceOf(c)) {
-			e.writeECRError(w, req, errf(http.StatusBadRequest, "AccessDeniedException", fmt.Sprintf(
-				"User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
-				who.arn, action, publicResourceOf(c), action)))
-			return
-		}
+	if fail := e.authorizeAs("ecr-public", op, who.arn, len(in.Tags) > 0, []string{publicResourceOf(c)}); fail != nil {
+		e.writeECRError(w, req, fail)
+		return
 	}
 	out, fail := handler(e, c)
 	if fail != nil {
