@@ -47,7 +47,7 @@ func TestQuickRun(t *testing.T) {
 	var b strings.Builder
 	printReport(&b, rep, []string{"-quick"})
 	t.Log("\n" + b.String())
-	if len(rep.Single) != 6 || len(rep.Ratios) != 3 || len(rep.Batch) != len(cfg.Sizes) {
+	if len(rep.Single) != 2*len(singleScenarios) || len(rep.Ratios) != len(singleScenarios) || len(rep.Batch) != len(cfg.Sizes) {
 		t.Fatalf("report has %d single rows, %d ratios, %d batch rows", len(rep.Single), len(rep.Ratios), len(rep.Batch))
 	}
 	structural := 0
