@@ -18,6 +18,7 @@ const (
 	OutputRegistryID     = "registry-id"
 	OutputRegistry       = "registry"
 	OutputChanges        = "changes" // JSON list of ChangeJSON
+	OutputNotes          = "notes"   // JSON list of reconcile.Note
 
 	// Batch mode.
 	OutputRepositoryURIs = "repository-uris" // JSON object: name → URI
@@ -30,7 +31,7 @@ const (
 
 // SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
 var (
-	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges}
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges, OutputNotes}
 	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged}
 )
 
@@ -50,7 +51,9 @@ type ResultJSON struct {
 	Created bool         `json:"created"`
 	Changed bool         `json:"changed"`
 	Changes []ChangeJSON `json:"changes"`
-	Error   string       `json:"error,omitempty"`
+	// Notes are the warnings and notices about settings left as they are.
+	Notes []reconcile.Note `json:"notes,omitempty"`
+	Error string           `json:"error,omitempty"`
 	// Warned: settings failed on a usable repository under
 	// on-reconcile-error: warn; Warning names them and their errors.
 	Warned  bool   `json:"warned,omitempty"`
@@ -66,8 +69,17 @@ func changesJSON(cs []reconcile.Change) []ChangeJSON {
 	return out
 }
 
+// notesJSON is never null either.
+func notesJSON(ns []reconcile.Note) []reconcile.Note {
+	if ns == nil {
+		return []reconcile.Note{}
+	}
+	return ns
+}
+
 func singleOutputs(res *reconcile.Result) [][2]string {
 	changes, _ := json.Marshal(changesJSON(res.ChangedOnly()))
+	notes, _ := json.Marshal(notesJSON(res.Notes))
 	return [][2]string{
 		{OutputRepositoryURI, res.Repository.URI},
 		{OutputRepositoryARN, res.Repository.ARN},
@@ -77,6 +89,7 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 		{OutputCreated, strconv.FormatBool(res.Created)},
 		{OutputChanged, strconv.FormatBool(res.Changed())},
 		{OutputChanges, string(changes)},
+		{OutputNotes, string(notes)},
 	}
 }
 

@@ -64,6 +64,17 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
 	}
+	notes := ""
+	for _, it := range items {
+		if it.Result != nil {
+			for _, n := range it.Result.Notes {
+				notes += fmt.Sprintf("- **%s** `%s` %s: %s\n", n.Level, it.Name, n.Setting, noteText(n))
+			}
+		}
+	}
+	if notes != "" {
+		b.WriteString("\n" + notes)
+	}
 	return b.String()
 }
 
