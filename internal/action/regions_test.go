@@ -166,7 +166,9 @@ func TestRegionNotEnabledFailsOnlyThatRegion(t *testing.T) {
 		t.Fatalf("error annotations = %q, want one per failed Region", errs)
 	}
 	for _, a := range errs {
-		if !(strings.Contains(a, "app in ap-east-1") && strings.Contains(a, "opt-in Region")) && !(strings.Contains(a, "app in eu-west-9") && strings.Contains(a, "check the spelling in aws-region")) {
+		optIn := strings.Contains(a, "app in ap-east-1") && strings.Contains(a, "opt-in Region")
+		unknown := strings.Contains(a, "app in eu-west-9") && strings.Contains(a, "check the spelling in aws-region")
+		if !optIn && !unknown {
 			t.Errorf("annotation %q names neither refusing Region with its hint", a)
 		}
 	}
