@@ -23,24 +23,20 @@ func uriIn(region, name string) string {
 	return "123456789012.dkr.ecr." + region + ".amazonaws.com/" + name
 }
 
-// regionsSingle decodes the regions output of single mode.
-func regionsSingle(t *testing.T, out map[string]string) map[string]action.ResultJSON {
+// decodeRegions decodes the regions output: T is action.ResultJSON in
+// single mode, action.RegionBatchJSON in batch mode.
+func decodeRegions[T any](t *testing.T, out map[string]string) map[string]T {
 	t.Helper()
-	var m map[string]action.ResultJSON
+	var m map[string]T
 	if err := json.Unmarshal([]byte(out["regions"]), &m); err != nil {
 		t.Fatalf("regions = %q: %v", out["regions"], err)
 	}
 	return m
 }
 
-// regionsBatch decodes the regions output of batch mode.
-func regionsBatch(t *testing.T, out map[string]string) map[string]action.RegionBatchJSON {
+func regionsSingle(t *testing.T, out map[string]string) map[string]action.ResultJSON {
 	t.Helper()
-	var m map[string]action.RegionBatchJSON
-	if err := json.Unmarshal([]byte(out["regions"]), &m); err != nil {
-		t.Fatalf("regions = %q: %v", out["regions"], err)
-	}
-	return m
+	return decodeRegions[action.ResultJSON](t, out)
 }
 
 // writesByRegion counts the write calls the emulator served, by Region.
@@ -222,7 +218,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 	if err := json.Unmarshal([]byte(out["repository-uris"]), &uris); err != nil || uris["svc/a"] != uriIn("us-east-1", "svc/a") || len(uris) != 2 {
 		t.Errorf("repository-uris = %q (%v), want the primary Region's", out["repository-uris"], err)
 	}
-	byRegion := regionsBatch(t, out)
+	byRegion := decodeRegions[action.RegionBatchJSON](t, out)
 	if len(byRegion) != 2 {
 		t.Fatalf("regions = %+v", byRegion)
 	}
