@@ -406,3 +406,72 @@ func TestBadRegionsAreRefusedBeforeAnyCall(t *testing.T) {
 		}
 	}
 }
+
+// When the primary Region fails, its outputs are not set (there is nothing
+// to say of it), the other Regions are still reconciled, and regions says
+// what happened in each.
+func TestPrimaryRegionFailing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.SetRegionStatus("ap-east-1", emulator.RegionNotEnabled)
+	log, err := e.run(t, map[string]string{"repository": "app", "aws-region": "ap-east-1,eu-west-1"})
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 Regions failed: ap-east-1") {
+		t.Fatalf("err = %v\n%s", err, log)
+	}
+	out := e.outputs(t)
+	if _, set := out["repository-uri"]; set {
+		t.Errorf("repository-uri = %q for a primary Region that failed", out["repository-uri"])
+	}
+	byRegion := regionsSingle(t, out)
+	if !strings.Contains(byRegion["ap-east-1"].Error, "opt-in Region") || !byRegion["eu-west-1"].Created {
+		t.Errorf("regions = %+v", byRegion)
+	}
+	if _, ok := e.emu.RepositoryIn("eu-west-1", "", "app"); !ok {
+		t.Error("eu-west-1 not reconciled after the primary failed")
+	}
+}
+
+// Under on-reconcile-error: warn, a setting that fails in one Region is a
+// warning on that Region alone; the step succeeds, and the outputs, the
+// annotation and the summary name the same Region.
+func TestRegionsWarnMode(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, region := range []string{"us-east-1", "eu-west-1"} {
+		e.emu.PutRepository(emulator.Repository{Region: region, Name: "app"})
+	}
+	e.emu.AddFault(emulator.FaultRule{Operation: "PutLifecyclePolicy", Kind: emulator.FaultError, Status: 400, Code: "AccessDeniedException",
+		Message: "User is not authorized to perform: ecr:PutLifecyclePolicy", Times: 1})
+	log, err := e.run(t, map[string]string{"repository": "app", "aws-region": "us-east-1,eu-west-1", "lifecycle-policy": expireUntagged, "on-reconcile-error": "warn"})
+	if err != nil {
+		t.Fatalf("warn mode failed the step: %v\n%s", err, log)
+	}
+	var warned string
+	for region, r := range regionsSingle(t, e.outputs(t)) {
+		switch {
+		case r.Warned && strings.Contains(r.Warning, "ecr:PutLifecyclePolicy") && r.Error == "":
+			warned = region
+		case r.Warned || r.Error != "" || !r.Changed:
+			t.Errorf("regions[%s] = %+v, want updated", region, r)
+		}
+	}
+	if warned == "" {
+		t.Fatalf("no Region warned: %s", e.outputs(t)["regions"])
+	}
+	if w := annotations(log, "warning"); len(w) != 1 || !strings.Contains(w[0], "app in "+warned+"%3A lifecycle-policy not reconciled") {
+		t.Errorf("warning annotations = %q, want one naming %s", w, warned)
+	}
+	sum := e.summary(t)
+	rows := 0
+	for _, line := range strings.Split(sum, "\n") {
+		if strings.HasPrefix(line, "| `") && strings.HasSuffix(line, ", **warned** |") {
+			rows++
+			if !strings.HasPrefix(line, "| `"+warned+"`") {
+				t.Errorf("summary row %q, but regions says %s warned", line, warned)
+			}
+		}
+	}
+	if rows != 1 {
+		t.Errorf("%d warned rows in the summary, want 1:\n%s", rows, sum)
+	}
+}
