@@ -475,3 +475,20 @@ func TestRegionsWarnMode(t *testing.T) {
 		t.Errorf("%d warned rows in the summary, want 1:\n%s", rows, sum)
 	}
 }
+
+// A Region listed twice is reconciled once, and the primary stays first.
+func TestRepeatedRegionIsReconciledOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	log, err := e.run(t, map[string]string{"repository": "app", "aws-region": "eu-west-1\nus-east-1\neu-west-1"})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log)
+	}
+	if n := e.emu.Count("CreateRepository"); n != 2 {
+		t.Errorf("CreateRepository called %d times, want once in each of 2 Regions", n)
+	}
+	out := e.outputs(t)
+	if byRegion := regionsSingle(t, out); len(byRegion) != 2 || out["repository-uri"] != uriIn("eu-west-1", "app") {
+		t.Errorf("regions = %v, repository-uri = %q", byRegion, out["repository-uri"])
+	}
+}
