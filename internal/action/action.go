@@ -133,23 +133,16 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("AWS credentials: %w", r.credentialsAdvice(err))
 	}
 	r.maskAccount(auth.AccountID)
+	recs := r.reconcilers(auth)
+	if len(recs) > 1 {
+		r.log.note("Credentials: " + auth.Source + "; regions " + cfg.Region + " (primary), " + strings.Join(cfg.Regions[1:], ", "))
+		return r.runRegions(ctx, recs)
+	}
 	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
-
-	rec := &reconcile.Reconciler{
-		ECR: auth.ECRClient(),
-		Options: reconcile.Options{
-			DryRun: cfg.DryRun,
-			Region: cfg.Region,
-			// Known when the action assumed a role: the tags read then
-			// goes out with the describe.
-			Account:   auth.AccountID,
-			AccountID: auth.AccountLookup(r.maskAccount),
-		},
-	}
 	if cfg.Batch() {
-		return r.runBatch(ctx, rec)
+		return r.runBatch(ctx, recs[0])
 	}
-	return r.runOne(ctx, rec)
+	return r.runOne(ctx, recs[0])
 }
 
 func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
@@ -160,7 +153,9 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	r.maskAccount(res.Repository.RegistryID)
 	r.printPlan(res.Repository.Name, res)
 	r.annotateNotes("", res.Notes)
-	if werr := r.publish(singleOutputs(res), report.Summary(res)); werr != nil {
+	entry := resultEntry(reconcile.Item{Name: res.Repository.Name, Result: res, Err: err}, r.cfg.WarnOnly)
+	outputs := append(singleOutputs(res), regionsOutput(map[string]ResultJSON{rec.Options.Region: entry}))
+	if werr := r.publish(outputs, report.Summary(res)); werr != nil {
 		return werr
 	}
 	return r.settle(err)

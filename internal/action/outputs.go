@@ -27,12 +27,17 @@ const (
 	// Both modes.
 	OutputCreated = "created"
 	OutputChanged = "changed"
+	// OutputRegions is every Region's part, also with one Region: a JSON
+	// object keyed by Region; in single mode each value is a ResultJSON, in
+	// batch mode a RegionBatchJSON. The other outputs describe the primary
+	// Region only.
+	OutputRegions = "regions"
 )
 
 // SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
 var (
-	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges, OutputNotes}
-	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged}
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges, OutputNotes, OutputRegions}
+	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged, OutputRegions}
 )
 
 // ChangeJSON is one setting that was (or in dry-run would be) changed, in
@@ -58,6 +63,21 @@ type ResultJSON struct {
 	// on-reconcile-error: warn; Warning names them and their errors.
 	Warned  bool   `json:"warned,omitempty"`
 	Warning string `json:"warning,omitempty"`
+}
+
+// RegionBatchJSON is one Region's entry of the regions output in batch
+// mode: what the repository-uris and results outputs say of the primary
+// Region.
+type RegionBatchJSON struct {
+	RepositoryURIs map[string]string     `json:"repository-uris"`
+	Results        map[string]ResultJSON `json:"results"`
+}
+
+// regionsOutput is the regions output: Region → ResultJSON (single mode)
+// or RegionBatchJSON (batch mode).
+func regionsOutput[T ResultJSON | RegionBatchJSON](byRegion map[string]T) [2]string {
+	b, _ := json.Marshal(byRegion)
+	return [2]string{OutputRegions, string(b)}
 }
 
 // changesJSON converts the changed settings; never null.
