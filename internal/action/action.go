@@ -17,7 +17,9 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
@@ -131,13 +133,19 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("AWS credentials: %w", r.credentialsAdvice(err))
 	}
 	r.maskAccount(auth.AccountID)
-	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
+	var repos reconcile.ECR = auth.ECRClient()
+	region, where := cfg.Region, "region "+cfg.Region
+	if cfg.Public {
+		repos, region = publicecr.New(auth.Config), regions.ECRPublicRegion
+		where = "ECR Public (" + region + ")"
+	}
+	r.log.note("Credentials: " + auth.Source + "; " + where)
 
 	rec := &reconcile.Reconciler{
-		ECR: auth.ECRClient(),
+		ECR: repos,
 		Options: reconcile.Options{
 			DryRun: cfg.DryRun,
-			Region: cfg.Region,
+			Region: region,
 			// Known when the action assumed a role: the tags read then
 			// goes out with the describe.
 			Account:   auth.AccountID,

@@ -31,6 +31,9 @@ type Config struct {
 	Region string
 	Auth   Auth
 
+	// Public is set for an ECR Public repository (public: true).
+	Public bool
+
 	DryRun        bool
 	MaskAccountID bool
 	// WarnOnly turns a failure to update settings of a repository that
@@ -102,7 +105,12 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	}
 	c.Region = l.region()
 
-	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
+	c.Public = l.flag("public")
+	validatePolicy := policy.ValidateRepositoryPolicy
+	if c.Public {
+		validatePolicy = policy.ValidatePublicRepositoryPolicy
+	}
+	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, validatePolicy)
 	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
 	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
 	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
@@ -117,6 +125,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
 	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
 	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
+	l.public(c, workspace)
 
 	if len(l.errs) > 0 {
 		return nil, l.errs

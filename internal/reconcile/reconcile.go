@@ -105,6 +105,7 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 	again := selection{
 		policy:    early.policy && isNotFound(first.policyErr),
 		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
+		catalog:   early.catalog && isNotFound(first.catalogErr),
 		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
 	}
 	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
@@ -140,6 +141,9 @@ func diff(spec Spec, st State) []Change {
 	}
 	if d := spec.LifecyclePolicy; d != nil {
 		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
+	}
+	if c := spec.Catalog; c != nil {
+		changes = append(changes, diffCatalog(*c, st))
 	}
 	return changes
 }

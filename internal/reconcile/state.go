@@ -28,6 +28,10 @@ type State struct {
 	Tags                                    map[string]string
 	RepositoryPolicyErr, LifecyclePolicyErr error
 	TagsErr                                 error
+
+	// Catalog is an ECR Public repository's catalog data (nil: not read).
+	Catalog    *CatalogData
+	CatalogErr error
 }
 
 // errNotVisible stands for a repository that a racing job created but that
@@ -80,10 +84,10 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 
 // selection says which of the settings DescribeRepositories does not
 // return are read.
-type selection struct{ policy, lifecycle, tags bool }
+type selection struct{ policy, lifecycle, tags, catalog bool }
 
 func wanted(spec Spec) selection {
-	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec)}
+	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec), catalog: spec.Catalog != nil}
 }
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
@@ -94,6 +98,8 @@ type settings struct {
 	tags                    map[string]string
 	policyErr, lifecycleErr error
 	tagsErr                 error
+	catalog                 *CatalogData
+	catalogErr              error
 }
 
 // readSettings issues the selected reads in parallel: one round trip. With
@@ -157,6 +163,15 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 			})
 		})
 	}
+	if sel.catalog {
+		wg.Go(func() {
+			s.catalogErr = read("GetRepositoryCatalogData", func() error {
+				var err error
+				s.catalog, err = r.readCatalog(ctx, registryID, name)
+				return err
+			})
+		})
+	}
 	wg.Wait()
 	return s
 }
@@ -182,6 +197,10 @@ func (st *State) merge(first settings, early selection, late settings, again sel
 	if early.tags || again.tags {
 		s := pick(again.tags, first, late)
 		st.Tags, st.TagsErr = s.tags, orAWSError("ListTagsForResource", s.tagsErr, !again.tags)
+	}
+	if early.catalog || again.catalog {
+		s := pick(again.catalog, first, late)
+		st.Catalog, st.CatalogErr = s.catalog, orAWSError("GetRepositoryCatalogData", s.catalogErr, !again.catalog)
 	}
 }
 
@@ -213,6 +232,9 @@ func (r *Reconciler) registry(spec Spec) string {
 // returns it, "" otherwise.
 func (r *Reconciler) knownARN(spec Spec) string {
 	account := r.registry(spec)
+	if n, ok := r.ECR.(Naming); ok && account != "" {
+		return n.RepositoryARN(account, spec.Name)
+	}
 	if account == "" || r.Options.Region == "" {
 		return ""
 	}
@@ -232,6 +254,10 @@ func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) Repositor
 		account, _ = r.Options.AccountID(ctx)
 	}
 	repo := Repository{Name: spec.Name, RegistryID: account}
+	if n, ok := r.ECR.(Naming); ok && account != "" {
+		repo.URI, repo.ARN = n.PlannedURI(ctx, account, spec.Name), n.RepositoryARN(account, spec.Name)
+		return repo
+	}
 	if account != "" && r.Options.Region != "" {
 		repo.URI = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", account, r.Options.Region, dnsSuffix(r.Options.Region), spec.Name)
 		repo.ARN = repositoryARN(r.Options.Region, account, spec.Name)

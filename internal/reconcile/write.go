@@ -31,6 +31,8 @@ func writeFor(setting string) writeFunc {
 		return (*Reconciler).updateRepositoryPolicy
 	case SettingLifecyclePolicy:
 		return (*Reconciler).updateLifecyclePolicy
+	case SettingCatalog:
+		return (*Reconciler).updateCatalog
 	}
 	return nil
 }
@@ -77,7 +79,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		// IAM authorises tag-on-create as ecr:TagResource as well.
 		var also []string
 		if len(in.Tags) > 0 {
-			also = append(also, "ecr:TagResource")
+			also = append(also, "TagResource")
 		}
 		return Repository{}, awsErrorActions("CreateRepository", err, also...)
 	}
