@@ -222,12 +222,12 @@ func (c *Client) RepositoryARN(account, name string) string {
 // PlannedURI reads the registry's primary alias with DescribeRegistries.
 // A registry before its first repository has no alias yet (ECR Public
 // assigns the default one at that first creation): the URI is then "".
-func (c *Client) PlannedURI(ctx context.Context, _, name string) string {
+func (c *Client) PlannedURI(ctx context.Context, _, name string) (string, error) {
 	alias, err := c.PrimaryAlias(ctx)
 	if err != nil || alias == "" {
-		return ""
+		return "", err
 	}
-	return regions.PublicRepositoryURI(alias, name)
+	return regions.PublicRepositoryURI(alias, name), nil
 }
 
 // PrimaryAlias is the caller's registry's primary alias ("" when it has
@@ -235,7 +235,7 @@ func (c *Client) PlannedURI(ctx context.Context, _, name string) string {
 func (c *Client) PrimaryAlias(ctx context.Context) (string, error) {
 	out, err := c.API.DescribeRegistries(ctx, &ecrpublic.DescribeRegistriesInput{})
 	if err != nil {
-		return "", fmt.Errorf("ecr-public:DescribeRegistries failed: %w", wrap(err))
+		return "", fmt.Errorf("reading the registry alias for the URI of the repository to create: %w", reconcile.AWSError("DescribeRegistries", wrap(err)))
 	}
 	for _, reg := range out.Registries {
 		for _, a := range reg.Aliases {

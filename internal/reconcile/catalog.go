@@ -53,8 +53,9 @@ type Naming interface {
 	// RepositoryARN is the ARN of account's repository name.
 	RepositoryARN(account, name string) string
 	// PlannedURI is the URI a repository that does not exist yet would
-	// have, "" when it cannot be known (dry-run outputs only).
-	PlannedURI(ctx context.Context, account, name string) string
+	// have (dry-run outputs only); "" when the registry cannot have one
+	// yet. An error is a failed call, which fails the dry-run.
+	PlannedURI(ctx context.Context, account, name string) (string, error)
 }
 
 var errNoCatalogAPI = errors.New("catalog data is only managed for ECR Public repositories (public: true)")

@@ -88,6 +88,10 @@ func awsError(op string, err error) error {
 	return awsErrorActions(op, err)
 }
 
+// AWSError is awsError for the calls a client makes on the engine's behalf
+// (ECR Public's DescribeRegistries).
+func AWSError(op string, err error) error { return awsError(op, err) }
+
 // awsErrorActions is awsError for a call that IAM authorises as more than
 // one action (the other operations' names in also): an AccessDenied names
 // every candidate.

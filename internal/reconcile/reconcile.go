@@ -69,7 +69,10 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 	changes := diff(spec, st)
 	if r.Options.DryRun {
 		if !st.Exists {
-			st.Repository = r.plannedRepository(ctx, spec)
+			var err error
+			if st.Repository, err = r.plannedRepository(ctx, spec); err != nil {
+				return nil, err
+			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes}
 		return res, settingsError(changes)

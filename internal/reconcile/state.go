@@ -247,22 +247,27 @@ func repositoryARN(region, account, name string) string {
 
 // plannedRepository is what a repository that does not exist yet would be
 // called, for a dry-run's outputs. The URI is informative only: an account
-// that cannot be resolved leaves it empty.
-func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) Repository {
+// that cannot be resolved leaves it empty. A failed call of the client's
+// Naming is an error: it is a permission the dry-run role lacks.
+func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) (Repository, error) {
 	account := r.registry(spec)
 	if account == "" && r.Options.AccountID != nil {
 		account, _ = r.Options.AccountID(ctx)
 	}
 	repo := Repository{Name: spec.Name, RegistryID: account}
-	if n, ok := r.ECR.(Naming); ok && account != "" {
-		repo.URI, repo.ARN = n.PlannedURI(ctx, account, spec.Name), n.RepositoryARN(account, spec.Name)
-		return repo
+	if n, ok := r.ECR.(Naming); ok {
+		uri, err := n.PlannedURI(ctx, account, spec.Name)
+		repo.URI = uri
+		if account != "" {
+			repo.ARN = n.RepositoryARN(account, spec.Name)
+		}
+		return repo, err
 	}
 	if account != "" && r.Options.Region != "" {
 		repo.URI = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", account, r.Options.Region, dnsSuffix(r.Options.Region), spec.Name)
 		repo.ARN = repositoryARN(r.Options.Region, account, spec.Name)
 	}
-	return repo
+	return repo, nil
 }
 
 func optional(s string) *string {
