@@ -346,3 +346,37 @@ func TestPublicBatch(t *testing.T) {
 		t.Errorf("batch re-run: %v, writes %v\n%s", err, e.emu.Writes(), log)
 	}
 }
+
+// A repository without catalog data may answer
+// RepositoryCatalogDataNotFoundException (the model lists it for
+// GetRepositoryCatalogData): that is empty catalog data, not a failure.
+func TestPublicCatalogDataNotFoundIsEmpty(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.PutPublicRepository(emulator.PublicRepository{Name: "app"})
+	e.emu.AddFault(emulator.FaultRule{Operation: "GetRepositoryCatalogData", Kind: emulator.FaultError, Times: 1,
+		Code: "RepositoryCatalogDataNotFoundException", Message: "The repository catalog data does not exist."})
+	log, err := e.run(t, map[string]string{"repository": "app", "public": "true", "catalog-operating-systems": "linux"})
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log)
+	}
+	r, _ := e.emu.PublicRepository("", "app")
+	if !slices.Equal(r.Catalog.OperatingSystems, []string{"Linux"}) {
+		t.Errorf("catalog = %+v", r.Catalog)
+	}
+	if got := changedSettings(t, e.outputs(t)); !slices.Equal(got, []string{"catalog:update"}) {
+		t.Errorf("changes = %v", got)
+	}
+}
+
+// A denied ECR Public call names the ecr-public: action to grant.
+func TestPublicAccessDeniedNamesTheECRPublicAction(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.emu.PutPublicRepository(emulator.PublicRepository{Name: "app"})
+	e.emu.SetAllowedActions([]string{"ecr-public:DescribeRepositories"})
+	log, err := e.run(t, map[string]string{"repository": "app", "public": "true", "catalog-description": "x"})
+	if err == nil || !strings.Contains(log, `add \"ecr-public:GetRepositoryCatalogData\"`) && !strings.Contains(log, `add "ecr-public:GetRepositoryCatalogData"`) {
+		t.Errorf("err %v\n%s", err, log)
+	}
+}

@@ -106,16 +106,8 @@ func (e *Emulator) publicDescribeRepositories(c *publicCall) (any, *apiError) {
 	if len(in.RepositoryNames) == 0 {
 		return e.publicListRepositories(c)
 	}
-	if len(in.RepositoryNames) > 100 {
-		return nil, invalidParam("repositoryNames", "Member must have length less than or equal to 100")
-	}
-	if in.MaxResults != nil || in.NextToken != nil {
-		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
-	}
-	for _, name := range in.RepositoryNames {
-		if fail := validatePublicName(name); fail != nil {
-			return nil, fail
-		}
+	if fail := checkNamedDescribe(in.RepositoryNames, in.MaxResults, in.NextToken, validatePublicName); fail != nil {
+		return nil, fail
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
