@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // SettingCatalog is an ECR Public repository's catalog data (the gallery's
@@ -92,15 +94,21 @@ func diffCatalog(want Catalog, st State) Change {
 		Description: cur.Description, AboutText: cur.AboutText, UsageText: cur.UsageText,
 		Architectures: cur.Architectures, OperatingSystems: cur.OperatingSystems,
 	}
-	var parts, same []string
-	text := func(member string, want *string, cur string, dst *string) {
+	var parts, same, diffs []string
+	// The description is short and shown as it is; the Markdown texts
+	// are summed up in the line, with their diff beside the policies'.
+	text := func(member string, want *string, cur string, dst *string, markdown bool) {
 		switch {
 		case want == nil:
 		case *want == cur:
 			same = append(same, member)
-		default:
+		case markdown:
 			*dst = *want
 			parts = append(parts, fmt.Sprintf("%s: %d -> %d characters", member, len([]rune(cur)), len([]rune(*want))))
+			diffs = append(diffs, member+":\n"+policy.Diff(cur, *want))
+		default:
+			*dst = *want
+			parts = append(parts, fmt.Sprintf("%s: %q -> %q", member, shorten(cur), shorten(*want)))
 		}
 	}
 	list := func(member string, want, cur []string, dst *[]string) {
@@ -113,9 +121,9 @@ func diffCatalog(want Catalog, st State) Change {
 			parts = append(parts, fmt.Sprintf("%s: [%s] -> [%s]", member, strings.Join(cur, ", "), strings.Join(want, ", ")))
 		}
 	}
-	text("description", want.Description, cur.Description, &put.Description)
-	text("about", want.AboutText, cur.AboutText, &put.AboutText)
-	text("usage", want.UsageText, cur.UsageText, &put.UsageText)
+	text("description", want.Description, cur.Description, &put.Description, false)
+	text("about", want.AboutText, cur.AboutText, &put.AboutText, true)
+	text("usage", want.UsageText, cur.UsageText, &put.UsageText, true)
 	list("architectures", want.Architectures, cur.Architectures, &put.Architectures)
 	list("operating systems", want.OperatingSystems, cur.OperatingSystems, &put.OperatingSystems)
 	if want.Logo != nil {
@@ -143,11 +151,22 @@ func diffCatalog(want Catalog, st State) Change {
 		return c
 	}
 	c.Action, c.From, c.To = ActionUpdate, "differs", strings.Join(parts, "; ")
+	c.Diff = strings.Join(diffs, "")
 	if !st.Exists {
 		c.Action, c.From = ActionCreate, ""
 	}
 	c.catalog = &put
 	return c
+}
+
+// shorten keeps a one-line value short enough for the plan's line.
+func shorten(s string) string {
+	const most = 60
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > most {
+		return string(r[:most-1]) + "…"
+	}
+	return s
 }
 
 // sameSet compares two lists as sets.

@@ -25,7 +25,7 @@ func TestDiffCatalog(t *testing.T) {
 		{"unchanged, lists as sets", Catalog{Description: ptrTo("old"), Architectures: []string{"ARM 64", "x86-64"}},
 			with(func(st *State) { st.Catalog = cur }), ActionUnchanged, "declared: description, architectures", nil},
 		{"an undeclared member keeps its value", Catalog{Description: ptrTo("new")},
-			with(func(st *State) { st.Catalog = cur }), ActionUpdate, "description: 3 -> 3 characters",
+			with(func(st *State) { st.Catalog = cur }), ActionUpdate, `description: "old" -> "new"`,
 			&CatalogData{Description: "new", UsageText: "use it", Architectures: []string{"x86-64", "ARM 64"}}},
 		{"list change", Catalog{OperatingSystems: []string{"Linux"}},
 			with(func(st *State) { st.Catalog = cur }), ActionUpdate, "operating systems: [] -> [Linux]",
@@ -60,5 +60,15 @@ func TestDiffCatalog(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The Markdown texts are shown as a diff, as the policies are.
+func TestDiffCatalogShowsTheTextDiff(t *testing.T) {
+	t.Parallel()
+	st := with(func(st *State) { st.Catalog = &CatalogData{UsageText: "line one\nline two\n"} })
+	c := changeOf(t, diff(Spec{Name: "app", Catalog: &Catalog{UsageText: ptrTo("line one\nline 2\n")}}, st), SettingCatalog)
+	if !strings.Contains(c.Diff, "usage:\n") || !strings.Contains(c.Diff, "-line two") || !strings.Contains(c.Diff, "+line 2") {
+		t.Errorf("diff = %q", c.Diff)
 	}
 }
