@@ -98,6 +98,15 @@ func TestPublicCreateThenNoOp(t *testing.T) {
 			t.Errorf("%s went to %s", c.Operation, c.Region)
 		}
 	}
+	// Tags and catalog data go with CreateRepository; only the policy
+	// needs a write of its own.
+	var writes []string
+	for _, w := range e.emu.Writes() {
+		writes = append(writes, w.Operation)
+	}
+	if want := []string{"CreateRepository", "SetRepositoryPolicy"}; !slices.Equal(writes, want) {
+		t.Errorf("creation writes = %v, want %v", writes, want)
+	}
 	if !strings.Contains(e.summary(t), "| catalog | created |") {
 		t.Errorf("summary lacks the catalog:\n%s", e.summary(t))
 	}

@@ -82,15 +82,24 @@ func (c *Client) DescribeRepositories(ctx context.Context, in *ecr.DescribeRepos
 	return res, nil
 }
 
-// CreateRepository creates the repository with its tags; the catalog data
-// follows with PutRepositoryCatalogData (the engine's catalog write).
+// CreateRepository creates the repository with its tags.
 func (c *Client) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, _ ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
+	return c.create(ctx, in, nil)
+}
+
+// CreateRepositoryWithCatalog creates the repository with its tags and
+// catalog data, in one call.
+func (c *Client) CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, d reconcile.CatalogData) (*ecr.CreateRepositoryOutput, error) {
+	return c.create(ctx, in, catalogInput(d))
+}
+
+func (c *Client) create(ctx context.Context, in *ecr.CreateRepositoryInput, catalog *types.RepositoryCatalogDataInput) (*ecr.CreateRepositoryOutput, error) {
 	if in.RegistryId != nil {
 		// ECR Public creates repositories in the caller's registry only;
 		// the inputs refuse another registry before any call.
 		return nil, unsupported("CreateRepository in another account's registry")
 	}
-	out, err := c.API.CreateRepository(ctx, &ecrpublic.CreateRepositoryInput{RepositoryName: in.RepositoryName, Tags: publicTags(in.Tags)})
+	out, err := c.API.CreateRepository(ctx, &ecrpublic.CreateRepositoryInput{RepositoryName: in.RepositoryName, Tags: publicTags(in.Tags), CatalogData: catalog})
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -206,12 +215,15 @@ func (c *Client) GetRepositoryCatalogData(ctx context.Context, registryID, name 
 // PutRepositoryCatalogData writes the whole catalog data. Empty members
 // are left out, as a caller of the API does for what it has not got.
 func (c *Client) PutRepositoryCatalogData(ctx context.Context, registryID, name string, d reconcile.CatalogData) error {
-	in := &types.RepositoryCatalogDataInput{
+	_, err := c.API.PutRepositoryCatalogData(ctx, &ecrpublic.PutRepositoryCatalogDataInput{RegistryId: optional(registryID), RepositoryName: &name, CatalogData: catalogInput(d)})
+	return wrap(err)
+}
+
+func catalogInput(d reconcile.CatalogData) *types.RepositoryCatalogDataInput {
+	return &types.RepositoryCatalogDataInput{
 		Description: optional(d.Description), AboutText: optional(d.AboutText), UsageText: optional(d.UsageText),
 		Architectures: d.Architectures, OperatingSystems: d.OperatingSystems, LogoImageBlob: d.Logo,
 	}
-	_, err := c.API.PutRepositoryCatalogData(ctx, &ecrpublic.PutRepositoryCatalogDataInput{RegistryId: optional(registryID), RepositoryName: &name, CatalogData: in})
-	return wrap(err)
 }
 
 // RepositoryARN is ECR Public's global repository ARN.

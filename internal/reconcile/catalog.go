@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -46,6 +48,9 @@ type CatalogAPI interface {
 	GetRepositoryCatalogData(ctx context.Context, registryID, name string) (CatalogData, error)
 	// PutRepositoryCatalogData writes the whole catalog data.
 	PutRepositoryCatalogData(ctx context.Context, registryID, name string, data CatalogData) error
+	// CreateRepositoryWithCatalog is CreateRepository with the catalog
+	// data in the same call, as ECR Public's CreateRepository takes it.
+	CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, data CatalogData) (*ecr.CreateRepositoryOutput, error)
 }
 
 // Naming is implemented by a client whose repositories are not named as
@@ -175,6 +180,16 @@ func sameSet(a, b []string) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// createWith creates the repository through the client's CatalogAPI when
+// catalog data is declared, so that it is set in the same call.
+func (r *Reconciler) createWith(ctx context.Context, spec Spec, in *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error) {
+	api, ok := r.ECR.(CatalogAPI)
+	if spec.Catalog == nil || !ok {
+		return r.ECR.CreateRepository(ctx, in)
+	}
+	return api.CreateRepositoryWithCatalog(ctx, in, *diffCatalog(*spec.Catalog, State{}).catalog)
 }
 
 func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository, c Change) error {
