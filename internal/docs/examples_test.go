@@ -75,14 +75,7 @@ func walk(doc any, fn func(map[string]any)) {
 // Every input an example passes is one of action.yml's.
 func TestExamplesUseOnlyDeclaredInputs(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(actionPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := parseActionYAML(t)
 	steps := exampleSteps(t)
 	if len(steps) < 5 {
 		t.Fatalf("found %d example steps in the README; the extraction is broken", len(steps))
@@ -100,14 +93,7 @@ func TestExamplesUseOnlyDeclaredInputs(t *testing.T) {
 // valid, the catalog data read, nothing refused.
 func TestPublicExampleInputsAreValid(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(actionPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := parseActionYAML(t)
 	var public map[string]string
 	for _, with := range exampleSteps(t) {
 		if with["public"] == "true" && with["catalog-logo"] != "" {
