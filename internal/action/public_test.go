@@ -386,3 +386,21 @@ func TestPublicAccessDeniedNamesTheECRPublicAction(t *testing.T) {
 		t.Errorf("err %v\n%s", err, log)
 	}
 }
+
+// Before the account's first public repository its registry has no alias
+// yet, so a dry-run cannot know the URI: it says so with an empty one.
+func TestPublicDryRunBeforeTheFirstRepository(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	log, err := e.run(t, map[string]string{"repository": "app", "public": "true", "dry-run": "true"})
+	if err != nil {
+		t.Fatalf("dry-run: %v\n%s", err, log)
+	}
+	out := e.outputs(t)
+	if out["created"] != "true" || out["repository-uri"] != "" || out["registry"] != "" || out["repository-arn"] != "arn:aws:ecr-public::"+testAccount+":repository/app" {
+		t.Errorf("outputs = %v", out)
+	}
+	if w := e.emu.Writes(); len(w) != 0 {
+		t.Errorf("dry-run wrote %v", w)
+	}
+}
