@@ -28,7 +28,9 @@ func client(t *testing.T, emu *emulator.Emulator) *publicecr.Client {
 		Region:       "eu-west-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAPUBLICADAPTER000", "secret", ""),
 		BaseEndpoint: aws.String(srv.URL),
-		Retryer:      func() aws.Retryer { return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2; o.MaxBackoff = 0 }) },
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 2; o.MaxBackoff = 0 })
+		},
 	}
 	return publicecr.New(cfg)
 }
