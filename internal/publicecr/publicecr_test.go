@@ -91,3 +91,19 @@ func TestUnsupportedSettings(t *testing.T) {
 		t.Errorf("err %v, calls %v", err, emu.Calls())
 	}
 }
+
+// With the account known in advance (an assumed role), the tags read goes
+// out with the describe, on ECR Public's ARN: one round, no second read.
+func TestKnownAccountReadsTagsEarly(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{})
+	emu.PutPublicRepository(emulator.PublicRepository{Name: "app", Tags: map[string]string{"team": "web"}})
+	rec := &reconcile.Reconciler{ECR: client(t, emu), Options: reconcile.Options{Region: "us-east-1", Account: emu.AccountID()}}
+	res, err := rec.Reconcile(context.Background(), reconcile.Spec{Name: "app", Tags: map[string]string{"team": "web"}})
+	if err != nil || res.Changed() {
+		t.Fatalf("reconcile: %+v, %v", res, err)
+	}
+	if n := emu.Count("ListTagsForResource"); n != 1 || len(emu.Calls()) != 2 {
+		t.Errorf("%d tag reads, calls %v; want one tag read beside the describe", n, emu.Calls())
+	}
+}
