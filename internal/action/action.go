@@ -138,7 +138,11 @@ func (r *runner) run(ctx context.Context) error {
 		r.log.note("Credentials: " + auth.Source + "; regions " + cfg.Region + " (primary), " + strings.Join(cfg.Regions[1:], ", "))
 		return r.runRegions(ctx, recs)
 	}
-	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
+	if cfg.Public {
+		r.log.note("Credentials: " + auth.Source + "; ECR Public (" + recs[0].Options.Region + ")")
+	} else {
+		r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
+	}
 	if cfg.Batch() {
 		return r.runBatch(ctx, recs[0])
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
@@ -21,7 +22,21 @@ import (
 // primary Region: a role is assumed once) and the account lookup; each has
 // its own ECR client, signed for its Region. With several Regions they share
 // one bound too, so that max-concurrency bounds the step as a whole.
+//
+// ECR Public has one control-plane Region whatever aws-region says (the
+// inputs refuse a list of Regions with public: true): one Reconciler there.
 func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
+	if r.cfg.Public {
+		return []*reconcile.Reconciler{{
+			ECR: publicecr.New(auth.Config),
+			Options: reconcile.Options{
+				DryRun:    r.cfg.DryRun,
+				Region:    regions.ECRPublicRegion,
+				Account:   auth.AccountID,
+				AccountID: auth.AccountLookup(r.maskAccount),
+			},
+		}}
+	}
 	var slots chan struct{}
 	if len(r.cfg.Regions) > 1 {
 		slots = make(chan struct{}, max(r.cfg.Concurrency, 1))

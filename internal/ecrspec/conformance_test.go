@@ -75,7 +75,11 @@ type foundModel struct {
 }
 
 // loadModel finds and reads the model once for all tests.
-var loadModel = sync.OnceValues(func() (foundModel, error) {
+var loadModel = sync.OnceValues(func() (foundModel, error) { return findModel(modelPath) })
+
+// findModel reads a service model of botocore's data (relPath, or relPath
+// with .gz); a zero foundModel when botocore is not on the machine.
+func findModel(relPath string) (foundModel, error) {
 	var dirs []string
 	// The python3 on PATH first: it is the one that runs moto.
 	if out, err := exec.Command("python3", "-c", "import botocore,os;print(os.path.dirname(botocore.__file__))").Output(); err == nil {
@@ -91,7 +95,7 @@ var loadModel = sync.OnceValues(func() (foundModel, error) {
 		dirs = append(dirs, m...)
 	}
 	for _, d := range dirs {
-		for _, name := range []string{modelPath, modelPath + ".gz"} {
+		for _, name := range []string{relPath, relPath + ".gz"} {
 			path := filepath.Join(d, name)
 			shapes, err := readModel(path)
 			if os.IsNotExist(err) {
@@ -101,7 +105,7 @@ var loadModel = sync.OnceValues(func() (foundModel, error) {
 		}
 	}
 	return foundModel{}, nil
-})
+}
 
 func readModel(path string) (map[string]shape, error) {
 	f, err := os.Open(path)

@@ -159,17 +159,57 @@ func (e *Emulator) describeECRCall(req *request, body []byte) {
 func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 	op := req.call.Operation
 	handler, ok := ecrOps[op]
-	if !ok {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation "+op))
-		return
-	}
 	in := req.ecr
-	if in.parseErr != nil {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "SerializationException", "Could not parse the request body: "+in.parseErr.Error()))
-		return
-	}
-	if req.call.AccessKeyID == "" {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token"))
+	e.serveJSON(w, req, jsonCall{
+		known: ok, parseErr: in.parseErr, registryID: in.RegistryID,
+		afterAuth: func() *apiError { return e.regionRefusal(req.call.Region) },
+		run: func(who caller, account string) (any, *apiError) {
+			c := &ecrCall{op: op, in: in, caller: who, region: req.call.Region, account: account}
+			if fail := e.authorize(op, c); fail != nil {
+				return nil, fail
+			}
+			return handler(e, c)
+		},
+	})
+}
+
+// jsonCall is one request of the awsJson1_1 services (ECR, ECR Public) as
+// serveJSON handles it: what the operation and its body say, the
+// service's own checks, and the handler.
+type jsonCall struct {
+	known      bool  // the service has the operation
+	parseErr   error // the body did not decode
+	registryID string
+	// beforeAuth and afterAuth are the service's checks before and after
+	// the credentials are (nil for none).
+	beforeAuth, afterAuth func() *apiError
+	// run authorises and handles the call for who, in account's registry.
+	run func(who caller, account string) (any, *apiError)
+}
+
+// serveJSON is the request handling ECR and ECR Public share: the
+// operation, the body, the signature, the credentials, the registry the
+// call addresses, then the handler and its JSON answer.
+func (e *Emulator) serveJSON(w http.ResponseWriter, req *request, c jsonCall) {
+	fail := func() *apiError {
+		switch {
+		case !c.known:
+			return errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation "+req.call.Operation)
+		case c.parseErr != nil:
+			return errf(http.StatusBadRequest, "SerializationException", "Could not parse the request body: "+c.parseErr.Error())
+		}
+		if c.beforeAuth != nil {
+			if fail := c.beforeAuth(); fail != nil {
+				return fail
+			}
+		}
+		if req.call.AccessKeyID == "" {
+			return errf(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token")
+		}
+		return nil
+	}()
+	if fail != nil {
+		e.writeECRError(w, req, fail)
 		return
 	}
 	who, expired := e.callerOf(req.call.AccessKeyID)
@@ -177,23 +217,21 @@ func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {
 		e.writeECRError(w, req, errf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"))
 		return
 	}
-	if fail := e.regionRefusal(req.call.Region); fail != nil {
-		e.writeECRError(w, req, fail)
-		return
+	if c.afterAuth != nil {
+		if fail := c.afterAuth(); fail != nil {
+			e.writeECRError(w, req, fail)
+			return
+		}
 	}
-	c := &ecrCall{op: op, in: in, caller: who, region: req.call.Region, account: who.account}
-	if in.RegistryID != "" {
-		if !awsid.IsAccountID(in.RegistryID) {
+	account := who.account
+	if c.registryID != "" {
+		if !awsid.IsAccountID(c.registryID) {
 			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+awsid.AccountIDPattern+"'"))
 			return
 		}
-		c.account = in.RegistryID
+		account = c.registryID
 	}
-	if fail := e.authorize(op, c); fail != nil {
-		e.writeECRError(w, req, fail)
-		return
-	}
-	out, fail := handler(e, c)
+	out, fail := c.run(who, account)
 	if fail != nil {
 		e.writeECRError(w, req, fail)
 		return

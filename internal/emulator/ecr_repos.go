@@ -127,21 +127,31 @@ func validateMutability(value string, filters []wireFilter) ([]string, *apiError
 	return out, nil
 }
 
+// checkNamedDescribe checks a DescribeRepositories that names its
+// repositories, as ECR and ECR Public both do: at most 100 names, no
+// paging, every name valid.
+func checkNamedDescribe(names []string, maxResults *int, nextToken *string, validName func(string) *apiError) *apiError {
+	if len(names) > 100 {
+		return invalidParam("repositoryNames", "Member must have length less than or equal to 100")
+	}
+	if maxResults != nil || nextToken != nil {
+		return invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
+	}
+	for _, name := range names {
+		if fail := validName(name); fail != nil {
+			return fail
+		}
+	}
+	return nil
+}
+
 func (e *Emulator) describeRepositories(c *ecrCall) (any, *apiError) {
 	if len(c.in.RepositoryNames) == 0 {
 		return e.listRepositories(c)
 	}
 	in := c.in
-	if len(in.RepositoryNames) > 100 {
-		return nil, invalidParam("repositoryNames", "Member must have length less than or equal to 100")
-	}
-	if in.MaxResults != nil || in.NextToken != nil {
-		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
-	}
-	for _, name := range in.RepositoryNames {
-		if fail := validateRepoName(name); fail != nil {
-			return nil, fail
-		}
+	if fail := checkNamedDescribe(in.RepositoryNames, in.MaxResults, in.NextToken, validateRepoName); fail != nil {
+		return nil, fail
 	}
 
 	e.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"maps"
 	"net/http"
 	"regexp"
@@ -304,55 +303,23 @@ func describePublicCall(req *request, body []byte) {
 func (e *Emulator) serveECRPublic(w http.ResponseWriter, req *request) {
 	op := req.call.Operation
 	handler, ok := publicOps[op]
-	if !ok {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation "+op))
-		return
-	}
 	in := req.public
-	if in.parseErr != nil {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "SerializationException", "Could not parse the request body: "+in.parseErr.Error()))
-		return
-	}
-	if req.call.Region != ecrPublicRegion {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnsupportedCommandException",
-			fmt.Sprintf("%s command is only supported in %s.", op, ecrPublicRegion)))
-		return
-	}
-	if req.call.AccessKeyID == "" {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "MissingAuthenticationTokenException", "Missing Authentication Token"))
-		return
-	}
-	who, expired := e.callerOf(req.call.AccessKeyID)
-	if expired {
-		e.writeECRError(w, req, errf(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"))
-		return
-	}
-	c := &publicCall{in: in, caller: who, account: who.account}
-	if in.RegistryID != "" {
-		if !awsid.IsAccountID(in.RegistryID) {
-			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+awsid.AccountIDPattern+"'"))
-			return
-		}
-		c.account = in.RegistryID
-	}
-	if fail := e.authorizeAs("ecr-public", op, who.arn, len(in.Tags) > 0, []string{publicResourceOf(c)}); fail != nil {
-		e.writeECRError(w, req, fail)
-		return
-	}
-	out, fail := handler(e, c)
-	if fail != nil {
-		e.writeECRError(w, req, fail)
-		return
-	}
-	if out == nil {
-		out = struct{}{}
-	}
-	body, err := json.Marshal(out)
-	if err != nil {
-		e.writeECRError(w, req, errf(http.StatusInternalServerError, "ServerException", err.Error()))
-		return
-	}
-	e.writeECR(w, req, http.StatusOK, body)
+	e.serveJSON(w, req, jsonCall{
+		known: ok, parseErr: in.parseErr, registryID: in.RegistryID,
+		beforeAuth: func() *apiError {
+			if req.call.Region != ecrPublicRegion {
+				return errf(http.StatusBadRequest, "UnsupportedCommandException", fmt.Sprintf("%s command is only supported in %s.", op, ecrPublicRegion))
+			}
+			return nil
+		},
+		run: func(who caller, account string) (any, *apiError) {
+			c := &publicCall{in: in, caller: who, account: account}
+			if fail := e.authorizeAs("ecr-public", op, who.arn, len(in.Tags) > 0, []string{publicResourceOf(c)}); fail != nil {
+				return nil, fail
+			}
+			return handler(e, c)
+		},
+	})
 }
 
 func publicResourceOf(c *publicCall) string {

@@ -7,19 +7,20 @@ import (
 	"slices"
 	"sort"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // ECR Public's catalog data limits (RepositoryCatalogDataInput in the API
-// model). Architectures and operating systems are free text: the gallery
-// shows badges for ARM, ARM 64, x86, x86-64, Linux and Windows, and keeps
-// any other value without showing it, so the service accepts any value of
-// the right length.
+// model). Architectures and operating systems are free text to the API: the
+// gallery shows badges for a few values and keeps any other value of the
+// right length without showing it.
 const (
-	maxDescriptionChars = 1024
-	maxMarkdownChars    = 25600 // aboutText, usageText
-	maxCatalogListItems = 50    // architectures, operatingSystems
-	maxCatalogItemChars = 50
-	maxLogoBytes        = 512000
+	maxDescriptionChars = ecrspec.MaxCatalogDescriptionChars
+	maxMarkdownChars    = ecrspec.MaxCatalogMarkdownChars
+	maxCatalogListItems = ecrspec.MaxCatalogListItems
+	maxCatalogItemChars = ecrspec.MaxCatalogItemChars
+	maxLogoBytes        = ecrspec.MaxCatalogLogoBytes
 )
 
 // validateCatalog checks catalog data input and returns it as stored.
@@ -105,16 +106,8 @@ func (e *Emulator) publicDescribeRepositories(c *publicCall) (any, *apiError) {
 	if len(in.RepositoryNames) == 0 {
 		return e.publicListRepositories(c)
 	}
-	if len(in.RepositoryNames) > 100 {
-		return nil, invalidParam("repositoryNames", "Member must have length less than or equal to 100")
-	}
-	if in.MaxResults != nil || in.NextToken != nil {
-		return nil, invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
-	}
-	for _, name := range in.RepositoryNames {
-		if fail := validatePublicName(name); fail != nil {
-			return nil, fail
-		}
+	if fail := checkNamedDescribe(in.RepositoryNames, in.MaxResults, in.NextToken, validatePublicName); fail != nil {
+		return nil, fail
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -36,6 +36,9 @@ type Config struct {
 	Regions []string
 	Auth    Auth
 
+	// Public is set for an ECR Public repository (public: true).
+	Public bool
+
 	DryRun        bool
 	MaskAccountID bool
 	// WarnOnly turns a failure to update settings of a repository that
@@ -110,7 +113,12 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		c.Region = c.Regions[0]
 	}
 
-	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
+	c.Public = l.flag("public")
+	validatePolicy := policy.ValidateRepositoryPolicy
+	if c.Public {
+		validatePolicy = policy.ValidatePublicRepositoryPolicy
+	}
+	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, validatePolicy)
 	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
 	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
 	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
@@ -125,6 +133,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
 	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
 	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
+	l.public(c, workspace)
 
 	if len(l.errs) > 0 {
 		return nil, l.errs

@@ -489,59 +489,18 @@ func readDocumentContext(ctx context.Context, value, workspace string) (*reconci
 	return &reconcile.Document{Text: text}, nil
 }
 
+// fileKind is what a workspace file input holds: how messages call it and
+// how large it may be.
+type fileKind struct {
+	what  string // "the JSON file"
+	limit int64
+	large string // after "larger than N bytes, "
+}
+
+var policyFile = fileKind{what: "the JSON file", limit: maxDocumentBytes, large: "too large for a policy; check the path"}
+
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
-	// Messages name the place the user knows: the command line reads from
-	// the current directory.
-	place := "the workspace"
-	if workspace == "" {
-		workspace, place = ".", "the current directory"
-	}
-	wsAbs, err := filepath.Abs(workspace)
-	if err != nil {
-		return "", fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
-	}
-	wsReal, err := filepath.EvalSymlinks(wsAbs)
-	if err != nil {
-		return "", fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
-	}
-	var full string
-	if filepath.IsAbs(path) {
-		full = filepath.Clean(path)
-		if !within(wsAbs, full) && !within(wsReal, full) {
-			return "", fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
-		}
-	} else {
-		if !filepath.IsLocal(path) {
-			return "", fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example policies/repository.json", path, place)
-		}
-		full = filepath.Join(wsAbs, path)
-	}
-	resolved, err := filepath.EvalSymlinks(full)
-	if errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
-	}
-	if err != nil {
-		return "", fmt.Errorf("cannot read %q: %w", path, err)
-	}
-	rel, err := filepath.Rel(wsReal, resolved)
-	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return "", fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
-	}
-	// Reading through os.Root keeps the check true even if a link is
-	// swapped between the check and the read.
-	root, err := os.OpenRoot(wsReal)
-	if err != nil {
-		return "", fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
-	}
-	defer root.Close()
-	info, err := root.Stat(rel)
-	if err != nil {
-		return "", fmt.Errorf("cannot read %q: %w", path, err)
-	}
-	if err := regularFile(path, info); err != nil {
-		return "", err
-	}
-	data, err := readRegular(ctx, root, rel, path)
+	data, err := readWorkspaceBytes(ctx, path, workspace, policyFile)
 	if err != nil {
 		return "", err
 	}
@@ -551,36 +510,93 @@ func readWorkspaceFile(ctx context.Context, path, workspace string) (string, err
 	return string(data), nil
 }
 
+// readWorkspaceBytes reads a file of the workspace; see readDocument for
+// what a path may be.
+func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKind) ([]byte, error) {
+	// Messages name the place the user knows: the command line reads from
+	// the current directory.
+	place := "the workspace"
+	if workspace == "" {
+		workspace, place = ".", "the current directory"
+	}
+	wsAbs, err := filepath.Abs(workspace)
+	if err != nil {
+		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
+	}
+	wsReal, err := filepath.EvalSymlinks(wsAbs)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
+	}
+	var full string
+	if filepath.IsAbs(path) {
+		full = filepath.Clean(path)
+		if !within(wsAbs, full) && !within(wsReal, full) {
+			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
+		}
+	} else {
+		if !filepath.IsLocal(path) {
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example policies/repository.json", path, place)
+		}
+		full = filepath.Join(wsAbs, path)
+	}
+	resolved, err := filepath.EvalSymlinks(full)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	rel, err := filepath.Rel(wsReal, resolved)
+	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
+		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
+	}
+	// Reading through os.Root keeps the check true even if a link is
+	// swapped between the check and the read.
+	root, err := os.OpenRoot(wsReal)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
+	}
+	defer root.Close()
+	info, err := root.Stat(rel)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+	}
+	if err := regularFile(path, info, kind); err != nil {
+		return nil, err
+	}
+	return readRegular(ctx, root, rel, path, kind)
+}
+
 // regularFile refuses anything but a regular file: a directory, and above
 // all a named pipe (opening it waits for a writer that never comes) or a
 // device (/dev/zero never ends, and reports size 0).
-func regularFile(path string, info fs.FileInfo) error {
+func regularFile(path string, info fs.FileInfo, kind fileKind) error {
 	m := info.Mode()
 	switch {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of the JSON file", path)
+		return fmt.Errorf("%q is a directory; give the path of %s", path, kind.what)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of the JSON file", path)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", path, kind.what)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of the JSON file", path)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", path, kind.what)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of the JSON file", path, m.Type())
+	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", path, m.Type(), kind.what)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
 // opens without blocking (a named pipe swapped in since is not waited on),
 // checks the open file again, reads at most maxDocumentBytes+1 bytes
 // whatever size the file reports, and gives up when ctx ends.
-func readRegular(ctx context.Context, root *os.Root, rel, path string) ([]byte, error) {
+func readRegular(ctx context.Context, root *os.Root, rel, path string, kind fileKind) ([]byte, error) {
 	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %q: %w", path, err)
 	}
 	info, err := f.Stat()
 	if err == nil {
-		err = regularFile(path, info)
+		err = regularFile(path, info, kind)
 	}
 	if err != nil {
 		f.Close()
@@ -593,13 +609,13 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string) ([]byte, 
 	done := make(chan result, 1)
 	go func() {
 		defer f.Close()
-		data, err := readBounded(f, maxDocumentBytes)
+		data, err := readBounded(f, kind.limit)
 		done <- result{data, err}
 	}()
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a policy; check the path", path, maxDocumentBytes)
+			return nil, fmt.Errorf("%q is larger than %d bytes, %s", path, kind.limit, kind.large)
 		}
 		if r.err != nil {
 			return nil, fmt.Errorf("cannot read %q: %w", path, r.err)

@@ -22,7 +22,23 @@ const MaxRepositoryPolicyChars = ecrspec.MaxRepositoryPolicyChars
 // repositories, and another service's action can never apply to a
 // repository, so one is reported as a mistake before ECR sees it. IAM
 // treats the service prefix case-insensitively; names take * and ?.
-var ecrAction = regexp.MustCompile(`^(?:\*|(?i:ecr):[A-Za-z0-9*?]+)$`)
+var (
+	ecrAction       = regexp.MustCompile(`^(?:\*|(?i:ecr):[A-Za-z0-9*?]+)$`)
+	ecrPublicAction = regexp.MustCompile(`^(?:\*|(?i:ecr-public):[A-Za-z0-9*?]+)$`)
+)
+
+// service is the IAM service whose actions a repository policy grants:
+// ECR's for a private repository, ECR Public's for a public one.
+type service struct {
+	prefix  string
+	actions *regexp.Regexp
+	example string
+}
+
+var (
+	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage"}
+	publicService  = service{"ecr-public", ecrPublicAction, "ecr-public:PutImage"}
+)
 
 var (
 	topLevelKeys  = []string{"Version", "Id", "Statement"}
@@ -34,6 +50,16 @@ var (
 // before accepting it, so that the mistake is reported with a fix. It does
 // not check that principals exist: only IAM can.
 func ValidateRepositoryPolicy(text string) error {
+	return validateRepositoryPolicy(text, privateService)
+}
+
+// ValidatePublicRepositoryPolicy is ValidateRepositoryPolicy for an ECR
+// Public repository, whose policy grants ecr-public: actions.
+func ValidatePublicRepositoryPolicy(text string) error {
+	return validateRepositoryPolicy(text, publicService)
+}
+
+func validateRepositoryPolicy(text string, svc service) error {
 	if n := charCount(text); n > MaxRepositoryPolicyChars {
 		return fmt.Errorf("the repository policy is %d characters; ECR accepts at most %d: merge statements or remove whitespace", n, MaxRepositoryPolicyChars)
 	}
@@ -66,7 +92,7 @@ func ValidateRepositoryPolicy(text string) error {
 			}
 			sids[sid] = i + 1
 		}
-		if err := validateStatement(st); err != nil {
+		if err := validateStatement(st, svc); err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 	}
@@ -100,7 +126,7 @@ func statementList(v any) ([]map[string]any, error) {
 	return out, nil
 }
 
-func validateStatement(st map[string]any) error {
+func validateStatement(st map[string]any, svc service) error {
 	for _, k := range []string{"Resource", "NotResource"} {
 		if _, ok := st[k]; ok {
 			return fmt.Errorf("ECR rejects a %s element: remove the %s element; a repository policy applies to its repository", k, k)
@@ -127,11 +153,11 @@ func validateStatement(st map[string]any) error {
 	if err := validatePrincipal(name, val); err != nil {
 		return err
 	}
-	name, val, err = exactlyOne(st, "Action", "NotAction", `add "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]`)
+	name, val, err = exactlyOne(st, "Action", "NotAction", fmt.Sprintf(`add "Action": [%q]`, svc.example))
 	if err != nil {
 		return err
 	}
-	if err := validateActions(name, val); err != nil {
+	if err := validateActions(name, val, svc); err != nil {
 		return err
 	}
 	if c, ok := st["Condition"]; ok {
@@ -188,20 +214,31 @@ func validatePrincipal(name string, v any) error {
 	return fmt.Errorf("%s must be \"*\" or an object, not %s; %s", name, kind(v), hint)
 }
 
-func validateActions(name string, v any) error {
+func validateActions(name string, v any, svc service) error {
 	actions, err := stringList(v)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	for _, a := range actions {
-		if !ecrAction.MatchString(a) {
-			if strings.Contains(a, ":") {
-				return fmt.Errorf(`%s %q is not an ECR action; a repository policy only grants ecr: actions such as "ecr:BatchGetImage": grant other services' actions in an IAM policy`, name, a)
-			}
-			return fmt.Errorf(`%s %q is not valid; write actions as "ecr:Name", for example "ecr:BatchGetImage" or "ecr:*"`, name, a)
+		if svc.actions.MatchString(a) {
+			continue
 		}
+		if svc == publicService && ecrAction.MatchString(a) {
+			return fmt.Errorf(`%s %q is a private ECR action; an ECR Public repository policy grants ecr-public: actions: write %q`, name, a, "ecr-public:"+a[strings.Index(a, ":")+1:])
+		}
+		if strings.Contains(a, ":") {
+			return fmt.Errorf(`%s %q is not an %s action; a repository policy only grants %s: actions such as %q: grant other services' actions in an IAM policy`, name, a, svc.name(), svc.prefix, svc.example)
+		}
+		return fmt.Errorf(`%s %q is not valid; write actions as "%s:Name", for example %q or "%s:*"`, name, a, svc.prefix, svc.example, svc.prefix)
 	}
 	return nil
+}
+
+func (s service) name() string {
+	if s == publicService {
+		return "ECR Public"
+	}
+	return "ECR"
 }
 
 // validateCondition accepts {"Operator": {"key": value-or-list}} where the

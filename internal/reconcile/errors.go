@@ -88,26 +88,53 @@ func awsError(op string, err error) error {
 	return awsErrorActions(op, err)
 }
 
+// AWSError is awsError for the calls a client makes on the engine's behalf
+// (ECR Public's DescribeRegistries).
+func AWSError(op string, err error) error { return awsError(op, err) }
+
 // awsErrorActions is awsError for a call that IAM authorises as more than
-// one action: an AccessDenied names every candidate.
+// one action (the other operations' names in also): an AccessDenied names
+// every candidate.
 func awsErrorActions(op string, err error, also ...string) error {
 	if err == nil {
 		return nil
 	}
+	svc := iamService(err)
+	action := svc + ":" + op
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("ecr:%s did not complete before the deadline (timeout-seconds): %w", op, err)
+		return fmt.Errorf("%s did not complete before the deadline (timeout-seconds): %w", action, err)
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("ecr:%s was cancelled (the job was cancelled or the process interrupted): %w", op, err)
+		return fmt.Errorf("%s was cancelled (the job was cancelled or the process interrupted): %w", action, err)
 	case isAccessDenied(err):
-		return &AccessDeniedError{Action: "ecr:" + op, Also: also, Err: err}
+		var others []string
+		for _, o := range also {
+			others = append(others, svc+":"+o)
+		}
+		return &AccessDeniedError{Action: action, Also: others, Err: err}
 	}
 	// The SDK retried throttling, 5xx and network errors; say so plainly.
 	var exhausted *retry.MaxAttemptsError
 	if errors.As(err, &exhausted) {
-		return fmt.Errorf("ecr:%s gave up after %d attempts; last error: %w", op, exhausted.Attempt, exhausted.Err)
+		return fmt.Errorf("%s gave up after %d attempts; last error: %w", action, exhausted.Attempt, exhausted.Err)
 	}
-	return fmt.Errorf("ecr:%s failed: %w", op, err)
+	return fmt.Errorf("%s failed: %w", action, err)
+}
+
+// ServiceError is implemented by the errors of a client that is not ECR's
+// own (the ECR Public adapter): IAMService is the service prefix its IAM
+// actions carry, so that messages name the action to grant.
+type ServiceError interface {
+	error
+	IAMService() string
+}
+
+func iamService(err error) string {
+	var se ServiceError
+	if errors.As(err, &se) {
+		return se.IAMService()
+	}
+	return "ecr"
 }
 
 // AccessDeniedError is a call that IAM refused. Also lists the other IAM

@@ -73,7 +73,10 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 	changes := diff(spec, st)
 	if r.Options.DryRun {
 		if !st.Exists {
-			st.Repository = r.plannedRepository(ctx, spec)
+			var err error
+			if st.Repository, err = r.plannedRepository(ctx, spec); err != nil {
+				return nil, err
+			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes}
 		return res, settingsError(changes)
@@ -109,6 +112,7 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 	again := selection{
 		policy:    early.policy && isNotFound(first.policyErr),
 		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
+		catalog:   early.catalog && isNotFound(first.catalogErr),
 		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
 	}
 	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
@@ -144,6 +148,9 @@ func diff(spec Spec, st State) []Change {
 	}
 	if d := spec.LifecyclePolicy; d != nil {
 		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
+	}
+	if c := spec.Catalog; c != nil {
+		changes = append(changes, diffCatalog(*c, st))
 	}
 	return changes
 }

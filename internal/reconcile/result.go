@@ -3,6 +3,8 @@ package reconcile
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // Setting names, as used in logs, outputs and the job summary. They match
@@ -48,6 +50,8 @@ type Change struct {
 	// owned is the merged repository policy to write when the action owns
 	// only the statements of a Sid prefix.
 	owned *ownedPlan
+	// catalog is the whole catalog data to write.
+	catalog *CatalogData
 }
 
 // Changed reports whether the change writes something.
@@ -60,9 +64,14 @@ type Repository struct {
 	Name, ARN, URI, RegistryID string
 }
 
-// Registry is the registry host (the URI without the repository path).
+// Registry is the registry host (the URI without the repository path); for
+// ECR Public, the host and the registry alias (public.ecr.aws/ALIAS).
 func (r Repository) Registry() string {
-	host, _, _ := strings.Cut(r.URI, "/")
+	host, rest, _ := strings.Cut(r.URI, "/")
+	if host == regions.ECRPublicHost {
+		alias, _, _ := strings.Cut(rest, "/")
+		return host + "/" + alias
+	}
 	return host
 }
 

@@ -40,6 +40,9 @@ type Spec struct {
 	// Encryption is applied at creation and only verified afterwards: ECR
 	// cannot change the encryption of an existing repository.
 	Encryption *Encryption
+	// Catalog is the declared catalog data of an ECR Public repository;
+	// it needs a client that implements CatalogAPI.
+	Catalog *Catalog
 }
 
 // Document is a JSON policy document, or the request that none exists.

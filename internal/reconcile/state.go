@@ -30,6 +30,10 @@ type State struct {
 	Tags                                    map[string]string
 	RepositoryPolicyErr, LifecyclePolicyErr error
 	TagsErr                                 error
+
+	// Catalog is an ECR Public repository's catalog data (nil: not read).
+	Catalog    *CatalogData
+	CatalogErr error
 }
 
 // errNotVisible stands for a repository that a racing job created but that
@@ -82,10 +86,10 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 
 // selection says which of the settings DescribeRepositories does not
 // return are read.
-type selection struct{ policy, lifecycle, tags bool }
+type selection struct{ policy, lifecycle, tags, catalog bool }
 
 func wanted(spec Spec) selection {
-	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec)}
+	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec), catalog: spec.Catalog != nil}
 }
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
@@ -96,6 +100,8 @@ type settings struct {
 	tags                    map[string]string
 	policyErr, lifecycleErr error
 	tagsErr                 error
+	catalog                 *CatalogData
+	catalogErr              error
 }
 
 // readSettings issues the selected reads in parallel: one round trip. With
@@ -159,6 +165,15 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 			})
 		})
 	}
+	if sel.catalog {
+		wg.Go(func() {
+			s.catalogErr = read("GetRepositoryCatalogData", func() error {
+				var err error
+				s.catalog, err = r.readCatalog(ctx, registryID, name)
+				return err
+			})
+		})
+	}
 	wg.Wait()
 	return s
 }
@@ -184,6 +199,10 @@ func (st *State) merge(first settings, early selection, late settings, again sel
 	if early.tags || again.tags {
 		s := pick(again.tags, first, late)
 		st.Tags, st.TagsErr = s.tags, orAWSError("ListTagsForResource", s.tagsErr, !again.tags)
+	}
+	if early.catalog || again.catalog {
+		s := pick(again.catalog, first, late)
+		st.Catalog, st.CatalogErr = s.catalog, orAWSError("GetRepositoryCatalogData", s.catalogErr, !again.catalog)
 	}
 }
 
@@ -215,6 +234,9 @@ func (r *Reconciler) registry(spec Spec) string {
 // returns it, "" otherwise.
 func (r *Reconciler) knownARN(spec Spec) string {
 	account := r.registry(spec)
+	if n, ok := r.ECR.(Naming); ok && account != "" {
+		return n.RepositoryARN(account, spec.Name)
+	}
 	if account == "" || r.Options.Region == "" {
 		return ""
 	}
@@ -223,18 +245,27 @@ func (r *Reconciler) knownARN(spec Spec) string {
 
 // plannedRepository is what a repository that does not exist yet would be
 // called, for a dry-run's outputs. The URI is informative only: an account
-// that cannot be resolved leaves it empty.
-func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) Repository {
+// that cannot be resolved leaves it empty. A failed call of the client's
+// Naming is an error: it is a permission the dry-run role lacks.
+func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) (Repository, error) {
 	account := r.registry(spec)
 	if account == "" && r.Options.AccountID != nil {
 		account, _ = r.Options.AccountID(ctx)
 	}
 	repo := Repository{Name: spec.Name, RegistryID: account}
+	if n, ok := r.ECR.(Naming); ok {
+		uri, err := n.PlannedURI(ctx, account, spec.Name)
+		repo.URI = uri
+		if account != "" {
+			repo.ARN = n.RepositoryARN(account, spec.Name)
+		}
+		return repo, err
+	}
 	if account != "" && r.Options.Region != "" {
 		repo.URI = regions.RepositoryURI(account, r.Options.Region, spec.Name)
 		repo.ARN = regions.RepositoryARN(account, r.Options.Region, spec.Name)
 	}
-	return repo
+	return repo, nil
 }
 
 func optional(s string) *string {

@@ -31,6 +31,8 @@ func writeFor(setting string) writeFunc {
 		return (*Reconciler).updateRepositoryPolicy
 	case SettingLifecyclePolicy:
 		return (*Reconciler).updateLifecyclePolicy
+	case SettingCatalog:
+		return (*Reconciler).updateCatalog
 	}
 	return nil
 }
@@ -38,7 +40,7 @@ func writeFor(setting string) writeFunc {
 // setAtCreation reports whether CreateRepository sets the setting itself.
 func setAtCreation(setting string) bool {
 	switch setting {
-	case SettingEncryption, SettingMutability, SettingScanOnPush, SettingTags:
+	case SettingEncryption, SettingMutability, SettingScanOnPush, SettingTags, SettingCatalog:
 		return true
 	}
 	return false
@@ -63,7 +65,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type), KmsKey: optional(e.KMSKey)}
 		kms = e.Type != string(types.EncryptionTypeAes256)
 	}
-	out, err := r.ECR.CreateRepository(ctx, in)
+	out, err := r.createWith(ctx, spec, in)
 	switch {
 	case isAlreadyExists(err):
 		return Repository{}, err
@@ -77,7 +79,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		// IAM authorises tag-on-create as ecr:TagResource as well.
 		var also []string
 		if len(in.Tags) > 0 {
-			also = append(also, "ecr:TagResource")
+			also = append(also, "TagResource")
 		}
 		return Repository{}, awsErrorActions("CreateRepository", err, also...)
 	}

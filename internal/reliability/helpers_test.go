@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -24,6 +25,7 @@ const (
 type world struct {
 	emu *emulator.Emulator
 	ecr *ecr.Client
+	cfg aws.Config
 	rec *reconcile.Reconciler
 }
 
@@ -50,7 +52,7 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 		t.Fatal(err)
 	}
 	client := auth.ECRClient()
-	return &world{emu: emu, ecr: client, rec: &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
+	return &world{emu: emu, ecr: client, cfg: auth.Config, rec: &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
 		Region:      "us-east-1",
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},

@@ -101,25 +101,29 @@ func TestDocumentedReconcilePolicyIsExactlyEnough(t *testing.T) {
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
-			testPolicyIsExactlyEnough(t, tc.file, tc.name)
+			testPolicyIsExactlyEnough(t, tc.file, privateWorld, func(t *testing.T, w *world) error { return lifecycleRuns(t, w, tc.name) })
 		})
 	}
 }
 
-func testPolicyIsExactlyEnough(t *testing.T, file, name string) {
-	probe := newWorld(t, emulator.Options{})
+func privateWorld(t *testing.T) *world { return newWorld(t, emulator.Options{}) }
+
+// testPolicyIsExactlyEnough runs the scenario runs in worlds made by newW,
+// with exactly the documented policy and then without each of its actions.
+func testPolicyIsExactlyEnough(t *testing.T, file string, newW func(*testing.T) *world, runs func(*testing.T, *world) error) {
+	probe := newW(t)
 	policy := documentedPolicy(t, probe, file)
 	actions := actionsOf(policy)
 	t.Run("all documented actions", func(t *testing.T) {
 		t.Parallel()
-		w := newWorld(t, emulator.Options{})
+		w := newW(t)
 		w.emu.SetPolicy(documentedPolicy(t, w, file))
-		if err := lifecycleRuns(t, w, name); err != nil {
+		if err := runs(t, w); err != nil {
 			t.Fatalf("the documented policy is not enough: %v", err)
 		}
 		used := map[string]bool{}
 		for _, c := range w.emu.Calls() {
-			used["ecr:"+c.Operation] = true
+			used[c.Service+":"+c.Operation] = true
 		}
 		for _, a := range actions {
 			if !used[a] {
@@ -130,9 +134,9 @@ func testPolicyIsExactlyEnough(t *testing.T, file, name string) {
 	for _, missing := range actions {
 		t.Run("without "+missing, func(t *testing.T) {
 			t.Parallel()
-			w := newWorld(t, emulator.Options{})
+			w := newW(t)
 			w.emu.SetPolicy(without(documentedPolicy(t, w, file), missing))
-			err := lifecycleRuns(t, w, name)
+			err := runs(t, w)
 			if err == nil {
 				t.Fatalf("succeeded without %s: it is not needed, or the action hides a failure", missing)
 			}

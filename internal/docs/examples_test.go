@@ -1,0 +1,142 @@
+package docs_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
+)
+
+// exampleSteps returns the with: inputs of every step of the README's YAML
+// blocks that uses this action, keyed by the block's first line number.
+func exampleSteps(t *testing.T) map[int]map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	steps := map[int]map[string]string{}
+	text := string(b)
+	for _, m := range block.FindAllStringSubmatchIndex(text, -1) {
+		body := text[m[2]:m[3]]
+		line := strings.Count(text[:m[2]], "\n") + 1
+		var doc any
+		if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
+			continue // a fragment, such as a job's steps only
+		}
+		walk(doc, func(step map[string]any) {
+			uses, _ := step["uses"].(string)
+			if !strings.HasPrefix(uses, "ecr-reconcile/ecr-reconcile@") && !strings.HasPrefix(uses, "ecr-reconcile/ecr-reconcile/run@") {
+				return
+			}
+			with := map[string]string{}
+			if w, ok := step["with"].(map[string]any); ok {
+				for k, v := range w {
+					with[k] = strings.TrimSpace(yamlScalar(v))
+				}
+			}
+			steps[line] = with
+		})
+	}
+	return steps
+}
+
+func yamlScalar(v any) string {
+	out, _ := yaml.Marshal(v)
+	var s string
+	if yaml.Unmarshal(out, &s) == nil {
+		return s
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// walk calls fn on every mapping of doc.
+func walk(doc any, fn func(map[string]any)) {
+	switch d := doc.(type) {
+	case map[string]any:
+		fn(d)
+		for _, v := range d {
+			walk(v, fn)
+		}
+	case []any:
+		for _, v := range d {
+			walk(v, fn)
+		}
+	}
+}
+
+// Every input an example passes is one of action.yml's.
+func TestExamplesUseOnlyDeclaredInputs(t *testing.T) {
+	t.Parallel()
+	meta := parseActionYAML(t)
+	steps := exampleSteps(t)
+	if len(steps) < 5 {
+		t.Fatalf("found %d example steps in the README; the extraction is broken", len(steps))
+	}
+	for line, with := range steps {
+		for k := range with {
+			if _, ok := meta.Input(k); !ok {
+				t.Errorf("README.md line %d: example passes %q, which action.yml does not declare", line, k)
+			}
+		}
+	}
+}
+
+// The complete ECR Public example loads as it is written: every input
+// valid, the catalog data read, nothing refused.
+func TestPublicExampleInputsAreValid(t *testing.T) {
+	t.Parallel()
+	meta := parseActionYAML(t)
+	var public map[string]string
+	for _, with := range exampleSteps(t) {
+		if with["public"] == "true" && with["catalog-logo"] != "" {
+			public = with
+		}
+	}
+	if public == nil {
+		t.Fatal("the README has no ECR Public example with catalog data")
+	}
+	ws := t.TempDir()
+	logo := filepath.Join(ws, public["catalog-logo"])
+	if err := os.MkdirAll(filepath.Dir(logo), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(logo, []byte("\x89PNG\r\n\x1a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := exampleSource{with: public, defaults: meta}
+	cfg, err := inputs.Load(src, ws)
+	if err != nil {
+		t.Fatalf("the ECR Public example's inputs do not load: %v", err)
+	}
+	if !cfg.Public || cfg.Spec.Catalog == nil || cfg.Spec.RepositoryPolicy == nil || len(cfg.Spec.Tags) == 0 {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+type exampleSource struct {
+	with     map[string]string
+	defaults *actionmeta.Metadata
+}
+
+func (s exampleSource) GetInput(name string) string {
+	if v, ok := s.with[name]; ok {
+		return v
+	}
+	in, _ := s.defaults.Input(name)
+	return in.Default
+}
+
+func (s exampleSource) Getenv(key string) string {
+	if key == "AWS_REGION" {
+		return "us-east-1"
+	}
+	return ""
+}

@@ -1,0 +1,54 @@
+package ecrspec_test
+
+import (
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+)
+
+const publicModelPath = "data/ecr-public/2020-10-30/service-2.json"
+
+// TestPublicLimitsMatchTheModel ties ECR Public's limits and the gallery's
+// values in ecrspec to ECR Public's service model.
+func TestPublicLimitsMatchTheModel(t *testing.T) {
+	t.Parallel()
+	m, err := findModel(publicModelPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.shapes == nil {
+		t.Skipf("SKIPPED: ECR Public's service model (botocore %s) is not on this machine; install python3 with botocore (moto ships it) to run the conformance test", publicModelPath)
+	}
+	t.Logf("ECR Public service model: %s", m.path)
+	model := m.shapes
+	name := get(t, model, "RepositoryName")
+	wantInt(t, "RepositoryName max", name.Max, ecrspec.MaxPublicRepositoryNameChars)
+	wantInt(t, "RepositoryName min", name.Min, ecrspec.MinRepositoryNameChars)
+	wantInt(t, "RepositoryDescription max", get(t, model, "RepositoryDescription").Max, ecrspec.MaxCatalogDescriptionChars)
+	wantInt(t, "AboutText max", get(t, model, "AboutText").Max, ecrspec.MaxCatalogMarkdownChars)
+	wantInt(t, "UsageText max", get(t, model, "UsageText").Max, ecrspec.MaxCatalogMarkdownChars)
+	for _, list := range []string{"ArchitectureList", "OperatingSystemList"} {
+		wantInt(t, list+" max", get(t, model, list).Max, ecrspec.MaxCatalogListItems)
+	}
+	for _, item := range []string{"Architecture", "OperatingSystem"} {
+		wantInt(t, item+" max", get(t, model, item).Max, ecrspec.MaxCatalogItemChars)
+		wantInt(t, item+" min", get(t, model, item).Min, 1)
+	}
+	wantInt(t, "LogoImageBlob max", get(t, model, "LogoImageBlob").Max, ecrspec.MaxCatalogLogoBytes)
+
+	// The gallery's badges are listed in the documentation of the input
+	// members, as <code>VALUE</code> items.
+	input := get(t, model, "RepositoryCatalogDataInput")
+	code := regexp.MustCompile(`<li> <p> <code>([^<]+)</code> </p> </li>`)
+	for member, want := range map[string][]string{"architectures": ecrspec.CatalogArchitectures, "operatingSystems": ecrspec.CatalogOperatingSystems} {
+		var got []string
+		for _, m := range code.FindAllStringSubmatch(input.Members[member].Documentation, -1) {
+			got = append(got, m[1])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: the model documents %q, the project has %q", member, got, want)
+		}
+	}
+}

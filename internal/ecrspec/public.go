@@ -1,0 +1,27 @@
+package ecrspec
+
+// ECR Public's constraints (service ecr-public, API 2020-10-30).
+
+// MaxPublicRepositoryNameChars is ECR Public's longest repository name
+// (its RepositoryName shape: 2 to 205 characters, ECR's pattern).
+const MaxPublicRepositoryNameChars = 205
+
+// Catalog data limits (shape RepositoryCatalogDataInput): characters for the
+// texts, items and characters per item for the lists, bytes for the logo.
+const (
+	MaxCatalogDescriptionChars = 1024  // RepositoryDescription
+	MaxCatalogMarkdownChars    = 25600 // AboutText, UsageText
+	MaxCatalogListItems        = 50    // ArchitectureList, OperatingSystemList
+	MaxCatalogItemChars        = 50    // Architecture, OperatingSystem (at least 1)
+	MaxCatalogLogoBytes        = 512000
+)
+
+// The architectures and operating systems the ECR Public Gallery shows as
+// badges and search filters (the model's documentation of
+// RepositoryCatalogDataInput). The API stores any other value of the right
+// length, but the gallery never shows it, so the action refuses one as a
+// likely mistake.
+var (
+	CatalogArchitectures    = []string{"ARM", "ARM 64", "x86", "x86-64"}
+	CatalogOperatingSystems = []string{"Linux", "Windows"}
+)

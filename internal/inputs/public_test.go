@@ -1,0 +1,64 @@
+package inputs
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestPublicInputs(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 206)
+	for _, tc := range []struct {
+		name   string
+		inputs map[string]string
+		// bad lists the inputs with an error; none means the inputs load.
+		bad []string
+	}{
+		{"public with the catalog", map[string]string{"public": "TRUE", "catalog-architectures": "x86-64\narm 64, ARM 64", "catalog-operating-systems": "windows"}, nil},
+		{"public false keeps the private rules", map[string]string{"public": "False", "lifecycle-policy": `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`}, nil},
+		{"not a boolean", map[string]string{"public": "yes"}, []string{"public"}},
+		{"registry-id of the assumed role's account", map[string]string{"public": "true", "registry-id": "123456789012", "role-to-assume": "arn:aws:iam::123456789012:role/ci"}, nil},
+		{"registry-id of another account", map[string]string{"public": "true", "registry-id": "123456789012", "role-to-assume": "arn:aws:iam::210987654321:role/ci"}, []string{"registry-id"}},
+		{"a name too long for ECR Public", map[string]string{"public": "true", "repository": long}, []string{"repository"}},
+		{"the same name is fine for ECR", map[string]string{"repository": long}, nil},
+		{"batch names too long", map[string]string{"public": "true", "repository": "", "repositories": "ok-name\n" + long}, []string{"repositories"}},
+		{"an ecr: action in a public policy", map[string]string{"public": "true", "repository-policy": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:BatchGetImage"}]}`}, []string{"repository-policy"}},
+		{"an ecr-public: action in a private policy", map[string]string{"repository-policy": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:PutImage"}]}`}, []string{"repository-policy"}},
+		{"a value repeated counts once", map[string]string{"public": "true", "catalog-architectures": strings.Repeat("ARM,", 51)}, nil},
+		{"an empty logo", map[string]string{"public": "true", "catalog-logo": "empty.png"}, []string{"catalog-logo"}},
+		{"several Regions: ECR Public has one", map[string]string{"public": "true", "aws-region": "eu-west-1, us-east-1"}, []string{"aws-region"}},
+		{"one Region other than ECR Public's is fine", map[string]string{"public": "true", "aws-region": "eu-west-1"}, nil},
+		{"a logo outside the workspace", map[string]string{"public": "true", "catalog-logo": "../logo.png"}, []string{"catalog-logo"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ws := t.TempDir()
+			if err := os.WriteFile(filepath.Join(ws, "empty.png"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			src := fakeSource{"repository": "app", "aws-region": "us-east-1"}
+			for k, v := range tc.inputs {
+				src[k] = v
+			}
+			cfg, err := Load(src, ws)
+			var errs Errors
+			errors.As(err, &errs)
+			var got []string
+			for _, e := range errs {
+				got = append(got, e.Input)
+			}
+			if !slices.Equal(got, tc.bad) {
+				t.Fatalf("errors on %v, want %v: %v", got, tc.bad, err)
+			}
+			if err == nil && tc.inputs["catalog-architectures"] == "x86-64\narm 64, ARM 64" {
+				if c := cfg.Spec.Catalog; c == nil || !slices.Equal(c.Architectures, []string{"x86-64", "ARM 64"}) || !slices.Equal(c.OperatingSystems, []string{"Windows"}) {
+					t.Errorf("catalog = %+v", c)
+				}
+			}
+		})
+	}
+}

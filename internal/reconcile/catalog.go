@@ -1,0 +1,203 @@
+package reconcile
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+)
+
+// SettingCatalog is an ECR Public repository's catalog data (the gallery's
+// description, about and usage text, architectures, operating systems and
+// logo).
+const SettingCatalog = "catalog"
+
+// Catalog is the declared catalog data of an ECR Public repository. Each
+// nil member is not managed: the current value is kept.
+type Catalog struct {
+	Description, AboutText, UsageText *string
+	// Architectures and OperatingSystems are compared as sets.
+	Architectures, OperatingSystems []string
+	// Logo is the logo image. ECR Public never returns it, only a URL, so
+	// it is compared by presence (see diffCatalog).
+	Logo []byte
+}
+
+// CatalogData is catalog data as read from, or written to, ECR Public.
+type CatalogData struct {
+	Description, AboutText, UsageText string
+	Architectures, OperatingSystems   []string
+	// Logo is sent with a write; nil sends none.
+	Logo []byte
+	// HasLogo is what a read says: the repository has a logo (a logo URL).
+	HasLogo bool
+}
+
+// CatalogAPI is implemented by a client that manages ECR Public
+// repositories: their catalog data, which private ECR does not have. It is
+// optional; Spec.Catalog is only valid with a client that implements it.
+type CatalogAPI interface {
+	// GetRepositoryCatalogData reads the catalog data; a repository without
+	// any is the zero CatalogData. A missing repository is an error for
+	// which isNotFound holds (*types.RepositoryNotFoundException).
+	GetRepositoryCatalogData(ctx context.Context, registryID, name string) (CatalogData, error)
+	// PutRepositoryCatalogData writes the whole catalog data.
+	PutRepositoryCatalogData(ctx context.Context, registryID, name string, data CatalogData) error
+	// CreateRepositoryWithCatalog is CreateRepository with the catalog
+	// data in the same call, as ECR Public's CreateRepository takes it.
+	CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, data CatalogData) (*ecr.CreateRepositoryOutput, error)
+}
+
+// Naming is implemented by a client whose repositories are not named as
+// ECR's private ones (ECR Public: a global ARN, a URI under the registry's
+// alias). It is optional.
+type Naming interface {
+	// RepositoryARN is the ARN of account's repository name.
+	RepositoryARN(account, name string) string
+	// PlannedURI is the URI a repository that does not exist yet would
+	// have (dry-run outputs only); "" when the registry cannot have one
+	// yet. An error is a failed call, which fails the dry-run.
+	PlannedURI(ctx context.Context, account, name string) (string, error)
+}
+
+var errNoCatalogAPI = errors.New("catalog data is only managed for ECR Public repositories (public: true)")
+
+// readCatalog reads the catalog data through the client's CatalogAPI.
+func (r *Reconciler) readCatalog(ctx context.Context, registryID, name string) (*CatalogData, error) {
+	api, ok := r.ECR.(CatalogAPI)
+	if !ok {
+		return nil, errNoCatalogAPI
+	}
+	c, err := api.GetRepositoryCatalogData(ctx, registryID, name)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// diffCatalog compares the declared members with the current catalog data
+// and plans one write of the whole catalog data: the declared members, the
+// current value of every other text and list member (so that a write that
+// replaces the catalog data keeps them), and the declared logo.
+func diffCatalog(want Catalog, st State) Change {
+	c := Change{Setting: SettingCatalog, Action: ActionUnchanged}
+	var cur CatalogData
+	switch {
+	case !st.Exists:
+	case st.CatalogErr != nil:
+		c.Action, c.Error = ActionFailed, st.CatalogErr.Error()
+		return c
+	case st.Catalog != nil:
+		cur = *st.Catalog
+	}
+	put := CatalogData{
+		Description: cur.Description, AboutText: cur.AboutText, UsageText: cur.UsageText,
+		Architectures: cur.Architectures, OperatingSystems: cur.OperatingSystems,
+	}
+	var parts, same, diffs []string
+	// The description is short and shown as it is; the Markdown texts
+	// are summed up in the line, with their diff beside the policies'.
+	text := func(member string, want *string, cur string, dst *string, markdown bool) {
+		switch {
+		case want == nil:
+		case *want == cur:
+			same = append(same, member)
+		case markdown:
+			*dst = *want
+			parts = append(parts, fmt.Sprintf("%s: %d -> %d characters", member, len([]rune(cur)), len([]rune(*want))))
+			diffs = append(diffs, member+":\n"+policy.Diff(cur, *want))
+		default:
+			*dst = *want
+			parts = append(parts, fmt.Sprintf("%s: %q -> %q", member, shorten(cur), shorten(*want)))
+		}
+	}
+	list := func(member string, want, cur []string, dst *[]string) {
+		switch {
+		case want == nil:
+		case sameSet(want, cur):
+			same = append(same, member)
+		default:
+			*dst = slices.Clone(want)
+			parts = append(parts, fmt.Sprintf("%s: [%s] -> [%s]", member, strings.Join(cur, ", "), strings.Join(want, ", ")))
+		}
+	}
+	text("description", want.Description, cur.Description, &put.Description, false)
+	text("about", want.AboutText, cur.AboutText, &put.AboutText, true)
+	text("usage", want.UsageText, cur.UsageText, &put.UsageText, true)
+	list("architectures", want.Architectures, cur.Architectures, &put.Architectures)
+	list("operating systems", want.OperatingSystems, cur.OperatingSystems, &put.OperatingSystems)
+	if want.Logo != nil {
+		put.Logo = want.Logo
+		if cur.HasLogo {
+			// ECR Public returns a URL, never the image: a logo that is
+			// there counts as the declared one, and is sent again with
+			// any other change.
+			same = append(same, "logo (present; ECR Public returns only its URL, so the image is not compared)")
+		} else {
+			parts = append(parts, "logo: added")
+		}
+	}
+	if len(parts) == 0 {
+		c.To = "declared"
+		if len(same) > 0 {
+			c.To = "declared: " + strings.Join(same, ", ")
+		}
+		return c
+	}
+	if cur.HasLogo && want.Logo == nil {
+		c.Action = ActionFailed
+		c.Error = "the repository has a logo, which ECR Public never returns, and PutRepositoryCatalogData writes the catalog data as a whole: " +
+			"writing it without the logo could remove it. Set catalog-logo to the logo's file so that it is sent with the rest; nothing was written"
+		return c
+	}
+	c.Action, c.From, c.To = ActionUpdate, "differs", strings.Join(parts, "; ")
+	c.Diff = strings.Join(diffs, "")
+	if !st.Exists {
+		c.Action, c.From = ActionCreate, ""
+	}
+	c.catalog = &put
+	return c
+}
+
+// shorten keeps a one-line value short enough for the plan's line.
+func shorten(s string) string {
+	const most = 60
+	s = strings.ReplaceAll(s, "\n", " ")
+	if r := []rune(s); len(r) > most {
+		return string(r[:most-1]) + "…"
+	}
+	return s
+}
+
+// sameSet compares two lists as sets.
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
+
+// createWith creates the repository through the client's CatalogAPI when
+// catalog data is declared, so that it is set in the same call.
+func (r *Reconciler) createWith(ctx context.Context, spec Spec, in *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error) {
+	api, ok := r.ECR.(CatalogAPI)
+	if spec.Catalog == nil || !ok {
+		return r.ECR.CreateRepository(ctx, in)
+	}
+	return api.CreateRepositoryWithCatalog(ctx, in, *diffCatalog(*spec.Catalog, State{}).catalog)
+}
+
+func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository, c Change) error {
+	api, ok := r.ECR.(CatalogAPI)
+	if !ok {
+		return errNoCatalogAPI
+	}
+	return r.whileInvisible(ctx, "PutRepositoryCatalogData", func() error {
+		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *c.catalog)
+	})
+}
