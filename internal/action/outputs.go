@@ -18,6 +18,7 @@ const (
 	OutputRegistryID     = "registry-id"
 	OutputRegistry       = "registry"
 	OutputChanges        = "changes" // JSON list of ChangeJSON
+	OutputDeleted        = "deleted" // state: absent; batch mode has it in each result
 
 	// Batch mode.
 	OutputRepositoryURIs = "repository-uris" // JSON object: name → URI
@@ -30,7 +31,7 @@ const (
 
 // SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
 var (
-	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges}
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputDeleted, OutputChanged, OutputChanges}
 	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged}
 )
 
@@ -48,6 +49,7 @@ type ChangeJSON struct {
 type ResultJSON struct {
 	URI     string       `json:"uri,omitempty"`
 	Created bool         `json:"created"`
+	Deleted bool         `json:"deleted"`
 	Changed bool         `json:"changed"`
 	Changes []ChangeJSON `json:"changes"`
 	Error   string       `json:"error,omitempty"`
@@ -75,6 +77,7 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 		{OutputRegistryID, res.Repository.RegistryID},
 		{OutputRegistry, res.Repository.Registry()},
 		{OutputCreated, strconv.FormatBool(res.Created)},
+		{OutputDeleted, strconv.FormatBool(res.Deleted)},
 		{OutputChanged, strconv.FormatBool(res.Changed())},
 		{OutputChanges, string(changes)},
 	}
