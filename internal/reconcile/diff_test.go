@@ -152,7 +152,8 @@ func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
 	if !deletes(diff(spec, existing())) || deletes(diff(spec, State{})) {
 		t.Error("deletes disagrees with the plan")
 	}
-	if _, ok := failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }))).(*RepositoryError); !ok {
+	var re *RepositoryError
+	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }))), &re) {
 		t.Error("a refused deletion is not a *RepositoryError")
 	}
 }
