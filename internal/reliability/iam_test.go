@@ -43,6 +43,20 @@ func documentedPolicy(t *testing.T, w *world, file string) []emulator.Statement 
 	return out
 }
 
+// wantEveryActionUsed fails for a documented action no call of w used.
+func wantEveryActionUsed(t *testing.T, w *world, actions []string) {
+	t.Helper()
+	used := map[string]bool{}
+	for _, c := range w.emu.Calls() {
+		used["ecr:"+c.Operation] = true
+	}
+	for _, a := range actions {
+		if !used[a] {
+			t.Errorf("%s is documented but never used", a)
+		}
+	}
+}
+
 func actionsOf(policy []emulator.Statement) []string {
 	var actions []string
 	for _, s := range policy {
@@ -118,15 +132,7 @@ func testPolicyIsExactlyEnough(t *testing.T, file, name string) {
 		if err := lifecycleRuns(t, w, name); err != nil {
 			t.Fatalf("the documented policy is not enough: %v", err)
 		}
-		used := map[string]bool{}
-		for _, c := range w.emu.Calls() {
-			used["ecr:"+c.Operation] = true
-		}
-		for _, a := range actions {
-			if !used[a] {
-				t.Errorf("%s is documented but never used", a)
-			}
-		}
+		wantEveryActionUsed(t, w, actions)
 	})
 	for _, missing := range actions {
 		t.Run("without "+missing, func(t *testing.T) {
@@ -261,15 +267,7 @@ func TestDocumentedDeletePolicyIsExactlyEnough(t *testing.T) {
 	if err := deletions(w); err != nil {
 		t.Fatalf("the documented delete policy is not enough: %v", err)
 	}
-	used := map[string]bool{}
-	for _, c := range w.emu.Calls() {
-		used["ecr:"+c.Operation] = true
-	}
-	for _, a := range actions {
-		if !used[a] {
-			t.Errorf("%s is documented but never used", a)
-		}
-	}
+	wantEveryActionUsed(t, w, actions)
 	if _, err := w.rec.Reconcile(context.Background(), reconcile.Spec{Name: "team/app", Absent: true}); err == nil || !strings.Contains(err.Error(), "ecr:DescribeRepositories") {
 		t.Errorf("team/app, outside previews/: err = %v, want a denial", err)
 	}
