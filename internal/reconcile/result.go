@@ -129,7 +129,7 @@ type RepositoryError struct {
 }
 
 func (e *RepositoryError) Error() string {
-	return "the repository was not deleted: " + e.Change.Error
+	return "state: absent: " + e.Change.Error
 }
 
 // failure is the error of a result's changes: a failed repository change
