@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -248,6 +251,37 @@ func TestAbsentRaceWithAnotherDeletion(t *testing.T) {
 		if f.emu.Count("DeleteRepository") != 2 || f.exists("app") {
 			t.Errorf("force=%v: the race did not happen: %d deletions", tc.force, f.emu.Count("DeleteRepository"))
 		}
+	}
+}
+
+// Someone else deletes the repository between our describe and our image
+// count: the count finds nothing, the deletion confirms it is gone.
+func TestAbsentRaceBetweenDescribeAndCount(t *testing.T) {
+	t.Parallel()
+	var once sync.Once
+	var f *fixture
+	f = newFixtureWrapped(t, emulator.Options{}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DescribeImages") {
+				once.Do(func() {
+					if _, err := f.ecr.DeleteRepository(r.Context(), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("app"), Force: true}); err != nil {
+						t.Errorf("the other job's deletion: %v", err)
+					}
+				})
+			}
+			next.ServeHTTP(w, r)
+		})
+	})
+	f.seed(t, "app", 3)
+	res, err := f.reconciler(false).Reconcile(context.Background(), absent("app", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := repositoryChange(t, res); c.Action != reconcile.ActionUnchanged || res.Deleted || res.Changed() {
+		t.Errorf("change = %+v, result = %+v", c, res)
+	}
+	if f.exists("app") {
+		t.Error("the repository exists")
 	}
 }
 

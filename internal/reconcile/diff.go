@@ -23,6 +23,13 @@ func diffAbsent(force bool, st State) Change {
 	}
 	c.Action, c.From, c.deletion = ActionRemove, "present", &deletionPlan{}
 	switch {
+	case isNotFound(st.ImagesErr):
+		// DescribeRepositories found it, DescribeImages (after waiting for
+		// it to become visible) did not: most likely someone else deleted
+		// it meanwhile. The deletion says which; force-delete would take
+		// the images anyway, and without it ECR refuses a repository that
+		// holds images.
+		c.From = "present (its images could not be counted: DescribeImages no longer finds it)"
 	case st.ImagesErr != nil:
 		c.Action, c.Error = ActionFailed, "the images could not be counted before the deletion, so nothing was deleted: "+st.ImagesErr.Error()
 	case st.Images != nil:

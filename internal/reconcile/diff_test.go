@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -62,6 +63,8 @@ func TestDiffEverySetting(t *testing.T) {
 			SettingRepository, ActionFailed, "present, 3 image(s)", "absent", "holds 3 image(s) and force-delete is not set"},
 		{"absent: images with force deleted", Spec{Name: "app", Absent: true, ForceDelete: true}, with(func(s *State) { s.Images = ptrTo(3) }),
 			SettingRepository, ActionRemove, "present, 3 image(s)", "absent", ""},
+		{"absent: count found no repository, deletion decides", Spec{Name: "app", Absent: true, ForceDelete: true},
+			with(func(s *State) { s.ImagesErr = fmt.Errorf("ecr:DescribeImages failed: %w", errNotVisible) }), SettingRepository, ActionRemove, "present (its images could not be counted: DescribeImages no longer finds it)", "absent", ""},
 		{"absent: count failed, nothing deleted", Spec{Name: "app", Absent: true, ForceDelete: true},
 			with(func(s *State) { s.ImagesErr = errors.New("access denied to ecr:DescribeImages") }), SettingRepository, ActionFailed, "", "", "ecr:DescribeImages"},
 
