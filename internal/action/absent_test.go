@@ -204,3 +204,49 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 		t.Errorf("prune-tags: false refused: %v\n%s", err, log)
 	}
 }
+
+// state: absent in several Regions: each Region deletes or refuses on its
+// own; the regions output says which, the primary's outputs describe it.
+func TestAbsentInSeveralRegions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, region := range allThree[:2] {
+		e.emu.PutRepository(emulator.Repository{Name: "previews/pr-9", Region: region})
+	}
+	e.emu.SeedImages("eu-west-1", "", "previews/pr-9", 2)
+	log, err := e.run(t, map[string]string{"repository": "previews/pr-9", "aws-region": threeRegions, "state": "absent"})
+	if err == nil {
+		t.Fatalf("a refused deletion in eu-west-1 did not fail the step:\n%s", log)
+	}
+	out := e.outputs(t)
+	if out["deleted"] != "true" || out["repository-uri"] != uriIn("us-east-1", "previews/pr-9") {
+		t.Errorf("primary outputs = %v", out)
+	}
+	byRegion := regionsSingle(t, out)
+	if r := byRegion["us-east-1"]; !r.Deleted || r.Error != "" {
+		t.Errorf("us-east-1 = %+v", r)
+	}
+	if r := byRegion["eu-west-1"]; r.Deleted || !strings.Contains(r.Error, "2 image(s)") {
+		t.Errorf("eu-west-1 = %+v", r)
+	}
+	if r := byRegion["ap-southeast-2"]; r.Deleted || r.Changed || r.Error != "" {
+		t.Errorf("ap-southeast-2 = %+v", r)
+	}
+	if _, ok := e.emu.RepositoryIn("eu-west-1", "", "previews/pr-9"); !ok {
+		t.Error("eu-west-1's repository was deleted without force-delete")
+	}
+	if _, ok := e.emu.RepositoryIn("us-east-1", "", "previews/pr-9"); ok {
+		t.Error("us-east-1's repository still exists")
+	}
+
+	e.resetFiles(t)
+	if log, err := e.run(t, map[string]string{"repository": "previews/pr-9", "aws-region": threeRegions, "state": "absent", "force-delete": "true"}); err != nil {
+		t.Fatalf("force: %v\n%s", err, log)
+	}
+	if r := regionsSingle(t, e.outputs(t))["eu-west-1"]; !r.Deleted {
+		t.Errorf("force: eu-west-1 = %+v", r)
+	}
+	if w := writesByRegion(e); len(w["eu-west-1"]) != 2 || len(w["us-east-1"]) != 1 || len(w["ap-southeast-2"]) != 0 {
+		t.Errorf("writes by Region = %v", w)
+	}
+}

@@ -78,6 +78,8 @@ type runner struct {
 	accountsMu sync.Mutex
 	// accounts are the account IDs masked under mask-aws-account-id.
 	accounts []string
+	// notes are the notes already annotated (guarded by accountsMu too).
+	notes map[reconcile.Note]bool
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -131,23 +133,16 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("AWS credentials: %w", r.credentialsAdvice(err))
 	}
 	r.maskAccount(auth.AccountID)
+	recs := r.reconcilers(auth)
+	if len(recs) > 1 {
+		r.log.note("Credentials: " + auth.Source + "; regions " + cfg.Region + " (primary), " + strings.Join(cfg.Regions[1:], ", "))
+		return r.runRegions(ctx, recs)
+	}
 	r.log.note("Credentials: " + auth.Source + "; region " + cfg.Region)
-
-	rec := &reconcile.Reconciler{
-		ECR: auth.ECRClient(),
-		Options: reconcile.Options{
-			DryRun: cfg.DryRun,
-			Region: cfg.Region,
-			// Known when the action assumed a role: the tags read then
-			// goes out with the describe.
-			Account:   auth.AccountID,
-			AccountID: auth.AccountLookup(r.maskAccount),
-		},
-	}
 	if cfg.Batch() {
-		return r.runBatch(ctx, rec)
+		return r.runBatch(ctx, recs[0])
 	}
-	return r.runOne(ctx, rec)
+	return r.runOne(ctx, recs[0])
 }
 
 func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
@@ -157,7 +152,10 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	}
 	r.maskAccount(res.Repository.RegistryID)
 	r.printPlan(res.Repository.Name, res)
-	if werr := r.publish(singleOutputs(res), report.Summary(res)); werr != nil {
+	r.annotateNotes("", res.Notes)
+	entry := resultEntry(reconcile.Item{Name: res.Repository.Name, Result: res, Err: err}, r.cfg.WarnOnly)
+	outputs := append(singleOutputs(res), regionsOutput(map[string]ResultJSON{rec.Options.Region: entry}))
+	if werr := r.publish(outputs, report.Summary(res)); werr != nil {
 		return werr
 	}
 	return r.settle(err)
@@ -182,6 +180,29 @@ func (r *runner) settle(err error) error {
 		return nil
 	}
 	return err
+}
+
+// annotateNotes writes one annotation per note; prefix names the
+// repository in batch mode. A note that is the same for every repository
+// (a registry read denied, say) is written once per run.
+func (r *runner) annotateNotes(prefix string, notes []reconcile.Note) {
+	for _, n := range notes {
+		if !r.seenNote(n) {
+			r.annotate(n.Level, "ecr-reconcile: "+prefix+n.Setting, n.Text)
+		}
+	}
+}
+
+// seenNote reports whether an identical note was already annotated.
+func (r *runner) seenNote(n reconcile.Note) bool {
+	r.accountsMu.Lock()
+	defer r.accountsMu.Unlock()
+	if r.notes == nil {
+		r.notes = map[reconcile.Note]bool{}
+	}
+	seen := r.notes[n]
+	r.notes[n] = true
+	return seen
 }
 
 // warnSettings writes one warning annotation per failed setting; prefix

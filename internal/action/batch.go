@@ -11,42 +11,100 @@ import (
 
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
 	items := rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
+	b := r.reportBatch(items, "")
+	outputs := append(b.outputs(), regionsOutput(map[string]RegionBatchJSON{rec.Options.Region: b.regionEntry()}))
+	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
+		return err
+	}
+	r.log.info(report.BatchTally(items, r.cfg.DryRun, r.cfg.WarnOnly))
+	if len(b.failed) > 0 {
+		return fmt.Errorf("%s: %w", b.failure(), errReported)
+	}
+	return nil
+}
+
+// batchReport is what one batch (of one Region) puts in the outputs.
+type batchReport struct {
+	uris             map[string]string
+	results          map[string]ResultJSON
+	created, changed bool
+	failed           []string
+	n                int
+}
+
+// reportBatch shows each repository's plan and annotations and gathers the
+// outputs. region is "" when the step has one Region; otherwise it is named
+// beside each repository.
+func (r *runner) reportBatch(items []reconcile.Item, region string) batchReport {
 	for _, it := range items {
 		if it.Result != nil {
 			r.maskAccount(it.Result.Repository.RegistryID)
 		}
 	}
-
-	uris := map[string]string{}
-	results := map[string]ResultJSON{}
-	var created, changed bool
-	var failed []string
+	b := batchReport{uris: map[string]string{}, results: map[string]ResultJSON{}, n: len(items)}
 	for _, it := range items {
-		br := ResultJSON{Changes: []ChangeJSON{}}
+		b.results[it.Name] = r.reportItem(it, label(it.Name, region))
 		if res := it.Result; res != nil {
-			r.printPlan(it.Name, res)
-			uris[it.Name] = res.Repository.URI
-			br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly())}
-			created = created || res.Created
-			changed = changed || res.Changed()
+			b.uris[it.Name] = res.Repository.URI
+			b.created = b.created || res.Created
+			b.changed = b.changed || res.Changed()
 		}
-		switch report.Status(it, r.cfg.WarnOnly) {
-		case report.StatusWarned:
-			br.Warned, br.Warning = true, it.Err.Error()
-			r.warnSettings(it.Name+": ", it.Err)
-		case report.StatusFailed:
-			br.Error = it.Err.Error()
-			failed = append(failed, it.Name)
-			r.annotate("error", "ecr-reconcile: "+it.Name, it.Err.Error())
+		if report.Status(it, r.cfg.WarnOnly) == report.StatusFailed {
+			b.failed = append(b.failed, it.Name)
 		}
-		results[it.Name] = br
 	}
-	if err := r.publish(batchOutputs(uris, results, created, changed), report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
-		return err
+	return b
+}
+
+func (b batchReport) outputs() [][2]string {
+	return batchOutputs(b.uris, b.results, b.created, b.changed)
+}
+
+func (b batchReport) regionEntry() RegionBatchJSON {
+	return RegionBatchJSON{RepositoryURIs: b.uris, Results: b.results}
+}
+
+func (b batchReport) failure() string {
+	return fmt.Sprintf("%d of %d repositories failed: %s", len(b.failed), b.n, strings.Join(b.failed, ", "))
+}
+
+// reportItem shows one repository's plan as a log group and its failure or
+// warnings as annotations, and returns its entry of the results output.
+// label names the repository in both.
+func (r *runner) reportItem(it reconcile.Item, label string) ResultJSON {
+	if it.Result != nil {
+		r.printPlan(label, it.Result)
+		r.annotateNotes(label+": ", it.Result.Notes)
 	}
-	r.log.info(report.BatchTally(items, r.cfg.DryRun, r.cfg.WarnOnly))
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d repositories failed: %s: %w", len(failed), len(items), strings.Join(failed, ", "), errReported)
+	switch report.Status(it, r.cfg.WarnOnly) {
+	case report.StatusWarned:
+		r.warnSettings(label+": ", it.Err)
+	case report.StatusFailed:
+		r.annotate("error", "ecr-reconcile: "+label, it.Err.Error())
 	}
-	return nil
+	return resultEntry(it, r.cfg.WarnOnly)
+}
+
+// resultEntry is one repository's entry of the results output.
+func resultEntry(it reconcile.Item, warnOnly bool) ResultJSON {
+	br := ResultJSON{Changes: []ChangeJSON{}}
+	if res := it.Result; res != nil {
+		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
+	}
+	switch report.Status(it, warnOnly) {
+	case report.StatusWarned:
+		br.Warned, br.Warning = true, it.Err.Error()
+	case report.StatusFailed:
+		br.Error = it.Err.Error()
+	}
+	return br
+}
+
+// label names a repository in the log and annotations: with its Region when
+// the step has several.
+func label(name, region string) string {
+	if region == "" {
+		return name
+	}
+	return name + " in " + region
 }

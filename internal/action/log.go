@@ -84,11 +84,14 @@ func (l *logger) annotate(level, title, msg string) {
 	defer l.mu.Unlock()
 	a := l.a.WithFieldsMap(map[string]string{"title": oneLine(title)})
 	msg = wfcmd.Neutralize(msg)
-	if level == "warning" {
+	switch level {
+	case "warning":
 		a.Warningf("%s", msg)
-		return
+	case "notice":
+		a.Noticef("%s", msg)
+	default:
+		a.Errorf("%s", msg)
 	}
-	a.Errorf("%s", msg)
 }
 
 // mask hides a secret from the log, line by line as the runner requires.

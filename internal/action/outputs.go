@@ -19,6 +19,7 @@ const (
 	OutputRegistry       = "registry"
 	OutputChanges        = "changes" // JSON list of ChangeJSON
 	OutputDeleted        = "deleted" // state: absent; batch mode has it in each result
+	OutputNotes          = "notes"   // JSON list of reconcile.Note
 
 	// Batch mode.
 	OutputRepositoryURIs = "repository-uris" // JSON object: name → URI
@@ -27,12 +28,17 @@ const (
 	// Both modes.
 	OutputCreated = "created"
 	OutputChanged = "changed"
+	// OutputRegions is every Region's part, also with one Region: a JSON
+	// object keyed by Region; in single mode each value is a ResultJSON, in
+	// batch mode a RegionBatchJSON. The other outputs describe the primary
+	// Region only.
+	OutputRegions = "regions"
 )
 
 // SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
 var (
-	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputDeleted, OutputChanged, OutputChanges}
-	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged}
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputDeleted, OutputChanged, OutputChanges, OutputNotes, OutputRegions}
+	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged, OutputRegions}
 )
 
 // ChangeJSON is one setting that was (or in dry-run would be) changed, in
@@ -52,11 +58,28 @@ type ResultJSON struct {
 	Deleted bool         `json:"deleted"`
 	Changed bool         `json:"changed"`
 	Changes []ChangeJSON `json:"changes"`
-	Error   string       `json:"error,omitempty"`
+	// Notes are the warnings and notices about settings left as they are.
+	Notes []reconcile.Note `json:"notes,omitempty"`
+	Error string           `json:"error,omitempty"`
 	// Warned: settings failed on a usable repository under
 	// on-reconcile-error: warn; Warning names them and their errors.
 	Warned  bool   `json:"warned,omitempty"`
 	Warning string `json:"warning,omitempty"`
+}
+
+// RegionBatchJSON is one Region's entry of the regions output in batch
+// mode: what the repository-uris and results outputs say of the primary
+// Region.
+type RegionBatchJSON struct {
+	RepositoryURIs map[string]string     `json:"repository-uris"`
+	Results        map[string]ResultJSON `json:"results"`
+}
+
+// regionsOutput is the regions output: Region → ResultJSON (single mode)
+// or RegionBatchJSON (batch mode).
+func regionsOutput[T ResultJSON | RegionBatchJSON](byRegion map[string]T) [2]string {
+	b, _ := json.Marshal(byRegion)
+	return [2]string{OutputRegions, string(b)}
 }
 
 // changesJSON converts the changed settings; never null.
@@ -68,8 +91,17 @@ func changesJSON(cs []reconcile.Change) []ChangeJSON {
 	return out
 }
 
+// notesJSON is never null either.
+func notesJSON(ns []reconcile.Note) []reconcile.Note {
+	if ns == nil {
+		return []reconcile.Note{}
+	}
+	return ns
+}
+
 func singleOutputs(res *reconcile.Result) [][2]string {
 	changes, _ := json.Marshal(changesJSON(res.ChangedOnly()))
+	notes, _ := json.Marshal(notesJSON(res.Notes))
 	return [][2]string{
 		{OutputRepositoryURI, res.Repository.URI},
 		{OutputRepositoryARN, res.Repository.ARN},
@@ -80,6 +112,7 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 		{OutputDeleted, strconv.FormatBool(res.Deleted)},
 		{OutputChanged, strconv.FormatBool(res.Changed())},
 		{OutputChanges, string(changes)},
+		{OutputNotes, string(notes)},
 	}
 }
 

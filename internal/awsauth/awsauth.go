@@ -87,7 +87,9 @@ type Result struct {
 	AccountID string
 }
 
-// ECRClient returns an ECR client for the configuration.
+// ECRClient returns an ECR client for the configuration. An option may set
+// another Region of the same partition: the credentials, a role's session
+// included, are valid in all of them, so a role is assumed once.
 func (r Result) ECRClient(optFns ...func(*ecr.Options)) *ecr.Client {
 	return ecr.NewFromConfig(r.Config, optFns...)
 }

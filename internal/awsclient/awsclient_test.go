@@ -336,3 +336,25 @@ func TestFailingThenSilentEndpoint(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A client made for another Region from the shared configuration (several
+// Regions in one step) names its own Region in a quota error.
+func TestQuotaErrorNamesTheCallsRegion(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{RepositoryQuota: 1})
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	cfg := load(t, awsclient.Options{Region: "us-east-1", Endpoint: srv.URL, HTTPClient: srv.Client(), MaxAttempts: 2, MaxBackoff: time.Millisecond})
+	client := ecr.NewFromConfig(cfg, func(o *ecr.Options) { o.Region = "eu-west-1" })
+	ctx := context.Background()
+	var err error
+	for _, name := range []string{"first", "second"} {
+		if _, err = client.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String(name)}); err != nil {
+			break
+		}
+	}
+	var qe *awsclient.QuotaError
+	if !errors.As(err, &qe) || qe.Region != "eu-west-1" || !strings.Contains(err.Error(), "--region eu-west-1") {
+		t.Fatalf("error %v, want a QuotaError naming eu-west-1", err)
+	}
+}

@@ -35,7 +35,13 @@ func limits(o Options) func(*middleware.Stack) error {
 					return out, md, err
 				}
 				op := awsmiddleware.GetOperationName(ctx)
-				err = asQuotaError(op, o.Region, err)
+				// Clients of other Regions share this configuration: the
+				// quota is the Region's the call went to.
+				region := awsmiddleware.GetRegion(ctx)
+				if region == "" {
+					region = o.Region
+				}
+				err = asQuotaError(op, region, err)
 				var exhausted *retry.MaxAttemptsError
 				if errors.As(err, &exhausted) {
 					err = &retry.MaxAttemptsError{Attempt: exhausted.Attempt, Err: st.attemptLimit(exhausted, o.AttemptTimeout)}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -317,6 +318,7 @@ func TestScenarios(t *testing.T) {
 		{"scan-on-push-off", testScanOnPushOff},
 		{"shared-policy", testSharedPolicy},
 		{"absent", testAbsent},
+		{"several-regions", testSeveralRegions},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
@@ -583,7 +585,7 @@ func TestRecorder(t *testing.T) {
 		t.Fatalf("DescribeRepositories of a missing repository: %v", err)
 	}
 	got := rec.take()
-	want := []call{{"sts", "GetCallerIdentity", 200}, {"ecr", "CreateRepository", 200}, {"ecr", "DescribeRepositories", 400}}
+	want := []call{{"sts", "GetCallerIdentity", region, 200}, {"ecr", "CreateRepository", region, 200}, {"ecr", "DescribeRepositories", region, 400}}
 	if !slices.Equal(got, want) {
 		t.Errorf("recorded %+v, want %+v", got, want)
 	}
@@ -697,4 +699,60 @@ func testAbsent(t *testing.T, s *scenario) {
 	res, calls = s.succeed(t, force)
 	wantOutputs(t, res, map[string]string{"deleted": "false", "changed": "false", "changes": "[]", "repository-uri": "", "repository-name": s.name})
 	wantNoWrites(t, calls)
+}
+
+// (k) Several Regions in one step: the same repository and policy in each,
+// then a re-run that writes nothing in any.
+func testSeveralRegions(t *testing.T, s *scenario) {
+	const other = "us-west-2"
+	in := map[string]string{"repository": s.name, "aws-region": region + ",\n" + other, "repository-policy": crossAccountPolicy, "scan-on-push": "true"}
+	res, calls := s.succeed(t, in)
+	wantOutputs(t, res, s.repoOutputs(true, true))
+	for _, r := range []string{region, other} {
+		var creates []string
+		for _, c := range calls {
+			if c.Region == r && isWrite(c) {
+				creates = append(creates, c.Operation)
+			}
+		}
+		slices.Sort(creates)
+		if !slices.Equal(creates, []string{"CreateRepository", "SetRepositoryPolicy"}) {
+			t.Errorf("writes in %s = %v, want the repository and its policy", r, creates)
+		}
+	}
+	var byRegion map[string]struct {
+		URI              string `json:"uri"`
+		Created, Changed bool
+		Error            string
+	}
+	if err := json.Unmarshal([]byte(res.Outputs["regions"]), &byRegion); err != nil {
+		t.Fatalf("regions output %q: %v", res.Outputs["regions"], err)
+	}
+	if r := byRegion[other]; len(byRegion) != 2 || !r.Created || r.Error != "" || r.URI != s.be.account+".dkr.ecr."+other+".amazonaws.com/"+s.name {
+		t.Errorf("regions output = %+v", byRegion)
+	}
+	if r := byRegion[region]; r.URI != s.be.uri(s.name) || !r.Created {
+		t.Errorf("regions[%s] = %+v", region, r)
+	}
+	wantSummary(t, res, "## ECR in 2 Regions", "| `"+region+"` (primary) | created |", "| `"+other+"` | created |")
+	st := s.be.readIn(t, other, s.name)
+	if !st.exists || !st.scanOnPush() || st.policy == nil {
+		t.Fatalf("%s: repository %+v (exists %v), policy %v", other, st.repo, st.exists, st.policy)
+	}
+	if eq, err := policy.RepositoryPoliciesEqual(*st.policy, crossAccountPolicy); err != nil || !eq {
+		t.Errorf("%s: repository policy %s does not mean the declared one (%v)", other, *st.policy, err)
+	}
+
+	res, calls = s.succeed(t, in)
+	wantOutputs(t, res, s.repoOutputs(false, false))
+	wantNoWrites(t, calls)
+	for _, r := range []string{region, other} {
+		described := false
+		for _, c := range calls {
+			described = described || (c.Region == r && c.Operation == "DescribeRepositories")
+		}
+		if !described {
+			t.Errorf("the re-run did not read %s: %v", r, calls)
+		}
+	}
 }

@@ -131,7 +131,8 @@ func runID(t *testing.T) string {
 type call struct {
 	Service   string // "ecr", "sts" or "unknown"
 	Operation string
-	Status    int // HTTP status of the answer; 0 when none came back
+	Region    string // from the credential scope of the signature; "" if unsigned
+	Status    int    // HTTP status of the answer; 0 when none came back
 }
 
 func (c call) String() string { return c.Service + ":" + c.Operation }
@@ -198,7 +199,7 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	c := &call{Service: "unknown", Operation: req.Method + " " + req.URL.Path}
+	c := &call{Service: "unknown", Operation: req.Method + " " + req.URL.Path, Region: signedRegion(req.Header.Get("Authorization"))}
 	if target := req.Header.Get("X-Amz-Target"); target != "" {
 		c.Service = "ecr"
 		c.Operation = target[strings.LastIndex(target, ".")+1:]
@@ -225,6 +226,20 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.proxy.ServeHTTP(&statusWriter{ResponseWriter: w, r: r, c: c}, req)
+}
+
+// signedRegion reads the Region of a SigV4 credential scope
+// (Credential=KEY/DATE/REGION/SERVICE/aws4_request).
+func signedRegion(auth string) string {
+	_, rest, ok := strings.Cut(auth, "Credential=")
+	if !ok {
+		return ""
+	}
+	scope, _, _ := strings.Cut(rest, ",")
+	if parts := strings.Split(scope, "/"); len(parts) == 5 {
+		return parts[2]
+	}
+	return ""
 }
 
 // take returns the calls logged since the last take and empties the log.
@@ -322,9 +337,20 @@ func errorCode(err error) string {
 // through any recorder).
 func (b *backend) read(t *testing.T, name string) state {
 	t.Helper()
+	return readWith(t, b.ecr, name)
+}
+
+// readIn is read in another Region than the scenarios' own.
+func (b *backend) readIn(t *testing.T, region, name string) state {
+	t.Helper()
+	return readWith(t, ecr.New(b.ecr.Options(), func(o *ecr.Options) { o.Region = region }), name)
+}
+
+func readWith(t *testing.T, client *ecr.Client, name string) state {
+	t.Helper()
 	ctx := t.Context()
 	var s state
-	out, err := b.ecr.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
+	out, err := client.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{name}})
 	switch {
 	case errorCode(err) == "RepositoryNotFoundException":
 		return s
@@ -334,7 +360,7 @@ func (b *backend) read(t *testing.T, name string) state {
 		t.Fatalf("DescribeRepositories %s returned %d repositories", name, len(out.Repositories))
 	}
 	s.exists, s.repo = true, out.Repositories[0]
-	pol, err := b.ecr.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &name})
+	pol, err := client.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &name})
 	switch {
 	case errorCode(err) == "RepositoryPolicyNotFoundException":
 	case err != nil:
@@ -342,7 +368,7 @@ func (b *backend) read(t *testing.T, name string) state {
 	default:
 		s.policy = pol.PolicyText
 	}
-	lc, err := b.ecr.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &name})
+	lc, err := client.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &name})
 	switch {
 	case errorCode(err) == "LifecyclePolicyNotFoundException":
 	case err != nil:
@@ -350,7 +376,7 @@ func (b *backend) read(t *testing.T, name string) state {
 	default:
 		s.lifecycle = lc.LifecyclePolicyText
 	}
-	tags, err := b.ecr.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: s.repo.RepositoryArn})
+	tags, err := client.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: s.repo.RepositoryArn})
 	if err != nil {
 		t.Fatalf("ListTagsForResource %s: %v", name, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // Source is where inputs come from: a *githubactions.Action, in a workflow
@@ -28,8 +29,12 @@ type Config struct {
 	Spec         reconcile.Spec
 	Repositories []string
 
-	Region string
-	Auth   Auth
+	// Region is the primary Region: the credentials' STS calls go there, and
+	// the single-repository and batch outputs describe it. Regions lists
+	// every Region to reconcile in, Region first.
+	Region  string
+	Regions []string
+	Auth    Auth
 
 	DryRun        bool
 	MaskAccountID bool
@@ -100,7 +105,10 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		l.add("registry-id", parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Region = l.region()
+	c.Regions = l.regions()
+	if len(c.Regions) > 0 {
+		c.Region = c.Regions[0]
+	}
 
 	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, policy.ValidateRepositoryPolicy)
 	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
@@ -159,20 +167,26 @@ func (l *loader) flag(input string) bool {
 	return b != nil && *b
 }
 
-func (l *loader) region() string {
-	input, region := "aws-region", l.src.GetInput("aws-region")
+// regions reads aws-region, or else the one Region of the environment.
+func (l *loader) regions() []string {
+	if in := l.src.GetInput("aws-region"); strings.TrimSpace(in) != "" {
+		return value[[]string](l, "aws-region")(parseRegions(in))
+	}
 	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
-		if region != "" {
-			break
+		region := strings.TrimSpace(l.src.Getenv(env))
+		if region == "" {
+			continue
 		}
-		input, region = env+" (environment)", strings.TrimSpace(l.src.Getenv(env))
+		input := env + " (environment)"
+		if err := regions.Validate(region); err != nil {
+			// The SDK reads these variables too: they hold one Region.
+			l.add(input, fmt.Errorf("%w; to reconcile in several Regions, list them in the aws-region input", err))
+			return nil
+		}
+		return []string{region}
 	}
-	if region == "" {
-		l.add("aws-region", fmt.Errorf("no region given: set the aws-region input, or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
-		return ""
-	}
-	l.add(input, parseRegion(region))
-	return region
+	l.add("aws-region", fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+	return nil
 }
 
 func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {

@@ -98,7 +98,8 @@ func TestMessagesQuoteAShortPrefixAndSayWhere(t *testing.T) {
 		func(s string) error { _, err := ParseRepositoryName(s); return err },
 		func(s string) error { _, err := parseRoleARN(s); return err },
 		func(s string) error { _, err := parseTimeoutSeconds(s); return err },
-		parseRegion, parseAccountID, validateSessionName, parseAudience,
+		func(s string) error { _, err := parseRegions(s); return err },
+		parseAccountID, validateSessionName, parseAudience,
 	} {
 		err := parse(huge + " y")
 		if err == nil || len(err.Error()) > 400 || !strings.Contains(err.Error(), "characters in all") {

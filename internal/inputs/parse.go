@@ -24,6 +24,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // ECR's limits live in ecrspec, shared with the emulator.
@@ -38,7 +39,6 @@ const (
 var (
 	tagChars        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
-	region          = regexp.MustCompile(`^[a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2}$`)
 	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + awsid.AccountIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 	roleName        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionName     = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
@@ -335,13 +335,9 @@ func (e *OnInput) Unwrap() error { return e.Err }
 
 func on(input string, err error) error { return &OnInput{Input: input, Err: err} }
 
-// parseRegion checks the shape of an AWS Region code.
-func parseRegion(s string) error {
-	if !region.MatchString(s) {
-		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", shown(s))
-	}
-	return nil
-}
+// parseRegions reads aws-region: one or more Region codes, the first the
+// primary. The rules (separators, repeats, partitions) are internal/regions'.
+func parseRegions(s string) ([]string, error) { return regions.Parse(s) }
 
 // parseAccountID checks an AWS account ID.
 func parseAccountID(s string) error {

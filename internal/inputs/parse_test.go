@@ -282,12 +282,13 @@ func TestParseEncryption(t *testing.T) {
 func TestParseRegion(t *testing.T) {
 	t.Parallel()
 	for _, r := range []string{"us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "il-central-1", "us-isob-east-1", "eusc-de-east-1"} {
-		if err := parseRegion(r); err != nil {
-			t.Errorf("parseRegion(%q): %v", r, err)
+		if got, err := parseRegions(r); err != nil || len(got) != 1 || got[0] != r {
+			t.Errorf("parseRegions(%q) = %q, %v", r, got, err)
 		}
 	}
-	for _, r := range []string{"", "us-east", "US-EAST-1", "useast1", "us-east-1a", "us-east-123", "u-east-1", " us-east-1"} {
-		wantErr(t, parseRegion(r), "is not an AWS Region code", "such as us-east-1")
+	for _, r := range []string{"us-east", "US-EAST-1", "useast1", "us-east-1a", "us-east-123", "u-east-1", "us-east-1 eu-west-1"} {
+		_, err := parseRegions(r)
+		wantErr(t, err, "is not an AWS Region code", "such as us-east-1")
 	}
 }
 

@@ -20,14 +20,18 @@ type Item struct {
 }
 
 // ReconcileBatch reconciles every named repository with the same declared
-// settings, at most concurrency at a time. One repository's failure does not
+// settings, at most concurrency at a time (Options.Slots, when set, is the
+// bound instead). One repository's failure does not
 // stop the others. Items come back in the order of names. Each repository
 // goes through the same diff and apply as in single mode; only the
 // describe is shared, 100 names a call.
 func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []string, concurrency int) []Item {
-	found, errs := r.describeAll(ctx, spec.RegistryID, names, concurrency)
+	sem := r.Options.Slots
+	if sem == nil {
+		sem = make(chan struct{}, max(concurrency, 1))
+	}
+	found, errs := r.describeAll(ctx, spec.RegistryID, names, sem)
 	items := make([]Item, len(names))
-	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
 	for i, name := range names {
 		items[i].Name = name
@@ -58,11 +62,10 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 // rounds rather than one each. A chunk that IAM refuses is halved the same
 // way, so that only the names outside the policy's scope fail. The registry
 // is never listed: a policy scoped to some repositories does not allow that.
-func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, concurrency int) (map[string]State, map[string]error) {
+func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, sem chan struct{}) (map[string]State, map[string]error) {
 	var mu sync.Mutex
 	found := map[string]State{}
 	errs := map[string]error{}
-	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
 	var describe func(chunk []string)
 	describe = func(chunk []string) {

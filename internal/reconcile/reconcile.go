@@ -30,6 +30,10 @@ type Options struct {
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
 	AccountID func(context.Context) (string, error)
+	// Slots, when set, bounds a batch instead of its concurrency argument:
+	// Reconcilers of several Regions share one, so that max-concurrency
+	// bounds the step as a whole. Its capacity is the bound.
+	Slots chan struct{}
 }
 
 // Reconciler reconciles repositories through an ECR client.

@@ -79,6 +79,24 @@ type Result struct {
 	DryRun  bool
 	// Changes lists every managed setting, in a stable order.
 	Changes []Change
+	// Notes are what the run found but did not change: a registry-level
+	// setting that decides instead of the repository's, a read skipped for
+	// want of a permission. They never fail the run.
+	Notes []Note
+}
+
+// Note levels, named as the workflow commands that show them.
+const (
+	NoteWarning = "warning"
+	NoteNotice  = "notice"
+)
+
+// Note is one warning or notice about a setting, shown in the plan, the job
+// summary, an annotation and the outputs alike.
+type Note struct {
+	Setting string `json:"setting"`
+	Level   string `json:"level"`
+	Text    string `json:"text"`
 }
 
 // Changed reports whether anything was (or would be) written.

@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // State is the repository as read: whether it exists and every managed
@@ -273,11 +275,7 @@ func (r *Reconciler) knownARN(spec Spec) string {
 	if account == "" || r.Options.Region == "" {
 		return ""
 	}
-	return repositoryARN(r.Options.Region, account, spec.Name)
-}
-
-func repositoryARN(region, account, name string) string {
-	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition(region), region, account, name)
+	return regions.RepositoryARN(account, r.Options.Region, spec.Name)
 }
 
 // plannedRepository is what a repository that does not exist yet would be
@@ -290,8 +288,8 @@ func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) Repositor
 	}
 	repo := Repository{Name: spec.Name, RegistryID: account}
 	if account != "" && r.Options.Region != "" {
-		repo.URI = fmt.Sprintf("%s.dkr.ecr.%s.%s/%s", account, r.Options.Region, dnsSuffix(r.Options.Region), spec.Name)
-		repo.ARN = repositoryARN(r.Options.Region, account, spec.Name)
+		repo.URI = regions.RepositoryURI(account, r.Options.Region, spec.Name)
+		repo.ARN = regions.RepositoryARN(account, r.Options.Region, spec.Name)
 	}
 	return repo
 }
@@ -301,21 +299,4 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-func partition(region string) string {
-	switch {
-	case len(region) > 3 && region[:3] == "cn-":
-		return "aws-cn"
-	case len(region) > 7 && region[:7] == "us-gov-":
-		return "aws-us-gov"
-	}
-	return "aws"
-}
-
-func dnsSuffix(region string) string {
-	if partition(region) == "aws-cn" {
-		return "amazonaws.com.cn"
-	}
-	return "amazonaws.com"
 }

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Partition is an AWS partition: a group of Regions with its own ARN prefix
@@ -101,10 +103,10 @@ const ECRPublicHost = "public.ecr.aws"
 // exists, and the call then fails with a message that says so.
 func Validate(region string) error {
 	if !shape.MatchString(region) {
-		return fmt.Errorf("%q is not an AWS Region code; use a code such as us-east-1 or eu-central-1", region)
+		return fmt.Errorf("%s is not an AWS Region code; use a code such as us-east-1 or eu-central-1", quoted(region))
 	}
 	if _, ok := lookup(region); !ok {
-		return fmt.Errorf("%q is not a Region of any AWS partition (aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc); use a code such as us-east-1 or eu-central-1", region)
+		return fmt.Errorf("%s is not a Region of any AWS partition (aws, aws-cn, aws-us-gov, aws-iso*, aws-eusc); use a code such as us-east-1 or eu-central-1", quoted(region))
 	}
 	return nil
 }
@@ -138,10 +140,24 @@ func Parse(input string) ([]string, error) {
 	first := Of(out[0]).ID
 	for _, r := range out[1:] {
 		if p := Of(r).ID; p != first {
-			return nil, fmt.Errorf("%q is in partition %s but the primary Region %q is in %s; credentials belong to one partition, so list Regions of one partition only", r, p, out[0], first)
+			return nil, fmt.Errorf("%s is in partition %s but the primary Region %s is in %s; credentials belong to one partition, so list Regions of one partition only (one step per partition)", quoted(r), p, quoted(out[0]), first)
 		}
 	}
 	return out, nil
+}
+
+// maxQuotedChars bounds how much of a bad entry a message repeats: every
+// Region code is far shorter, and an input pasted by mistake (a whole file)
+// must not fill an annotation.
+const maxQuotedChars = 40
+
+// quoted is s in quotes, cut after maxQuotedChars characters.
+func quoted(s string) string {
+	if utf8.RuneCountInString(s) <= maxQuotedChars {
+		return strconv.Quote(s)
+	}
+	cut := string([]rune(s)[:maxQuotedChars])
+	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(cut), utf8.RuneCountInString(s))
 }
 
 // Of returns the partition of region as the SDK resolves it: a listed Region

@@ -238,3 +238,16 @@ func TestNotEnabledHint(t *testing.T) {
 		}
 	}
 }
+
+// A long bad entry (a file pasted by mistake) is cut in the message.
+func TestParseErrorIsBounded(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 5000)
+	_, err := Parse("us-east-1," + long)
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(err.Error()) > 300 || !strings.Contains(err.Error(), "(5000 characters in all)") {
+		t.Errorf("error = %q, want it cut and the length named", err)
+	}
+}

@@ -49,12 +49,8 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 	}
 	fmt.Fprintf(&b, "### %s\n\n%s\n\n| Repository | Result | Changes | Error |\n|---|---|---|---|\n", title, BatchTally(items, dryRun, warnOnly))
 	for _, it := range items {
-		result, changes := "**failed**", ""
+		result, changes := itemResult(it, warnOnly), ""
 		if it.Result != nil {
-			result = strings.Replace(outcome(it.Result, it.Err != nil), "failed", "**failed**", 1)
-			if Status(it, warnOnly) == StatusWarned {
-				result = outcome(it.Result, false) + ", **warned**"
-			}
 			var parts []string
 			for _, c := range it.Result.ChangedOnly() {
 				parts = append(parts, c.Setting+" "+string(c.Action))
@@ -67,7 +63,30 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
 	}
+	notes := ""
+	for _, it := range items {
+		if it.Result != nil {
+			for _, n := range it.Result.Notes {
+				notes += fmt.Sprintf("- **%s** `%s` %s: %s\n", n.Level, it.Name, n.Setting, noteText(n))
+			}
+		}
+	}
+	if notes != "" {
+		b.WriteString("\n" + notes)
+	}
 	return b.String()
+}
+
+// itemResult is a repository's Result cell: its outcome, with a failure or
+// a warning in bold.
+func itemResult(it reconcile.Item, warnOnly bool) string {
+	switch {
+	case it.Result == nil:
+		return "**failed**"
+	case Status(it, warnOnly) == StatusWarned:
+		return outcome(it.Result, false) + ", **warned**"
+	}
+	return strings.Replace(outcome(it.Result, it.Err != nil), "failed", "**failed**", 1)
 }
 
 // BatchTally counts the repositories by outcome; in a dry run nothing was

@@ -27,6 +27,9 @@ func Plan(w io.Writer, res *reconcile.Result) {
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", symbols[c.Action], c.Setting, c.Action, value(c))
 	}
 	tw.Flush()
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "  %s: %s: %s\n", n.Level, n.Setting, n.Text)
+	}
 	for _, c := range res.Changes {
 		if c.Diff != "" && c.Changed() {
 			fmt.Fprintf(w, "\n  %s %s:\n", c.Setting, c.Action)

@@ -163,3 +163,34 @@ func TestDeletionOutcome(t *testing.T) {
 		t.Errorf("batch summary:\n%s", s)
 	}
 }
+
+// A note reads the same in the plan, the summary and the batch summary,
+// and a line break in its text cannot leave the Markdown list item.
+func TestNotesAreShownEverywhere(t *testing.T) {
+	t.Parallel()
+	res := result(false)
+	res.Notes = []reconcile.Note{
+		{Setting: reconcile.SettingScanOnPush, Level: reconcile.NoteWarning, Text: "the registry decides"},
+		{Setting: "registry", Level: reconcile.NoteNotice, Text: "read denied\n# heading"},
+	}
+	var plan strings.Builder
+	report.Plan(&plan, res)
+	for _, want := range []string{"  warning: scan-on-push: the registry decides\n", "  notice: registry: read denied"} {
+		if !strings.Contains(plan.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, plan.String())
+		}
+	}
+	s := report.Summary(res)
+	for _, want := range []string{"- **warning** scan-on-push: the registry decides\n", "- **notice** registry: read denied # heading\n"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("summary lacks %q:\n%s", want, s)
+		}
+	}
+	bs := report.BatchSummary([]reconcile.Item{{Name: "team/app", Result: res}}, false, false)
+	if want := "- **warning** `team/app` scan-on-push: the registry decides\n"; !strings.Contains(bs, want) {
+		t.Errorf("batch summary lacks %q:\n%s", want, bs)
+	}
+	if s := report.Summary(result(false)); strings.Contains(s, "- **") {
+		t.Errorf("a result without notes lists some:\n%s", s)
+	}
+}

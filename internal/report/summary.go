@@ -37,6 +37,12 @@ func Summary(res *reconcile.Result) string {
 	for _, c := range res.Changes {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Setting, badge(res.DryRun, c.Action), cell(value(c)))
 	}
+	if len(res.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(&b, "- **%s** %s: %s\n", n.Level, n.Setting, noteText(n))
+	}
 	for _, c := range res.Changes {
 		if c.Diff != "" && c.Changed() {
 			fmt.Fprintf(&b, "\n<details><summary>%s diff</summary>\n\n```diff\n%s\n```\n\n</details>\n", c.Setting, strings.TrimRight(c.Diff, "\n"))
@@ -60,4 +66,9 @@ func cell(s string) string {
 	}
 	s = strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ", "`", "'").Replace(s)
 	return "`" + s + "`"
+}
+
+// noteText keeps a note on its Markdown list item's line.
+func noteText(n reconcile.Note) string {
+	return strings.NewReplacer("\r", " ", "\n", " ").Replace(n.Text)
 }
