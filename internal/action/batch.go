@@ -89,7 +89,7 @@ func (r *runner) reportItem(it reconcile.Item, label string) ResultJSON {
 func resultEntry(it reconcile.Item, warnOnly bool) ResultJSON {
 	br := ResultJSON{Changes: []ChangeJSON{}}
 	if res := it.Result; res != nil {
-		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
+		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
 	}
 	switch report.Status(it, warnOnly) {
 	case report.StatusWarned:

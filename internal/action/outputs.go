@@ -18,6 +18,7 @@ const (
 	OutputRegistryID     = "registry-id"
 	OutputRegistry       = "registry"
 	OutputChanges        = "changes" // JSON list of ChangeJSON
+	OutputDeleted        = "deleted" // state: absent; batch mode has it in each result
 	OutputNotes          = "notes"   // JSON list of reconcile.Note
 
 	// Batch mode.
@@ -36,7 +37,7 @@ const (
 
 // SingleOutputs and BatchOutputs are the outputs each mode sets, in order.
 var (
-	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputChanged, OutputChanges, OutputNotes, OutputRegions}
+	SingleOutputs = []string{OutputRepositoryURI, OutputRepositoryARN, OutputRepositoryName, OutputRegistryID, OutputRegistry, OutputCreated, OutputDeleted, OutputChanged, OutputChanges, OutputNotes, OutputRegions}
 	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged, OutputRegions}
 )
 
@@ -54,6 +55,7 @@ type ChangeJSON struct {
 type ResultJSON struct {
 	URI     string       `json:"uri,omitempty"`
 	Created bool         `json:"created"`
+	Deleted bool         `json:"deleted"`
 	Changed bool         `json:"changed"`
 	Changes []ChangeJSON `json:"changes"`
 	// Notes are the warnings and notices about settings left as they are.
@@ -107,6 +109,7 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 		{OutputRegistryID, res.Repository.RegistryID},
 		{OutputRegistry, res.Repository.Registry()},
 		{OutputCreated, strconv.FormatBool(res.Created)},
+		{OutputDeleted, strconv.FormatBool(res.Deleted)},
 		{OutputChanged, strconv.FormatBool(res.Changed())},
 		{OutputChanges, string(changes)},
 		{OutputNotes, string(notes)},

@@ -404,3 +404,47 @@ func TestPublicDryRunBeforeTheFirstRepository(t *testing.T) {
 		t.Errorf("dry-run wrote %v", w)
 	}
 }
+
+// state: absent deletes an ECR Public repository as it does a private one:
+// refused while it holds images, deleted with force-delete, then a no-op.
+func TestPublicAbsent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if log, err := e.run(t, map[string]string{"repository": "team/app", "public": "true"}); err != nil {
+		t.Fatalf("create: %v\n%s", err, log)
+	}
+	if !e.emu.SeedPublicImages("", "team/app", 2) {
+		t.Fatal("no public repository to seed")
+	}
+	in := map[string]string{"repository": "team/app", "public": "true", "state": "absent"}
+	e.resetFiles(t)
+	log, err := e.run(t, in)
+	if err == nil || !strings.Contains(log, "2 image(s)") || !strings.Contains(log, "force-delete: true") {
+		t.Fatalf("a public repository with images was not refused with its count: %v\n%s", err, log)
+	}
+	if _, ok := e.emu.PublicRepository("", "team/app"); !ok {
+		t.Fatal("the refused deletion deleted the repository")
+	}
+	in["force-delete"] = "true"
+	e.resetFiles(t)
+	if log, err := e.run(t, in); err != nil {
+		t.Fatalf("force: %v\n%s", err, log)
+	}
+	if out := e.outputs(t); out["deleted"] != "true" || out["repository-uri"] != "public.ecr.aws/"+emulator.DefaultRegistryAlias(testAccount)+"/team/app" {
+		t.Errorf("outputs = %v", out)
+	}
+	if _, ok := e.emu.PublicRepository("", "team/app"); ok {
+		t.Error("the repository still exists")
+	}
+	e.resetFiles(t)
+	e.emu.ResetCalls()
+	if log, err := e.run(t, in); err != nil {
+		t.Fatalf("re-run: %v\n%s", err, log)
+	}
+	if out := e.outputs(t); out["deleted"] != "false" {
+		t.Errorf("re-run: deleted = %q", out["deleted"])
+	}
+	if w := e.emu.Writes(); len(w) != 0 {
+		t.Errorf("re-run wrote %+v", w)
+	}
+}

@@ -459,7 +459,7 @@ func TestIAMPoliciesMatchDocsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, file := range []string{"reconcile-policy.json", "reconcile-policy-team-prefix.json", "dry-run-policy.json", "reconcile-policy-public.json"} {
+	for _, file := range []string{"reconcile-policy.json", "reconcile-policy-team-prefix.json", "delete-policy.json", "dry-run-policy.json", "reconcile-policy-public.json"} {
 		policy, err := os.ReadFile("../../docs/iam/" + file)
 		if err != nil {
 			t.Fatal(err)

@@ -317,6 +317,7 @@ func TestScenarios(t *testing.T) {
 		{"concurrent-create", testConcurrentCreate},
 		{"scan-on-push-off", testScanOnPushOff},
 		{"shared-policy", testSharedPolicy},
+		{"absent", testAbsent},
 		{"several-regions", testSeveralRegions},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
@@ -652,6 +653,52 @@ func testSharedPolicy(t *testing.T, s *scenario) {
 	if st.policy == nil || !strings.Contains(*st.policy, "LambdaECRImageRetrievalPolicy") || strings.Contains(*st.policy, "ci-") {
 		t.Fatalf("policy after none: %v", st.policy)
 	}
+}
+
+// state: absent: a repository with images is kept without force-delete and
+// the step says how many; dry-run shows the deletion and writes nothing;
+// force-delete deletes it with its images; the re-run finds nothing to do.
+func testAbsent(t *testing.T, s *scenario) {
+	s.succeed(t, map[string]string{"repository": s.name, "scan-on-push": "true"})
+	s.be.pushImages(t, s.name, 2)
+	absent := map[string]string{"repository": s.name, "state": "absent"}
+
+	res, calls := s.run(t, absent)
+	mustExit(t, res, 1)
+	if !strings.Contains(res.Stdout, "it holds 2 image(s) and force-delete is not set") {
+		t.Errorf("the refusal does not say how many images:\n%s", res.Stdout)
+	}
+	wantOutputs(t, res, map[string]string{"deleted": "false", "changed": "false"})
+	wantWrites(t, calls, "DeleteRepository")
+	if count(calls, "DescribeImages") == 0 {
+		t.Errorf("the images were not counted: %v", calls)
+	}
+	if !s.be.read(t, s.name).exists {
+		t.Fatal("the repository was deleted without force-delete")
+	}
+
+	force := with(absent, "force-delete", "true")
+	res, calls = s.succeed(t, with(force, "dry-run", "true"))
+	wantOutputs(t, res, map[string]string{"deleted": "true", "changed": "true", "repository-uri": s.be.uri(s.name)})
+	wantNoWrites(t, calls)
+	wantSummary(t, res, "(dry run) `"+s.name+"`: would be deleted", "present, 2 image(s) -> absent")
+
+	res, calls = s.succeed(t, force)
+	wantOutputs(t, res, map[string]string{"deleted": "true", "changed": "true", "created": "false",
+		"repository-uri": s.be.uri(s.name), "repository-arn": s.be.arn(s.name), "repository-name": s.name})
+	wantChanges(t, res, map[string]string{"repository": "remove"})
+	if !strings.Contains(res.Outputs["changes"], `"from":"present, 2 image(s)"`) {
+		t.Errorf("changes = %s, want the image count", res.Outputs["changes"])
+	}
+	wantWrites(t, calls, "DeleteRepository")
+	wantSummary(t, res, "`"+s.name+"`: deleted")
+	if s.be.read(t, s.name).exists {
+		t.Fatal("the repository still exists after force-delete")
+	}
+
+	res, calls = s.succeed(t, force)
+	wantOutputs(t, res, map[string]string{"deleted": "false", "changed": "false", "changes": "[]", "repository-uri": "", "repository-name": s.name})
+	wantNoWrites(t, calls)
 }
 
 // (k) Several Regions in one step: the same repository and policy in each,

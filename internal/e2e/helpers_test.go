@@ -42,7 +42,8 @@ const (
 
 // backend is the ECR/STS service the scenarios run against.
 type backend struct {
-	name    string // "emulator" or "moto"
+	name    string             // "emulator" or "moto"
+	emu     *emulator.Emulator // the in-process emulator; nil for moto
 	url     string
 	account string // the caller's account, as STS reports it
 	ecr     *ecr.Client
@@ -56,7 +57,8 @@ func newBackend(t *testing.T) *backend {
 	t.Helper()
 	b := &backend{name: "moto", url: strings.TrimRight(*motoEndpoint, "/")}
 	if b.url == "" {
-		srv := httptest.NewServer(emulator.New(emulator.Options{Region: region}))
+		b.emu = emulator.New(emulator.Options{Region: region})
+		srv := httptest.NewServer(b.emu)
 		t.Cleanup(srv.Close)
 		b.name, b.url = "emulator", srv.URL
 	}
@@ -82,6 +84,28 @@ func newBackend(t *testing.T) *backend {
 func (b *backend) gap(t *testing.T, format string, args ...any) {
 	t.Helper()
 	t.Logf("moto gap (docs/moto-differences.md): "+format, args...)
+}
+
+// pushImages puts n images into the repository: through PutImage on moto
+// (distinct manifests, one tag each), with the emulator's image store
+// otherwise, which does not serve PutImage.
+func (b *backend) pushImages(t *testing.T, name string, n int) {
+	t.Helper()
+	if !b.moto() {
+		if !b.emu.SeedImages(region, "", name, n) {
+			t.Fatalf("SeedImages: %s not found", name)
+		}
+		return
+	}
+	for i := range n {
+		manifest := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json",`+
+			`"config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":%d,"digest":"sha256:%064x"},"layers":[]}`, 100+i, i+1)
+		if _, err := b.ecr.PutImage(t.Context(), &ecr.PutImageInput{
+			RepositoryName: aws.String(name), ImageManifest: aws.String(manifest), ImageTag: aws.String(fmt.Sprintf("v%d", i+1)),
+		}); err != nil {
+			t.Fatalf("PutImage %s: %v", name, err)
+		}
+	}
 }
 
 func (b *backend) uri(name string) string {

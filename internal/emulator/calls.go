@@ -12,7 +12,7 @@ type Call struct {
 	AccessKeyID string            // from the Authorization header ("" if unsigned)
 	Region      string            // from the credential scope of the Authorization header (the default Region if unsigned)
 	Repository  string            // repository name the call targets, when there is one (first name for batch describe; derived from resourceArn for tag calls)
-	Params      map[string]string // notable parameters: for STS RoleArn, RoleSessionName, ExternalId, DurationSeconds, WebIdentityToken; for ECR registryId
+	Params      map[string]string // notable parameters: for STS RoleArn, RoleSessionName, ExternalId, DurationSeconds, WebIdentityToken; for ECR registryId (and force on DeleteRepository)
 	// Status is the HTTP status sent; 0 while the call is in flight or when
 	// no response was sent (FaultReset, FaultHang, client gone).
 	Status int

@@ -15,7 +15,7 @@ func TestIsWriteCoversTheEngine(t *testing.T) {
 	writes := map[string]bool{
 		"CreateRepository": true, "SetRepositoryPolicy": true, "DeleteRepositoryPolicy": true,
 		"PutLifecyclePolicy": true, "DeleteLifecyclePolicy": true, "TagResource": true, "UntagResource": true,
-		"PutImageTagMutability": true, "PutImageScanningConfiguration": true,
+		"PutImageTagMutability": true, "PutImageScanningConfiguration": true, "DeleteRepository": true,
 	}
 	api := reflect.TypeOf((*reconcile.ECR)(nil)).Elem()
 	for i := range api.NumMethod() {

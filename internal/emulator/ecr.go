@@ -154,6 +154,13 @@ func (e *Emulator) describeECRCall(req *request, body []byte) {
 		}
 		c.Params["resourceArn"] = in.ResourceArn
 	}
+	if in.Force {
+		// DeleteRepository's force: whether a deletion may take images.
+		if c.Params == nil {
+			c.Params = map[string]string{}
+		}
+		c.Params["force"] = "true"
+	}
 }
 
 func (e *Emulator) serveECR(w http.ResponseWriter, req *request) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,6 +127,9 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
 	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(parseBool(src.GetInput("scan-on-push")))
 	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
+	c.Spec.Absent = value[bool](&l, "state")(parseState(src.GetInput("state")))
+	c.Spec.ForceDelete = l.flag("force-delete")
+	l.deletion(c.Spec)
 
 	c.Auth = l.auth()
 	c.DryRun = l.flag("dry-run")
@@ -227,6 +231,32 @@ func (l *loader) sidPrefix(doc *reconcile.Document) string {
 		l.add("repository-policy", policy.ValidateOwnedStatements(doc.Text, prefix))
 	}
 	return prefix
+}
+
+// SettingInputs are the inputs that declare a setting of the repository.
+// With state: absent the repository is deleted and none of them is managed.
+var SettingInputs = []string{
+	"repository-policy", "repository-policy-sid-prefix", "lifecycle-policy", "tags", "prune-tags",
+	"image-tag-mutability", "image-tag-mutability-exclusion-filters", "scan-on-push", "encryption-type", "kms-key",
+}
+
+// deletion refuses, each by name, the settings declared with state: absent,
+// and force-delete without it: a deletion manages nothing else, and a
+// force that would do nothing is a mistake to point out.
+func (l *loader) deletion(spec reconcile.Spec) {
+	if !spec.Absent {
+		if spec.ForceDelete {
+			l.add("force-delete", fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
+		}
+		return
+	}
+	for _, in := range append(slices.Clone(SettingInputs), catalogInputs...) {
+		v := strings.TrimSpace(l.src.GetInput(in))
+		if b, err := parseBool(v); v == "" || (in == "prune-tags" && (err != nil || b == nil || !*b)) {
+			continue // prune-tags: false (its default) manages nothing
+		}
+		l.add(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
+	}
 }
 
 func (l *loader) auth() Auth {

@@ -419,6 +419,17 @@ func parseOnError(s string) (string, error) {
 	return "", fmt.Errorf("%q is not valid; use fail or warn", shown(s))
 }
 
+// parseState reads state: true for absent (the repository must not exist).
+func parseState(s string) (bool, error) {
+	switch v := strings.ToLower(strings.TrimSpace(s)); v {
+	case "":
+		return false, errEmpty
+	case "present", "absent":
+		return v == "absent", nil
+	}
+	return false, fmt.Errorf("%q is not valid; use present (create and reconcile the repository) or absent (delete it)", shown(s))
+}
+
 // parseConcurrency reads how many repositories to reconcile at once.
 func parseConcurrency(s string) (int, error) {
 	return intInRange(s, 1, 50, "repositories at once")

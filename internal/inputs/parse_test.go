@@ -588,3 +588,17 @@ func TestReadBoundedStopsAtTheLimit(t *testing.T) {
 type endless struct{}
 
 func (endless) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+func TestParseState(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]bool{"present": false, "absent": true, " Absent ": true, "PRESENT": false} {
+		if got, err := parseState(in); err != nil || got != want {
+			t.Errorf("parseState(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "deleted", "gone"} {
+		if _, err := parseState(in); err == nil {
+			t.Errorf("parseState(%q) accepted", in)
+		}
+	}
+}

@@ -30,6 +30,7 @@ func TestPublicInputs(t *testing.T) {
 		{"an ecr-public: action in a private policy", map[string]string{"repository-policy": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr-public:PutImage"}]}`}, []string{"repository-policy"}},
 		{"a value repeated counts once", map[string]string{"public": "true", "catalog-architectures": strings.Repeat("ARM,", 51)}, nil},
 		{"an empty logo", map[string]string{"public": "true", "catalog-logo": "empty.png"}, []string{"catalog-logo"}},
+		{"catalog data with state: absent", map[string]string{"public": "true", "state": "absent", "catalog-description": "x"}, []string{"catalog-description"}},
 		{"several Regions: ECR Public has one", map[string]string{"public": "true", "aws-region": "eu-west-1, us-east-1"}, []string{"aws-region"}},
 		{"one Region other than ECR Public's is fine", map[string]string{"public": "true", "aws-region": "eu-west-1"}, nil},
 		{"a logo outside the workspace", map[string]string{"public": "true", "catalog-logo": "../logo.png"}, []string{"catalog-logo"}},

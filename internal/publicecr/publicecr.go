@@ -40,6 +40,8 @@ type API interface {
 	GetRepositoryCatalogData(context.Context, *ecrpublic.GetRepositoryCatalogDataInput, ...func(*ecrpublic.Options)) (*ecrpublic.GetRepositoryCatalogDataOutput, error)
 	PutRepositoryCatalogData(context.Context, *ecrpublic.PutRepositoryCatalogDataInput, ...func(*ecrpublic.Options)) (*ecrpublic.PutRepositoryCatalogDataOutput, error)
 	DescribeRegistries(context.Context, *ecrpublic.DescribeRegistriesInput, ...func(*ecrpublic.Options)) (*ecrpublic.DescribeRegistriesOutput, error)
+	DeleteRepository(context.Context, *ecrpublic.DeleteRepositoryInput, ...func(*ecrpublic.Options)) (*ecrpublic.DeleteRepositoryOutput, error)
+	DescribeImages(context.Context, *ecrpublic.DescribeImagesInput, ...func(*ecrpublic.Options)) (*ecrpublic.DescribeImagesOutput, error)
 }
 
 var _ API = (*ecrpublic.Client)(nil)
@@ -105,6 +107,34 @@ func (c *Client) create(ctx context.Context, in *ecr.CreateRepositoryInput, cata
 	}
 	repo := repository(out.Repository)
 	return &ecr.CreateRepositoryOutput{Repository: &repo}, nil
+}
+
+// DeleteRepository deletes the repository (state: absent), with its
+// images when Force is set.
+func (c *Client) DeleteRepository(ctx context.Context, in *ecr.DeleteRepositoryInput, _ ...func(*ecr.Options)) (*ecr.DeleteRepositoryOutput, error) {
+	out, err := c.API.DeleteRepository(ctx, &ecrpublic.DeleteRepositoryInput{RegistryId: in.RegistryId, RepositoryName: in.RepositoryName, Force: in.Force})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	repo := repository(out.Repository)
+	return &ecr.DeleteRepositoryOutput{Repository: &repo}, nil
+}
+
+// DescribeImages lists the repository's images, for the count a deletion
+// reports. ECR Public has no image status filter: every image it lists is
+// in the repository and goes with it.
+func (c *Client) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+	out, err := c.API.DescribeImages(ctx, &ecrpublic.DescribeImagesInput{
+		RegistryId: in.RegistryId, RepositoryName: in.RepositoryName, MaxResults: in.MaxResults, NextToken: in.NextToken,
+	})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	res := &ecr.DescribeImagesOutput{NextToken: out.NextToken}
+	for _, d := range out.ImageDetails {
+		res.ImageDetails = append(res.ImageDetails, ecrtypes.ImageDetail{ImageDigest: d.ImageDigest, ImageTags: d.ImageTags})
+	}
+	return res, nil
 }
 
 func (c *Client) GetRepositoryPolicy(ctx context.Context, in *ecr.GetRepositoryPolicyInput, _ ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error) {
@@ -302,10 +332,13 @@ func ecrException(err error) error {
 		tooMany    *types.TooManyTagsException
 		invalidTag *types.InvalidTagParameterException
 		limit      *types.LimitExceededException
+		notEmpty   *types.RepositoryNotEmptyException
 	)
 	switch {
 	case errors.As(err, &notFound):
 		return &ecrtypes.RepositoryNotFoundException{Message: notFound.Message}
+	case errors.As(err, &notEmpty):
+		return &ecrtypes.RepositoryNotEmptyException{Message: notEmpty.Message}
 	case errors.As(err, &exists):
 		return &ecrtypes.RepositoryAlreadyExistsException{Message: exists.Message}
 	case errors.As(err, &noPolicy):

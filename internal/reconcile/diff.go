@@ -12,6 +12,43 @@ import (
 // maxTags is ECR's limit on tags per repository, "aws:" tags included.
 const maxTags = 50
 
+// diffAbsent plans state: absent. A missing repository is already as
+// declared. An existing one is deleted, unless the images were counted
+// (dry-run, force-delete) and it holds some without force: that is refused
+// here, before any write.
+func diffAbsent(force bool, st State) Change {
+	c := Change{Setting: SettingRepository, Action: ActionUnchanged, To: "absent"}
+	if !st.Exists {
+		return c
+	}
+	c.Action, c.From, c.deletion = ActionRemove, "present", &deletionPlan{}
+	switch {
+	case isNotFound(st.ImagesErr):
+		// DescribeRepositories found it, DescribeImages (after waiting for
+		// it to become visible) did not: most likely someone else deleted
+		// it meanwhile. The deletion says which; force-delete would take
+		// the images anyway, and without it ECR refuses a repository that
+		// holds images.
+		c.From = "present (its images could not be counted: DescribeImages no longer finds it)"
+	case st.ImagesErr != nil:
+		c.Action, c.Error = ActionFailed, "the images could not be counted before the deletion, so nothing was deleted: "+st.ImagesErr.Error()
+	case st.Images != nil:
+		c.From = imagesString(*st.Images)
+		if *st.Images > 0 && !force {
+			c.Action, c.Error = ActionFailed, notEmptyError(*st.Images)
+		}
+	}
+	return c
+}
+
+// notEmptyError says why a repository with images is not deleted, and the fix.
+func notEmptyError(images int) string {
+	return fmt.Sprintf("it holds %d image(s) and force-delete is not set, so nothing was deleted. "+
+		"Set force-delete: true to delete the repository with its images, or delete the images first", images)
+}
+
+func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) }
+
 func diffEncryption(want Encryption, st State) Change {
 	c := Change{Setting: SettingEncryption, Action: ActionCreate, To: encryptionString(want.Type, want.KMSKey)}
 	if !st.Exists {

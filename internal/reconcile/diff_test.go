@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -54,6 +55,18 @@ func TestDiffEverySetting(t *testing.T) {
 	}{
 		{"repository create", Spec{Name: "app"}, State{}, SettingRepository, ActionCreate, "", "app", ""},
 		{"repository unchanged", Spec{Name: "app"}, existing(), SettingRepository, ActionUnchanged, "", "app", ""},
+
+		{"absent: missing is as declared", Spec{Name: "app", Absent: true}, State{}, SettingRepository, ActionUnchanged, "", "absent", ""},
+		{"absent: existing, not counted, deleted", Spec{Name: "app", Absent: true}, existing(), SettingRepository, ActionRemove, "present", "absent", ""},
+		{"absent: empty, counted", Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(0) }), SettingRepository, ActionRemove, "present, 0 image(s)", "absent", ""},
+		{"absent: images without force refused", Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(3) }),
+			SettingRepository, ActionFailed, "present, 3 image(s)", "absent", "holds 3 image(s) and force-delete is not set"},
+		{"absent: images with force deleted", Spec{Name: "app", Absent: true, ForceDelete: true}, with(func(s *State) { s.Images = ptrTo(3) }),
+			SettingRepository, ActionRemove, "present, 3 image(s)", "absent", ""},
+		{"absent: count found no repository, deletion decides", Spec{Name: "app", Absent: true, ForceDelete: true},
+			with(func(s *State) { s.ImagesErr = fmt.Errorf("ecr:DescribeImages failed: %w", errNotVisible) }), SettingRepository, ActionRemove, "present (its images could not be counted: DescribeImages no longer finds it)", "absent", ""},
+		{"absent: count failed, nothing deleted", Spec{Name: "app", Absent: true, ForceDelete: true},
+			with(func(s *State) { s.ImagesErr = errors.New("access denied to ecr:DescribeImages") }), SettingRepository, ActionFailed, "", "", "ecr:DescribeImages"},
 
 		{"encryption create", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "alias/x"}}, State{}, SettingEncryption, ActionCreate, "", "KMS (alias/x)", ""},
 		{"encryption unchanged", Spec{Name: "app", Encryption: &Encryption{Type: "AES256"}}, existing(), SettingEncryption, ActionUnchanged, "AES256", "AES256", ""},
@@ -125,6 +138,26 @@ func TestDiffEverySetting(t *testing.T) {
 				t.Errorf("failed and error disagree: %+v", c)
 			}
 		})
+	}
+}
+
+// With state: absent nothing but the repository is planned, whatever the
+// spec holds (inputs refuses settings with absent before any call).
+func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
+	t.Parallel()
+	spec := Spec{Name: "app", Absent: true, ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "1"}}
+	for _, st := range []State{{}, existing()} {
+		changes := diff(spec, st)
+		if len(changes) != 1 || changes[0].Setting != SettingRepository {
+			t.Errorf("changes = %+v, want the repository alone", changes)
+		}
+	}
+	if !deletes(diff(spec, existing())) || deletes(diff(spec, State{})) {
+		t.Error("deletes disagrees with the plan")
+	}
+	var re *RepositoryError
+	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }))), &re) {
+		t.Error("a refused deletion is not a *RepositoryError")
 	}
 }
 

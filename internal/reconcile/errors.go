@@ -17,6 +17,8 @@ import (
 type ECR interface {
 	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
 	CreateRepository(context.Context, *ecr.CreateRepositoryInput, ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error)
+	DeleteRepository(context.Context, *ecr.DeleteRepositoryInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryOutput, error)
+	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
 	GetRepositoryPolicy(context.Context, *ecr.GetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error)
 	SetRepositoryPolicy(context.Context, *ecr.SetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.SetRepositoryPolicyOutput, error)
 	DeleteRepositoryPolicy(context.Context, *ecr.DeleteRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error)
@@ -41,6 +43,8 @@ func is[T error](err error) bool {
 func isNotFound(err error) bool { return is[*types.RepositoryNotFoundException](err) }
 
 func isAlreadyExists(err error) bool { return is[*types.RepositoryAlreadyExistsException](err) }
+
+func isNotEmpty(err error) bool { return is[*types.RepositoryNotEmptyException](err) }
 
 // isAccessDenied matches IAM's refusal. ECR's service model declares no
 // typed exception for it, so it is the one error matched by code.

@@ -72,20 +72,23 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
 	changes := diff(spec, st)
 	if r.Options.DryRun {
-		if !st.Exists {
+		switch {
+		case !st.Exists && spec.Absent:
+			st.Repository = Repository{Name: spec.Name}
+		case !st.Exists:
 			var err error
 			if st.Repository, err = r.plannedRepository(ctx, spec); err != nil {
 				return nil, err
 			}
 		}
-		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes}
-		return res, settingsError(changes)
+		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes}
+		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	return res, settingsError(res.Changes)
+	return res, failure(res.Changes)
 }
 
 // read returns the repository and every managed setting as ECR has them,
@@ -95,7 +98,7 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 // is a State with Exists false, not an error.
 func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 	arn := r.knownARN(spec)
-	early := wanted(spec)
+	early := r.wanted(spec)
 	early.tags = early.tags && arn != ""
 	var first settings
 	var wg sync.WaitGroup
@@ -114,6 +117,7 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
 		catalog:   early.catalog && isNotFound(first.catalogErr),
 		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
+		images:    early.images && isNotFound(first.imagesErr),
 	}
 	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
 	st.merge(first, early, late, again)
@@ -124,6 +128,10 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 // change per managed setting, in a fixed order. It is pure: creation is a
 // diff against a State that does not exist.
 func diff(spec Spec, st State) []Change {
+	if spec.Absent {
+		// Nothing but the repository's existence is managed.
+		return []Change{diffAbsent(spec.ForceDelete, st)}
+	}
 	repo := Change{Setting: SettingRepository, Action: ActionUnchanged, To: spec.Name}
 	if !st.Exists {
 		repo.Action = ActionCreate
@@ -163,7 +171,10 @@ func diff(spec Spec, st State) []Change {
 // not be created or read); failed settings are in the result's changes.
 func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []Change) (*Result, error) {
 	res := &Result{Repository: st.Repository, Changes: changes}
-	if !st.Exists {
+	if !st.Exists && spec.Absent {
+		res.Repository = Repository{Name: spec.Name}
+	}
+	if !st.Exists && !spec.Absent {
 		repo, err := r.createRepository(ctx, spec)
 		if isAlreadyExists(err) {
 			won, err := r.readWinner(ctx, spec)
@@ -180,7 +191,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 	var wg sync.WaitGroup
 	for i := range res.Changes {
 		c := &res.Changes[i]
-		write := writeFor(c.Setting)
+		write := writeFor(*c)
 		if !c.Changed() || write == nil || (res.Created && setAtCreation(c.Setting)) {
 			continue
 		}
@@ -191,9 +202,13 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			if o := c.owned; o != nil && c.Action != ActionFailed {
 				c.To += fmt.Sprintf("; read back and verified after %d write attempt(s)", o.attempts)
 			}
+			if d := c.deletion; d != nil {
+				d.report(c)
+			}
 		})
 	}
 	wg.Wait()
+	res.Deleted = deletes(res.Changes)
 	return res, nil
 }
 

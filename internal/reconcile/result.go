@@ -52,6 +52,8 @@ type Change struct {
 	owned *ownedPlan
 	// catalog is the whole catalog data to write.
 	catalog *CatalogData
+	// deletion is what the deletion of the repository found out.
+	deletion *deletionPlan
 }
 
 // Changed reports whether the change writes something.
@@ -80,6 +82,9 @@ type Result struct {
 	Repository Repository
 	// Created is true when the repository was (or in dry-run would be) created.
 	Created bool
+	// Deleted is true when the repository was (or in dry-run would be)
+	// deleted (state: absent).
+	Deleted bool
 	DryRun  bool
 	// Changes lists every managed setting, in a stable order.
 	Changes []Change
@@ -140,6 +145,40 @@ func (e *SettingsError) Error() string {
 		parts = append(parts, fmt.Sprintf("%s: %s", c.Setting, c.Error))
 	}
 	return fmt.Sprintf("%d setting(s) not reconciled: %s", len(e.Failed), strings.Join(parts, "; "))
+}
+
+// RepositoryError is a failure of the repository's own change: a deletion
+// that was refused or failed. Unlike a *SettingsError it always fails the
+// step (on-reconcile-error: warn does not apply), but the result is there:
+// the plan shows why.
+type RepositoryError struct {
+	Change Change
+}
+
+func (e *RepositoryError) Error() string {
+	return "state: absent: " + e.Change.Error
+}
+
+// failure is the error of a result's changes: a failed repository change
+// is a *RepositoryError, failed settings a *SettingsError; nil when none
+// failed.
+func failure(changes []Change) error {
+	for _, c := range changes {
+		if c.Setting == SettingRepository && c.Action == ActionFailed {
+			return &RepositoryError{Change: c}
+		}
+	}
+	return settingsError(changes)
+}
+
+// deletes reports whether the changes delete the repository.
+func deletes(changes []Change) bool {
+	for _, c := range changes {
+		if c.Setting == SettingRepository && c.Action == ActionRemove {
+			return true
+		}
+	}
+	return false
 }
 
 // settingsError returns a *SettingsError for the failed changes, nil when

@@ -119,3 +119,24 @@ func TestRoundTrips(t *testing.T) {
 		})
 	}
 }
+
+// A deletion is two round trips: the describe (with the image count under
+// force-delete, in parallel) and DeleteRepository; a missing repository is
+// one.
+func TestDeletionRoundTrips(t *testing.T) {
+	t.Parallel()
+	for _, force := range []bool{false, true} {
+		rr := &rounds{}
+		f := newFixtureWrapped(t, emulator.Options{Latency: roundLatency}, rr.wrap)
+		f.seed(t, "app", 0)
+		f.run(t, absent("app", force))
+		if got := rr.depth(); got != 2 {
+			t.Errorf("force=%v: the deletion took %d sequential round trips, want 2", force, got)
+		}
+		rr.reset()
+		f.run(t, absent("app", force))
+		if got := rr.depth(); got != 1 {
+			t.Errorf("force=%v: the re-run took %d sequential round trips, want 1", force, got)
+		}
+	}
+}

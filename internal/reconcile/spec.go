@@ -18,6 +18,13 @@ type Spec struct {
 	// RegistryID is the account ID of the registry; empty means the caller's.
 	RegistryID string
 
+	// Absent (state: absent) declares that the repository must not exist:
+	// it is deleted if it does, and nothing else is managed.
+	Absent bool
+	// ForceDelete lets the deletion take the repository's images with it;
+	// without it a repository that holds images is not deleted.
+	ForceDelete bool
+
 	// RepositoryPolicy is the declared repository policy. Remove means the
 	// policy must not exist.
 	RepositoryPolicy *Document

@@ -34,6 +34,11 @@ type State struct {
 	// Catalog is an ECR Public repository's catalog data (nil: not read).
 	Catalog    *CatalogData
 	CatalogErr error
+	// Images is how many images the repository holds, counted only for a
+	// deletion that reports it before deleting (dry-run, force-delete);
+	// nil when not counted. ImagesErr is a failed count.
+	Images    *int
+	ImagesErr error
 }
 
 // errNotVisible stands for a repository that a racing job created but that
@@ -85,11 +90,19 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 }
 
 // selection says which of the settings DescribeRepositories does not
-// return are read.
-type selection struct{ policy, lifecycle, tags, catalog bool }
+// return are read; images is the image count of a deletion.
+type selection struct{ policy, lifecycle, tags, catalog, images bool }
 
-func wanted(spec Spec) selection {
-	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec), catalog: spec.Catalog != nil}
+func (r *Reconciler) wanted(spec Spec) selection {
+	return selection{policy: spec.RepositoryPolicy != nil, lifecycle: spec.LifecyclePolicy != nil, tags: tagsManaged(spec),
+		catalog: spec.Catalog != nil, images: r.countsFirst(spec)}
+}
+
+// countsFirst reports whether a deletion counts the images before it
+// deletes: a dry-run shows the count, and force-delete reports how many
+// images it deletes. A plain deletion counts only if ECR refuses it.
+func (r *Reconciler) countsFirst(spec Spec) bool {
+	return spec.Absent && (spec.ForceDelete || r.Options.DryRun)
 }
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
@@ -102,6 +115,8 @@ type settings struct {
 	tagsErr                 error
 	catalog                 *CatalogData
 	catalogErr              error
+	images                  *int
+	imagesErr               error
 }
 
 // readSettings issues the selected reads in parallel: one round trip. With
@@ -174,9 +189,44 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 			})
 		})
 	}
+	if sel.images {
+		wg.Go(func() {
+			s.imagesErr = read("DescribeImages", func() error {
+				n, err := r.countImages(ctx, name, registryID)
+				s.images = &n
+				return err
+			})
+		})
+	}
 	wg.Wait()
 	return s
 }
+
+// countImages counts the images of a repository as ECR's DescribeImages
+// lists them: one per image digest, tagged and untagged, in any status
+// (archived images are in the repository too and go with it), so the
+// manifests of a multi-architecture image count one each. Pages of 1000,
+// the most ECR returns at once.
+func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (int, error) {
+	p := ecr.NewDescribeImagesPaginator(r.ECR, &ecr.DescribeImagesInput{
+		RepositoryName: &name,
+		RegistryId:     optional(registryID),
+		MaxResults:     aws.Int32(describeImagesPageSize),
+		Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
+	})
+	n := 0
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += len(out.ImageDetails)
+	}
+	return n, nil
+}
+
+// describeImagesPageSize is the most images DescribeImages returns a call.
+const describeImagesPageSize = 1000
 
 // merge fills the settings into st: from the second round where it was
 // read again, from the first otherwise.
@@ -204,6 +254,13 @@ func (st *State) merge(first settings, early selection, late settings, again sel
 		s := pick(again.catalog, first, late)
 		st.Catalog, st.CatalogErr = s.catalog, orAWSError("GetRepositoryCatalogData", s.catalogErr, !again.catalog)
 	}
+	if early.images || again.images {
+		s := pick(again.images, first, late)
+		st.Images, st.ImagesErr = s.images, orAWSError("DescribeImages", s.imagesErr, !again.images)
+		if st.ImagesErr != nil {
+			st.Images = nil
+		}
+	}
 }
 
 func orAWSError(op string, err error, raw bool) error {
@@ -216,7 +273,7 @@ func orAWSError(op string, err error, raw bool) error {
 // readExisting reads the settings of a repository already described (batch
 // mode), in one round trip.
 func (r *Reconciler) readExisting(ctx context.Context, spec Spec, st State) State {
-	sel := wanted(spec)
+	sel := r.wanted(spec)
 	s := r.readSettings(ctx, st.Repository.Name, st.Repository.RegistryID, st.Repository.ARN, sel, true)
 	st.merge(settings{}, selection{}, s, sel)
 	return st

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -16,11 +17,15 @@ import (
 // the repository and the change diff planned, and writes only that.
 type writeFunc func(r *Reconciler, ctx context.Context, spec Spec, repo Repository, c Change) error
 
-// writeFor returns the write for a setting; nil for the settings ECR cannot
-// change on an existing repository (encryption) or that apply handles
-// itself (the repository).
-func writeFor(setting string) writeFunc {
-	switch setting {
+// writeFor returns the write for a change; nil for the settings ECR cannot
+// change on an existing repository (encryption) and for the creation of
+// the repository, which apply makes first.
+func writeFor(c Change) writeFunc {
+	switch c.Setting {
+	case SettingRepository:
+		if c.Action == ActionRemove {
+			return (*Reconciler).deleteRepository
+		}
 	case SettingMutability:
 		return (*Reconciler).updateMutability
 	case SettingScanOnPush:
@@ -199,6 +204,52 @@ func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo 
 		_, err := r.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
 		return err
 	})
+}
+
+// deletionPlan is what the deletion found out, for the change to report.
+type deletionPlan struct {
+	// images is the count made after ECR refused to delete a repository
+	// that holds images (nil when not counted then).
+	images *int
+	// gone is set when the repository no longer existed at the deletion:
+	// someone else deleted it after it was read.
+	gone bool
+}
+
+// report updates the change with what the deletion found out.
+func (d *deletionPlan) report(c *Change) {
+	if d.images != nil {
+		c.From = imagesString(*d.images)
+	}
+	if d.gone {
+		c.Action, c.From, c.To = ActionUnchanged, "", "absent (it was deleted by someone else after it was read)"
+	}
+}
+
+// deleteRepository deletes the repository, with its images under
+// force-delete. ECR refusing a repository that holds images is when a plain
+// deletion counts them, to say how many. A repository that is not found any
+// more was deleted by someone else after the read: as declared, not an
+// error. (Right after a racing creation a deletion could miss a repository
+// that is not visible to it yet; the run then reports it gone, and the
+// next run deletes it.)
+func (r *Reconciler) deleteRepository(ctx context.Context, spec Spec, repo Repository, c Change) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	_, err := r.ECR.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, RegistryId: registry, Force: spec.ForceDelete})
+	switch {
+	case isNotFound(err):
+		c.deletion.gone = true
+		return nil
+	case isNotEmpty(err):
+		n, cerr := r.countImages(ctx, repo.Name, repo.RegistryID)
+		if cerr != nil {
+			return fmt.Errorf("ECR refused to delete it because it still holds images (counting them failed: %w), so nothing was deleted. "+
+				"Set force-delete: true to delete the repository with its images, or delete the images first", awsError("DescribeImages", cerr))
+		}
+		c.deletion.images = &n
+		return errors.New(notEmptyError(n))
+	}
+	return awsError("DeleteRepository", err)
 }
 
 func exclusionFilters(filters []string) []types.ImageTagMutabilityExclusionFilter {

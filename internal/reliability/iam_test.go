@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -40,6 +41,20 @@ func documentedPolicy(t *testing.T, w *world, file string) []emulator.Statement 
 		out = append(out, emulator.Statement{Actions: s.Action, Resources: []string{strings.ReplaceAll(s.Resource, "111122223333", w.emu.AccountID())}})
 	}
 	return out
+}
+
+// wantEveryActionUsed fails for a documented action no call of w used.
+func wantEveryActionUsed(t *testing.T, w *world, actions []string) {
+	t.Helper()
+	used := map[string]bool{}
+	for _, c := range w.emu.Calls() {
+		used[c.Service+":"+c.Operation] = true
+	}
+	for _, a := range actions {
+		if !used[a] {
+			t.Errorf("%s is documented but never used", a)
+		}
+	}
 }
 
 func actionsOf(policy []emulator.Statement) []string {
@@ -121,15 +136,7 @@ func testPolicyIsExactlyEnough(t *testing.T, file string, newW func(*testing.T) 
 		if err := runs(t, w); err != nil {
 			t.Fatalf("the documented policy is not enough: %v", err)
 		}
-		used := map[string]bool{}
-		for _, c := range w.emu.Calls() {
-			used[c.Service+":"+c.Operation] = true
-		}
-		for _, a := range actions {
-			if !used[a] {
-				t.Errorf("%s is documented but never used", a)
-			}
-		}
+		wantEveryActionUsed(t, w, actions)
 	})
 	for _, missing := range actions {
 		t.Run("without "+missing, func(t *testing.T) {
@@ -222,6 +229,62 @@ func TestDocumentedDryRunPolicyIsExactlyEnough(t *testing.T) {
 		err := dryRun(w)
 		if err == nil || !strings.Contains(err.Error(), missing) {
 			t.Errorf("dry-run without %s: err = %v, want an error naming it", missing, err)
+		}
+	}
+}
+
+// TestDocumentedDeletePolicyIsExactlyEnough ties docs/iam/delete-policy.json
+// to state: absent: an empty repository deleted, one with images refused
+// with its count, one force-deleted, a missing one left alone, and a
+// repository outside previews/ out of reach.
+func TestDocumentedDeletePolicyIsExactlyEnough(t *testing.T) {
+	t.Parallel()
+	policy := documentedPolicy(t, newWorld(t, emulator.Options{}), "delete-policy.json")
+	actions := actionsOf(policy)
+	seed := func(w *world) {
+		for name, images := range map[string]int{"previews/pr-1": 0, "previews/pr-2": 3, "previews/pr-3": 2} {
+			w.emu.PutRepository(emulator.Repository{Name: name})
+			w.emu.SeedImages("us-east-1", "", name, images)
+		}
+	}
+	deletions := func(w *world) error {
+		ctx := context.Background()
+		if res, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-1", Absent: true}); err != nil || !res.Deleted {
+			return fmt.Errorf("delete empty: %w", err)
+		}
+		_, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-2", Absent: true})
+		var re *reconcile.RepositoryError
+		if !errors.As(err, &re) || !strings.Contains(err.Error(), "holds 3 image(s)") {
+			return fmt.Errorf("refuse with count: %w", err)
+		}
+		if res, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-3", Absent: true, ForceDelete: true}); err != nil || !res.Deleted {
+			return fmt.Errorf("force delete: %w", err)
+		}
+		if res, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-4", Absent: true}); err != nil || res.Changed() {
+			return fmt.Errorf("missing: %w", err)
+		}
+		return nil
+	}
+	w := newWorld(t, emulator.Options{})
+	seed(w)
+	w.emu.SetPolicy(policy)
+	if err := deletions(w); err != nil {
+		t.Fatalf("the documented delete policy is not enough: %v", err)
+	}
+	wantEveryActionUsed(t, w, actions)
+	if _, err := w.rec.Reconcile(context.Background(), reconcile.Spec{Name: "team/app", Absent: true}); err == nil || !strings.Contains(err.Error(), "ecr:DescribeRepositories") {
+		t.Errorf("team/app, outside previews/: err = %v, want a denial", err)
+	}
+	for _, missing := range actions {
+		w := newWorld(t, emulator.Options{})
+		seed(w)
+		w.emu.SetPolicy(without(policy, missing))
+		err := deletions(w)
+		if err == nil || !strings.Contains(err.Error(), missing) {
+			t.Errorf("without %s: err = %v, want an error naming it", missing, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "RepositoryNotFound") {
+			t.Errorf("without %s: a denial was reported as a missing repository: %v", missing, err)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 const (
 	StatusCreated   = "created"
 	StatusUpdated   = "updated"
+	StatusDeleted   = "deleted" // state: absent
 	StatusUnchanged = "unchanged"
 	// StatusWarned: some settings failed on a usable repository and
 	// on-reconcile-error: warn let the step succeed.
@@ -31,6 +32,8 @@ func Status(it reconcile.Item, warnOnly bool) string {
 		return StatusFailed
 	case it.Result.Created:
 		return StatusCreated
+	case it.Result.Deleted:
+		return StatusDeleted
 	case it.Result.Changed():
 		return StatusUpdated
 	}
@@ -98,7 +101,11 @@ func BatchTally(items []reconcile.Item, dryRun, warnOnly bool) string {
 	if dryRun {
 		would = "would be "
 	}
-	s := fmt.Sprintf("%d repositories: %d %screated, %d %supdated, %d unchanged", len(items), n[StatusCreated], would, n[StatusUpdated], would, n[StatusUnchanged])
+	s := fmt.Sprintf("%d repositories: %d %screated, %d %supdated", len(items), n[StatusCreated], would, n[StatusUpdated], would)
+	if d := n[StatusDeleted]; d > 0 {
+		s += fmt.Sprintf(", %d %sdeleted", d, would)
+	}
+	s += fmt.Sprintf(", %d unchanged", n[StatusUnchanged])
 	if warnOnly {
 		s += fmt.Sprintf(", %d warned", n[StatusWarned])
 	}

@@ -72,7 +72,7 @@ func Tally(res *reconcile.Result) string {
 }
 
 // Outcome says in a few words what happened to the repository as a whole:
-// "created", "updated", "unchanged", or, when a setting failed, "failed" or
+// "created", "updated", "deleted", "unchanged", or, when a setting failed, "failed" or
 // "created, partly failed" (the heading of the log group and of the job
 // summary, which must not say "unchanged" above a failure).
 func Outcome(res *reconcile.Result) string {
@@ -94,6 +94,8 @@ func outcome(res *reconcile.Result, failed bool) string {
 	switch {
 	case res.Created:
 		done = prefix + "created"
+	case res.Deleted:
+		done = prefix + "deleted"
 	case res.Changed():
 		done = prefix + "updated"
 	case failed:

@@ -120,6 +120,50 @@ func TestBatchDryRunTallySaysWouldBe(t *testing.T) {
 	}
 }
 
+// A deletion (state: absent) reads as such in the heading, the tally and
+// the batch table; a refused one as failed.
+func TestDeletionOutcome(t *testing.T) {
+	t.Parallel()
+	remove := reconcile.Change{Setting: reconcile.SettingRepository, Action: reconcile.ActionRemove, From: "present, 2 image(s)", To: "absent"}
+	refused := reconcile.Change{Setting: reconcile.SettingRepository, Action: reconcile.ActionFailed, Error: "it holds 2 image(s)"}
+	deleted := &reconcile.Result{Repository: reconcile.Repository{Name: "pr/1"}, Deleted: true, Changes: []reconcile.Change{remove}}
+	for _, tt := range []struct {
+		res  *reconcile.Result
+		want string
+	}{
+		{deleted, "deleted"},
+		{&reconcile.Result{Deleted: true, DryRun: true, Changes: []reconcile.Change{remove}}, "would be deleted"},
+		{&reconcile.Result{Changes: []reconcile.Change{refused}}, "failed"},
+	} {
+		if got := report.Outcome(tt.res); got != tt.want {
+			t.Errorf("Outcome = %q, want %q", got, tt.want)
+		}
+	}
+	var b strings.Builder
+	report.Plan(&b, deleted)
+	if out := b.String(); !strings.Contains(out, "- repository  remove  present, 2 image(s) -> absent") || !strings.Contains(out, "1 to remove") {
+		t.Errorf("plan:\n%s", out)
+	}
+	items := []reconcile.Item{
+		{Name: "pr/1", Result: deleted},
+		{Name: "pr/2", Result: &reconcile.Result{Changes: []reconcile.Change{refused}}, Err: &reconcile.RepositoryError{Change: refused}},
+		{Name: "pr/3", Result: &reconcile.Result{}},
+	}
+	if got := report.Status(items[0], true); got != report.StatusDeleted {
+		t.Errorf("status = %q, want deleted", got)
+	}
+	if got := report.Status(items[1], true); got != report.StatusFailed {
+		t.Errorf("a refused deletion under warn = %q, want failed", got)
+	}
+	want := "3 repositories: 0 created, 0 updated, 1 deleted, 1 unchanged, 0 warned, 1 failed."
+	if got := report.BatchTally(items, false, true); got != want {
+		t.Errorf("tally = %q, want %q", got, want)
+	}
+	if s := report.BatchSummary(items, false, true); !strings.Contains(s, "| `pr/1` | deleted | `repository remove` |") {
+		t.Errorf("batch summary:\n%s", s)
+	}
+}
+
 // A note reads the same in the plan, the summary and the batch summary,
 // and a line break in its text cannot leave the Markdown list item.
 func TestNotesAreShownEverywhere(t *testing.T) {
