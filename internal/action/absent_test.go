@@ -43,19 +43,12 @@ func TestAbsentDeletesThenIsANoOp(t *testing.T) {
 		t.Error("the repository still exists")
 	}
 
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, in); err != nil {
-		t.Fatalf("re-run: %v\n%s", err, log)
-	}
+	e.rerunWritesNothing(t, in)
 	out = e.outputs(t)
 	for k, v := range map[string]string{"deleted": "false", "changed": "false", "changes": "[]", "repository-uri": "", "repository-name": "previews/pr-7"} {
 		if out[k] != v {
 			t.Errorf("re-run: output %s = %q, want %q", k, out[k], v)
 		}
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("re-run wrote %+v", w)
 	}
 }
 

@@ -59,14 +59,7 @@ func TestCreateThenNoOpThroughOutputsAndSummary(t *testing.T) {
 		t.Errorf("log lacks the plan group:\n%s", log)
 	}
 
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, in); err != nil {
-		t.Fatalf("second run: %v\n%s", err, log)
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("second run wrote %v", w)
-	}
+	e.rerunWritesNothing(t, in)
 	out = e.outputs(t)
 	if out["created"] != "false" || out["changed"] != "false" || out["changes"] != "[]" || out["repository-uri"] != uri {
 		t.Errorf("second run outputs = %v", out)

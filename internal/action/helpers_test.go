@@ -136,6 +136,23 @@ func (e *env) resetFiles(t *testing.T) {
 	}
 }
 
+// rerunWritesNothing runs the step again with fresh output files and
+// fails the test unless the run succeeds without a single write call: a
+// re-run with nothing changed must be a no-op. It returns the log.
+func (e *env) rerunWritesNothing(t *testing.T, in map[string]string) string {
+	t.Helper()
+	e.resetFiles(t)
+	e.emu.ResetCalls()
+	log, err := e.run(t, in)
+	if err != nil {
+		t.Fatalf("re-run: %v\n%s", err, log)
+	}
+	if w := e.emu.Writes(); len(w) != 0 {
+		t.Errorf("re-run wrote %+v", w)
+	}
+	return log
+}
+
 func annotations(log, level string) []string {
 	var out []string
 	for _, line := range strings.Split(log, "\n") {

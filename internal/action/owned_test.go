@@ -47,14 +47,7 @@ func TestSidPrefixKeepsLambdaStatement(t *testing.T) {
 		t.Fatalf("policy after the run: %s", r.Policy)
 	}
 
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, in); err != nil {
-		t.Fatalf("re-run: %v\n%s", err, log)
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("re-run wrote %v", w)
-	}
+	e.rerunWritesNothing(t, in)
 	if out := e.outputs(t); out["changed"] != "false" {
 		t.Errorf("re-run outputs %v", out)
 	}

@@ -111,14 +111,7 @@ func TestPublicCreateThenNoOp(t *testing.T) {
 		t.Errorf("summary lacks the catalog:\n%s", e.summary(t))
 	}
 
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, in); err != nil {
-		t.Fatalf("second run: %v\n%s", err, log)
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("second run wrote %v", w)
-	}
+	e.rerunWritesNothing(t, in)
 	// One round of reads after the describe: catalog, policy and tags
 	// together.
 	var ops []string
@@ -436,15 +429,8 @@ func TestPublicAbsent(t *testing.T) {
 	if _, ok := e.emu.PublicRepository("", "team/app"); ok {
 		t.Error("the repository still exists")
 	}
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, in); err != nil {
-		t.Fatalf("re-run: %v\n%s", err, log)
-	}
+	e.rerunWritesNothing(t, in)
 	if out := e.outputs(t); out["deleted"] != "false" {
 		t.Errorf("re-run: deleted = %q", out["deleted"])
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("re-run wrote %+v", w)
 	}
 }

@@ -249,14 +249,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 		}
 	}
 
-	e.resetFiles(t)
-	e.emu.ResetCalls()
-	if log, err := e.run(t, inputs); err != nil {
-		t.Fatalf("re-run: %v\n%s", err, log)
-	}
-	if w := e.emu.Writes(); len(w) != 0 {
-		t.Errorf("re-run wrote %+v", w)
-	}
+	e.rerunWritesNothing(t, inputs)
 }
 
 func keys[V any](m map[string]V) []string {
