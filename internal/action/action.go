@@ -138,8 +138,9 @@ func (r *runner) run(ctx context.Context) error {
 	rec := &reconcile.Reconciler{
 		ECR: auth.ECRClient(),
 		Options: reconcile.Options{
-			DryRun: cfg.DryRun,
-			Region: cfg.Region,
+			DryRun:  cfg.DryRun,
+			Preview: cfg.LifecyclePreview,
+			Region:  cfg.Region,
 			// Known when the action assumed a role: the tags read then
 			// goes out with the describe.
 			Account:   auth.AccountID,

@@ -26,7 +26,7 @@ func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error 
 		if res := it.Result; res != nil {
 			r.printPlan(it.Name, res)
 			uris[it.Name] = res.Repository.URI
-			br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
+			br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Changed: res.Changed(), Changes: changesJSON(res), Notes: res.Notes}
 			r.annotateNotes(it.Name+": ", res.Notes)
 			created = created || res.Created
 			changed = changed || res.Changed()

@@ -43,6 +43,10 @@ type ChangeJSON struct {
 	From    string `json:"from,omitempty"`
 	To      string `json:"to,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Preview is ECR's lifecycle policy preview (lifecycle-policy only):
+	// totals and counts by rule; the image samples stay in the plan and
+	// the job summary.
+	Preview *reconcile.LifecyclePreview `json:"preview,omitempty"`
 }
 
 // ResultJSON is one repository's entry in the results output.
@@ -60,11 +64,16 @@ type ResultJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// changesJSON converts the changed settings; never null.
-func changesJSON(cs []reconcile.Change) []ChangeJSON {
-	out := make([]ChangeJSON, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error})
+// changesJSON converts the changes the outputs list: the settings that
+// were (or would be) written and, in a dry run, an unchanged lifecycle
+// policy that was previewed, since the preview is what a dry run is asked
+// for. Never null.
+func changesJSON(res *reconcile.Result) []ChangeJSON {
+	out := []ChangeJSON{}
+	for _, c := range res.Changes {
+		if c.Changed() || (res.DryRun && c.Preview != nil) {
+			out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error, Preview: c.Preview})
+		}
 	}
 	return out
 }
@@ -78,7 +87,7 @@ func notesJSON(ns []reconcile.Note) []reconcile.Note {
 }
 
 func singleOutputs(res *reconcile.Result) [][2]string {
-	changes, _ := json.Marshal(changesJSON(res.ChangedOnly()))
+	changes, _ := json.Marshal(changesJSON(res))
 	notes, _ := json.Marshal(notesJSON(res.Notes))
 	return [][2]string{
 		{OutputRepositoryURI, res.Repository.URI},
