@@ -178,4 +178,15 @@ func TestPreviewInBatchResults(t *testing.T) {
 	if skipped == nil || skipped.Skipped == "" {
 		t.Errorf("team/new: %+v, want the preview skipped", results["team/new"].Changes)
 	}
+	sum := e.summary(t)
+	for _, want := range []string{"<code>team/a</code> lifecycle-policy preview: 6 image(s) to expire", "<code>team/b</code> lifecycle-policy preview: 6 image(s) to expire", "`team/new` lifecycle-policy preview: skipped"} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("batch summary lacks %q:\n%s", want, sum)
+		}
+	}
+	for _, name := range []string{"team/a", "team/b"} {
+		if !strings.Contains(log, "Plan for "+name) || strings.Count(log, "    rule 2 (keep 2): expire 4 image(s)") != 2 {
+			t.Errorf("the plans do not show each repository's preview:\n%s", log)
+		}
+	}
 }

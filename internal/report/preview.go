@@ -86,17 +86,44 @@ func planPreviews(w io.Writer, res *reconcile.Result) {
 // summaryPreviews writes the previews of a job summary.
 func summaryPreviews(b *strings.Builder, res *reconcile.Result) {
 	for _, c := range res.Changes {
-		p := c.Preview
-		if p == nil {
-			continue
-		}
-		fmt.Fprintf(b, "\n**%s preview**: %s.\n", c.Setting, noteText(reconcile.Note{Text: previewHeadline(p)}))
-		if len(p.Rules) == 0 {
-			continue
-		}
-		b.WriteString("\n| Rule | Description | Action | Images | Newest images (tags, pushed) |\n|---|---|---|---|---|\n")
-		for _, r := range p.Rules {
-			fmt.Fprintf(b, "| %d | %s | %s | %d | %s |\n", r.Priority, cell(r.Description), r.Action, r.Images, cell(sample(r)))
+		if p := c.Preview; p != nil {
+			fmt.Fprintf(b, "\n**%s preview**: %s.\n", c.Setting, oneLine(previewHeadline(p)))
+			previewTable(b, p)
 		}
 	}
 }
+
+// batchPreviews writes the previews of a batch's job summary, one folded
+// table per repository.
+func batchPreviews(b *strings.Builder, items []reconcile.Item) {
+	for _, it := range items {
+		if it.Result == nil {
+			continue
+		}
+		for _, c := range it.Result.Changes {
+			p := c.Preview
+			switch {
+			case p == nil:
+			case len(p.Rules) == 0:
+				fmt.Fprintf(b, "\n`%s` %s preview: %s.\n", it.Name, c.Setting, oneLine(previewHeadline(p)))
+			default:
+				fmt.Fprintf(b, "\n<details><summary><code>%s</code> %s preview: %s</summary>\n", it.Name, c.Setting, oneLine(previewHeadline(p)))
+				previewTable(b, p)
+				b.WriteString("\n</details>\n")
+			}
+		}
+	}
+}
+
+// previewTable is one row per rule.
+func previewTable(b *strings.Builder, p *reconcile.LifecyclePreview) {
+	if len(p.Rules) == 0 {
+		return
+	}
+	b.WriteString("\n| Rule | Description | Action | Images | Newest images (tags, pushed) |\n|---|---|---|---|---|\n")
+	for _, r := range p.Rules {
+		fmt.Fprintf(b, "| %d | %s | %s | %d | %s |\n", r.Priority, cell(r.Description), r.Action, r.Images, cell(sample(r)))
+	}
+}
+
+func oneLine(s string) string { return noteText(reconcile.Note{Text: s}) }

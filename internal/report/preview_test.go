@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -72,5 +73,23 @@ func TestSkippedPreviewIsOneLine(t *testing.T) {
 	}
 	if sum := report.Summary(res); !strings.Contains(sum, "**lifecycle-policy preview**: skipped: the repository does not exist yet.") || strings.Contains(sum, "| Rule |") {
 		t.Errorf("summary:\n%s", sum)
+	}
+}
+
+func TestBatchSummaryShowsEachPreview(t *testing.T) {
+	t.Parallel()
+	skipped := previewResult()
+	skipped.Created = true
+	skipped.Changes[1].Preview = &reconcile.LifecyclePreview{Skipped: "the repository does not exist yet"}
+	items := []reconcile.Item{{Name: "team/a", Result: previewResult()}, {Name: "team/new", Result: skipped}, {Name: "team/failed", Err: errors.New("denied")}}
+	sum := report.BatchSummary(items, true, false)
+	for _, want := range []string{
+		"<details><summary><code>team/a</code> lifecycle-policy preview: 7 image(s) to expire and 1 to transition",
+		"| 2 |  | transition | 1 | `v0 (pushed 2026-05-01)` |",
+		"`team/new` lifecycle-policy preview: skipped: the repository does not exist yet.",
+	} {
+		if !strings.Contains(sum, want) {
+			t.Errorf("batch summary lacks %q:\n%s", want, sum)
+		}
 	}
 }
