@@ -52,9 +52,9 @@ type LifecyclePreview struct {
 	// Rules lists every rule of the policy, by rulePriority, with the
 	// images it would act on (an image counts for one rule only).
 	Rules []RulePreview `json:"rules,omitempty"`
-	// Partial is set when the preview budget ran out while its result
-	// list was read: the totals are still ECR's, the rules' counts cover
-	// only the images read.
+	// Partial is set when a page of the result list could not be read
+	// (the budget ran out, or the call failed): the totals are still
+	// ECR's, the rules' counts cover only the images read.
 	Partial bool `json:"partial,omitempty"`
 }
 

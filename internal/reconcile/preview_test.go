@@ -517,3 +517,43 @@ func TestPreviewInBatchMode(t *testing.T) {
 		t.Errorf("%d preview calls, want start and get for each of %d repositories", got, len(names))
 	}
 }
+
+// A page that cannot be read leaves ECR's totals and marks the rules'
+// counts partial.
+func TestPreviewPartialWhenAPageFails(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	gets := 0
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetLifecyclePolicyPreview") {
+				mu.Lock()
+				gets++
+				second := gets == 2
+				mu.Unlock()
+				if second {
+					w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprint(w, `{"__type":"ValidationException","message":"the second page fails"}`)
+					return
+				}
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	f := newPreviewFixture(t, wrap)
+	var images []emulator.Image
+	for i := range 150 {
+		images = append(images, emulator.Image{Tags: []string{fmt.Sprintf("b%03d", i)}, PushedAt: ago(200 - i)})
+	}
+	f.seed(t, "app", "", images...)
+	const keep10 = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":10},"action":{"type":"expire"}}]}`
+	res, err := f.previewer(true, reconcile.PreviewOn).Reconcile(context.Background(), reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: keep10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lifecycleChange(t, res).Preview
+	if p == nil || !p.Partial || p.Expiring != 140 || p.Rules[0].Images != 100 {
+		t.Errorf("preview %+v, want partial: ECR's 140 in total, 100 counted from the first page", p)
+	}
+}

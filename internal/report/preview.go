@@ -19,7 +19,7 @@ func previewHeadline(p *reconcile.LifecyclePreview) string {
 	}
 	s := fmt.Sprintf("%d image(s) to expire and %d to transition under the declared policy, as ECR previews it now", p.Expiring, p.Transitioning)
 	if p.Partial {
-		s += " (the per-rule counts cover only the part of ECR's result list read within the preview's budget)"
+		s += " (the per-rule counts cover only the part of ECR's result list that could be read)"
 	}
 	return s
 }
