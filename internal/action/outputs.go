@@ -49,6 +49,10 @@ type ChangeJSON struct {
 	From    string `json:"from,omitempty"`
 	To      string `json:"to,omitempty"`
 	Error   string `json:"error,omitempty"`
+	// Preview is ECR's lifecycle policy preview (lifecycle-policy only):
+	// totals and counts by rule; the image samples stay in the plan and
+	// the job summary.
+	Preview *reconcile.LifecyclePreview `json:"preview,omitempty"`
 }
 
 // ResultJSON is one repository's entry in the results output.
@@ -86,7 +90,7 @@ func regionsOutput[T ResultJSON | RegionBatchJSON](byRegion map[string]T) [2]str
 func changesJSON(cs []reconcile.Change) []ChangeJSON {
 	out := make([]ChangeJSON, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error})
+		out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error, Preview: c.Preview})
 	}
 	return out
 }

@@ -51,8 +51,9 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		recs = append(recs, &reconcile.Reconciler{
 			ECR: auth.ECRClient(opts...),
 			Options: reconcile.Options{
-				DryRun: r.cfg.DryRun,
-				Region: region,
+				DryRun:  r.cfg.DryRun,
+				Preview: r.cfg.LifecyclePreview,
+				Region:  region,
 				// Known when the action assumed a role: the tags read then
 				// goes out with the describe.
 				Account:   auth.AccountID,

@@ -35,7 +35,6 @@ type lifecyclePreview struct {
 	pendingGets int    // Get calls still answering IN_PROGRESS
 	failed      bool
 	results     []previewResult // ordered oldest push first
-	transitions bool            // the policy has a transition rule
 }
 
 type previewResult struct {
@@ -79,23 +78,21 @@ type lifecycleRule struct {
 // "Matches the selection" includes the storage class: otherwise the archive
 // rule of ECR's own example (transition after N days, expire archived
 // images after M more) could never expire anything.
-func evaluateLifecycle(policy string, images []Image, now time.Time) ([]previewResult, bool, error) {
+func evaluateLifecycle(policy string, images []Image, now time.Time) ([]previewResult, error) {
 	var doc struct {
 		Rules []lifecycleRule `json:"rules"`
 	}
 	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	rules := doc.Rules
 	slices.SortFunc(rules, func(a, b lifecycleRule) int { return cmp.Compare(a.RulePriority, b.RulePriority) })
 	seen := map[string]bool{}
 	acted := map[string]previewResult{}
-	transitions := false
 	for _, rule := range rules {
-		transitions = transitions || rule.Action.Type == "transition"
 		matches, err := ruleMatches(rule, images)
 		if err != nil {
-			return nil, false, err
+			return nil, err
 		}
 		for _, img := range ruleSelects(rule, matches, now) {
 			if seen[img.Digest] {
@@ -116,7 +113,7 @@ func evaluateLifecycle(policy string, images []Image, now time.Time) ([]previewR
 	slices.SortFunc(out, func(a, b previewResult) int {
 		return cmp.Or(a.image.PushedAt.Compare(b.image.PushedAt), strings.Compare(a.image.Digest, b.image.Digest))
 	})
-	return out, transitions, nil
+	return out, nil
 }
 
 // ruleMatches returns the images that meet a rule's tag and storage class
@@ -241,12 +238,12 @@ func (e *Emulator) startLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 			}
 			text = r.Lifecycle
 		}
-		results, transitions, err := evaluateLifecycle(text, r.Images, e.now())
+		results, err := evaluateLifecycle(text, r.Images, e.now())
 		if err != nil {
 			return nil, errf(http.StatusInternalServerError, "ServerException", err.Error())
 		}
 		b := e.extra.preview
-		r.preview = &lifecyclePreview{policy: text, pendingGets: b.InProgressGets, failed: b.Fail, results: results, transitions: transitions}
+		r.preview = &lifecyclePreview{policy: text, pendingGets: b.InProgressGets, failed: b.Fail, results: results}
 		return map[string]any{
 			"registryId":          r.RegistryID,
 			"repositoryName":      r.Name,
@@ -354,7 +351,9 @@ func (e *Emulator) getLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 			}
 		}
 		summary := map[string]any{"expiringImageTotalCount": expiring}
-		if p.transitions {
+		// botocore's model: "only present if at least one image will be
+		// transitioned".
+		if transitioning > 0 {
 			summary["transitioningImageTotalCounts"] = []map[string]any{{"targetStorageClass": StorageArchive, "imageTotalCount": transitioning}}
 		}
 		out["summary"] = summary

@@ -40,8 +40,11 @@ type Config struct {
 	// Public is set for an ECR Public repository (public: true).
 	Public bool
 
-	DryRun        bool
-	MaskAccountID bool
+	DryRun bool
+	// LifecyclePreview is lifecycle-policy-preview: when ECR's lifecycle
+	// policy preview runs.
+	LifecyclePreview reconcile.PreviewMode
+	MaskAccountID    bool
 	// WarnOnly turns a failure to update settings of a repository that
 	// exists into a warning (on-reconcile-error: warn).
 	WarnOnly    bool
@@ -133,6 +136,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 
 	c.Auth = l.auth()
 	c.DryRun = l.flag("dry-run")
+	c.LifecyclePreview = value[reconcile.PreviewMode](&l, "lifecycle-policy-preview")(parsePreviewMode(src.GetInput("lifecycle-policy-preview")))
 	c.MaskAccountID = l.flag("mask-aws-account-id")
 	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
 	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second

@@ -430,6 +430,18 @@ func parseState(s string) (bool, error) {
 	return false, fmt.Errorf("%q is not valid; use present (create and reconcile the repository) or absent (delete it)", shown(s))
 }
 
+// parsePreviewMode reads lifecycle-policy-preview.
+func parsePreviewMode(s string) (reconcile.PreviewMode, error) {
+	v := reconcile.PreviewMode(strings.ToLower(strings.TrimSpace(s)))
+	switch v {
+	case "":
+		return "", errEmpty
+	case reconcile.PreviewOn, reconcile.PreviewOffInApply, reconcile.PreviewOff:
+		return v, nil
+	}
+	return "", fmt.Errorf("%q is not valid; use on, off-in-apply or off", shown(s))
+}
+
 // parseConcurrency reads how many repositories to reconcile at once.
 func parseConcurrency(s string) (int, error) {
 	return intInRange(s, 1, 50, "repositories at once")

@@ -602,3 +602,16 @@ func TestParseState(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePreviewMode(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]reconcile.PreviewMode{"on": reconcile.PreviewOn, " OFF-in-apply ": reconcile.PreviewOffInApply, "Off": reconcile.PreviewOff} {
+		if got, err := parsePreviewMode(in); err != nil || got != want {
+			t.Errorf("parsePreviewMode(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	_, err := parsePreviewMode("dry-run")
+	wantErr(t, err, `"dry-run" is not valid`, "use on, off-in-apply or off")
+	_, err = parsePreviewMode("")
+	wantErr(t, err, "is empty", "default from action.yml")
+}

@@ -197,6 +197,14 @@ func publicTags(tags []ecrtypes.Tag) []types.Tag {
 
 // The settings ECR Public does not have.
 
+func (c *Client) StartLifecyclePolicyPreview(context.Context, *ecr.StartLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error) {
+	return nil, unsupported("lifecycle policies")
+}
+
+func (c *Client) GetLifecyclePolicyPreview(context.Context, *ecr.GetLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error) {
+	return nil, unsupported("lifecycle policies")
+}
+
 func (c *Client) GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error) {
 	return nil, unsupported("lifecycle policies")
 }

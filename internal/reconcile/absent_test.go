@@ -37,7 +37,7 @@ func (f *fixture) exists(name string) bool {
 	return ok
 }
 
-func (f *fixture) seed(t *testing.T, name string, images int) {
+func (f *fixture) seedImages(t *testing.T, name string, images int) {
 	t.Helper()
 	f.emu.PutRepository(emulator.Repository{Name: name})
 	if images > 0 && !f.emu.SeedImages(region, "", name, images) {
@@ -48,7 +48,7 @@ func (f *fixture) seed(t *testing.T, name string, images int) {
 func TestAbsentDeletesAnEmptyRepositoryWithOneWrite(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "previews/pr-1", 0)
+	f.seedImages(t, "previews/pr-1", 0)
 	res := f.run(t, absent("previews/pr-1", false))
 	c := repositoryChange(t, res)
 	if c.Action != reconcile.ActionRemove || c.From != "present" || c.To != "absent" || !res.Deleted || res.Created || !res.Changed() {
@@ -88,7 +88,7 @@ func TestAbsentDeletesAnEmptyRepositoryWithOneWrite(t *testing.T) {
 func TestAbsentRefusesARepositoryWithImagesAndSaysHowMany(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "app", 1234)
+	f.seedImages(t, "app", 1234)
 	res, err := f.reconciler(false).Reconcile(context.Background(), absent("app", false))
 	var re *reconcile.RepositoryError
 	if !errors.As(err, &re) {
@@ -119,7 +119,7 @@ func TestAbsentRefusesARepositoryWithImagesAndSaysHowMany(t *testing.T) {
 func TestAbsentForceDeletesAndReportsTheCount(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "app", 3)
+	f.seedImages(t, "app", 3)
 	res := f.run(t, absent("app", true))
 	c := repositoryChange(t, res)
 	if c.Action != reconcile.ActionRemove || c.From != "present, 3 image(s)" || !res.Deleted {
@@ -141,8 +141,8 @@ func TestAbsentForceDeletesAndReportsTheCount(t *testing.T) {
 func TestAbsentDryRunShowsTheCountAndWritesNothing(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "empty", 0)
-	f.seed(t, "full", 2)
+	f.seedImages(t, "empty", 0)
+	f.seedImages(t, "full", 2)
 	ctx := context.Background()
 	dry := f.reconciler(true)
 	for _, tc := range []struct {
@@ -178,8 +178,8 @@ func TestAbsentDryRunShowsTheCountAndWritesNothing(t *testing.T) {
 func TestAbsentInBatchMode(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "pr/1", 0)
-	f.seed(t, "pr/2", 5)
+	f.seedImages(t, "pr/1", 0)
+	f.seedImages(t, "pr/2", 5)
 	names := []string{"pr/1", "pr/2", "pr/3"}
 	items := f.reconciler(false).ReconcileBatch(context.Background(), absent("", false), names, 3)
 	if it := items[0]; it.Err != nil || !it.Result.Deleted {
@@ -239,7 +239,7 @@ func TestAbsentRaceWithAnotherDeletion(t *testing.T) {
 				next.ServeHTTP(w, r)
 			})
 		})
-		f.seed(t, "app", tc.images)
+		f.seedImages(t, "app", tc.images)
 		res, err := f.reconciler(false).Reconcile(context.Background(), absent("app", tc.force))
 		if err != nil {
 			t.Fatalf("force=%v: %v", tc.force, err)
@@ -272,7 +272,7 @@ func TestAbsentRaceBetweenDescribeAndCount(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	})
-	f.seed(t, "app", 3)
+	f.seedImages(t, "app", 3)
 	res, err := f.reconciler(false).Reconcile(context.Background(), absent("app", true))
 	if err != nil {
 		t.Fatal(err)
@@ -290,7 +290,7 @@ func TestAbsentRaceBetweenDescribeAndCount(t *testing.T) {
 func TestAbsentCountWaitsForTheRepositoryToBeVisible(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.seed(t, "app", 4)
+	f.seedImages(t, "app", 4)
 	f.emu.AddFault(emulator.FaultRule{Operation: "DescribeImages", Kind: emulator.FaultError, Times: 2,
 		Code: "RepositoryNotFoundException", Message: "The repository with name 'app' does not exist in the registry with id '" + account + "'"})
 	res := f.run(t, absent("app", true))

@@ -27,6 +27,14 @@ type Options struct {
 	// a repository policy owned by Sid prefix; zero value means the
 	// default (5 attempts).
 	OwnedMerge Backoff
+	// Preview says when the lifecycle policy preview runs (preview.go);
+	// the zero value never runs it.
+	Preview PreviewMode
+	// PreviewPoll is the preview's polling schedule, its Within the
+	// preview's time budget; zero value means the default (polls at 1, 2,
+	// 4, then every 5 s, for at most 1 minute). The budget is also capped
+	// at half the time left before the context's deadline.
+	PreviewPoll Backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
 	AccountID func(context.Context) (string, error)
@@ -68,9 +76,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 	return r.converge(ctx, spec, st)
 }
 
-// converge is what follows the read, in single and batch mode alike.
+// converge is what follows the read, in single and batch mode alike:
+// diff, preview, apply. The preview runs before any write, so that what a
+// lifecycle policy would expire is shown even when its write fails.
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
 	changes := diff(spec, st)
+	notes := r.preview(ctx, spec, st, changes)
 	if r.Options.DryRun {
 		switch {
 		case !st.Exists && spec.Absent:
@@ -81,13 +92,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 				return nil, err
 			}
 		}
-		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes}
+		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes, Notes: notes}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
+	res.Notes = append(res.Notes, notes...)
 	return res, failure(res.Changes)
 }
 

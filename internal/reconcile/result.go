@@ -42,6 +42,9 @@ type Change struct {
 	Diff string `json:"-"`
 	// Error is set when the write failed (Action is then ActionFailed).
 	Error string `json:"error,omitempty"`
+	// Preview is ECR's preview of what the declared lifecycle policy
+	// would expire (lifecycle-policy only, when one was made; preview.go).
+	Preview *LifecyclePreview `json:"preview,omitempty"`
 
 	// What the tags write sends: tags to add or update, keys to remove.
 	// Computed by diff so that the write only carries it out.

@@ -128,7 +128,7 @@ func TestDeletionRoundTrips(t *testing.T) {
 	for _, force := range []bool{false, true} {
 		rr := &rounds{}
 		f := newFixtureWrapped(t, emulator.Options{Latency: roundLatency}, rr.wrap)
-		f.seed(t, "app", 0)
+		f.seedImages(t, "app", 0)
 		f.run(t, absent("app", force))
 		if got := rr.depth(); got != 2 {
 			t.Errorf("force=%v: the deletion took %d sequential round trips, want 2", force, got)

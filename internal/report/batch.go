@@ -63,6 +63,7 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
 	}
+	batchPreviews(&b, items)
 	notes := ""
 	for _, it := range items {
 		if it.Result != nil {

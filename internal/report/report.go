@@ -27,6 +27,7 @@ func Plan(w io.Writer, res *reconcile.Result) {
 		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", symbols[c.Action], c.Setting, c.Action, value(c))
 	}
 	tw.Flush()
+	planPreviews(w, res)
 	for _, n := range res.Notes {
 		fmt.Fprintf(w, "  %s: %s: %s\n", n.Level, n.Setting, n.Text)
 	}

@@ -37,6 +37,7 @@ func Summary(res *reconcile.Result) string {
 	for _, c := range res.Changes {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Setting, badge(res.DryRun, c.Action), cell(value(c)))
 	}
+	summaryPreviews(&b, res)
 	if len(res.Notes) > 0 {
 		b.WriteString("\n")
 	}

@@ -1,0 +1,263 @@
+package reconcile
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+)
+
+// PreviewMode says when the lifecycle policy preview runs; the values are
+// those of the lifecycle-policy-preview input.
+type PreviewMode string
+
+const (
+	// PreviewOn previews a lifecycle policy that would be created or
+	// changed, and in dry-run also one that is unchanged.
+	PreviewOn PreviewMode = "on"
+	// PreviewOffInApply previews only in dry-run.
+	PreviewOffInApply PreviewMode = "off-in-apply"
+	// PreviewOff never previews; so does the zero value.
+	PreviewOff PreviewMode = "off"
+)
+
+// PreviewSampleSize is how many images the preview keeps per rule: the most
+// recently pushed ones, which a rule selecting the wrong images hurts first.
+const PreviewSampleSize = 5
+
+// previewBackoff polls GetLifecyclePolicyPreview: at once, then after about
+// 1, 2, 4 and every 5 seconds, for at most a minute. ECR's own waiter
+// (LifecyclePolicyPreviewComplete) polls every 5 seconds; starting sooner
+// catches the small repositories that ECR previews in a second or two.
+var previewBackoff = Backoff{Base: time.Second, Max: 5 * time.Second, Within: time.Minute}
+
+// LifecyclePreview is what ECR's lifecycle policy preview says the declared
+// policy would do to the repository's images now.
+type LifecyclePreview struct {
+	// Skipped says why no preview was made and none was needed (a
+	// repository that does not exist yet has no images); the counts are
+	// then zero.
+	Skipped string `json:"skipped,omitempty"`
+	// Expiring and Transitioning are ECR's totals (the preview's summary).
+	Expiring      int `json:"expiring"`
+	Transitioning int `json:"transitioning"`
+	// Rules lists every rule of the policy, by rulePriority, with the
+	// images it would act on (an image counts for one rule only).
+	Rules []RulePreview `json:"rules,omitempty"`
+	// Partial is set when a page of the result list could not be read
+	// (the budget ran out, or the call failed): the totals are still
+	// ECR's, the rules' counts cover only the images read.
+	Partial bool `json:"partial,omitempty"`
+}
+
+// RulePreview is one rule's share of a preview.
+type RulePreview struct {
+	Priority    int32  `json:"rulePriority"`
+	Description string `json:"description,omitempty"`
+	// Action is "expire" or "transition" as the policy writes it.
+	Action string `json:"action"`
+	Images int    `json:"images"`
+	// Sample holds up to PreviewSampleSize of the images, newest push
+	// first. It is shown in the plan and the job summary, not the outputs.
+	Sample []PreviewImage `json:"-"`
+}
+
+// PreviewImage is one image a rule would act on.
+type PreviewImage struct {
+	Digest   string
+	Tags     []string
+	PushedAt time.Time
+}
+
+// wantsPreview reports whether the lifecycle change c is previewed.
+func (r *Reconciler) wantsPreview(spec Spec, c Change) bool {
+	mode := r.Options.Preview
+	if c.Setting != SettingLifecyclePolicy || spec.LifecyclePolicy == nil || spec.LifecyclePolicy.Remove {
+		return false
+	}
+	if mode != PreviewOn && (mode != PreviewOffInApply || !r.Options.DryRun) {
+		return false
+	}
+	switch c.Action {
+	case ActionCreate, ActionUpdate:
+		return true
+	case ActionUnchanged:
+		// Only a dry run shows what the policy in place expires: in apply
+		// a re-run with nothing to change makes no preview.
+		return r.Options.DryRun
+	}
+	return false
+}
+
+// preview is the step between diff and apply: it attaches ECR's preview of
+// the declared lifecycle policy to its change, when one is wanted, and
+// returns the notes for a preview that could not be made. It never fails
+// the run and never writes.
+func (r *Reconciler) preview(ctx context.Context, spec Spec, st State, changes []Change) []Note {
+	for i := range changes {
+		c := &changes[i]
+		if !r.wantsPreview(spec, *c) {
+			continue
+		}
+		if !st.Exists {
+			c.Preview = &LifecyclePreview{Skipped: "the repository does not exist yet, so it holds no images to expire"}
+			return nil
+		}
+		p, note := r.runPreview(ctx, st.Repository, spec.LifecyclePolicy.Text)
+		c.Preview = p
+		if note != "" {
+			return []Note{{Setting: SettingLifecyclePolicy, Level: NoteNotice, Text: note}}
+		}
+	}
+	return nil
+}
+
+// previewPoll is the polling schedule, its Within the preview's budget:
+// at most half the time left before the step's deadline, so that a slow
+// preview leaves the writes their time.
+func (r *Reconciler) previewPoll(ctx context.Context) Backoff {
+	b := previewBackoff
+	if r.Options.PreviewPoll != (Backoff{}) {
+		b = r.Options.PreviewPoll
+	}
+	if b.Within <= 0 {
+		b.Within = previewBackoff.Within
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		b.Within = min(b.Within, time.Until(dl)/2)
+	}
+	return b
+}
+
+// errPreviewPending stands for a preview still IN_PROGRESS.
+var errPreviewPending = errors.New("the preview is still in progress")
+
+// runPreview starts a preview of text, polls it until it is no longer in
+// progress and reads its result list. A preview that cannot be made
+// returns a nil preview and the notice that says why.
+func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text string) (*LifecyclePreview, string) {
+	poll := r.previewPoll(ctx)
+	ctx, cancel := context.WithTimeout(ctx, poll.Within)
+	defer cancel()
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	_, err := r.ECR.StartLifecyclePolicyPreview(ctx, &ecr.StartLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
+	if err != nil {
+		return nil, previewNote("StartLifecyclePolicyPreview", err, poll.Within)
+	}
+	in := &ecr.GetLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, MaxResults: aws.Int32(100)}
+	var out *ecr.GetLifecyclePolicyPreviewOutput
+	_, err = poll.retryWhile(ctx, func(err error) bool {
+		// Right after the start ECR may not find the preview yet.
+		return errors.Is(err, errPreviewPending) || is[*types.LifecyclePolicyPreviewNotFoundException](err)
+	}, func() error {
+		var err error
+		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, in); err == nil && out.Status == types.LifecyclePolicyPreviewStatusInProgress {
+			return errPreviewPending
+		}
+		return err
+	})
+	if err != nil {
+		return nil, previewNote("GetLifecyclePolicyPreview", err, poll.Within)
+	}
+	if out.Status != types.LifecyclePolicyPreviewStatusComplete {
+		return nil, fmt.Sprintf("ECR's lifecycle policy preview ended %s, so what the policy would expire is not shown; the policy itself is reconciled as usual, and the next run previews it again", out.Status)
+	}
+	p := newPreview(text, out.Summary)
+	for {
+		p.add(out.PreviewResults)
+		if out.NextToken == nil {
+			break
+		}
+		next := *in
+		next.NextToken = out.NextToken
+		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, &next); err != nil {
+			// The totals are ECR's already: show what was read.
+			p.Partial = true
+			break
+		}
+	}
+	p.finish()
+	return p, ""
+}
+
+// previewNote explains a preview that could not be made.
+func previewNote(op string, err error, budget time.Duration) string {
+	const lead = "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual"
+	switch {
+	case isAccessDenied(err):
+		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
+			"(optional, see the README's IAM section), or set lifecycle-policy-preview: off", lead, op)
+	case is[*types.LifecyclePolicyPreviewInProgressException](err):
+		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
+	case errors.Is(err, errPreviewPending), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most 1 minute, and half the time left before timeout-seconds)",
+			lead, budget.Round(time.Second))
+	case errors.Is(err, context.Canceled):
+		return lead + ": the preview was cancelled"
+	}
+	return fmt.Sprintf("%s: %v", lead, awsError(op, err))
+}
+
+// newPreview starts a preview's figures from ECR's summary and the rules of
+// the previewed policy text.
+func newPreview(text string, sum *types.LifecyclePolicyPreviewSummary) *LifecyclePreview {
+	p := &LifecyclePreview{}
+	if sum != nil {
+		p.Expiring = int(aws.ToInt32(sum.ExpiringImageTotalCount))
+		for _, t := range sum.TransitioningImageTotalCounts {
+			p.Transitioning += int(aws.ToInt32(t.ImageTotalCount))
+		}
+	}
+	var doc struct {
+		Rules []struct {
+			RulePriority int32  `json:"rulePriority"`
+			Description  string `json:"description"`
+			Action       struct {
+				Type string `json:"type"`
+			} `json:"action"`
+		} `json:"rules"`
+	}
+	// The text was validated before any call; a rule it does not list is
+	// added when a result names it.
+	_ = json.Unmarshal([]byte(text), &doc)
+	for _, rule := range doc.Rules {
+		p.Rules = append(p.Rules, RulePreview{Priority: rule.RulePriority, Description: rule.Description, Action: rule.Action.Type})
+	}
+	return p
+}
+
+// add counts one page of results against their rules.
+func (p *LifecyclePreview) add(results []types.LifecyclePolicyPreviewResult) {
+	for _, res := range results {
+		prio := aws.ToInt32(res.AppliedRulePriority)
+		i := slices.IndexFunc(p.Rules, func(r RulePreview) bool { return r.Priority == prio })
+		if i < 0 {
+			p.Rules = append(p.Rules, RulePreview{Priority: prio})
+			i = len(p.Rules) - 1
+		}
+		rule := &p.Rules[i]
+		if rule.Action == "" && res.Action != nil {
+			rule.Action = strings.ToLower(string(res.Action.Type))
+		}
+		rule.Images++
+		img := PreviewImage{Digest: aws.ToString(res.ImageDigest), Tags: res.ImageTags, PushedAt: aws.ToTime(res.ImagePushedAt)}
+		rule.Sample = append(rule.Sample, img)
+		slices.SortFunc(rule.Sample, func(a, b PreviewImage) int {
+			return cmp.Or(b.PushedAt.Compare(a.PushedAt), cmp.Compare(a.Digest, b.Digest))
+		})
+		rule.Sample = rule.Sample[:min(len(rule.Sample), PreviewSampleSize)]
+	}
+}
+
+// finish orders the rules as ECR applies them.
+func (p *LifecyclePreview) finish() {
+	slices.SortFunc(p.Rules, func(a, b RulePreview) int { return cmp.Compare(a.Priority, b.Priority) })
+}
