@@ -112,12 +112,11 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		l.add("registry-id", parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Regions = l.regions()
+	c.Public = l.flag("public")
+	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
-
-	c.Public = l.flag("public")
 	validatePolicy := policy.ValidateRepositoryPolicy
 	if c.Public {
 		validatePolicy = policy.ValidatePublicRepositoryPolicy
@@ -181,8 +180,10 @@ func (l *loader) flag(input string) bool {
 	return b != nil && *b
 }
 
-// regions reads aws-region, or else the one Region of the environment.
-func (l *loader) regions() []string {
+// regions reads aws-region, or else the one Region of the environment. For
+// ECR Public, which has one control-plane Region, none is needed: the
+// credentials are then fetched there too.
+func (l *loader) regions(public bool) []string {
 	if in := l.src.GetInput("aws-region"); strings.TrimSpace(in) != "" {
 		return value[[]string](l, "aws-region")(parseRegions(in))
 	}
@@ -198,6 +199,9 @@ func (l *loader) regions() []string {
 			return nil
 		}
 		return []string{region}
+	}
+	if public {
+		return []string{regions.ECRPublicRegion}
 	}
 	l.add("aws-region", fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
 	return nil

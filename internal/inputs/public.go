@@ -58,6 +58,11 @@ func (l *loader) public(c *Config, workspace string) {
 			l.add(p.input, fmt.Errorf("is not supported with public: true: %s; remove %s, or manage a private repository (public: false)", p.why, p.input))
 		}
 	}
+	if p := regions.Of(c.Region); c.Region != "" && p.ID != regions.Of(regions.ECRPublicRegion).ID {
+		// Credentials of another partition are not valid in ECR Public's.
+		l.add("aws-region", fmt.Errorf("is %s, in the %s partition, but ECR Public is only in %s (partition %s): "+
+			"use a Region of that partition, such as %s, with credentials of it", c.Region, p.ID, regions.ECRPublicRegion, regions.Of(regions.ECRPublicRegion).ID, regions.ECRPublicRegion))
+	}
 	if len(c.Regions) > 1 {
 		l.add("aws-region", fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever aws-region says: "+
 			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion))

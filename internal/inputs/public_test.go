@@ -32,6 +32,8 @@ func TestPublicInputs(t *testing.T) {
 		{"an empty logo", map[string]string{"public": "true", "catalog-logo": "empty.png"}, []string{"catalog-logo"}},
 		{"catalog data with state: absent", map[string]string{"public": "true", "state": "absent", "catalog-description": "x"}, []string{"catalog-description"}},
 		{"several Regions: ECR Public has one", map[string]string{"public": "true", "aws-region": "eu-west-1, us-east-1"}, []string{"aws-region"}},
+		{"a Region of another partition", map[string]string{"public": "true", "aws-region": "cn-north-1"}, []string{"aws-region"}},
+		{"GovCloud is another partition too", map[string]string{"public": "true", "aws-region": "us-gov-west-1"}, []string{"aws-region"}},
 		{"one Region other than ECR Public's is fine", map[string]string{"public": "true", "aws-region": "eu-west-1"}, nil},
 		{"a logo outside the workspace", map[string]string{"public": "true", "catalog-logo": "../logo.png"}, []string{"catalog-logo"}},
 	} {
@@ -61,5 +63,21 @@ func TestPublicInputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// ECR Public needs no Region: it has one, where the credentials are then
+// fetched too. A private repository still needs one.
+func TestPublicNeedsNoRegion(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(fakeSource{"repository": "app", "public": "true"}, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Region != "us-east-1" || !slices.Equal(cfg.Regions, []string{"us-east-1"}) {
+		t.Errorf("region %q, regions %v; want ECR Public's", cfg.Region, cfg.Regions)
+	}
+	if _, err := Load(fakeSource{"repository": "app"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "no region given") {
+		t.Errorf("a private repository without a Region: %v", err)
 	}
 }
