@@ -25,7 +25,11 @@ type Item struct {
 // goes through the same diff and apply as in single mode; only the
 // describe is shared, 100 names a call.
 func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []string, concurrency int) []Item {
+	// The registry-level reads are the same for every repository: once,
+	// with the describes.
+	registry := r.startRegistry(ctx, spec)
 	found, errs := r.describeAll(ctx, spec.RegistryID, names, concurrency)
+	reg := registry()
 	items := make([]Item, len(names))
 	sem := make(chan struct{}, max(concurrency, 1))
 	var wg sync.WaitGroup
@@ -44,6 +48,7 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 			if ok {
 				st = r.readExisting(ctx, s, st)
 			}
+			st.Registry = reg
 			items[i].Result, items[i].Err = r.converge(ctx, s, st)
 		})
 	}

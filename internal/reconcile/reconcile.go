@@ -57,7 +57,9 @@ func (r *Reconciler) propagation() Backoff {
 // *SettingsError means the repository exists and is usable but some
 // settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
+	registry := r.startRegistry(ctx, spec)
 	st, err := r.read(ctx, spec)
+	st.Registry = registry()
 	if err != nil {
 		return nil, err
 	}
@@ -71,13 +73,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 		if !st.Exists {
 			st.Repository = r.plannedRepository(ctx, spec)
 		}
-		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes}
+		res := &Result{Repository: st.Repository, Created: !st.Exists, DryRun: true, Changes: changes, Notes: registryNotes(spec, st, !st.Exists)}
 		return res, settingsError(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
+	res.Notes = registryNotes(spec, st, res.Created)
 	return res, settingsError(res.Changes)
 }
 

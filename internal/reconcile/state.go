@@ -28,6 +28,10 @@ type State struct {
 	Tags                                    map[string]string
 	RepositoryPolicyErr, LifecyclePolicyErr error
 	TagsErr                                 error
+
+	// Registry is the registry-level state read with the repository
+	// (registry.go).
+	Registry RegistryState
 }
 
 // errNotVisible stands for a repository that a racing job created but that
