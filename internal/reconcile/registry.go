@@ -248,6 +248,6 @@ func readFailed(setting, action string, err error, what string) Note {
 
 func otherRegistry(setting, own, caller, what string) Note {
 	return Note{Setting: setting, Level: NoteNotice, Text: fmt.Sprintf(
-		"not checked: the registry %s of %s, the repository's registry: ECR reads only the caller's own registry's %s (account %s)",
-		what, own, what, caller)}
+		"not checked: the %s of registry %s, where the repository is; ECR answers this read only for the caller's own registry (account %s)",
+		what, own, caller)}
 }

@@ -86,7 +86,7 @@ func TestRegistryNotes(t *testing.T) {
 			[]want{{SettingScanOnPush, NoteNotice, "access denied to ecr:GetRegistryScanningConfiguration. Add ecr:GetRegistryScanningConfiguration"}}},
 		{"another account's registry is not the caller's", Spec{Name: "app", RegistryID: "210987654321", ScanOnPush: ptrTo(true)},
 			withRegistry(State{Exists: true, Repository: Repository{Name: "app", RegistryID: "210987654321"}}, scanRead(basicOnPush)), false,
-			[]want{{SettingScanOnPush, NoteNotice, "ECR reads only the caller's own registry's scanning configuration (account 123456789012)"}}},
+			[]want{{SettingScanOnPush, NoteNotice, "the scanning configuration of registry 210987654321, where the repository is; ECR answers this read only for the caller's own registry (account 123456789012)"}}},
 
 		{"no template", Spec{Name: "team/app", Mutability: mutable}, withRegistry(present("team/app"), templatesRead()), false, nil},
 		{"template for another namespace", Spec{Name: "web/app", Mutability: mutable},

@@ -261,7 +261,7 @@ func TestRegistryChecksSkipAnotherAccountsRegistry(t *testing.T) {
 	spec.RegistryID = other
 	// The caller's account unknown: read, and the answer's registry compared.
 	res := f.run(t, spec)
-	wantNote(t, res, reconcile.SettingScanOnPush, reconcile.NoteNotice, "not checked", "of "+other, "account "+account)
+	wantNote(t, res, reconcile.SettingScanOnPush, reconcile.NoteNotice, "not checked", "of registry "+other, "account "+account)
 	// Known: not even read.
 	rec := f.reconciler(false)
 	rec.Options.Account = account
