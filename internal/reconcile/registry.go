@@ -152,32 +152,42 @@ func registryNotes(spec Spec, st State, created bool) []Note {
 	// The reads answer for the caller's registry; a repository in another
 	// account's registry is not decided by it.
 	other := own != "" && rs.ID != "" && own != rs.ID
-	var notes []Note
-	if rs.Scanning {
-		switch {
-		case rs.ScanningErr != nil:
-			notes = append(notes, readFailed(SettingScanOnPush, ActionGetRegistryScanning, rs.ScanningErr,
-				"whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag"))
-		case other:
-			notes = append(notes, otherRegistry(SettingScanOnPush, own, rs.ID, "scanning configuration"))
-		default:
-			if d := registry.ScanOnPushOverride(rs.ScanningConfig, spec.Name, *spec.ScanOnPush); d.Overrides {
-				notes = append(notes, Note{Setting: SettingScanOnPush, Level: NoteWarning, Text: d.Warning})
-			}
-		}
+	checks := []struct {
+		made                  bool
+		err                   error
+		setting, action, what string
+		otherWhat             string
+		compare               func() []Note
+	}{
+		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, ActionGetRegistryScanning,
+			"whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag",
+			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
+		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
+			"whether a repository creation template would create the repository on push with other settings than the declared ones",
+			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, created) }},
 	}
-	if rs.Templates {
+	var notes []Note
+	for _, c := range checks {
 		switch {
-		case rs.TemplatesErr != nil:
-			notes = append(notes, readFailed(SettingRepository, ActionDescribeTemplates, rs.TemplatesErr,
-				"whether a repository creation template would create the repository on push with other settings than the declared ones"))
+		case !c.made:
+		case c.err != nil:
+			notes = append(notes, readFailed(c.setting, c.action, c.err, c.what))
 		case other:
-			notes = append(notes, otherRegistry(SettingRepository, own, rs.ID, "repository creation templates"))
+			notes = append(notes, otherRegistry(c.setting, own, rs.ID, c.otherWhat))
 		default:
-			notes = append(notes, templateNotes(spec, rs.TemplateList, created)...)
+			notes = append(notes, c.compare()...)
 		}
 	}
 	return notes
+}
+
+// scanningNotes warns when the registry's scanning configuration does
+// otherwise than the declared scanOnPush.
+func scanningNotes(spec Spec, cfg registry.ScanningConfiguration) []Note {
+	if d := registry.ScanOnPushOverride(cfg, spec.Name, *spec.ScanOnPush); d.Overrides {
+		return []Note{{Setting: SettingScanOnPush, Level: NoteWarning, Text: d.Warning}}
+	}
+	return nil
 }
 
 // templateNotes warns about each managed setting the CREATE_ON_PUSH

@@ -93,6 +93,20 @@ func lifecycleRuns(t *testing.T, w *world, name string) error {
 	return nil
 }
 
+// wantUsed fails for each documented action the runs did not call.
+func wantUsed(t *testing.T, w *world, actions []string) {
+	t.Helper()
+	used := map[string]bool{}
+	for _, c := range w.emu.Calls() {
+		used["ecr:"+c.Operation] = true
+	}
+	for _, a := range actions {
+		if !used[a] {
+			t.Errorf("%s is documented but never used", a)
+		}
+	}
+}
+
 func TestDocumentedReconcilePolicyIsExactlyEnough(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ file, name string }{
@@ -117,15 +131,7 @@ func testPolicyIsExactlyEnough(t *testing.T, file, name string) {
 		if err := lifecycleRuns(t, w, name); err != nil {
 			t.Fatalf("the documented policy is not enough: %v", err)
 		}
-		used := map[string]bool{}
-		for _, c := range w.emu.Calls() {
-			used["ecr:"+c.Operation] = true
-		}
-		for _, a := range actions {
-			if !used[a] {
-				t.Errorf("%s is documented but never used", a)
-			}
-		}
+		wantUsed(t, w, actions)
 	})
 	for _, missing := range actions {
 		t.Run("without "+missing, func(t *testing.T) {
