@@ -249,8 +249,7 @@ func (e *Emulator) authorizeAs(service, op, callerARN string, tags bool, resourc
 func (e *Emulator) resourcesOf(c *ecrCall) []string {
 	switch {
 	case registryLevelOps[c.op]:
-		// IAM lists no resource type for these: only a statement on "*"
-		// grants them.
+		// They name no repository: only a statement on "*" grants them.
 		return []string{"*"}
 	case c.in.RepositoryName != "":
 		return []string{repoARN(c.region, c.account, c.in.RepositoryName)}
