@@ -170,6 +170,11 @@ func batchSpec() reconcile.Spec {
 // DescribeRepositories does not return.
 const batchReadsPerRepo = 3
 
+// batchRegistryReads are the registry-level reads of batchSpec, once per
+// batch: the scanning configuration (scan-on-push is managed) and the
+// creation templates (tags and policies are).
+const batchRegistryReads = 2
+
 func median[T int | int64 | float64 | time.Duration](xs []T) T {
 	s := slices.Clone(xs)
 	slices.Sort(s)

@@ -48,7 +48,7 @@ func printReport(w io.Writer, rep *Report, args []string) {
 
 	p("### 3. Batch, nothing to change (repository policy + lifecycle policy + tags + scan-on-push)")
 	p("")
-	p("Bound = %d reads per repository + ⌈N/100⌉ describes. Lower bound = calls × latency ÷ concurrency.", batchReadsPerRepo)
+	p("Bound = %d reads per repository + ⌈N/100⌉ describes + %d registry-level reads per batch. Lower bound = calls × latency ÷ concurrency.", batchReadsPerRepo, batchRegistryReads)
 	p("")
 	p("| N | calls (bound) | writes | wall ms median (min–max) | lower bound ms | wall ÷ lower bound |")
 	p("|--:|--:|--:|--:|--:|--:|")

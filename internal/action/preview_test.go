@@ -110,7 +110,7 @@ func TestPreviewDeniedIsANoticeEverywhere(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	seedPreview(t, e, "team/app")
-	e.emu.SetAllowedActions([]string{"ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy"})
+	e.emu.SetAllowedActions([]string{"ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:PutLifecyclePolicy", "ecr:DescribeRepositoryCreationTemplates"})
 	declared := strings.Replace(previewLifecycle, `"countNumber": 2`, `"countNumber": 3`, 1)
 	log, err := e.run(t, map[string]string{"repository": "team/app", "lifecycle-policy": declared})
 	if err != nil {

@@ -327,7 +327,7 @@ func TestScenarios(t *testing.T) {
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			sc.fn(t, &scenario{be: be, rec: newRecorder(t, be.url), name: "e2e-" + id + "/" + sc.name})
+			sc.fn(t, &scenario{be: be, rec: be.recorder(t), name: "e2e-" + id + "/" + sc.name})
 		})
 	}
 }
@@ -354,6 +354,14 @@ func testRerun(t *testing.T, s *scenario) {
 	wantOutputs(t, res, s.repoOutputs(false, false))
 	if res.Outputs["changes"] != "[]" {
 		t.Errorf("changes = %s, want []", res.Outputs["changes"])
+	}
+	// The registry has its default scanning configuration and no creation
+	// template: nothing to note.
+	if res.Outputs["notes"] != "[]" {
+		t.Errorf("notes = %s, want []", res.Outputs["notes"])
+	}
+	if count(calls, "GetRegistryScanningConfiguration") != 1 || count(calls, "DescribeRepositoryCreationTemplates") != 1 {
+		t.Errorf("registry-level reads: %v", calls)
 	}
 	wantNoWrites(t, calls)
 	wantSummary(t, res, "`"+s.name+"`: unchanged")

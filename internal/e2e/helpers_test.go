@@ -172,6 +172,27 @@ type recorder struct {
 	mu    sync.Mutex
 	calls []*call
 	gates map[string]*gate
+	// standIns answer an operation the backend does not serve, in its
+	// place (set before the recorder is used; read-only afterwards).
+	standIns map[string]string
+}
+
+// templatesStandIn is ECR's answer to DescribeRepositoryCreationTemplates for
+// a registry without templates. moto 5.2.1 does not serve the operation
+// (HTTP 500, which the action retries like any server error), so on moto
+// the recorder answers it instead (docs/moto-differences.md).
+const templatesStandIn = `{"registryId":"%s","repositoryCreationTemplates":[]}`
+
+// recorder returns a recorder in front of the backend, with the stand-ins
+// the backend needs.
+func (b *backend) recorder(t *testing.T) *recorder {
+	t.Helper()
+	r := newRecorder(t, b.url)
+	if b.moto() {
+		b.gap(t, "DescribeRepositoryCreationTemplates is not served (HTTP 500); the recorder answers it as ECR does for a registry without templates")
+		r.standIns = map[string]string{"DescribeRepositoryCreationTemplates": fmt.Sprintf(templatesStandIn, b.account)}
+	}
+	return r
 }
 
 func newRecorder(t *testing.T, backendURL string) *recorder {
@@ -212,6 +233,12 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.calls = append(r.calls, c)
 	g := r.gates[c.Operation]
 	r.mu.Unlock()
+	if answer, ok := r.standIns[c.Operation]; ok {
+		sw := &statusWriter{ResponseWriter: w, r: r, c: c}
+		sw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		_, _ = sw.Write([]byte(answer))
+		return
+	}
 	if g != nil {
 		// Held requests reach the backend at once but their answers wait
 		// for each other: every held run then sees the state from before

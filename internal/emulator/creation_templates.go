@@ -280,12 +280,19 @@ func templateOutput(account string, t *CreationTemplate) map[string]any {
 	return map[string]any{"registryId": account, "repositoryCreationTemplate": templateToWire(t)}
 }
 
-func (e *Emulator) createRepositoryCreationTemplate(c *ecrCall) (any, *apiError) {
+// templateRequest decodes the request of an operation on one template and
+// validates its prefix.
+func templateRequest(c *ecrCall) (templateInput, string, *apiError) {
 	var in templateInput
 	if fail := decodeInput(c.in.raw, &in); fail != nil {
-		return nil, fail
+		return in, "", fail
 	}
 	prefix, fail := validatePrefix(in.Prefix)
+	return in, prefix, fail
+}
+
+func (e *Emulator) createRepositoryCreationTemplate(c *ecrCall) (any, *apiError) {
+	in, prefix, fail := templateRequest(c)
 	if fail != nil {
 		return nil, fail
 	}
@@ -310,11 +317,7 @@ func (e *Emulator) createRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 }
 
 func (e *Emulator) updateRepositoryCreationTemplate(c *ecrCall) (any, *apiError) {
-	var in templateInput
-	if fail := decodeInput(c.in.raw, &in); fail != nil {
-		return nil, fail
-	}
-	prefix, fail := validatePrefix(in.Prefix)
+	in, prefix, fail := templateRequest(c)
 	if fail != nil {
 		return nil, fail
 	}
@@ -334,11 +337,7 @@ func (e *Emulator) updateRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 }
 
 func (e *Emulator) deleteRepositoryCreationTemplate(c *ecrCall) (any, *apiError) {
-	var in templateInput
-	if fail := decodeInput(c.in.raw, &in); fail != nil {
-		return nil, fail
-	}
-	prefix, fail := validatePrefix(in.Prefix)
+	_, prefix, fail := templateRequest(c)
 	if fail != nil {
 		return nil, fail
 	}

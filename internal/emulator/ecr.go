@@ -129,6 +129,16 @@ var ecrOps = map[string]ecrHandler{
 	"DeleteRepositoryCreationTemplate":    (*Emulator).deleteRepositoryCreationTemplate,
 }
 
+// registryLevelOps name no repository: IAM evaluates them on "*".
+var registryLevelOps = map[string]bool{
+	"GetRegistryScanningConfiguration":    true,
+	"PutRegistryScanningConfiguration":    true,
+	"DescribeRepositoryCreationTemplates": true,
+	"CreateRepositoryCreationTemplate":    true,
+	"UpdateRepositoryCreationTemplate":    true,
+	"DeleteRepositoryCreationTemplate":    true,
+}
+
 // describeECRCall decodes the body once and fills the call log entry.
 func (e *Emulator) describeECRCall(req *request, body []byte) {
 	in := &ecrInput{}
@@ -283,6 +293,9 @@ func (e *Emulator) authorizeAs(service, op, callerARN string, tags bool, resourc
 // resourcesOf lists the resources IAM evaluates a call on.
 func (e *Emulator) resourcesOf(c *ecrCall) []string {
 	switch {
+	case registryLevelOps[c.op]:
+		// They name no repository: only a statement on "*" grants them.
+		return []string{"*"}
 	case c.in.RepositoryName != "":
 		return []string{repoARN(c.region, c.account, c.in.RepositoryName)}
 	case len(c.in.RepositoryNames) > 0:

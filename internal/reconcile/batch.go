@@ -30,7 +30,11 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 	if sem == nil {
 		sem = make(chan struct{}, max(concurrency, 1))
 	}
+	// The registry-level reads are the same for every repository: once,
+	// with the describes.
+	registry := r.startRegistry(ctx, spec)
 	found, errs := r.describeAll(ctx, spec.RegistryID, names, sem)
+	reg := registry()
 	items := make([]Item, len(names))
 	var wg sync.WaitGroup
 	for i, name := range names {
@@ -48,6 +52,7 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 			if ok {
 				st = r.readExisting(ctx, s, st)
 			}
+			st.Registry = reg
 			items[i].Result, items[i].Err = r.converge(ctx, s, st)
 		})
 	}

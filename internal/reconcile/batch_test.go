@@ -59,12 +59,18 @@ func TestBatchCreateThenNoOp(t *testing.T) {
 			t.Errorf("%s: changed=%v err=%v", it.Name, it.Result.Changed(), it.Err)
 		}
 	}
-	// Two describes (100 + 50 names), then one read per managed setting
-	// that DescribeRepositories does not return.
+	// Two describes (100 + 50 names), the two registry-level reads once
+	// for all, then one read per managed setting that DescribeRepositories
+	// does not return.
 	if got := f.emu.Count("DescribeRepositories"); got != 2 {
 		t.Errorf("DescribeRepositories called %d times, want 2", got)
 	}
-	if got, want := len(f.emu.Calls()), 2+150*2; got != want {
+	for _, op := range []string{"GetRegistryScanningConfiguration", "DescribeRepositoryCreationTemplates"} {
+		if got := f.emu.Count(op); got != 1 {
+			t.Errorf("%s called %d times, want once", op, got)
+		}
+	}
+	if got, want := len(f.emu.Calls()), 2+2+150*2; got != want {
 		t.Errorf("%d calls, want %d", got, want)
 	}
 	if len(f.emu.Writes()) != 0 {

@@ -63,7 +63,8 @@ func writeOps(emu *emulator.Emulator) []string {
 
 // Create, no-op and drift repair: the writes are exactly the settings that
 // differ, and a no-op reads each setting DescribeRepositories does not
-// return once (at most four calls) and writes nothing.
+// return once, and the registry's scanning configuration and templates
+// once (at most six calls), and writes nothing.
 func TestCallsCreateNoOpDrift(t *testing.T) {
 	t.Parallel()
 	emu, rec := callsWorld(t)
@@ -85,8 +86,8 @@ func TestCallsCreateNoOpDrift(t *testing.T) {
 	if w := writeOps(emu); len(w) != 0 {
 		t.Errorf("no-op: writes %v, want none", w)
 	}
-	if n := len(emu.Calls()); n > 4 {
-		t.Errorf("no-op: %d calls (%v), want at most 4", n, emu.Calls())
+	if n := len(emu.Calls()); n > 6 {
+		t.Errorf("no-op: %d calls (%v), want at most 6", n, emu.Calls())
 	}
 
 	r, _ := emu.Repository("", spec.Name)
@@ -107,8 +108,9 @@ func TestCallsCreateNoOpDrift(t *testing.T) {
 	}
 }
 
-// A batch with nothing to change: ⌈N/100⌉ describes, no write, and at most
-// one read per repository for each setting the describe does not return.
+// A batch with nothing to change: ⌈N/100⌉ describes, no write, at most
+// one read per repository for each setting the describe does not return,
+// and each registry-level read once for the whole batch.
 func TestCallsBatchBound(t *testing.T) {
 	t.Parallel()
 	emu, rec := callsWorld(t)
@@ -142,7 +144,12 @@ func TestCallsBatchBound(t *testing.T) {
 	if got, want := emu.Count("DescribeRepositories"), (n+99)/100; got != want {
 		t.Errorf("%d DescribeRepositories calls, want %d", got, want)
 	}
-	if got, bound := len(emu.Calls()), readsPerRepo*n+(n+99)/100; got > bound {
+	for _, op := range []string{"GetRegistryScanningConfiguration", "DescribeRepositoryCreationTemplates"} {
+		if got := emu.Count(op); got != 1 {
+			t.Errorf("%s called %d times for %d repositories, want once", op, got, n)
+		}
+	}
+	if got, bound := len(emu.Calls()), readsPerRepo*n+(n+99)/100+2; got > bound {
 		t.Errorf("%d calls, bound %d", got, bound)
 	}
 }

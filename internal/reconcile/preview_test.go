@@ -322,6 +322,9 @@ func TestPreviewDeniedIsANotice(t *testing.T) {
 		f.emu.SetPolicy([]emulator.Statement{{
 			Actions:   slices.DeleteFunc(allowed, func(a string) bool { return a == denied }),
 			Resources: []string{"arn:aws:ecr:*:" + account + ":repository/*"},
+		}, {
+			// The template check that a managed lifecycle policy brings.
+			Actions: []string{reconcile.ActionDescribeTemplates}, Resources: []string{"*"},
 		}})
 		res, err := f.previewer(false, reconcile.PreviewOn).Reconcile(context.Background(), reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewPolicy}})
 		if err != nil {

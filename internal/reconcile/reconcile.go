@@ -69,7 +69,9 @@ func (r *Reconciler) propagation() Backoff {
 // *SettingsError means the repository exists and is usable but some
 // settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
+	registry := r.startRegistry(ctx, spec)
 	st, err := r.read(ctx, spec)
+	st.Registry = registry()
 	if err != nil {
 		return nil, err
 	}
@@ -92,14 +94,15 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 				return nil, err
 			}
 		}
-		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes, Notes: notes}
+		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes,
+			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent), notes...)}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(res.Notes, notes...)
+	res.Notes = append(registryNotes(spec, st, res.Created), notes...)
 	return res, failure(res.Changes)
 }
 

@@ -78,6 +78,8 @@ func TestRoundTrips(t *testing.T) {
 	noTags.Tags, noTags.PruneTags = nil, false
 	withRegistry := fullSpec("app")
 	withRegistry.RegistryID = account
+	// Nothing registry-level: no scanning, nothing a template sets.
+	noRegistryChecks := reconcile.Spec{Name: "app"}
 	for _, tc := range []struct {
 		name    string
 		spec    reconcile.Spec
@@ -92,6 +94,10 @@ func TestRoundTrips(t *testing.T) {
 		{"registry-id given", withRegistry, "", 1, 3},
 		// Otherwise the ARN comes with the describe's answer.
 		{"account unknown", fullSpec("app"), "", 2, 3},
+		// The registry-level reads (fullSpec manages scan-on-push and what
+		// templates set) go out with the describe in every case above; a
+		// spec that needs none of them keeps the describe alone.
+		{"no registry-level reads", noRegistryChecks, "", 1, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -115,6 +121,10 @@ func TestRoundTrips(t *testing.T) {
 			}
 			if got := rr.depth(); got != tc.noOp {
 				t.Errorf("no-op took %d sequential round trips, want %d", got, tc.noOp)
+			}
+			registryReads := f.emu.Count("GetRegistryScanningConfiguration") + f.emu.Count("DescribeRepositoryCreationTemplates")
+			if want := map[bool]int{true: 0, false: 2}[tc.spec.ScanOnPush == nil]; registryReads != want {
+				t.Errorf("%d registry-level reads, want %d", registryReads, want)
 			}
 		})
 	}

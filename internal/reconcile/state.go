@@ -39,6 +39,9 @@ type State struct {
 	// nil when not counted. ImagesErr is a failed count.
 	Images    *int
 	ImagesErr error
+	// Registry is the registry-level state read with the repository
+	// (registry.go).
+	Registry RegistryState
 }
 
 // errNotVisible stands for a repository that a racing job created but that

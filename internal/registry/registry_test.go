@@ -160,6 +160,15 @@ func TestTemplateDifferences(t *testing.T) {
 			Mutability: ptr("MUTABLE"), Encryption: &Encryption{Type: "AES256"}, Tags: map[string]string{}, RepositoryPolicy: ptr(""), LifecyclePolicy: ptr(""),
 		}},
 		{name: "declared tags, template none", tmpl: Template{Prefix: RootPrefix}, declared: Declared{Tags: map[string]string{"a": "b"}}, want: []string{"tags"}},
+		// Without prune-tags the action leaves other tags alone, so a
+		// template's extra tag is no difference; with it, it is.
+		{name: "template's extra tag kept", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"a": "b", "cost": "x"}},
+			declared: Declared{Tags: map[string]string{"a": "b"}}},
+		{name: "template's extra tag pruned", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"a": "b", "cost": "x"}},
+			declared: Declared{Tags: map[string]string{"a": "b"}, PruneTags: true}, want: []string{"tags"}},
+		{name: "prune only, template tags", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"cost": "x"}},
+			declared: Declared{PruneTags: true}, want: []string{"tags"}},
+		{name: "prune only, template without tags", tmpl: Template{Prefix: RootPrefix}, declared: Declared{PruneTags: true}},
 		{name: "other key ARN", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: strings.Replace(key, "1234abcd", "9999abcd", 1)}}, want: []string{"encryption"}},
 		{name: "key alias is not compared", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: "alias/app"}}},
 		{name: "owned statements only", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull), SidPrefix: "ci-"}},

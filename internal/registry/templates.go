@@ -67,7 +67,10 @@ type Declared struct {
 	Mutability       *string
 	ExclusionFilters []string // with Mutability
 	Encryption       *Encryption
-	Tags             map[string]string
+	// Tags are the tags that must exist; only with PruneTags must no
+	// other tag exist, so only then does a template's extra tag differ.
+	Tags      map[string]string
+	PruneTags bool
 	// RepositoryPolicy and LifecyclePolicy: "" declares none.
 	RepositoryPolicy *string
 	LifecyclePolicy  *string
@@ -119,7 +122,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
 		}
 	}
-	if d.Tags != nil && !maps.Equal(t.ResourceTags, d.Tags) && (len(t.ResourceTags) > 0 || len(d.Tags) > 0) {
+	if (d.Tags != nil || d.PruneTags) && tagsDiffer(t.ResourceTags, d.Tags, d.PruneTags) {
 		add("tags", tags(t.ResourceTags), tags(d.Tags))
 	}
 	if d.RepositoryPolicy != nil {
@@ -141,6 +144,18 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 		}
 	}
 	return out, nil
+}
+
+// tagsDiffer reports whether a repository created with the template's tags
+// would need a tag write: a declared tag missing or with another value, or
+// with prune, a tag that is not declared.
+func tagsDiffer(template, declared map[string]string, prune bool) bool {
+	for k, v := range declared {
+		if tv, ok := template[k]; !ok || tv != v {
+			return true
+		}
+	}
+	return prune && len(template) != len(declared)
 }
 
 func sameRepositoryPolicy(tmpl, declared, prefix string) (bool, error) {

@@ -57,7 +57,7 @@ func TestDocumentedPreviewPermissionsAreExactlyEnough(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()
 			w := newWorld(t, emulator.Options{})
-			policy := append(documentedPolicy(t, w, tc.file), previewStatement(t, w))
+			policy := append(append(documentedPolicy(t, w, tc.file), registryChecks(t, w)...), previewStatement(t, w))
 			res, err := previewRun(t, w, tc.dryRun, policy)
 			if err != nil {
 				t.Fatal(err)
@@ -77,7 +77,7 @@ func TestDocumentedPreviewPermissionsAreExactlyEnough(t *testing.T) {
 			}
 			for _, missing := range previewActions {
 				w := newWorld(t, emulator.Options{})
-				res, err := previewRun(t, w, tc.dryRun, without(append(documentedPolicy(t, w, tc.file), previewStatement(t, w)), missing))
+				res, err := previewRun(t, w, tc.dryRun, without(append(append(documentedPolicy(t, w, tc.file), registryChecks(t, w)...), previewStatement(t, w)), missing))
 				if err != nil {
 					t.Fatalf("without %s the run failed: %v", missing, err)
 				}

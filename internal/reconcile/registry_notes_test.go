@@ -1,0 +1,155 @@
+package reconcile
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/smithy-go"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// The registry notes are pure, like the diff: no HTTP server, no client.
+
+func withRegistry(st State, rs RegistryState) State {
+	st.Registry = rs
+	return st
+}
+
+func TestRegistrySelection(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name                string
+		spec                Spec
+		scanning, templates bool
+	}{
+		{"nothing managed", Spec{Name: "app"}, false, false},
+		{"scan-on-push only", Spec{Name: "app", ScanOnPush: ptrTo(true)}, true, false},
+		{"tags", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, false, true},
+		{"prune-tags", Spec{Name: "app", PruneTags: true}, false, true},
+		{"mutability", Spec{Name: "app", Mutability: &Mutability{Value: "MUTABLE"}}, false, true},
+		{"encryption", Spec{Name: "app", Encryption: &Encryption{Type: "AES256"}}, false, true},
+		{"repository policy", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}}, false, true},
+		{"lifecycle policy", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}}, false, true},
+	} {
+		rs := registrySelection(tc.spec)
+		if rs.Scanning != tc.scanning || rs.Templates != tc.templates {
+			t.Errorf("%s: reads scanning %v, templates %v; want %v, %v", tc.name, rs.Scanning, rs.Templates, tc.scanning, tc.templates)
+		}
+	}
+}
+
+func TestRegistryNotes(t *testing.T) {
+	t.Parallel()
+	const self = "123456789012"
+	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}
+	failed := errors.New("ecr:DescribeRepositoryCreationTemplates gave up after 8 attempts; last error: 500")
+	basicOnPush := registry.ScanningConfiguration{ScanType: registry.ScanTypeBasic, Rules: []registry.ScanningRule{{Frequency: registry.FrequencyScanOnPush, Filters: []string{"prod-*"}}}}
+	enhanced := registry.ScanningConfiguration{ScanType: registry.ScanTypeEnhanced, Rules: []registry.ScanningRule{{Frequency: registry.FrequencyContinuous, Filters: []string{"*"}}}}
+	scanRead := func(cfg registry.ScanningConfiguration) RegistryState {
+		return RegistryState{Scanning: true, ID: self, ScanningConfig: cfg}
+	}
+	push := []string{registry.AppliedForCreateOnPush}
+	teamTemplate := registry.Template{Prefix: "team", AppliedFor: push, Mutability: "IMMUTABLE", ResourceTags: map[string]string{"team": "core"}}
+	templatesRead := func(list ...registry.Template) RegistryState {
+		return RegistryState{Templates: true, ID: self, TemplateList: list}
+	}
+	mutable := &Mutability{Value: "MUTABLE"}
+	present := func(name string) State {
+		return State{Exists: true, Repository: Repository{Name: name, RegistryID: self}}
+	}
+
+	type want struct{ setting, level, text string }
+	for _, tc := range []struct {
+		name    string
+		spec    Spec
+		state   State
+		created bool
+		want    []want
+	}{
+		{"nothing read, nothing said", Spec{Name: "app", ScanOnPush: ptrTo(true)}, present("app"), false, nil},
+		{"default registry: the repository decides", Spec{Name: "app", ScanOnPush: ptrTo(true)},
+			withRegistry(present("app"), scanRead(registry.ScanningConfiguration{ScanType: registry.ScanTypeBasic})), false, nil},
+		{"basic rule matches as declared", Spec{Name: "prod-api", ScanOnPush: ptrTo(true)}, withRegistry(present("prod-api"), scanRead(basicOnPush)), false, nil},
+		{"basic rule: manual scans for the others", Spec{Name: "dev-api", ScanOnPush: ptrTo(true)}, withRegistry(present("dev-api"), scanRead(basicOnPush)), false,
+			[]want{{SettingScanOnPush, NoteWarning, "applies manual scans only to dev-api"}}},
+		{"basic rule: scanned although declared false", Spec{Name: "prod-api", ScanOnPush: ptrTo(false)}, withRegistry(present("prod-api"), scanRead(basicOnPush)), false,
+			[]want{{SettingScanOnPush, NoteWarning, `its SCAN_ON_PUSH rule with filter "prod-*"`}}},
+		{"enhanced continuous, declared false", Spec{Name: "app", ScanOnPush: ptrTo(false)}, withRegistry(present("app"), scanRead(enhanced)), false,
+			[]want{{SettingScanOnPush, NoteWarning, "enhanced scanning configuration applies continuous scanning to app"}}},
+		{"enhanced continuous meets declared true", Spec{Name: "app", ScanOnPush: ptrTo(true)}, withRegistry(present("app"), scanRead(enhanced)), false, nil},
+		{"overridden before creation too", Spec{Name: "dev-api", ScanOnPush: ptrTo(true)}, withRegistry(State{}, scanRead(basicOnPush)), true,
+			[]want{{SettingScanOnPush, NoteWarning, "scan-on-push is declared true"}}},
+		{"scanning read denied", Spec{Name: "app", ScanOnPush: ptrTo(true)}, withRegistry(present("app"), RegistryState{Scanning: true, ScanningErr: denied}), false,
+			[]want{{SettingScanOnPush, NoteNotice, "access denied to ecr:GetRegistryScanningConfiguration. Add ecr:GetRegistryScanningConfiguration"}}},
+		{"another account's registry is not the caller's", Spec{Name: "app", RegistryID: "210987654321", ScanOnPush: ptrTo(true)},
+			withRegistry(State{Exists: true, Repository: Repository{Name: "app", RegistryID: "210987654321"}}, scanRead(basicOnPush)), false,
+			[]want{{SettingScanOnPush, NoteNotice, "the scanning configuration of registry 210987654321, where the repository is; ECR answers this read only for the caller's own registry (account 123456789012)"}}},
+
+		{"no template", Spec{Name: "team/app", Mutability: mutable}, withRegistry(present("team/app"), templatesRead()), false, nil},
+		{"template for another namespace", Spec{Name: "web/app", Mutability: mutable},
+			withRegistry(present("web/app"), templatesRead(teamTemplate)), false, nil},
+		{"template not for pushes", Spec{Name: "team/app", Mutability: mutable},
+			withRegistry(present("team/app"), templatesRead(registry.Template{Prefix: "team", AppliedFor: []string{registry.AppliedForReplication}, Mutability: "IMMUTABLE"})), false, nil},
+		{"template agrees", Spec{Name: "team/app", Mutability: &Mutability{Value: "IMMUTABLE"}, Tags: map[string]string{"team": "core"}},
+			withRegistry(present("team/app"), templatesRead(teamTemplate)), false, nil},
+		{"template differs on an existing repository", Spec{Name: "team/app", Mutability: mutable, Tags: map[string]string{"team": "web"}},
+			withRegistry(present("team/app"), templatesRead(teamTemplate)), false, []want{
+				{SettingMutability, NoteWarning, `template "team" (applied for CREATE_ON_PUSH) sets image-tag-mutability to IMMUTABLE, but MUTABLE is declared`},
+				{SettingTags, NoteWarning, "sets tags to team=core, but team=web is declared"},
+			}},
+		{"the ROOT template, at creation: the plan says so", Spec{Name: "app", Mutability: mutable},
+			withRegistry(State{}, templatesRead(registry.Template{Prefix: registry.RootPrefix, AppliedFor: push, Mutability: "IMMUTABLE"})), true, []want{
+				{SettingMutability, NoteWarning, `template "ROOT"`},
+				{SettingRepository, NoteNotice, `this run creates app with the declared settings; a docker push that came first would have created it from the repository creation template "ROOT" with another image-tag-mutability`},
+			}},
+		{"unmanaged settings are not compared", Spec{Name: "team/app", LifecyclePolicy: &Document{Remove: true}},
+			withRegistry(present("team/app"), templatesRead(teamTemplate)), false, nil},
+		{"templates read denied", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(State{}, RegistryState{Templates: true, TemplatesErr: denied}), true,
+			[]want{{SettingRepository, NoteNotice, "access denied to ecr:DescribeRepositoryCreationTemplates"}}},
+		{"templates read failed: a warning with the error", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(present("app"), RegistryState{Templates: true, TemplatesErr: failed}), false,
+			[]want{{SettingRepository, NoteWarning, "not checked: whether a repository creation template would create the repository on push with other settings than the declared ones; ecr:DescribeRepositoryCreationTemplates gave up after 8 attempts"}}},
+		{"a template policy that does not parse", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
+			withRegistry(present("app"), templatesRead(registry.Template{Prefix: registry.RootPrefix, AppliedFor: push, RepositoryPolicy: "{"})), false,
+			[]want{{SettingRepository, NoteWarning, `the repository creation template "ROOT" could not be compared`}}},
+		{"both reads denied: one notice each", Spec{Name: "app", ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "b"}},
+			withRegistry(present("app"), RegistryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}), false, []want{
+				{SettingScanOnPush, NoteNotice, "ecr:GetRegistryScanningConfiguration"},
+				{SettingRepository, NoteNotice, "ecr:DescribeRepositoryCreationTemplates"},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			notes := registryNotes(tc.spec, tc.state, tc.created)
+			if len(notes) != len(tc.want) {
+				t.Fatalf("notes %+v, want %d", notes, len(tc.want))
+			}
+			for i, w := range tc.want {
+				n := notes[i]
+				if n.Setting != w.setting || n.Level != w.level || !strings.Contains(n.Text, w.text) {
+					t.Errorf("note %d = %+v, want %s %s containing %q", i, n, w.level, w.setting, w.text)
+				}
+				if strings.Contains(n.Text, "\n") {
+					t.Errorf("note %d spans lines: %q", i, n.Text)
+				}
+			}
+		})
+	}
+}
+
+// A denial note names no repository: a batch shows it once.
+func TestRegistryDenialNotesAreTheSameForEveryRepository(t *testing.T) {
+	t.Parallel()
+	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}
+	rs := RegistryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}
+	spec := Spec{ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "b"}}
+	a, b := spec, spec
+	a.Name, b.Name = "team/a", "team/b"
+	na := registryNotes(a, withRegistry(State{}, rs), true)
+	nb := registryNotes(b, withRegistry(State{}, rs), true)
+	if len(na) != 2 || !slices.Equal(na, nb) {
+		t.Errorf("notes differ between repositories:\n%+v\n%+v", na, nb)
+	}
+}
