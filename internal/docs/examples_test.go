@@ -1,6 +1,7 @@
 package docs_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -139,4 +140,31 @@ func (s exampleSource) Getenv(key string) string {
 		return "us-east-1"
 	}
 	return ""
+}
+
+// Every example uses the same version of each action, so that copying two
+// examples into one workflow never mixes versions.
+func TestExamplesAgreeOnActionVersions(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uses := regexp.MustCompile("uses: *([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@([A-Za-z0-9_.-]+)")
+	first := map[string]string{} // action: "version (line N)"
+	n := 0
+	for i, line := range strings.Split(string(b), "\n") {
+		for _, m := range uses.FindAllStringSubmatch(line, -1) {
+			n++
+			at := fmt.Sprintf("%s (line %d)", m[2], i+1)
+			if f, ok := first[m[1]]; !ok {
+				first[m[1]] = at
+			} else if strings.Fields(f)[0] != m[2] {
+				t.Errorf("README.md uses %s@%s; elsewhere %s", m[1], at, f)
+			}
+		}
+	}
+	if n < 20 {
+		t.Fatalf("found %d uses: lines in the README; the extraction is broken", n)
+	}
 }

@@ -3,18 +3,19 @@ package ecrspec_test
 import (
 	"regexp"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 const publicModelPath = "data/ecr-public/2020-10-30/service-2.json"
 
-// TestPublicLimitsMatchTheModel ties ECR Public's limits and the gallery's
-// values in ecrspec to ECR Public's service model.
-func TestPublicLimitsMatchTheModel(t *testing.T) {
-	t.Parallel()
-	m, err := findModel(publicModelPath)
+// publicModel returns ECR Public's service model, or skips the test.
+func publicModel(t *testing.T) foundModel {
+	t.Helper()
+	m, err := loadPublicModel()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +23,47 @@ func TestPublicLimitsMatchTheModel(t *testing.T) {
 		t.Skipf("SKIPPED: ECR Public's service model (botocore %s) is not on this machine; install python3 with botocore (moto ships it) to run the conformance test", publicModelPath)
 	}
 	t.Logf("ECR Public service model: %s", m.path)
-	model := m.shapes
+	return m
+}
+
+var loadPublicModel = sync.OnceValues(func() (foundModel, error) { return findModel(publicModelPath) })
+
+// TestPublicOperationsMatchTheModel ties ECR Public's actions, which the
+// policy validator checks ecr-public: actions against, to the model's
+// operations, and checks that the validator grants each of them and no
+// private-only ECR operation.
+func TestPublicOperationsMatchTheModel(t *testing.T) {
+	t.Parallel()
+	ops := publicModel(t).operations
+	if !slices.Equal(ops, slices.Sorted(slices.Values(ecrspec.PublicOperations))) {
+		t.Errorf("the model's operations are %q, the project's %q", ops, ecrspec.PublicOperations)
+	}
+	grant := func(action string) error {
+		return policy.ValidatePublicRepositoryPolicy(`{"Statement":[{"Effect":"Allow","Principal":"*","Action":"` + action + `"}]}`)
+	}
+	for _, op := range ops {
+		if err := grant("ecr-public:" + op); err != nil {
+			t.Errorf("ecr-public:%s: %v", op, err)
+		}
+	}
+	private, err := loadModel()
+	if err != nil || private.operations == nil {
+		t.Skipf("ECR's service model: %v", err)
+	}
+	for _, op := range private.operations {
+		if !slices.Contains(ops, op) {
+			if err := grant("ecr-public:" + op); err == nil {
+				t.Errorf("ecr-public:%s, an operation of ECR only, is accepted", op)
+			}
+		}
+	}
+}
+
+// TestPublicLimitsMatchTheModel ties ECR Public's limits and the gallery's
+// values in ecrspec to ECR Public's service model.
+func TestPublicLimitsMatchTheModel(t *testing.T) {
+	t.Parallel()
+	model := publicModel(t).shapes
 	name := get(t, model, "RepositoryName")
 	wantInt(t, "RepositoryName max", name.Max, ecrspec.MaxPublicRepositoryNameChars)
 	wantInt(t, "RepositoryName min", name.Min, ecrspec.MinRepositoryNameChars)

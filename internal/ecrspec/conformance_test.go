@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -70,8 +71,9 @@ func serviceModel(t *testing.T) map[string]shape {
 }
 
 type foundModel struct {
-	shapes map[string]shape
-	path   string
+	shapes     map[string]shape
+	operations []string // sorted
+	path       string
 }
 
 // loadModel finds and reads the model once for all tests.
@@ -97,37 +99,39 @@ func findModel(relPath string) (foundModel, error) {
 	for _, d := range dirs {
 		for _, name := range []string{relPath, relPath + ".gz"} {
 			path := filepath.Join(d, name)
-			shapes, err := readModel(path)
+			m, err := readModel(path)
 			if os.IsNotExist(err) {
 				continue
 			}
-			return foundModel{shapes, path}, err
+			m.path = path
+			return m, err
 		}
 	}
 	return foundModel{}, nil
 }
 
-func readModel(path string) (map[string]shape, error) {
+func readModel(path string) (foundModel, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return foundModel{}, err
 	}
 	defer f.Close()
 	var r io.Reader = f
 	if strings.HasSuffix(path, ".gz") {
 		gz, err := gzip.NewReader(f)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
+			return foundModel{}, fmt.Errorf("%s: %w", path, err)
 		}
 		r = gz
 	}
 	var doc struct {
-		Shapes map[string]shape `json:"shapes"`
+		Shapes     map[string]shape           `json:"shapes"`
+		Operations map[string]json.RawMessage `json:"operations"`
 	}
 	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return foundModel{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return doc.Shapes, nil
+	return foundModel{shapes: doc.Shapes, operations: slices.Sorted(maps.Keys(doc.Operations))}, nil
 }
 
 func get(t *testing.T, model map[string]shape, name string) shape {

@@ -25,3 +25,15 @@ var (
 	CatalogArchitectures    = []string{"ARM", "ARM 64", "x86", "x86-64"}
 	CatalogOperatingSystems = []string{"Linux", "Windows"}
 )
+
+// PublicOperations are ECR Public's API operations, which are also all its
+// IAM actions (ecr-public:Name): a repository policy of a public repository
+// can grant only these. The conformance test ties the list to the model.
+var PublicOperations = []string{
+	"BatchCheckLayerAvailability", "BatchDeleteImage", "CompleteLayerUpload", "CreateRepository",
+	"DeleteRepository", "DeleteRepositoryPolicy", "DescribeImageTags", "DescribeImages",
+	"DescribeRegistries", "DescribeRepositories", "GetAuthorizationToken", "GetRegistryCatalogData",
+	"GetRepositoryCatalogData", "GetRepositoryPolicy", "InitiateLayerUpload", "ListTagsForResource",
+	"PutImage", "PutRegistryCatalogData", "PutRepositoryCatalogData", "SetRepositoryPolicy",
+	"TagResource", "UntagResource", "UploadLayerPart",
+}

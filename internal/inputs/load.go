@@ -131,7 +131,6 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
 	c.Spec.Absent = value[bool](&l, "state")(parseState(src.GetInput("state")))
 	c.Spec.ForceDelete = l.flag("force-delete")
-	l.deletion(c.Spec)
 
 	c.Auth = l.auth()
 	c.DryRun = l.flag("dry-run")
@@ -141,6 +140,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
 	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
 	l.public(c, workspace)
+	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
 		return nil, l.errs
@@ -251,6 +251,12 @@ var SettingInputs = []string{
 // deletion refuses, each by name, the settings declared with state: absent,
 // and force-delete without it: a deletion manages nothing else, and a
 // force that would do nothing is a mistake to point out.
+//
+// With state: absent the only fix for a setting input is to remove it, so
+// the other errors of the inputs it refuses go: "set encryption-type to
+// KMS" for a kms-key, or "set public: true" for catalog data, would be
+// refused in turn. An error on a setting input left empty comes from
+// another setting input (encryption-type for a kms-key), and goes too.
 func (l *loader) deletion(spec reconcile.Spec) {
 	if !spec.Absent {
 		if spec.ForceDelete {
@@ -258,11 +264,19 @@ func (l *loader) deletion(spec reconcile.Spec) {
 		}
 		return
 	}
-	for _, in := range append(slices.Clone(SettingInputs), catalogInputs...) {
+	settings := append(slices.Clone(SettingInputs), catalogInputs...)
+	var refused []string
+	for _, in := range settings {
 		v := strings.TrimSpace(l.src.GetInput(in))
 		if b, err := parseBool(v); v == "" || (in == "prune-tags" && (err != nil || b == nil || !*b)) {
 			continue // prune-tags: false (its default) manages nothing
 		}
+		refused = append(refused, in)
+	}
+	l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
+		return slices.Contains(refused, e.Input) || slices.Contains(settings, e.Input) && strings.TrimSpace(l.src.GetInput(e.Input)) == ""
+	})
+	for _, in := range refused {
 		l.add(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
 	}
 }

@@ -107,3 +107,68 @@ func TestMessagesQuoteAShortPrefixAndSayWhere(t *testing.T) {
 		}
 	}
 }
+
+// With state: absent the fix for a setting input is to remove it: its
+// other errors, whose fixes (set encryption-type, set public: true) would
+// be refused in turn, are not reported. An input the absent rule does not
+// refuse keeps its own error.
+func TestAbsentGivesOnlyTheAbsentFix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		inputs map[string]string
+		want   map[string]string // input: what its one error says
+		not    string            // no error says this
+	}{
+		{map[string]string{"kms-key": "alias/x"}, map[string]string{"kms-key": "Remove kms-key"}, "encryption-type to KMS"},
+		{map[string]string{"encryption-type": "AES256", "kms-key": "alias/x"}, map[string]string{"encryption-type": "Remove encryption-type", "kms-key": "Remove kms-key"}, "does not use a KMS key"},
+		{map[string]string{"catalog-about": "x"}, map[string]string{"catalog-about": "Remove catalog-about"}, "public: true"},
+		{map[string]string{"public": "true", "lifecycle-policy": "none"}, map[string]string{"lifecycle-policy": "Remove lifecycle-policy"}, "public: true"},
+		{map[string]string{"tags": "no-equals-sign"}, map[string]string{"tags": "Remove tags"}, `"="`},
+		{map[string]string{"image-tag-mutability-exclusion-filters": "latest"}, map[string]string{"image-tag-mutability-exclusion-filters": "Remove image-tag-mutability-exclusion-filters"}, "set image-tag-mutability"},
+		{map[string]string{"prune-tags": "maybe"}, map[string]string{"prune-tags": "maybe"}, "state is absent"},
+	}
+	for _, tt := range tests {
+		src := fakeSource{"repository": "app", "aws-region": "us-east-1", "state": "absent"}
+		for k, v := range tt.inputs {
+			src[k] = v
+		}
+		_, err := Load(src, t.TempDir())
+		var errs Errors
+		if !errors.As(err, &errs) {
+			t.Errorf("%v: accepted (%v)", tt.inputs, err)
+			continue
+		}
+		got := map[string]string{}
+		for _, e := range errs {
+			if _, dup := got[e.Input]; dup {
+				t.Errorf("%v: two errors on %s: %v", tt.inputs, e.Input, err)
+			}
+			got[e.Input] = e.Err.Error()
+			if strings.Contains(e.Err.Error(), tt.not) {
+				t.Errorf("%v: %s says %q: %v", tt.inputs, e.Input, tt.not, e.Err)
+			}
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("%v: errors %v, want one on each of %v", tt.inputs, err, tt.want)
+		}
+		for in, w := range tt.want {
+			if !strings.Contains(got[in], w) {
+				t.Errorf("%v: error on %s is %q, want it to say %q", tt.inputs, in, got[in], w)
+			}
+		}
+	}
+}
+
+// A path that leaves the workspace gets an example of the right kind of
+// file: a logo is not a policy.
+func TestOutsidePathExampleFitsTheInput(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"catalog-logo": "for example .github/logo.png", "repository-policy": "for example policies/repository.json"} {
+		src := fakeSource{"repository": "app", "aws-region": "us-east-1", "public": "true", in: "../x"}
+		_, err := Load(src, t.TempDir())
+		var errs Errors
+		if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Input != in || !strings.Contains(errs[0].Err.Error(), want) {
+			t.Errorf("%s outside the workspace: errors %v, want one on %s saying %q", in, err, in, want)
+		}
+	}
+}

@@ -515,12 +515,13 @@ func readDocumentContext(ctx context.Context, value, workspace string) (*reconci
 // fileKind is what a workspace file input holds: how messages call it and
 // how large it may be.
 type fileKind struct {
-	what  string // "the JSON file"
-	limit int64
-	large string // after "larger than N bytes, "
+	what    string // "the JSON file"
+	limit   int64
+	large   string // after "larger than N bytes, "
+	example string // a path inside the workspace, for a path that leaves it
 }
 
-var policyFile = fileKind{what: "the JSON file", limit: maxDocumentBytes, large: "too large for a policy; check the path"}
+var policyFile = fileKind{what: "the JSON file", limit: maxDocumentBytes, large: "too large for a policy; check the path", example: "policies/repository.json"}
 
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
 	data, err := readWorkspaceBytes(ctx, path, workspace, policyFile)
@@ -558,7 +559,7 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKi
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example policies/repository.json", path, place)
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", path, place, kind.example)
 		}
 		full = filepath.Join(wsAbs, path)
 	}

@@ -36,9 +36,10 @@ var privateOnly = []struct{ input, why string }{
 }
 
 var logoFile = fileKind{
-	what:  "the logo image file",
-	limit: ecrspec.MaxCatalogLogoBytes,
-	large: "ECR Public's limit for a logo; use a smaller image",
+	what:    "the logo image file",
+	limit:   ecrspec.MaxCatalogLogoBytes,
+	large:   "ECR Public's limit for a logo; use a smaller image",
+	example: ".github/logo.png",
 }
 
 // public reads, with public: true, the catalog data; it refuses, all at

@@ -33,11 +33,16 @@ type service struct {
 	prefix  string
 	actions *regexp.Regexp
 	example string
+	// operations are the service's action names, where the project lists
+	// them: ECR Public's IAM actions are exactly its API operations. ECR's
+	// IAM actions include some that are not API operations (such as
+	// ecr:BatchImportUpstreamImage), so its names are left to ECR.
+	operations []string
 }
 
 var (
-	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage"}
-	publicService  = service{"ecr-public", ecrPublicAction, "ecr-public:PutImage"}
+	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage", nil}
+	publicService  = service{"ecr-public", ecrPublicAction, "ecr-public:PutImage", ecrspec.PublicOperations}
 )
 
 var (
@@ -221,10 +226,21 @@ func validateActions(name string, v any, svc service) error {
 	}
 	for _, a := range actions {
 		if svc.actions.MatchString(a) {
-			continue
+			if a == "*" || svc.known(actionName(a)) {
+				continue
+			}
+			verb := "is not an"
+			if strings.ContainsAny(a, "*?") {
+				verb = "matches no"
+			}
+			return fmt.Errorf(`%s %q %s %s action; %s`, name, a, verb, svc.name(), svc.actionList())
 		}
-		if svc == publicService && ecrAction.MatchString(a) {
-			return fmt.Errorf(`%s %q is a private ECR action; an ECR Public repository policy grants ecr-public: actions: write %q`, name, a, "ecr-public:"+a[strings.Index(a, ":")+1:])
+		if svc.operations != nil && ecrAction.MatchString(a) {
+			public := svc.prefix + ":" + actionName(a)
+			if !svc.known(actionName(a)) {
+				return fmt.Errorf(`%s %q is a private ECR action, and ECR Public has no %q; an ECR Public repository policy grants ecr-public: actions: %s`, name, a, public, svc.actionList())
+			}
+			return fmt.Errorf(`%s %q is a private ECR action; an ECR Public repository policy grants ecr-public: actions: write %q`, name, a, public)
 		}
 		if strings.Contains(a, ":") {
 			return fmt.Errorf(`%s %q is not an %s action; a repository policy only grants %s: actions such as %q: grant other services' actions in an IAM policy`, name, a, svc.name(), svc.prefix, svc.example)
@@ -234,8 +250,32 @@ func validateActions(name string, v any, svc service) error {
 	return nil
 }
 
+// actionName is the part of a "prefix:Name" action after the prefix.
+func actionName(a string) string { return a[strings.Index(a, ":")+1:] }
+
+// known reports whether an action name (which may hold the wildcards * and
+// ?) names or matches one of the service's operations, as IAM matches:
+// case-insensitively. A service without a list knows every name.
+func (s service) known(name string) bool {
+	if s.operations == nil {
+		return true
+	}
+	pattern := strings.NewReplacer("*", ".*", "?", ".").Replace(name) // names hold only letters, digits, * and ?
+	re := regexp.MustCompile(`(?i)^` + pattern + `$`)
+	return slices.ContainsFunc(s.operations, re.MatchString)
+}
+
+// actionList names the service's actions, for an error's fix.
+func (s service) actionList() string {
+	names := make([]string, len(s.operations))
+	for i, op := range s.operations {
+		names[i] = s.prefix + ":" + op
+	}
+	return fmt.Sprintf("its actions are %s, or %s:* for all", strings.Join(names, ", "), s.prefix)
+}
+
 func (s service) name() string {
-	if s == publicService {
+	if s.prefix == publicService.prefix {
 		return "ECR Public"
 	}
 	return "ECR"

@@ -181,3 +181,43 @@ func TestRepositoryPoliciesEqualErrors(t *testing.T) {
 		}
 	}
 }
+
+// ECR Public's IAM actions are its API operations: a name that is not one
+// (ECR's BatchGetImage, PutLifecyclePolicy) is refused, and a private
+// ecr: action is turned into its ecr-public: name only when that exists.
+// Wildcards and case match as IAM matches them.
+func TestValidatePublicRepositoryPolicyActions(t *testing.T) {
+	t.Parallel()
+	for _, a := range []string{`"*"`, `"ecr-public:*"`, `"ecr-public:Get*"`, `"ecr-public:batch*"`, `"ECR-PUBLIC:putimage"`, `"ecr-public:?utImage"`, `["ecr-public:PutImage","ecr-public:UploadLayerPart"]`} {
+		if err := ValidatePublicRepositoryPolicy(stmt(`"Effect":"Allow",` + anyone + `,"Action":` + a)); err != nil {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
+	for _, tt := range []struct {
+		action string
+		want   []string
+		not    string
+	}{
+		{`"ecr:BatchGetImage"`, []string{`Action "ecr:BatchGetImage" is a private ECR action, and ECR Public has no "ecr-public:BatchGetImage"`, "ecr-public:PutImage, "}, "write"},
+		{`"ecr:PutImage"`, []string{`is a private ECR action`, `write "ecr-public:PutImage"`}, "has no"},
+		{`"ecr:Get*"`, []string{`write "ecr-public:Get*"`}, "has no"},
+		{`["ecr-public:BatchGetImage","ecr-public:PutImage"]`, []string{`Action "ecr-public:BatchGetImage" is not an ECR Public action; its actions are ecr-public:BatchCheckLayerAvailability, `, "or ecr-public:* for all"}, ""},
+		{`["ecr-public:PutImage","ecr-public:PutLifecyclePolicy"]`, []string{`"ecr-public:PutLifecyclePolicy" is not an ECR Public action`}, ""},
+		{`"ecr-public:Bogus"`, []string{`"ecr-public:Bogus" is not an ECR Public action`}, ""},
+		{`"ecr-public:Lifecycle*"`, []string{`"ecr-public:Lifecycle*" matches no ECR Public action`}, ""},
+	} {
+		err := ValidatePublicRepositoryPolicy(stmt(`"Effect":"Allow",` + anyone + `,"Action":` + tt.action))
+		if err == nil {
+			t.Errorf("%s: accepted", tt.action)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q does not contain %q", tt.action, err, w)
+			}
+		}
+		if tt.not != "" && strings.Contains(err.Error(), tt.not) {
+			t.Errorf("%s: error %q contains %q", tt.action, err, tt.not)
+		}
+	}
+}

@@ -194,3 +194,57 @@ func TestNotesAreShownEverywhere(t *testing.T) {
 		t.Errorf("a result without notes lists some:\n%s", s)
 	}
 }
+
+// A catalog text holding code blocks must stay inside the diff's code
+// block: a diff's context line " ```" (or " ````") would close a plain
+// ```diff fence, since CommonMark lets a closing fence be indented by up to
+// three spaces, and the rest, </details> too, would render as Markdown.
+func TestSummaryDiffFenceOutlastsTheContent(t *testing.T) {
+	t.Parallel()
+	diff := "--- current\n+++ declared\n usage:\n ```\n docker pull x\n ```\n-````\n+`````go\n+x := 1\n+`````\n"
+	s := report.Summary(&reconcile.Result{
+		Repository: reconcile.Repository{Name: "team/app"},
+		Changes:    []reconcile.Change{{Setting: reconcile.SettingCatalog, Action: reconcile.ActionUpdate, From: "old", To: "new", Diff: diff}},
+	})
+	lines := strings.Split(s, "\n")
+	open := -1
+	for i, l := range lines {
+		if strings.HasPrefix(l, "```") && strings.HasSuffix(l, "diff") {
+			open = i
+			break
+		}
+	}
+	if open < 0 {
+		t.Fatalf("summary has no diff code block:\n%s", s)
+	}
+	fence := strings.TrimSuffix(lines[open], "diff")
+	end := -1
+	for i := open + 1; i < len(lines) && end < 0; i++ {
+		if closesFence(lines[i], len(fence)) {
+			end = i
+		}
+	}
+	if end < 0 {
+		t.Fatalf("diff code block is never closed:\n%s", s)
+	}
+	if got, want := strings.Join(lines[open+1:end], "\n"), strings.TrimRight(diff, "\n"); got != want {
+		t.Errorf("diff code block holds\n%s\nwant\n%s\nsummary:\n%s", got, want, s)
+	}
+	if len(fence) != 6 {
+		t.Errorf("fence %q, want one backtick longer than the content's longest run (5)", fence)
+	}
+	if strings.Join(lines[end+1:end+3], "\n") != "\n</details>" {
+		t.Errorf("</details> does not follow the closed block:\n%s", s)
+	}
+}
+
+// closesFence is CommonMark's closing code fence: up to three spaces, at
+// least n backticks, then only spaces.
+func closesFence(line string, n int) bool {
+	rest := strings.TrimLeft(line, " ")
+	if len(line)-len(rest) > 3 {
+		return false
+	}
+	ticks := len(rest) - len(strings.TrimLeft(rest, "`"))
+	return ticks >= n && strings.TrimSpace(rest[ticks:]) == ""
+}

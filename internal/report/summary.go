@@ -46,11 +46,30 @@ func Summary(res *reconcile.Result) string {
 	}
 	for _, c := range res.Changes {
 		if c.Diff != "" && c.Changed() {
-			fmt.Fprintf(&b, "\n<details><summary>%s diff</summary>\n\n```diff\n%s\n```\n\n</details>\n", c.Setting, strings.TrimRight(c.Diff, "\n"))
+			fmt.Fprintf(&b, "\n<details><summary>%s diff</summary>\n\n%s\n</details>\n", c.Setting, fenced("diff", c.Diff))
 		}
 	}
 	fmt.Fprintf(&b, "\n%s\n", Tally(res))
 	return b.String()
+}
+
+// fenced wraps content in a Markdown code block whose fence is one backtick
+// longer than the longest run of backticks in it (at least three): a policy
+// or catalog text holding a "```" line, which a unified diff turns into
+// " ```", would otherwise close a plain fence early and the rest would
+// render as Markdown.
+func fenced(info, content string) string {
+	longest, run := 0, 0
+	for _, r := range content {
+		if r != '`' {
+			run = 0
+			continue
+		}
+		run++
+		longest = max(longest, run)
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	return fence + info + "\n" + strings.TrimRight(content, "\n") + "\n" + fence + "\n"
 }
 
 func badge(dry bool, a reconcile.Action) string {
