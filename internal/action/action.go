@@ -78,8 +78,6 @@ type runner struct {
 	accountsMu sync.Mutex
 	// accounts are the account IDs masked under mask-aws-account-id.
 	accounts []string
-	// notes are the notes already annotated (guarded by accountsMu too).
-	notes map[reconcile.Note]bool
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -156,7 +154,7 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	}
 	r.maskAccount(res.Repository.RegistryID)
 	r.printPlan(res.Repository.Name, res)
-	r.annotateNotes("", res.Notes)
+	r.annotateNotes([]notedItem{{notes: res.Notes}})
 	entry := resultEntry(reconcile.Item{Name: res.Repository.Name, Result: res, Err: err}, r.cfg.WarnOnly)
 	outputs := append(singleOutputs(res), regionsOutput(map[string]ResultJSON{rec.Options.Region: entry}))
 	if werr := r.publish(outputs, report.Summary(res)); werr != nil {
@@ -184,29 +182,6 @@ func (r *runner) settle(err error) error {
 		return nil
 	}
 	return err
-}
-
-// annotateNotes writes one annotation per note; prefix names the
-// repository in batch mode. A note that is the same for every repository
-// (a registry read denied, say) is written once per run.
-func (r *runner) annotateNotes(prefix string, notes []reconcile.Note) {
-	for _, n := range notes {
-		if !r.seenNote(n) {
-			r.annotate(n.Level, "ecr-reconcile: "+prefix+n.Setting, n.Text)
-		}
-	}
-}
-
-// seenNote reports whether an identical note was already annotated.
-func (r *runner) seenNote(n reconcile.Note) bool {
-	r.accountsMu.Lock()
-	defer r.accountsMu.Unlock()
-	if r.notes == nil {
-		r.notes = map[reconcile.Note]bool{}
-	}
-	seen := r.notes[n]
-	r.notes[n] = true
-	return seen
 }
 
 // warnSettings writes one warning annotation per failed setting; prefix

@@ -12,6 +12,7 @@ import (
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
 	items := rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
 	b := r.reportBatch(items, "")
+	r.annotateNotes(b.noted)
 	outputs := append(b.outputs(), regionsOutput(map[string]RegionBatchJSON{rec.Options.Region: b.regionEntry()}))
 	if err := r.publish(outputs, report.BatchSummary(items, r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
 		return err
@@ -30,6 +31,9 @@ type batchReport struct {
 	created, changed bool
 	failed           []string
 	n                int
+	// noted are the repositories' notes, annotated once the whole step is
+	// reported (annotateNotes folds the ones they share).
+	noted []notedItem
 }
 
 // reportBatch shows each repository's plan and annotations and gathers the
@@ -45,6 +49,7 @@ func (r *runner) reportBatch(items []reconcile.Item, region string) batchReport 
 	for _, it := range items {
 		b.results[it.Name] = r.reportItem(it, label(it.Name, region))
 		if res := it.Result; res != nil {
+			b.noted = append(b.noted, notedItem{label: label(it.Name, region), notes: res.Notes})
 			b.uris[it.Name] = res.Repository.URI
 			b.created = b.created || res.Created
 			b.changed = b.changed || res.Changed()
@@ -69,12 +74,11 @@ func (b batchReport) failure() string {
 }
 
 // reportItem shows one repository's plan as a log group and its failure or
-// warnings as annotations, and returns its entry of the results output.
+// warnings as annotations (its notes are annotated with the others'), and returns its entry of the results output.
 // label names the repository in both.
 func (r *runner) reportItem(it reconcile.Item, label string) ResultJSON {
 	if it.Result != nil {
 		r.printPlan(label, it.Result)
-		r.annotateNotes(label+": ", it.Result.Notes)
 	}
 	switch report.Status(it, r.cfg.WarnOnly) {
 	case report.StatusWarned:

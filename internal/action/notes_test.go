@@ -10,26 +10,40 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// Each note becomes one annotation of its level; a note every repository
-// of a batch shares (a registry read denied) is annotated once.
-func TestNotesAreAnnotatedOnce(t *testing.T) {
+// Each distinct note becomes one annotation of its level, titled with the
+// repositories that have it: a note shared by many is written once, and
+// one only some have is not pinned on the first of them.
+func TestNotesAreAnnotatedOncePerNote(t *testing.T) {
 	t.Parallel()
 	var out strings.Builder
 	a := githubactions.New(githubactions.WithWriter(&out), githubactions.WithGetenv(func(string) string { return "" }))
 	r := &runner{a: a, log: newLogger(a, nil), cfg: &inputs.Config{}}
-	shared := reconcile.Note{Setting: "registry", Level: reconcile.NoteNotice, Text: "ecr:GetRegistryScanningConfiguration denied"}
-	r.annotateNotes("a: ", []reconcile.Note{shared, {Setting: reconcile.SettingScanOnPush, Level: reconcile.NoteWarning, Text: "a is scanned anyway"}})
-	r.annotateNotes("b: ", []reconcile.Note{shared, {Setting: reconcile.SettingScanOnPush, Level: reconcile.NoteWarning, Text: "b is scanned anyway"}})
+	denied := reconcile.Note{Setting: "repository", Level: reconcile.NoteNotice, Text: "ecr:DescribeRepositoryCreationTemplates denied"}
+	template := reconcile.Note{Setting: reconcile.SettingMutability, Level: reconcile.NoteWarning, Text: "the template team sets IMMUTABLE"}
+	items := []notedItem{
+		{label: "team/a", notes: []reconcile.Note{denied, template}},
+		{label: "team/b", notes: []reconcile.Note{denied, template}},
+		{label: "other/c", notes: []reconcile.Note{denied}},
+		{label: "other/d", notes: []reconcile.Note{denied}},
+		{label: "other/e"},
+	}
+	r.annotateNotes(items)
 	log := out.String()
-	if n := strings.Count(log, "::notice title=ecr-reconcile%3A a%3A registry::ecr:GetRegistryScanningConfiguration denied"); n != 1 {
-		t.Errorf("the shared notice was annotated %d times, want once:\n%s", n, log)
-	}
-	if strings.Contains(log, "b%3A registry") {
-		t.Errorf("the shared notice was annotated again for b:\n%s", log)
-	}
-	for _, want := range []string{"::warning title=ecr-reconcile%3A a%3A scan-on-push::a is scanned anyway", "::warning title=ecr-reconcile%3A b%3A scan-on-push::b is scanned anyway"} {
-		if !strings.Contains(log, want) {
-			t.Errorf("log lacks %q:\n%s", want, log)
+	for _, want := range []string{
+		"::notice title=ecr-reconcile%3A team/a%2C team/b%2C other/c and 1 more%3A repository::ecr:DescribeRepositoryCreationTemplates denied\n",
+		"::warning title=ecr-reconcile%3A team/a%2C team/b%3A image-tag-mutability::the template team sets IMMUTABLE\n",
+	} {
+		if strings.Count(log, want) != 1 {
+			t.Errorf("log has not exactly one %q:\n%s", want, log)
 		}
+	}
+	if n := strings.Count(log, "::"); n != 4 {
+		t.Errorf("%d workflow-command markers, want 2 annotations:\n%s", n, log)
+	}
+
+	out.Reset()
+	r.annotateNotes([]notedItem{{notes: []reconcile.Note{template}}})
+	if want := "::warning title=ecr-reconcile%3A image-tag-mutability::the template team sets IMMUTABLE\n"; out.String() != want {
+		t.Errorf("single mode: %q, want %q", out.String(), want)
 	}
 }

@@ -100,8 +100,10 @@ func (r *runner) runRegions(ctx context.Context, recs []*reconcile.Reconciler) e
 	batch := map[string]RegionBatchJSON{}
 	sections := make([]report.RegionSection, 0, len(runs))
 	var failed []string
+	var noted []notedItem
 	for i, run := range runs {
 		b := r.reportBatch(run.items, run.region)
+		noted = append(noted, b.noted...)
 		if r.cfg.Batch() {
 			r.log.info(run.region + ": " + report.BatchTally(run.items, r.cfg.DryRun, r.cfg.WarnOnly))
 			batch[run.region] = b.regionEntry()
@@ -120,6 +122,7 @@ func (r *runner) runRegions(ctx context.Context, recs []*reconcile.Reconciler) e
 		}
 		sections = append(sections, report.RegionSection{Region: run.region, Primary: i == 0, Items: run.items})
 	}
+	r.annotateNotes(noted)
 	if r.cfg.Batch() {
 		outputs = append(outputs, regionsOutput(batch))
 	} else {
