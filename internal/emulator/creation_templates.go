@@ -46,8 +46,8 @@ func (t *CreationTemplate) clone() CreationTemplate {
 	return out
 }
 
-// PutCreationTemplate creates or replaces a template, bypassing the API (no
-// validation, no call log); registryID "" means the default account. Empty
+// PutCreationTemplate creates or replaces a template in the default
+// Region, bypassing the API (no validation, no call log); registryID "" means the default account. Empty
 // Mutability, EncryptionType and times get ECR's defaults.
 func (e *Emulator) PutCreationTemplate(registryID string, t CreationTemplate) {
 	if registryID == "" {
@@ -69,10 +69,11 @@ func (e *Emulator) PutCreationTemplate(registryID string, t CreationTemplate) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.templatesOf(registryID)[t.Prefix] = &t
+	e.templatesOf(registryKey(e.opts.Region, registryID))[t.Prefix] = &t
 }
 
-// CreationTemplates returns a registry's templates in prefix order;
+// CreationTemplates returns a registry's templates in the default Region,
+// in prefix order;
 // registryID "" means the default account.
 func (e *Emulator) CreationTemplates(registryID string) []CreationTemplate {
 	if registryID == "" {
@@ -81,22 +82,24 @@ func (e *Emulator) CreationTemplates(registryID string) []CreationTemplate {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var out []CreationTemplate
-	for _, p := range sortedPrefixes(e.extra.templates[registryID]) {
-		out = append(out, e.extra.templates[registryID][p].clone())
+	key := registryKey(e.opts.Region, registryID)
+	for _, p := range sortedPrefixes(e.extra.templates[key]) {
+		out = append(out, e.extra.templates[key][p].clone())
 	}
 	return out
 }
 
-// templatesOf returns the account's templates, creating the map; the caller
+// templatesOf returns a registry's templates (registryKey: ECR keeps them
+// per Region, as every registry setting), creating the map; the caller
 // holds e.mu.
-func (e *Emulator) templatesOf(account string) map[string]*CreationTemplate {
+func (e *Emulator) templatesOf(key string) map[string]*CreationTemplate {
 	if e.extra.templates == nil {
 		e.extra.templates = map[string]map[string]*CreationTemplate{}
 	}
-	m := e.extra.templates[account]
+	m := e.extra.templates[key]
 	if m == nil {
 		m = map[string]*CreationTemplate{}
-		e.extra.templates[account] = m
+		e.extra.templates[key] = m
 	}
 	return m
 }
@@ -307,7 +310,7 @@ func (e *Emulator) createRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 	t.CreatedAt, t.UpdatedAt = now, now
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	m := e.templatesOf(c.account)
+	m := e.templatesOf(registryKey(c.region, c.account))
 	if _, exists := m[prefix]; exists {
 		return nil, errf(http.StatusBadRequest, "TemplateAlreadyExistsException", fmt.Sprintf(
 			"The repository creation template with prefix '%s' already exists in the registry with id '%s'", prefix, c.account))
@@ -323,7 +326,7 @@ func (e *Emulator) updateRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	old, ok := e.extra.templates[c.account][prefix]
+	old, ok := e.extra.templates[registryKey(c.region, c.account)][prefix]
 	if !ok {
 		return nil, templateNotFound(prefix, c.account)
 	}
@@ -332,7 +335,7 @@ func (e *Emulator) updateRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 		return nil, fail
 	}
 	t.UpdatedAt = e.now()
-	e.templatesOf(c.account)[prefix] = &t
+	e.templatesOf(registryKey(c.region, c.account))[prefix] = &t
 	return templateOutput(c.account, &t), nil
 }
 
@@ -343,11 +346,11 @@ func (e *Emulator) deleteRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.extra.templates[c.account][prefix]
+	t, ok := e.extra.templates[registryKey(c.region, c.account)][prefix]
 	if !ok {
 		return nil, templateNotFound(prefix, c.account)
 	}
-	delete(e.extra.templates[c.account], prefix)
+	delete(e.extra.templates[registryKey(c.region, c.account)], prefix)
 	return templateOutput(c.account, t), nil
 }
 
@@ -363,7 +366,7 @@ func (e *Emulator) describeRepositoryCreationTemplates(c *ecrCall) (any, *apiErr
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	m := e.extra.templates[c.account]
+	m := e.extra.templates[registryKey(c.region, c.account)]
 	var list []*CreationTemplate
 	for _, p := range sortedPrefixes(m) {
 		if len(in.Prefixes) == 0 || slices.Contains(in.Prefixes, p) {

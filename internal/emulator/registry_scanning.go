@@ -47,8 +47,8 @@ func (c RegistryScanningConfiguration) clone() RegistryScanningConfiguration {
 }
 
 // SetRegistryScanningConfiguration replaces a registry's scanning
-// configuration, bypassing the API (no validation, no call log);
-// registryID "" means the default account.
+// configuration in the emulator's default Region, bypassing the API (no
+// validation, no call log); registryID "" means the default account.
 func (e *Emulator) SetRegistryScanningConfiguration(registryID string, cfg RegistryScanningConfiguration) {
 	if registryID == "" {
 		registryID = e.opts.AccountID
@@ -58,23 +58,25 @@ func (e *Emulator) SetRegistryScanningConfiguration(registryID string, cfg Regis
 	if e.extra.scanning == nil {
 		e.extra.scanning = map[string]RegistryScanningConfiguration{}
 	}
-	e.extra.scanning[registryID] = cfg.clone()
+	e.extra.scanning[registryKey(e.opts.Region, registryID)] = cfg.clone()
 }
 
 // RegistryScanningConfigurationOf returns a registry's scanning
-// configuration; registryID "" means the default account.
+// configuration in the default Region; registryID "" means the default
+// account.
 func (e *Emulator) RegistryScanningConfigurationOf(registryID string) RegistryScanningConfiguration {
 	if registryID == "" {
 		registryID = e.opts.AccountID
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.scanningOf(registryID)
+	return e.scanningOf(registryKey(e.opts.Region, registryID))
 }
 
-// scanningOf returns a copy; the caller holds e.mu.
-func (e *Emulator) scanningOf(account string) RegistryScanningConfiguration {
-	cfg, ok := e.extra.scanning[account]
+// scanningOf returns a copy of a registry's configuration (registryKey:
+// ECR keeps it per Region); the caller holds e.mu.
+func (e *Emulator) scanningOf(key string) RegistryScanningConfiguration {
+	cfg, ok := e.extra.scanning[key]
 	if !ok {
 		return RegistryScanningConfiguration{ScanType: ScanBasic}
 	}
@@ -111,7 +113,7 @@ func scanningToWire(c RegistryScanningConfiguration) wireScanningConfiguration {
 func (e *Emulator) getRegistryScanningConfiguration(c *ecrCall) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return map[string]any{"registryId": c.account, "scanningConfiguration": scanningToWire(e.scanningOf(c.account))}, nil
+	return map[string]any{"registryId": c.account, "scanningConfiguration": scanningToWire(e.scanningOf(registryKey(c.region, c.account)))}, nil
 }
 
 // scanFilterRE is ECR's ScanningRepositoryFilterValue pattern.
@@ -165,6 +167,6 @@ func (e *Emulator) putRegistryScanningConfiguration(c *ecrCall) (any, *apiError)
 	if e.extra.scanning == nil {
 		e.extra.scanning = map[string]RegistryScanningConfiguration{}
 	}
-	e.extra.scanning[c.account] = cfg
+	e.extra.scanning[registryKey(c.region, c.account)] = cfg
 	return map[string]any{"registryScanningConfiguration": scanningToWire(cfg.clone())}, nil
 }

@@ -257,3 +257,42 @@ func TestNewOperationsNeedTheirPermission(t *testing.T) {
 		}
 	}
 }
+
+// ECR keeps the registry scanning configuration and the creation templates
+// per Region, as the repositories: what is put in one Region is not seen in
+// another.
+func TestRegistrySettingsArePerRegion(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	ctx := context.Background()
+	east, west := f.ecr(func(o *ecr.Options) { o.Region = "us-east-1" }), f.ecr(func(o *ecr.Options) { o.Region = "eu-west-1" })
+	if _, err := east.PutRegistryScanningConfiguration(ctx, &ecr.PutRegistryScanningConfigurationInput{ScanType: types.ScanTypeEnhanced}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := east.CreateRepositoryCreationTemplate(ctx, &ecr.CreateRepositoryCreationTemplateInput{
+		Prefix: aws.String("team"), AppliedFor: []types.RCTAppliedFor{types.RCTAppliedForCreateOnPush},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c        *ecr.Client
+		scan     types.ScanType
+		nTmpl    int
+		region string
+	}{{east, types.ScanTypeEnhanced, 1, "us-east-1"}, {west, types.ScanTypeBasic, 0, "eu-west-1"}} {
+		out, err := tc.c.GetRegistryScanningConfiguration(ctx, &ecr.GetRegistryScanningConfigurationInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := out.ScanningConfiguration.ScanType; got != tc.scan {
+			t.Errorf("%s: scan type %s, want %s", tc.region, got, tc.scan)
+		}
+		tmpl, err := tc.c.DescribeRepositoryCreationTemplates(ctx, &ecr.DescribeRepositoryCreationTemplatesInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tmpl.RepositoryCreationTemplates) != tc.nTmpl {
+			t.Errorf("%s: %d templates, want %d", tc.region, len(tmpl.RepositoryCreationTemplates), tc.nTmpl)
+		}
+	}
+}

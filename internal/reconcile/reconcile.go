@@ -95,14 +95,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes,
-			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent), notes...)}
+			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent, true), notes...)}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(registryNotes(spec, st, res.Created), notes...)
+	res.Notes = append(registryNotes(spec, st, res.Created, false), notes...)
 	return res, failure(res.Changes)
 }
 

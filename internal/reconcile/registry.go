@@ -157,7 +157,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 // is pure. created is whether the run creates (in dry-run, would create)
 // the repository. The repository's own changes are not affected: the
 // scan-on-push change still says what the repository's flag is.
-func registryNotes(spec Spec, st State, created bool) []Note {
+func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
 	rs := st.Registry
 	own := spec.RegistryID
 	if st.Exists {
@@ -178,7 +178,7 @@ func registryNotes(spec Spec, st State, created bool) []Note {
 			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
 		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
 			"whether a repository creation template would create the repository on push with other settings than the declared ones",
-			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, created) }},
+			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, created, dryRun) }},
 	}
 	var notes []Note
 	for _, c := range checks {
@@ -206,7 +206,7 @@ func scanningNotes(spec Spec, cfg registry.ScanningConfiguration) []Note {
 
 // templateNotes warns about each managed setting the CREATE_ON_PUSH
 // template for the repository's name sets otherwise.
-func templateNotes(spec Spec, templates []registry.Template, created bool) []Note {
+func templateNotes(spec Spec, templates []registry.Template, created, dryRun bool) []Note {
 	t, ok := registry.TemplateFor(templates, spec.Name, registry.AppliedForCreateOnPush)
 	if !ok {
 		return nil
@@ -223,9 +223,13 @@ func templateNotes(spec Spec, templates []registry.Template, created bool) []Not
 		settings = append(settings, d.Setting)
 	}
 	if created && len(diffs) > 0 {
+		creates := "this run creates"
+		if dryRun {
+			creates = "this run would create"
+		}
 		notes = append(notes, Note{Setting: SettingRepository, Level: NoteNotice, Text: fmt.Sprintf(
-			"this run creates %s with the declared settings; a docker push that came first would have created it from the repository creation template %q with another %s",
-			spec.Name, t.Prefix, strings.Join(settings, ", "))})
+			"%s %s with the declared settings; a docker push that came first would have created it from the repository creation template %q with another %s",
+			creates, spec.Name, t.Prefix, strings.Join(settings, ", "))})
 	}
 	return notes
 }

@@ -150,8 +150,12 @@ func TestTemplateAtCreation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		creates := "this run creates"
+		if dry {
+			creates = "this run would create"
+		}
 		wantNote(t, res, reconcile.SettingRepository, reconcile.NoteNotice,
-			`this run creates team/new with the declared settings; a docker push that came first would have created it from the repository creation template "team" with another image-tag-mutability, tags`)
+			creates+` team/new with the declared settings; a docker push that came first would have created it from the repository creation template "team" with another image-tag-mutability, tags`)
 		if len(res.Notes) != 3 || !res.Created {
 			t.Errorf("dry-run %v: created %v, notes %+v", dry, res.Created, res.Notes)
 		}

@@ -29,8 +29,12 @@ func ruleName(r reconcile.RulePreview) string {
 	if r.Description == "" {
 		return fmt.Sprintf("rule %d", r.Priority)
 	}
-	return fmt.Sprintf("rule %d (%s)", r.Priority, r.Description)
+	return fmt.Sprintf("rule %d (%s)", r.Priority, flat(r.Description))
 }
+
+// flat keeps text from AWS (a rule's description, image tags) on the plan
+// line it belongs to.
+var flat = strings.NewReplacer("\r", " ", "\n", " ").Replace
 
 // ruleCount is "expire 3 image(s)".
 func ruleCount(r reconcile.RulePreview) string {
@@ -46,7 +50,7 @@ func ruleCount(r reconcile.RulePreview) string {
 func sample(r reconcile.RulePreview) string {
 	parts := make([]string, 0, len(r.Sample)+1)
 	for _, img := range r.Sample {
-		name := strings.Join(img.Tags, ", ")
+		name := flat(strings.Join(img.Tags, ", "))
 		if name == "" {
 			name = "untagged " + shortDigest(img.Digest)
 		}

@@ -93,3 +93,21 @@ func TestBatchSummaryShowsEachPreview(t *testing.T) {
 		}
 	}
 }
+
+// A rule's description and an image's tags come from AWS; a line break in
+// them does not split the plan's one line per rule.
+func TestPreviewPlanLinesStayWhole(t *testing.T) {
+	t.Parallel()
+	res := &reconcile.Result{Changes: []reconcile.Change{{
+		Setting: reconcile.SettingLifecyclePolicy, Action: reconcile.ActionUpdate,
+		Preview: &reconcile.LifecyclePreview{Expiring: 1, Rules: []reconcile.RulePreview{{
+			Priority: 1, Description: "old\n::error::x", Action: "expire", Images: 1,
+			Sample: []reconcile.PreviewImage{{Tags: []string{"v1\r\nv2"}, PushedAt: time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)}},
+		}}},
+	}}}
+	var b strings.Builder
+	report.Plan(&b, res)
+	if want := "    rule 1 (old ::error::x): expire 1 image(s): v1  v2 (pushed 2026-05-01)\n"; !strings.Contains(b.String(), want) {
+		t.Errorf("plan lacks %q:\n%s", want, b.String())
+	}
+}

@@ -181,7 +181,7 @@ func TestNotesAreShownEverywhere(t *testing.T) {
 		}
 	}
 	s := report.Summary(res)
-	for _, want := range []string{"- **warning** scan-on-push: the registry decides\n", "- **notice** registry: read denied # heading\n"} {
+	for _, want := range []string{"- **warning** scan-on-push: the registry decides\n", "- **notice** registry: read denied \\# heading\n"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("summary lacks %q:\n%s", want, s)
 		}
@@ -247,4 +247,23 @@ func closesFence(line string, n int) bool {
 	}
 	ticks := len(rest) - len(strings.TrimLeft(rest, "`"))
 	return ticks >= n && strings.TrimSpace(rest[ticks:]) == ""
+}
+
+// Text from AWS in a note (a template's tag value, say) is shown as it is
+// in the job summary: no link, HTML, emphasis or @-mention comes of it.
+func TestNoteTextFromAWSIsNotMarkup(t *testing.T) {
+	t.Parallel()
+	res := result(false)
+	res.Notes = []reconcile.Note{{Setting: reconcile.SettingTags, Level: reconcile.NoteWarning,
+		Text: "the template sets team=</details>[click](https://example.com) **x** @octo/team `y`"}}
+	s := report.Summary(res)
+	want := `- **warning** tags: the template sets team=&lt;/details&gt;\[click\](https://example.com) \*\*x\*\* &#64;octo/team \` + "`" + `y\` + "`" + "\n"
+	if !strings.Contains(s, want) {
+		t.Errorf("summary lacks %q:\n%s", want, s)
+	}
+	for _, bad := range []string{"</details>[", "**x**", " @octo"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("summary holds %q as markup:\n%s", bad, s)
+		}
+	}
 }

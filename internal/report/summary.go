@@ -88,7 +88,15 @@ func cell(s string) string {
 	return "`" + s + "`"
 }
 
-// noteText keeps a note on its Markdown list item's line.
-func noteText(n reconcile.Note) string {
-	return strings.NewReplacer("\r", " ", "\n", " ").Replace(n.Text)
-}
+// noteText is a note's text as Markdown that shows it as it is, on its
+// list item's line: a note quotes values from AWS (template tags, KMS key
+// IDs, error messages), which must not become markup, links, HTML or an
+// @-mention of a GitHub team.
+func noteText(n reconcile.Note) string { return markdownText(n.Text) }
+
+// markdownText escapes s for Markdown prose, on one line.
+var markdownText = strings.NewReplacer(
+	"\r", " ", "\n", " ",
+	"&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "&#64;",
+	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "|", "\\|", "#", "\\#", "~", "\\~", "!", "\\!",
+).Replace
