@@ -275,9 +275,9 @@ func TestRegistrySettingsArePerRegion(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		c        *ecr.Client
-		scan     types.ScanType
-		nTmpl    int
+		c      *ecr.Client
+		scan   types.ScanType
+		nTmpl  int
 		region string
 	}{{east, types.ScanTypeEnhanced, 1, "us-east-1"}, {west, types.ScanTypeBasic, 0, "eu-west-1"}} {
 		out, err := tc.c.GetRegistryScanningConfiguration(ctx, &ecr.GetRegistryScanningConfigurationInput{})
