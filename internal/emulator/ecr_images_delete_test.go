@@ -11,22 +11,24 @@ import (
 
 // countImages counts a repository's images the way a caller deciding on
 // force-delete would: DescribeImages through the SDK's paginator.
-func countImages(t *testing.T, c *ecr.Client, name string, pageSize int32) (int, []string) {
+// It also returns the pages it read: the paginator's, not the emulator's
+// call count, which an SDK retry of a page (a loopback connection closed
+// under -race stress) would raise.
+func countImages(t *testing.T, c *ecr.Client, name string, pageSize int32) (n int, digests []string, pages int) {
 	t.Helper()
 	p := ecr.NewDescribeImagesPaginator(c, &ecr.DescribeImagesInput{RepositoryName: aws.String(name), MaxResults: aws.Int32(pageSize)})
-	n := 0
-	var digests []string
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx(t))
 		if err != nil {
 			t.Fatal(err)
 		}
+		pages++
 		n += len(page.ImageDetails)
 		for _, d := range page.ImageDetails {
 			digests = append(digests, aws.ToString(d.ImageDigest))
 		}
 	}
-	return n, digests
+	return n, digests, pages
 }
 
 func TestDescribeImagesPages(t *testing.T) {
@@ -37,13 +39,12 @@ func TestDescribeImagesPages(t *testing.T) {
 	if !f.emu.SeedImages("us-east-1", "", "app", 250) {
 		t.Fatal("SeedImages: repository not found")
 	}
-	f.emu.ResetCalls()
-	n, digests := countImages(t, c, "app", 100)
+	n, digests, pages := countImages(t, c, "app", 100)
 	if n != 250 {
 		t.Errorf("counted %d images, want 250", n)
 	}
-	if f.emu.Count("DescribeImages") != 3 {
-		t.Errorf("%d pages, want 3", f.emu.Count("DescribeImages"))
+	if pages != 3 {
+		t.Errorf("%d pages, want 3", pages)
 	}
 	unique := slices.Clone(digests)
 	slices.Sort(unique)
@@ -62,7 +63,7 @@ func TestDescribeImagesPages(t *testing.T) {
 	}
 	// An empty repository has no images and no next page.
 	create(t, c, "empty")
-	if n, _ := countImages(t, c, "empty", 10); n != 0 {
+	if n, _, _ := countImages(t, c, "empty", 10); n != 0 {
 		t.Errorf("empty repository: %d images", n)
 	}
 
@@ -98,7 +99,7 @@ func TestDeleteNonEmptyRepository(t *testing.T) {
 	if _, ok := f.emu.RepositoryIn("eu-west-1", "", "app"); !ok {
 		t.Fatal("refused delete removed the repository")
 	}
-	if n, _ := countImages(t, west, "app", 1000); n != 2 {
+	if n, _, _ := countImages(t, west, "app", 1000); n != 2 {
 		t.Errorf("%d images, want 2", n)
 	}
 	out, err := west.DeleteRepository(ctx(t), &ecr.DeleteRepositoryInput{RepositoryName: aws.String("app"), Force: true})
