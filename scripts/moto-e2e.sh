@@ -55,7 +55,7 @@ fi
 echo "moto server ready (pid ${moto_pid})"
 
 set +e
-go test -race -count=1 -v ./internal/e2e/ -run TestScenarios -args -moto-endpoint="$endpoint"
+go test -race -count=1 -v ./internal/e2e/ -run 'TestScenarios|TestRegistryScanningWarning' -args -moto-endpoint="$endpoint"
 status=$?
 set -e
 if [[ $status -ne 0 ]]; then
