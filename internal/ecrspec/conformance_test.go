@@ -170,6 +170,8 @@ func TestConstantsMatchServiceModel(t *testing.T) {
 	wantInt(t, "RepositoryName min", name.Min, ecrspec.MinRepositoryNameChars)
 	wantInt(t, "RepositoryName max", name.Max, ecrspec.MaxRepositoryNameChars)
 	wantInt(t, "RepositoryNameList max", get(t, model, "RepositoryNameList").Max, ecrspec.MaxNamesPerDescribe)
+	wantInt(t, "MaxResults max", get(t, model, "MaxResults").Max, ecrspec.MaxResultsPerPage)
+	wantInt(t, "LifecyclePreviewMaxResults max", get(t, model, "LifecyclePreviewMaxResults").Max, ecrspec.MaxPreviewResultsPerPage)
 
 	if e := get(t, model, "ImageTagMutability").Enum; !slices.Equal(e, ecrspec.Mutabilities) {
 		t.Errorf("ImageTagMutability: model %q, project %q", e, ecrspec.Mutabilities)

@@ -23,6 +23,14 @@ const (
 // (shape RepositoryNameList).
 const MaxNamesPerDescribe = 100
 
+// The most results one page holds: DescribeImages and
+// DescribeRepositoryCreationTemplates (shape MaxResults), and
+// GetLifecyclePolicyPreview (shape LifecyclePreviewMaxResults).
+const (
+	MaxResultsPerPage        = 1000
+	MaxPreviewResultsPerPage = 100
+)
+
 var repositoryNameRE = regexp.MustCompile(`^(?:` + RepositoryNamePattern + `)$`)
 
 // ValidRepositoryName reports whether ECR accepts name as a repository name:

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Scenarios a repository creation template applies to (RCTAppliedFor).
@@ -373,7 +375,7 @@ func (e *Emulator) describeRepositoryCreationTemplates(c *ecrCall) (any, *apiErr
 			list = append(list, m[p])
 		}
 	}
-	got, next, fail := page(list, in.NextToken, in.MaxResults, 100, 1000)
+	got, next, fail := page(list, in.NextToken, in.MaxResults, 100, ecrspec.MaxResultsPerPage)
 	if fail != nil {
 		return nil, fail
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Storage classes of an image, as ECR's API spells them
@@ -275,7 +277,7 @@ func (e *Emulator) describeImages(c *ecrCall) (any, *apiError) {
 		images = slices.DeleteFunc(images, func(img Image) bool {
 			return !keepTag(img) || (wantStatus != "ANY" && imageStatus(img) != wantStatus)
 		})
-		got, next, fail := page(images, in.NextToken, in.MaxResults, 100, 1000)
+		got, next, fail := page(images, in.NextToken, in.MaxResults, 100, ecrspec.MaxResultsPerPage)
 		if fail != nil {
 			return nil, fail
 		}

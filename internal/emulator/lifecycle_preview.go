@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // LifecyclePreviewBehavior sets how the previews started from now on run.
@@ -318,7 +320,7 @@ func (e *Emulator) getLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 			})
 		}
 		results = slices.DeleteFunc(slices.Clone(results), func(res previewResult) bool { return !keepTag(res.image) })
-		got, next, fail := page(results, in.NextToken, in.MaxResults, 100, 100)
+		got, next, fail := page(results, in.NextToken, in.MaxResults, ecrspec.MaxPreviewResultsPerPage, ecrspec.MaxPreviewResultsPerPage)
 		if fail != nil {
 			return nil, fail
 		}

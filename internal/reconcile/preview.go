@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // PreviewMode says when the lifecycle policy preview runs; the values are
@@ -152,7 +154,7 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	if err != nil {
 		return nil, previewNote("StartLifecyclePolicyPreview", err, poll.Within)
 	}
-	in := &ecr.GetLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, MaxResults: aws.Int32(100)}
+	in := &ecr.GetLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, MaxResults: aws.Int32(ecrspec.MaxPreviewResultsPerPage)}
 	var out *ecr.GetLifecyclePolicyPreviewOutput
 	_, err = poll.retryWhile(ctx, func(err error) bool {
 		// Right after the start ECR may not find the preview yet.

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -32,7 +33,7 @@ var _ RegistryAPI = (*ecr.Client)(nil)
 
 // templatesPageSize is the most templates DescribeRepositoryCreationTemplates
 // returns a page (the model's MaxResults): one page for nearly any registry.
-const templatesPageSize = 1000
+const templatesPageSize = ecrspec.MaxResultsPerPage
 
 // RegistryState is what the registry, rather than the repository, decides:
 // its scanning configuration and its repository creation templates. It is

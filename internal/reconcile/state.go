@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
@@ -229,7 +230,7 @@ func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (
 }
 
 // describeImagesPageSize is the most images DescribeImages returns a call.
-const describeImagesPageSize = 1000
+const describeImagesPageSize = ecrspec.MaxResultsPerPage
 
 // merge fills the settings into st: from the second round where it was
 // read again, from the first otherwise.
