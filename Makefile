@@ -9,7 +9,7 @@ BIN           ?= bin/ecr-reconcile
 ACTIONLINT    := $(GO) tool -modfile=tools/go.mod actionlint
 GOLANGCI_LINT := $(GO) tool -modfile=tools/golangci-lint/go.mod golangci-lint
 
-.PHONY: all test stress lint actionlint build container-test demo emulator fuzz bench ci
+.PHONY: all test stress generate lint actionlint build container-test demo emulator fuzz bench ci
 
 all: lint test build
 
@@ -21,6 +21,10 @@ test:
 # tests whose result depends on scheduling (make stress COUNT=30).
 stress:
 	$(GO) test -race -shuffle=on -count=$(COUNT) -cpu=1,4 ./...
+
+# Regenerate the files made from action.yml (run/action.yml, the README reference).
+generate:
+	$(GO) generate ./...
 
 lint:
 	$(GOLANGCI_LINT) run ./...
