@@ -74,7 +74,7 @@ func run(ctx context.Context, env Env) error {
 	bools := map[string]bool{}
 	for _, in := range meta.Inputs {
 		values[in.Name] = new(string)
-		if isBool(in) {
+		if in.IsBool() {
 			bools[in.Name] = true
 			fs.Var(boolValue{values[in.Name]}, in.Name, in.Description+defaultNote(in))
 			continue
@@ -133,13 +133,6 @@ func run(ctx context.Context, env Env) error {
 	}
 	// The action has printed the error (on Stderr, as an annotation).
 	return &ExitError{Code: ExitFailed, Err: err, reported: true}
-}
-
-// isBool reports whether an input is a true/false switch: its default is
-// true or false, or (scan-on-push, unset by default) its description says
-// "true or false".
-func isBool(in actionmeta.Input) bool {
-	return in.Default == "true" || in.Default == "false" || strings.Contains(in.Description, "true or false")
 }
 
 // boolValue is a boolean flag kept as the input's text: "--dry-run" alone

@@ -1,7 +1,9 @@
 package docs_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,24 +16,45 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 )
 
-// exampleSteps returns the with: inputs of every step of the README's YAML
-// blocks that uses this action, keyed by the block's first line number.
-func exampleSteps(t *testing.T) map[int]map[string]string {
+// exampleSources returns the YAML a user copies: the yaml code blocks of
+// README.md and docs/**/*.md, and the workflow and action files under
+// docs/examples/, keyed by "file:line".
+func exampleSources(t *testing.T) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(readmePath)
+	out := map[string]string{}
+	block := regexp.MustCompile("(?s)```yaml\n(.*?)```")
+	for _, file := range markdownFiles(t) {
+		text := readText(t, file)
+		for _, m := range block.FindAllStringSubmatchIndex(text, -1) {
+			out[fmt.Sprintf("%s:%d", file, strings.Count(text[:m[2]], "\n")+1)] = text[m[2]:m[3]]
+		}
+	}
+	err := filepath.WalkDir("../../docs/examples", func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // checked by the link test: the README links to the files
+		}
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".yml") || strings.HasSuffix(path, ".yaml")) {
+			out[path+":1"] = readText(t, path)
+		}
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := regexp.MustCompile("(?s)```yaml\n(.*?)```")
-	steps := map[int]map[string]string{}
-	text := string(b)
-	for _, m := range block.FindAllStringSubmatchIndex(text, -1) {
-		body := text[m[2]:m[3]]
-		line := strings.Count(text[:m[2]], "\n") + 1
+	return out
+}
+
+// exampleSteps returns the with: inputs of every step of the examples that
+// uses this action, keyed by where the example is.
+func exampleSteps(t *testing.T) map[string]map[string]string {
+	t.Helper()
+	steps := map[string]map[string]string{}
+	for where, body := range exampleSources(t) {
 		var doc any
 		if err := yaml.Unmarshal([]byte(body), &doc); err != nil {
 			continue // a fragment, such as a job's steps only
 		}
+		n := 0
 		walk(doc, func(step map[string]any) {
 			uses, _ := step["uses"].(string)
 			if !strings.HasPrefix(uses, "ecr-reconcile/ecr-reconcile@") && !strings.HasPrefix(uses, "ecr-reconcile/ecr-reconcile/run@") {
@@ -43,7 +66,8 @@ func exampleSteps(t *testing.T) map[int]map[string]string {
 					with[k] = strings.TrimSpace(yamlScalar(v))
 				}
 			}
-			steps[line] = with
+			n++
+			steps[fmt.Sprintf("%s (step %d)", where, n)] = with
 		})
 	}
 	return steps
@@ -79,12 +103,12 @@ func TestExamplesUseOnlyDeclaredInputs(t *testing.T) {
 	meta := parseActionYAML(t)
 	steps := exampleSteps(t)
 	if len(steps) < 5 {
-		t.Fatalf("found %d example steps in the README; the extraction is broken", len(steps))
+		t.Fatalf("found %d example steps in the README and docs; the extraction is broken", len(steps))
 	}
-	for line, with := range steps {
+	for where, with := range steps {
 		for k := range with {
 			if _, ok := meta.Input(k); !ok {
-				t.Errorf("README.md line %d: example passes %q, which action.yml does not declare", line, k)
+				t.Errorf("%s: example passes %q, which action.yml does not declare", where, k)
 			}
 		}
 	}
@@ -102,7 +126,7 @@ func TestPublicExampleInputsAreValid(t *testing.T) {
 		}
 	}
 	if public == nil {
-		t.Fatal("the README has no ECR Public example with catalog data")
+		t.Fatal("no example (README, docs, docs/examples) is an ECR Public repository with catalog data")
 	}
 	ws := t.TempDir()
 	logo := filepath.Join(ws, public["catalog-logo"])
@@ -146,25 +170,23 @@ func (s exampleSource) Getenv(key string) string {
 // examples into one workflow never mixes versions.
 func TestExamplesAgreeOnActionVersions(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile(readmePath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	uses := regexp.MustCompile("uses: *([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+)@([A-Za-z0-9_.-]+)")
-	first := map[string]string{} // action: "version (line N)"
+	first := map[string]string{} // action: "version (where)"
 	n := 0
-	for i, line := range strings.Split(string(b), "\n") {
-		for _, m := range uses.FindAllStringSubmatch(line, -1) {
-			n++
-			at := fmt.Sprintf("%s (line %d)", m[2], i+1)
-			if f, ok := first[m[1]]; !ok {
-				first[m[1]] = at
-			} else if strings.Fields(f)[0] != m[2] {
-				t.Errorf("README.md uses %s@%s; elsewhere %s", m[1], at, f)
+	for where, body := range exampleSources(t) {
+		for i, line := range strings.Split(body, "\n") {
+			for _, m := range uses.FindAllStringSubmatch(line, -1) {
+				n++
+				at := fmt.Sprintf("%s (%s, line %d of the example)", m[2], where, i+1)
+				if f, ok := first[m[1]]; !ok {
+					first[m[1]] = at
+				} else if strings.Fields(f)[0] != m[2] {
+					t.Errorf("%s@%s; elsewhere %s", m[1], at, f)
+				}
 			}
 		}
 	}
-	if n < 20 {
-		t.Fatalf("found %d uses: lines in the README; the extraction is broken", n)
+	if n < 10 {
+		t.Fatalf("found %d uses: lines in the examples; the extraction is broken", n)
 	}
 }
