@@ -167,7 +167,7 @@ func topLevelBlock(doc []byte, key string) ([]string, error) {
 		}
 	}
 	if start < 0 {
-		return nil, fmt.Errorf("action.yml has no top-level %s:", key)
+		return nil, fmt.Errorf("action.yml has no top-level key %q", key)
 	}
 	end := len(lines)
 	for i := start + 1; i < len(lines); i++ {

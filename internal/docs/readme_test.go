@@ -50,6 +50,25 @@ func TestEveryNameIsDocumented(t *testing.T) {
 	}
 }
 
+// TestReadmeIsAFrontPage keeps the README short enough to read in five
+// minutes, with the Quick start's YAML near the top; the rest belongs in
+// docs/.
+func TestReadmeIsAFrontPage(t *testing.T) {
+	t.Parallel()
+	const maxBytes, maxFirstYAMLLine = 30 * 1024, 60
+	b, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > maxBytes {
+		t.Errorf("README.md is %d bytes, more than %d: move details to docs/", len(b), maxBytes)
+	}
+	first := indexOf(readmeLines(t), "```yaml")
+	if first < 0 || first+1 > maxFirstYAMLLine {
+		t.Errorf("README.md's first YAML block starts at line %d, want within the first %d lines", first+1, maxFirstYAMLLine)
+	}
+}
+
 // TestTryItCommands checks the "Try it locally" section: exactly two
 // code blocks, the demo and the test command that .ci/run runs.
 func TestTryItCommands(t *testing.T) {
