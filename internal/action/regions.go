@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/smithy-go"
 
@@ -30,10 +31,12 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		return []*reconcile.Reconciler{{
 			ECR: publicecr.New(auth.Config),
 			Options: reconcile.Options{
-				DryRun:    r.cfg.DryRun,
-				Region:    regions.ECRPublicRegion,
-				Account:   auth.AccountID,
-				AccountID: auth.AccountLookup(r.maskAccount),
+				DryRun:                      r.cfg.DryRun,
+				Region:                      regions.ECRPublicRegion,
+				Account:                     auth.AccountID,
+				AccountID:                   auth.AccountLookup(r.maskAccount),
+				Analyzer:                    analyzer(auth, regions.ECRPublicRegion),
+				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		}}
 	}
@@ -59,10 +62,20 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 				Account:   auth.AccountID,
 				AccountID: account,
 				Slots:     slots,
+				// The policy is checked in the Region it is written in:
+				// one call per Region, shared by a batch's repositories.
+				Analyzer:                    analyzer(auth, region),
+				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		})
 	}
 	return recs
+}
+
+// analyzer is IAM Access Analyzer in region, with the run's credentials,
+// for the check of the declared repository policy.
+func analyzer(auth awsauth.Result, region string) *accessanalyzer.Client {
+	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region })
 }
 
 // regionRun is one Region's part of a step over several Regions. In single
