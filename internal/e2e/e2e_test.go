@@ -346,6 +346,16 @@ func testCreate(t *testing.T, s *scenario) {
 	wantWrites(t, calls, "CreateRepository", "SetRepositoryPolicy", "PutLifecyclePolicy")
 	wantSummary(t, res, "`"+s.name+"`: created", "URI: `"+s.be.uri(s.name)+"`", "| repository-policy | created |", "| lifecycle-policy | created |")
 	s.wantDeclared(t, declaredTags)
+	// The policy was sent to IAM Access Analyzer with the first reads. The
+	// emulator serves it; moto has no Access Analyzer, so there the run
+	// says in a notice that the policy was not checked, and goes on.
+	if !slices.ContainsFunc(calls, func(c call) bool { return c.Service == "access-analyzer" && c.Operation == "ValidatePolicy" }) {
+		t.Errorf("no ValidatePolicy call: %v", calls)
+	}
+	notChecked := strings.Contains(res.Outputs["notes"], "not checked: the declared repository policy with IAM Access Analyzer")
+	if notChecked != s.be.moto() {
+		t.Errorf("moto=%v, notes = %s", s.be.moto(), res.Outputs["notes"])
+	}
 }
 
 // (b) The same inputs again: nothing to do, nothing written.
