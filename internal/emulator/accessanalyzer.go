@@ -176,6 +176,8 @@ func (e *Emulator) writeAnalyzer(w http.ResponseWriter, req *request, status int
 // a user or role (with a path), an assumed-role session.
 var principalARN = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam::\d{12}:(?:root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)|sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$`)
 
+var accountID = regexp.MustCompile(`^\d{12}$`)
+
 // ecrActions are ECR's IAM actions, the emulator's own list (from the IAM
 // service authorization reference for Amazon ECR). ECR Public's actions
 // are its operations (ecrspec, tied to its service model).
@@ -227,7 +229,7 @@ func checkPolicy(text string) []wireFinding {
 		}
 		p, _ := st["Principal"].(map[string]any)
 		for j, id := range listOf(p["AWS"]) {
-			if id == "*" || regexp.MustCompile(`^\d{12}$`).MatchString(id) || principalARN.MatchString(id) {
+			if id == "*" || accountID.MatchString(id) || principalARN.MatchString(id) {
 				continue
 			}
 			out = append(out, wireFinding{fmt.Sprintf("The principal %s is not a valid ARN or account ID.", id), FindingError, "INVALID_ARN_PRINCIPAL", analyzerLearnMore,
