@@ -33,6 +33,10 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 	// The registry-level reads are the same for every repository: once,
 	// with the describes.
 	registry := r.startRegistry(ctx, spec)
+	// One policy check for the batch: every repository declares the same
+	// policy.
+	check, cancel := r.startPolicyCheck(ctx, spec)
+	defer cancel()
 	found, errs := r.describeAll(ctx, spec.RegistryID, names, sem)
 	reg := registry()
 	items := make([]Item, len(names))
@@ -52,7 +56,7 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 			if ok {
 				st = r.readExisting(ctx, s, st)
 			}
-			st.Registry = reg
+			st.Registry, st.policyCheck = reg, check
 			items[i].Result, items[i].Err = r.converge(ctx, s, st)
 		})
 	}

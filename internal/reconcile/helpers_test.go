@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
@@ -30,6 +31,9 @@ const (
 type fixture struct {
 	emu *emulator.Emulator
 	ecr *ecr.Client
+	// analyzer is IAM Access Analyzer's client on the same emulator; the
+	// reconciler uses it only when checked says so.
+	analyzer *accessanalyzer.Client
 }
 
 func newFixture(t *testing.T, opts emulator.Options) *fixture {
@@ -54,7 +58,24 @@ func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handl
 			o.RateLimiter = ratelimit.None // as the action's own client: no retry quota
 		}),
 	})
-	return &fixture{emu: emu, ecr: client}
+	analyzer := accessanalyzer.New(accessanalyzer.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 5
+			o.MaxBackoff = 5 * time.Millisecond
+			o.RateLimiter = ratelimit.None
+		}),
+	})
+	return &fixture{emu: emu, ecr: client, analyzer: analyzer}
+}
+
+// checked is reconciler with the policy check of IAM Access Analyzer.
+func (f *fixture) checked(dryRun bool) *reconcile.Reconciler {
+	rec := f.reconciler(dryRun)
+	rec.Options.Analyzer = f.analyzer
+	return rec
 }
 
 // createBarrier holds the first n CreateRepository requests until all n

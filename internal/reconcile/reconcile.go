@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Options tune a Reconciler.
@@ -42,6 +43,16 @@ type Options struct {
 	// Reconcilers of several Regions share one, so that max-concurrency
 	// bounds the step as a whole. Its capacity is the bound.
 	Slots chan struct{}
+	// Analyzer, when set, is IAM Access Analyzer in the repository's
+	// Region: the declared repository policy is checked with it before a
+	// run writes the policy (policycheck.go).
+	Analyzer PolicyAnalyzer
+	// PolicyCheckWithin bounds that check, its one retry included; zero
+	// value means the default (5 s).
+	PolicyCheckWithin time.Duration
+	// FailOnPolicySecurityWarning makes a SECURITY_WARNING finding refuse
+	// the policy as an ERROR does; otherwise it is a warning.
+	FailOnPolicySecurityWarning bool
 }
 
 // Reconciler reconciles repositories through an ECR client.
@@ -70,8 +81,11 @@ func (r *Reconciler) propagation() Backoff {
 // settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
 	registry := r.startRegistry(ctx, spec)
+	check, cancel := r.startPolicyCheck(ctx, spec)
+	defer cancel()
 	st, err := r.read(ctx, spec)
 	st.Registry = registry()
+	st.policyCheck = check
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +97,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // lifecycle policy would expire is shown even when its write fails.
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
 	changes := diff(spec, st)
-	notes := r.preview(ctx, spec, st, changes)
+	// The policy check's verdict comes before anything is written.
+	checked, err := r.policyCheckNotes(spec, st, changes)
+	if err != nil {
+		return nil, err
+	}
+	notes := append(checked, r.preview(ctx, spec, st, changes)...)
 	if r.Options.DryRun {
 		switch {
 		case !st.Exists && spec.Absent:

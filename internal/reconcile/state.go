@@ -43,6 +43,9 @@ type State struct {
 	// Registry is the registry-level state read with the repository
 	// (registry.go).
 	Registry RegistryState
+	// policyCheck waits for IAM Access Analyzer's verdict on the declared
+	// repository policy; nil when none was asked (policycheck.go).
+	policyCheck func() policyVerdict
 }
 
 // errNotVisible stands for a repository that a racing job created but that
