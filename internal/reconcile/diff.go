@@ -168,10 +168,15 @@ type document struct {
 	equal   func(a, b string) (bool, error)
 }
 
-var (
-	repositoryPolicy = document{SettingRepositoryPolicy, policy.RepositoryPoliciesEqual}
-	lifecyclePolicy  = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
-)
+var lifecyclePolicy = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+
+// repositoryPolicy compares repository policies in partition, where ECR
+// stores an account ID as that partition's root ARN.
+func repositoryPolicy(partition string) document {
+	return document{SettingRepositoryPolicy, func(a, b string) (bool, error) {
+		return policy.RepositoryPoliciesEqual(a, b, partition)
+	}}
+}
 
 // diffDocument plans one policy document. cur is the current text (nil: none
 // exists) and readErr a failed read, which leaves the setting unreconciled.
@@ -245,8 +250,8 @@ func tagsString(tags map[string]string) string {
 // diffOwnedPolicy plans a repository policy of which the action owns only
 // the statements whose Sid starts with prefix: the declared ones are merged
 // into the current policy and every other statement is kept in place.
-// Only the owned statements are compared, by meaning.
-func diffOwnedPolicy(want Document, prefix string, cur *string, readErr error, exists bool) Change {
+// Only the owned statements are compared, by meaning in partition.
+func diffOwnedPolicy(want Document, prefix, partition string, cur *string, readErr error, exists bool) Change {
 	c := Change{Setting: SettingRepositoryPolicy, Action: ActionUnchanged}
 	if readErr != nil && exists {
 		c.Action, c.Error = ActionFailed, readErr.Error()
@@ -259,7 +264,7 @@ func diffOwnedPolicy(want Document, prefix string, cur *string, readErr error, e
 	if want.Remove {
 		declared = ""
 	}
-	m, err := policy.MergeOwned(current, declared, prefix)
+	m, err := policy.MergeOwned(current, declared, prefix, partition)
 	if err != nil {
 		c.Action, c.Error = ActionFailed, err.Error()
 		return c

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // Options tune a Reconciler.
@@ -57,6 +59,10 @@ func (r *Reconciler) visibility() Backoff {
 	return r.Options.Consistency
 }
 
+// partition is the ID of the partition of the Reconciler's Region
+// ("aws" when no Region is set).
+func (r *Reconciler) partition() string { return regions.Of(r.Options.Region).ID }
+
 func (r *Reconciler) propagation() Backoff {
 	if r.Options.Propagation == (Backoff{}) {
 		return propagationBackoff
@@ -82,7 +88,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // diff, preview, apply. The preview runs before any write, so that what a
 // lifecycle policy would expire is shown even when its write fails.
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
-	changes := diff(spec, st)
+	changes := diff(spec, st, r.partition())
 	notes := r.preview(ctx, spec, st, changes)
 	if r.Options.DryRun {
 		switch {
@@ -95,14 +101,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes,
-			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent, true), notes...)}
+			Notes: append(registryNotes(spec, st, r.partition(), !st.Exists && !spec.Absent, true), notes...)}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(registryNotes(spec, st, res.Created, false), notes...)
+	res.Notes = append(registryNotes(spec, st, r.partition(), res.Created, false), notes...)
 	return res, failure(res.Changes)
 }
 
@@ -141,8 +147,9 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 
 // diff compares the declared spec with the state read and returns one
 // change per managed setting, in a fixed order. It is pure: creation is a
-// diff against a State that does not exist.
-func diff(spec Spec, st State) []Change {
+// diff against a State that does not exist. partition is the repository's
+// (r.partition()): ECR stores an account principal as its root ARN.
+func diff(spec Spec, st State, partition string) []Change {
 	if spec.Absent {
 		// Nothing but the repository's existence is managed.
 		return []Change{diffAbsent(spec.ForceDelete, st)}
@@ -165,9 +172,9 @@ func diff(spec Spec, st State) []Change {
 		changes = append(changes, diffTags(spec, st))
 	}
 	if d := spec.RepositoryPolicy; d != nil && spec.RepositoryPolicySidPrefix != "" {
-		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, partition, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
 	} else if d != nil {
-		changes = append(changes, diffDocument(repositoryPolicy, *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+		changes = append(changes, diffDocument(repositoryPolicy(partition), *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
 	}
 	if d := spec.LifecyclePolicy; d != nil {
 		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
@@ -196,7 +203,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			if err != nil {
 				return nil, err
 			}
-			return r.apply(ctx, spec, won, diff(spec, won))
+			return r.apply(ctx, spec, won, diff(spec, won, r.partition()))
 		}
 		if err != nil {
 			return nil, err
