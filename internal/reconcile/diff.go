@@ -93,9 +93,12 @@ func diffScanOnPush(want bool, st State) Change {
 }
 
 // diffTags adds or updates declared tags and, with PruneTags, removes the
-// others. Tags under the reserved "aws:" prefix are never removed. The
-// count after the change is checked against ECR's limit before any write:
-// TagResource would refuse it, after UntagResource already removed tags.
+// others. Tags under the reserved "aws:" prefix are never removed, and do
+// not count against ECR's limit (AWS's tagging rules), so a repository
+// CloudFormation created with its three aws:cloudformation:* tags still
+// takes 50 declared ones. The count of user tags after the change is checked
+// against the limit before any write: TagResource would refuse it, after
+// UntagResource already removed tags.
 func diffTags(spec Spec, st State) Change {
 	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
 	if !st.Exists {
@@ -128,8 +131,13 @@ func diffTags(spec Spec, st State) Change {
 		set[k] = v
 	}
 	var remove, undeclared []string
+	user := 0
 	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
-		if _, keep := spec.Tags[k]; !keep && !isAWSTag(k) {
+		if isAWSTag(k) {
+			continue
+		}
+		user++
+		if _, keep := spec.Tags[k]; !keep {
 			undeclared = append(undeclared, k)
 		}
 	}
@@ -142,10 +150,10 @@ func diffTags(spec Spec, st State) Change {
 	if len(parts) == 0 {
 		return c
 	}
-	if total := len(st.Tags) - len(remove) + added; total > maxTags {
+	if total := user - len(remove) + added; total > maxTags {
 		c.Action = ActionFailed
-		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository ('aws:' tags included); nothing was written. Declare fewer tags in tags",
-			total, len(st.Tags)-len(remove), added, maxTags)
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in tags",
+			total, user-len(remove), added, maxTags)
 		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
 			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
 		}

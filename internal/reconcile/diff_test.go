@@ -189,8 +189,8 @@ func TestDiffTagsPayload(t *testing.T) {
 	}
 }
 
-// Near the 50-tag limit the count after the change (kept + added, "aws:"
-// tags included) is checked before any write.
+// Near the 50-tag limit the count after the change (kept + added; "aws:"
+// tags do not count) is checked before any write.
 func TestDiffTagsLimit(t *testing.T) {
 	t.Parallel()
 	full := map[string]string{"aws:system": "x"}
@@ -206,7 +206,7 @@ func TestDiffTagsLimit(t *testing.T) {
 		errSubs   []string
 		notInErrs []string
 	}{
-		{"without prune: refused, prune-tags would fit", false, ActionFailed, []string{"53 tags", "50", "tags", "prune-tags: true", "49 tags that are not declared"}, nil},
+		{"without prune: refused, prune-tags would fit", false, ActionFailed, []string{"52 tags", "50", "tags", "prune-tags: true", "49 tags that are not declared"}, nil},
 		{"with prune: fits (1 aws: tag kept + 3 added)", true, ActionUpdate, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
