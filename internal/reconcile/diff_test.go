@@ -311,3 +311,12 @@ func TestDiffOwnedPolicy(t *testing.T) {
 		})
 	}
 }
+
+// The preview's budget is ECR's own waiter for it (20 polls 5 s apart,
+// ecrspec, tied to the model's waiters-2.json by the conformance test).
+func TestPreviewBudgetIsECRsWaiter(t *testing.T) {
+	t.Parallel()
+	if previewBackoff.Within != 100*time.Second || previewBackoff.Max != 5*time.Second {
+		t.Errorf("preview backoff = %+v, want 100 s in all, polls at most 5 s apart", previewBackoff)
+	}
+}
