@@ -34,8 +34,8 @@ type Options struct {
 	Preview PreviewMode
 	// PreviewPoll is the preview's polling schedule, its Within the
 	// preview's time budget; zero value means the default (polls at 1, 2,
-	// 4, then every 5 s, for at most 100 s, ECR's own waiter). The budget is also capped
-	// at half the time left before the context's deadline.
+	// 4, then every 5 s, for at most 100 s, ECR's own waiter). The budget
+	// is also capped at half the time left before the context's deadline.
 	PreviewPoll Backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
