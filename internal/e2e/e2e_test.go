@@ -225,7 +225,7 @@ func (s *scenario) wantDeclared(t *testing.T, tags map[string]string) state {
 	} else {
 		expanded := strings.Replace(crossAccountPolicy, `"210987654321"`, `"`+expandedPrincipal+`"`, 1)
 		for _, want := range []string{crossAccountPolicy, expanded} {
-			if eq, err := policy.RepositoryPoliciesEqual(*st.policy, want); err != nil || !eq {
+			if eq, err := policy.RepositoryPoliciesEqual(*st.policy, want, "aws"); err != nil || !eq {
 				t.Errorf("repository policy %s\ndoes not mean\n%s (%v)", *st.policy, want, err)
 			}
 		}
@@ -780,7 +780,7 @@ func testSeveralRegions(t *testing.T, s *scenario) {
 	if !st.exists || !st.scanOnPush() || st.policy == nil {
 		t.Fatalf("%s: repository %+v (exists %v), policy %v", other, st.repo, st.exists, st.policy)
 	}
-	if eq, err := policy.RepositoryPoliciesEqual(*st.policy, crossAccountPolicy); err != nil || !eq {
+	if eq, err := policy.RepositoryPoliciesEqual(*st.policy, crossAccountPolicy, "aws"); err != nil || !eq {
 		t.Errorf("%s: repository policy %s does not mean the declared one (%v)", other, *st.policy, err)
 	}
 

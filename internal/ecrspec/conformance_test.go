@@ -417,3 +417,51 @@ func manyTags(n int) map[string]string {
 func pad(text string, size int) string {
 	return text + strings.Repeat(" ", size-len(text))
 }
+
+// The preview budget is ECR's own waiter for a preview: the model's
+// LifecyclePolicyPreviewComplete waiter, read from waiters-2.json beside
+// the service model.
+func TestPreviewWaiterMatchesTheModel(t *testing.T) {
+	t.Parallel()
+	serviceModel(t)
+	m, _ := loadModel()
+	var data []byte
+	for _, name := range []string{"waiters-2.json", "waiters-2.json.gz"} {
+		f, err := os.Open(filepath.Join(filepath.Dir(m.path), name))
+		if err != nil {
+			continue
+		}
+		var r io.Reader = f
+		if strings.HasSuffix(name, ".gz") {
+			if r, err = gzip.NewReader(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err = io.ReadAll(r)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if data == nil {
+		t.Fatalf("no waiters-2.json beside %s", m.path)
+	}
+	var doc struct {
+		Waiters map[string]struct {
+			Operation   string `json:"operation"`
+			Delay       int    `json:"delay"`
+			MaxAttempts int    `json:"maxAttempts"`
+		} `json:"waiters"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	w, ok := doc.Waiters["LifecyclePolicyPreviewComplete"]
+	if !ok || w.Operation != "GetLifecyclePolicyPreview" {
+		t.Fatalf("the model has no LifecyclePolicyPreviewComplete waiter on GetLifecyclePolicyPreview: %+v", doc.Waiters)
+	}
+	if time.Duration(w.Delay)*time.Second != ecrspec.PreviewWaiterDelay || w.MaxAttempts != ecrspec.PreviewWaiterMaxAttempts {
+		t.Errorf("preview waiter: model %d × %d s, project %d × %s", w.MaxAttempts, w.Delay, ecrspec.PreviewWaiterMaxAttempts, ecrspec.PreviewWaiterDelay)
+	}
+}

@@ -5,7 +5,10 @@
 // service model where the model states it.
 package ecrspec
 
-import "regexp"
+import (
+	"regexp"
+	"time"
+)
 
 // RepositoryNamePattern is ECR's pattern for a repository name, as written
 // in the service model (shape RepositoryName). A separator between two runs
@@ -29,6 +32,15 @@ const MaxNamesPerDescribe = 100
 const (
 	MaxResultsPerPage        = 1000
 	MaxPreviewResultsPerPage = 100
+)
+
+// ECR's own waiter for a lifecycle policy preview (LifecyclePolicyPreviewComplete
+// in the model's waiters-2.json) polls GetLifecyclePolicyPreview every
+// PreviewWaiterDelay, PreviewWaiterMaxAttempts times: 100 s in all, which is
+// how long ECR's SDKs wait for a preview.
+const (
+	PreviewWaiterDelay       = 5 * time.Second
+	PreviewWaiterMaxAttempts = 20
 )
 
 var repositoryNameRE = regexp.MustCompile(`^(?:` + RepositoryNamePattern + `)$`)

@@ -111,7 +111,11 @@ func validateMutability(value string, filters []wireFilter) ([]string, *apiError
 		}
 		return nil, nil
 	}
-	if len(filters) < 1 || len(filters) > ecrspec.MaxExclusionFilters {
+	if len(filters) == 0 {
+		// ECR's own answer (quoted in aws-cdk pull request 35246).
+		return nil, invalidParam("imageTagMutabilityExclusionFilters", "ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as "+value)
+	}
+	if len(filters) > ecrspec.MaxExclusionFilters {
 		return nil, invalidParam("imageTagMutabilityExclusionFilters", fmt.Sprintf("Member must have between 1 and %d filters", ecrspec.MaxExclusionFilters))
 	}
 	out := make([]string, 0, len(filters))

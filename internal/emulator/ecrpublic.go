@@ -148,7 +148,7 @@ func (e *Emulator) PutPublicRepository(r PublicRepository) {
 		r.CreatedAt = e.now()
 	}
 	if r.Policy != "" {
-		if p, err := formatRepositoryPolicy(r.Policy, e.opts.FillPolicyDefaults); err == nil {
+		if p, err := formatRepositoryPolicy(r.Policy, publicPartition, e.opts.FillPolicyDefaults); err == nil {
 			r.Policy = p.text
 		}
 	}

@@ -249,7 +249,7 @@ func (e *Emulator) publicSetRepositoryPolicy(c *publicCall) (any, *apiError) {
 	if fail := validatePublicName(c.in.RepositoryName); fail != nil {
 		return nil, fail
 	}
-	p, err := formatRepositoryPolicy(*c.in.PolicyText, e.opts.FillPolicyDefaults)
+	p, err := formatRepositoryPolicy(*c.in.PolicyText, publicPartition, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidPolicy()
 	}

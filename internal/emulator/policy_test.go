@@ -70,7 +70,7 @@ func TestRepositoryPolicyIsReformatted(t *testing.T) {
 
 func TestFormatRepositoryPolicyKeepsShapes(t *testing.T) {
 	t.Parallel()
-	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`, false)
+	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`, "aws", false)
 	if err != nil {
 		t.Fatal(err)
 	}

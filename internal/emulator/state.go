@@ -132,7 +132,7 @@ func (e *Emulator) PutRepository(r Repository) {
 		r.CreatedAt = e.now()
 	}
 	if r.Policy != "" {
-		if p, err := formatRepositoryPolicy(r.Policy, e.opts.FillPolicyDefaults); err == nil {
+		if p, err := formatRepositoryPolicy(r.Policy, partitionOf(r.Region), e.opts.FillPolicyDefaults); err == nil {
 			r.Policy = p.text
 		}
 	}

@@ -347,14 +347,16 @@ func onlyKeys(obj map[string]any, allowed []string, where string) error {
 	return nil
 }
 
-// RepositoryPoliciesEqual reports whether two repository policies mean the
-// same: ECR re-formats the text it stores, expands a bare account ID to
-// arn:aws:iam::ID:root and may reorder lists, fill in the default Version or
-// drop a duplicate principal or action; both sides are normalised that way
-// (normalizeRepositoryPolicy) before they are compared. An error means a
-// text is not a JSON policy document; policies of different structure are
-// simply unequal.
-func RepositoryPoliciesEqual(a, b string) (bool, error) {
+// RepositoryPoliciesEqual reports whether two repository policies of a
+// repository in partition ("aws", "aws-cn", "aws-us-gov", ...: the ID of
+// regions.Of(region)) mean the same: ECR re-formats the text it stores,
+// expands a bare account ID to the root ARN of its own partition
+// (arn:aws-cn:iam::ID:root in cn-north-1) and may reorder lists, fill in the
+// default Version or drop a duplicate principal or action; both sides are
+// normalised that way (normalizeRepositoryPolicy) before they are compared.
+// An error means a text is not a JSON policy document; policies of
+// different structure are simply unequal.
+func RepositoryPoliciesEqual(a, b, partition string) (bool, error) {
 	texts := [2]string{a, b}
 	for i, name := range []string{"first", "second"} {
 		doc, err := decodeObject(texts[i], "repository policy")
@@ -365,7 +367,7 @@ func RepositoryPoliciesEqual(a, b string) (bool, error) {
 		if !libraryCanCompare(doc) {
 			return false, nil
 		}
-		texts[i] = encode(normalizeRepositoryPolicy(doc), "")
+		texts[i] = encode(normalizeRepositoryPolicy(doc, partition), "")
 	}
 	eq, err := awspolicy.PoliciesAreEquivalent(texts[0], texts[1])
 	if err != nil {
@@ -381,9 +383,10 @@ const defaultPolicyVersion = "2008-10-17"
 
 // normalizeRepositoryPolicy rewrites doc in place into the form that does
 // not depend on how ECR stores it: Version written out (IAM's default when it
-// is missing), AWS principals as ARNs, and principal and action lists as
-// sets without duplicates (IAM action names are case-insensitive).
-func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
+// is missing), AWS principals as ARNs (an account ID as the root ARN of
+// partition), and principal and action lists as sets without duplicates
+// (IAM action names are case-insensitive).
+func normalizeRepositoryPolicy(doc map[string]any, partition string) map[string]any {
 	if _, ok := doc["Version"]; !ok {
 		doc["Version"] = defaultPolicyVersion
 	}
@@ -404,7 +407,7 @@ func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
 			for kind, v := range p {
 				p[kind] = normalizeList(v, func(s string) string {
 					if kind == "AWS" && awsid.IsAccountID(s) {
-						return "arn:aws:iam::" + s + ":root"
+						return "arn:" + partition + ":iam::" + s + ":root"
 					}
 					return s
 				})

@@ -93,9 +93,12 @@ func diffScanOnPush(want bool, st State) Change {
 }
 
 // diffTags adds or updates declared tags and, with PruneTags, removes the
-// others. Tags under the reserved "aws:" prefix are never removed. The
-// count after the change is checked against ECR's limit before any write:
-// TagResource would refuse it, after UntagResource already removed tags.
+// others. Tags under the reserved "aws:" prefix are never removed, and do
+// not count against ECR's limit (AWS's tagging rules), so a repository
+// CloudFormation created with its three aws:cloudformation:* tags still
+// takes 50 declared ones. The count of user tags after the change is checked
+// against the limit before any write: TagResource would refuse it, after
+// UntagResource already removed tags.
 func diffTags(spec Spec, st State) Change {
 	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
 	if !st.Exists {
@@ -128,8 +131,13 @@ func diffTags(spec Spec, st State) Change {
 		set[k] = v
 	}
 	var remove, undeclared []string
+	user := 0
 	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
-		if _, keep := spec.Tags[k]; !keep && !isAWSTag(k) {
+		if isAWSTag(k) {
+			continue
+		}
+		user++
+		if _, keep := spec.Tags[k]; !keep {
 			undeclared = append(undeclared, k)
 		}
 	}
@@ -142,10 +150,10 @@ func diffTags(spec Spec, st State) Change {
 	if len(parts) == 0 {
 		return c
 	}
-	if total := len(st.Tags) - len(remove) + added; total > maxTags {
+	if total := user - len(remove) + added; total > maxTags {
 		c.Action = ActionFailed
-		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository ('aws:' tags included); nothing was written. Declare fewer tags in tags",
-			total, len(st.Tags)-len(remove), added, maxTags)
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in tags",
+			total, user-len(remove), added, maxTags)
 		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
 			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
 		}
@@ -168,10 +176,15 @@ type document struct {
 	equal   func(a, b string) (bool, error)
 }
 
-var (
-	repositoryPolicy = document{SettingRepositoryPolicy, policy.RepositoryPoliciesEqual}
-	lifecyclePolicy  = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
-)
+var lifecyclePolicy = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+
+// repositoryPolicy compares repository policies in partition, where ECR
+// stores an account ID as that partition's root ARN.
+func repositoryPolicy(partition string) document {
+	return document{SettingRepositoryPolicy, func(a, b string) (bool, error) {
+		return policy.RepositoryPoliciesEqual(a, b, partition)
+	}}
+}
 
 // diffDocument plans one policy document. cur is the current text (nil: none
 // exists) and readErr a failed read, which leaves the setting unreconciled.
@@ -245,8 +258,8 @@ func tagsString(tags map[string]string) string {
 // diffOwnedPolicy plans a repository policy of which the action owns only
 // the statements whose Sid starts with prefix: the declared ones are merged
 // into the current policy and every other statement is kept in place.
-// Only the owned statements are compared, by meaning.
-func diffOwnedPolicy(want Document, prefix string, cur *string, readErr error, exists bool) Change {
+// Only the owned statements are compared, by meaning in partition.
+func diffOwnedPolicy(want Document, prefix, partition string, cur *string, readErr error, exists bool) Change {
 	c := Change{Setting: SettingRepositoryPolicy, Action: ActionUnchanged}
 	if readErr != nil && exists {
 		c.Action, c.Error = ActionFailed, readErr.Error()
@@ -259,7 +272,7 @@ func diffOwnedPolicy(want Document, prefix string, cur *string, readErr error, e
 	if want.Remove {
 		declared = ""
 	}
-	m, err := policy.MergeOwned(current, declared, prefix)
+	m, err := policy.MergeOwned(current, declared, prefix, partition)
 	if err != nil {
 		c.Action, c.Error = ActionFailed, err.Error()
 		return c

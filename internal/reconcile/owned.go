@@ -60,11 +60,11 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 		if err != nil {
 			return err
 		}
-		ok, err := policy.OwnedStillApplied(back, declared, prefix)
+		ok, err := policy.OwnedStillApplied(back, declared, prefix, r.partition())
 		if err != nil || ok {
 			return err
 		}
-		m, err := policy.MergeOwned(back, declared, prefix)
+		m, err := policy.MergeOwned(back, declared, prefix, r.partition())
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // Options tune a Reconciler.
@@ -33,8 +35,8 @@ type Options struct {
 	Preview PreviewMode
 	// PreviewPoll is the preview's polling schedule, its Within the
 	// preview's time budget; zero value means the default (polls at 1, 2,
-	// 4, then every 5 s, for at most 1 minute). The budget is also capped
-	// at half the time left before the context's deadline.
+	// 4, then every 5 s, for at most 100 s, ECR's own waiter). The budget
+	// is also capped at half the time left before the context's deadline.
 	PreviewPoll Backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
@@ -68,6 +70,10 @@ func (r *Reconciler) visibility() Backoff {
 	return r.Options.Consistency
 }
 
+// partition is the ID of the partition of the Reconciler's Region
+// ("aws" when no Region is set).
+func (r *Reconciler) partition() string { return regions.Of(r.Options.Region).ID }
+
 func (r *Reconciler) propagation() Backoff {
 	if r.Options.Propagation == (Backoff{}) {
 		return propagationBackoff
@@ -96,7 +102,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // diff, preview, apply. The preview runs before any write, so that what a
 // lifecycle policy would expire is shown even when its write fails.
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
-	changes := diff(spec, st)
+	changes := diff(spec, st, r.partition())
 	// The policy check's verdict comes before anything is written.
 	checked, err := r.policyCheckNotes(spec, st, changes)
 	if err != nil {
@@ -114,14 +120,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes,
-			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent, true), notes...)}
+			Notes: append(registryNotes(spec, st, r.partition(), !st.Exists && !spec.Absent, true), notes...)}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(registryNotes(spec, st, res.Created, false), notes...)
+	res.Notes = append(registryNotes(spec, st, r.partition(), res.Created, false), notes...)
 	return res, failure(res.Changes)
 }
 
@@ -160,8 +166,9 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 
 // diff compares the declared spec with the state read and returns one
 // change per managed setting, in a fixed order. It is pure: creation is a
-// diff against a State that does not exist.
-func diff(spec Spec, st State) []Change {
+// diff against a State that does not exist. partition is the repository's
+// (r.partition()): ECR stores an account principal as its root ARN.
+func diff(spec Spec, st State, partition string) []Change {
 	if spec.Absent {
 		// Nothing but the repository's existence is managed.
 		return []Change{diffAbsent(spec.ForceDelete, st)}
@@ -184,9 +191,9 @@ func diff(spec Spec, st State) []Change {
 		changes = append(changes, diffTags(spec, st))
 	}
 	if d := spec.RepositoryPolicy; d != nil && spec.RepositoryPolicySidPrefix != "" {
-		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, partition, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
 	} else if d != nil {
-		changes = append(changes, diffDocument(repositoryPolicy, *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
+		changes = append(changes, diffDocument(repositoryPolicy(partition), *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
 	}
 	if d := spec.LifecyclePolicy; d != nil {
 		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
@@ -215,7 +222,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			if err != nil {
 				return nil, err
 			}
-			return r.apply(ctx, spec, won, diff(spec, won))
+			return r.apply(ctx, spec, won, diff(spec, won, r.partition()))
 		}
 		if err != nil {
 			return nil, err

@@ -158,7 +158,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 // is pure. created is whether the run creates (in dry-run, would create)
 // the repository. The repository's own changes are not affected: the
 // scan-on-push change still says what the repository's flag is.
-func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
+func registryNotes(spec Spec, st State, partition string, created, dryRun bool) []Note {
 	rs := st.Registry
 	own := spec.RegistryID
 	if st.Exists {
@@ -179,7 +179,7 @@ func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
 			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
 		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
 			"whether a repository creation template would create the repository on push with other settings than the declared ones",
-			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, created, dryRun) }},
+			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, partition, created, dryRun) }},
 	}
 	var notes []Note
 	for _, c := range checks {
@@ -206,13 +206,17 @@ func scanningNotes(spec Spec, cfg registry.ScanningConfiguration) []Note {
 }
 
 // templateNotes warns about each managed setting the CREATE_ON_PUSH
-// template for the repository's name sets otherwise.
-func templateNotes(spec Spec, templates []registry.Template, created, dryRun bool) []Note {
+// template for the repository's name sets otherwise. A template never
+// applies to this run's CreateRepository, only to a push that creates the
+// repository first.
+func templateNotes(spec Spec, templates []registry.Template, partition string, created, dryRun bool) []Note {
 	t, ok := registry.TemplateFor(templates, spec.Name, registry.AppliedForCreateOnPush)
 	if !ok {
 		return nil
 	}
-	diffs, err := registry.TemplateDifferences(t, declared(spec))
+	d := declared(spec)
+	d.Partition = partition
+	diffs, err := registry.TemplateDifferences(t, d)
 	if err != nil {
 		return []Note{{Setting: SettingRepository, Level: NoteWarning, Text: fmt.Sprintf(
 			"the repository creation template %q could not be compared with the declared settings: %v", t.Prefix, err)}}

@@ -36,17 +36,21 @@ type Template struct {
 }
 
 // TemplateFor returns the template that applies when ECR creates repository
-// in the scenario appliedFor (AppliedForCreateOnPush for a docker push): of
-// the templates for that scenario, the one with the longest prefix that is
-// a namespace of the name ("prod" and "prod/" match "prod/app", not
-// "production"), else the ROOT template.
+// in the scenario appliedFor (AppliedForCreateOnPush for a docker push).
+// ECR documents that a prefix has an implied "/" at its end ("prod" and
+// "prod/" match "prod/app", not "production/app" nor "prod") and that ROOT
+// applies to the repositories that have no other template. The template of
+// a name is therefore the one with the longest prefix that is a namespace
+// of the name, whatever its scenarios (the longest is an assumption: ECR
+// does not say how nested prefixes rank), and ROOT only when no prefix
+// matches; it applies only when it lists appliedFor. A matching prefix
+// template for other scenarios leaves the name with no template for
+// appliedFor, even when ROOT has it. Templates never apply to
+// CreateRepository: they are for the repositories ECR creates itself.
 func TemplateFor(templates []Template, repository, appliedFor string) (Template, bool) {
 	best, found := Template{}, false
 	bestLen := -1
 	for _, t := range templates {
-		if !slices.Contains(t.AppliedFor, appliedFor) {
-			continue
-		}
 		n := -1
 		switch {
 		case t.Prefix == RootPrefix:
@@ -58,7 +62,10 @@ func TemplateFor(templates []Template, repository, appliedFor string) (Template,
 			best, found, bestLen = t, true, n
 		}
 	}
-	return best, found
+	if !found || !slices.Contains(best.AppliedFor, appliedFor) {
+		return Template{}, false
+	}
+	return best, true
 }
 
 // Declared is what the workflow manages; nil (or a nil map) is a setting
@@ -77,6 +84,9 @@ type Declared struct {
 	// SidPrefix, when set, compares only the repository policy statements
 	// the action owns.
 	SidPrefix string
+	// Partition is the registry's partition ("aws", "aws-cn", ...), in
+	// which an account principal means that partition's root ARN.
+	Partition string
 }
 
 // Encryption is a repository's encryption configuration.
@@ -126,7 +136,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 		add("tags", tags(t.ResourceTags), tags(d.Tags))
 	}
 	if d.RepositoryPolicy != nil {
-		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix)
+		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix, d.Partition)
 		if err != nil {
 			return nil, fmt.Errorf("template %q repository policy: %w", t.Prefix, err)
 		}
@@ -158,12 +168,14 @@ func tagsDiffer(template, declared map[string]string, prune bool) bool {
 	return prune && len(template) != len(declared)
 }
 
-func sameRepositoryPolicy(tmpl, declared, prefix string) (bool, error) {
+func sameRepositoryPolicy(tmpl, declared, prefix, partition string) (bool, error) {
 	if prefix != "" {
-		c, err := policy.CompareOwned(tmpl, declared, prefix)
+		c, err := policy.CompareOwned(tmpl, declared, prefix, partition)
 		return c.Equal, err
 	}
-	return sameDocument(tmpl, declared, policy.RepositoryPoliciesEqual)
+	return sameDocument(tmpl, declared, func(a, b string) (bool, error) {
+		return policy.RepositoryPoliciesEqual(a, b, partition)
+	})
 }
 
 // sameDocument compares two optional documents ("" = none) with eq.
