@@ -115,7 +115,9 @@ func TestOwnedPolicyReadsAgainBeforeWriting(t *testing.T) {
 			next.ServeHTTP(w, r)
 			// Another job writes right after this job's first read.
 			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetRepositoryPolicy") {
-				once.Do(func() { setPolicyText(t, f, name, ownedPolicy(lambdaStatement, pullStatement("team-b-Pull", "222222222222"))) })
+				once.Do(func() {
+					setPolicyText(t, f, name, ownedPolicy(lambdaStatement, pullStatement("team-b-Pull", "222222222222")))
+				})
 			}
 		})
 	})

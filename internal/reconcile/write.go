@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // One write function per setting, as terraform-provider-aws's ECR resources
@@ -181,9 +184,17 @@ func (r *Reconciler) setRepositoryPolicy(ctx context.Context, repo Repository, t
 		})
 	})
 	if isPrincipalPending(err) {
+		// ECR answers a policy it cannot accept as it answers one naming a
+		// principal IAM has not made visible yet; the grammar was checked
+		// before any call, so name what ECR has to resolve.
+		principals := "every principal ARN in it"
+		if p := policy.PrincipalsToResolve(text); len(p) > 0 {
+			principals = strings.Join(p, "; ")
+		}
 		return fmt.Errorf("ECR rejected the repository policy %d times. The likely cause is a principal that does not exist (yet): "+
 			"IAM principals must exist before a policy can name them, and a new role can take a minute or two to become visible. "+
-			"Check every ARN in repository-policy: %w", attempts, err)
+			"ECR gives the same answer for a policy it cannot accept, so the policy may also be invalid in a way only ECR checks. "+
+			"Check that these principals exist: %s: %w", attempts, principals, err)
 	}
 	return err
 }
