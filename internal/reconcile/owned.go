@@ -93,25 +93,30 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 		b = ownedMergeBackoff
 	}
 	attempts, err := b.retryWhile(ctx, func(err error) bool { return errors.Is(err, errOwnedOverwritten) }, func() error {
-		current, err := r.readPolicyBack(ctx, repo, "before writing it")
-		if err != nil {
-			return err
-		}
-		m, err := policy.MergeOwned(current, declared, prefix)
-		if err != nil {
-			return err
-		}
-		if !m.Changed {
-			// Someone else's write (or a racer repairing its own
-			// statements) already carries the declared ones.
-			return nil
-		}
-		if m.Delete {
-			err = r.deleteRepositoryPolicy(ctx, repo)
-		} else {
-			err = r.setRepositoryPolicy(ctx, repo, m.Policy)
-		}
-		if err != nil {
+		// Each write, a retry while a new principal propagates included,
+		// is merged into a read made right before it.
+		var current string
+		changed := true
+		err := r.whilePrincipalsPropagate(ctx, declared, func() error {
+			var err error
+			if current, err = r.readPolicyBack(ctx, repo, "before writing it"); err != nil {
+				return err
+			}
+			m, err := policy.MergeOwned(current, declared, prefix)
+			if err != nil {
+				return err
+			}
+			if changed = m.Changed; !changed {
+				return nil
+			}
+			if m.Delete {
+				return r.deleteRepositoryPolicy(ctx, repo)
+			}
+			return r.putRepositoryPolicy(ctx, repo, m.Policy)
+		})
+		if err != nil || !changed {
+			// Unchanged: someone else's write (or a racer repairing its
+			// own statements) already carries the declared ones.
 			return err
 		}
 		if err := r.settle(ctx); err != nil {

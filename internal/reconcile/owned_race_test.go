@@ -130,3 +130,37 @@ func TestOwnedPolicyReadsAgainBeforeWriting(t *testing.T) {
 		t.Errorf("final policy %v: the other job's statement was dropped", got)
 	}
 }
+
+// TestOwnedPolicyReadsAgainWhilePrincipalPropagates: while ECR refuses the
+// write because a new principal is not visible yet, another job adds its
+// statement; the retry that succeeds is merged into a fresh read and keeps
+// it, instead of re-sending the text merged before the wait.
+func TestOwnedPolicyReadsAgainWhilePrincipalPropagates(t *testing.T) {
+	t.Parallel()
+	const name = "shared/pending"
+	const newRole = "arn:aws:iam::123456789012:role/just-created"
+	var f *fixture
+	var once sync.Once
+	f = newFixtureWrapped(t, emulator.Options{}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			// Another job writes while this job's first write is refused.
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".SetRepositoryPolicy") {
+				once.Do(func() { setPolicyText(t, f, name, ownedPolicy(lambdaStatement, pullStatement("team-b-Pull", "222222222222"))) })
+			}
+		})
+	})
+	f.emu.PutRepository(emulator.Repository{Name: name, Policy: ownedPolicy(lambdaStatement)})
+	f.emu.SetPendingPrincipal(newRole, 2)
+	declared := `{"Version":"2012-10-17","Statement":[{"Sid":"team-a-Deploy","Effect":"Allow","Principal":{"AWS":"` + newRole + `"},"Action":"ecr:BatchGetImage"}]}`
+	res := f.run(t, ownedSpec(name, "team-a-", &reconcile.Document{Text: declared}))
+	if c := policyChange(t, res); c.Action != reconcile.ActionUpdate {
+		t.Fatalf("change %+v", c)
+	}
+	if n := f.emu.Count("SetRepositoryPolicy"); n != 3 {
+		t.Errorf("%d SetRepositoryPolicy calls, want 3 (two refused while the role propagates)", n)
+	}
+	if got := sids(t, f.repo(t, name).Policy); !equal(got, []string{"LambdaECRImageRetrievalPolicy", "team-b-Pull", "team-a-Deploy"}) {
+		t.Errorf("final policy %v: the other job's statement was dropped", got)
+	}
+}
