@@ -146,7 +146,9 @@ func TestOwnedPolicyReadsAgainWhilePrincipalPropagates(t *testing.T) {
 			next.ServeHTTP(w, r)
 			// Another job writes while this job's first write is refused.
 			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".SetRepositoryPolicy") {
-				once.Do(func() { setPolicyText(t, f, name, ownedPolicy(lambdaStatement, pullStatement("team-b-Pull", "222222222222"))) })
+				once.Do(func() {
+					setPolicyText(t, f, name, ownedPolicy(lambdaStatement, pullStatement("team-b-Pull", "222222222222")))
+				})
 			}
 		})
 	})
