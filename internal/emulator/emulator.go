@@ -83,6 +83,7 @@ type Emulator struct {
 	// means enabled.
 	regionStatus map[string]RegionStatus
 	public       publicState // ECR Public repositories and registry aliases
+	holds        []*Hold     // calls to delay (HoldNext)
 	// extraFindings are added to every ValidatePolicy answer.
 	extraFindings []PolicyFinding
 }
@@ -148,6 +149,17 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rule, ok := e.matchFault(req.call.Operation, r.Header.Get("Amz-Sdk-Invocation-Id")); ok {
 		if e.applyFault(w, r, req, rule) {
+			return
+		}
+	}
+	if h := e.takeHold(req.call); h != nil {
+		close(h.arrived)
+		// Deferred first, so it runs after the response is written.
+		defer close(h.served)
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+			req.code = CodeNoResponse
 			return
 		}
 	}

@@ -108,6 +108,9 @@ func formatStatement(v any, partition string, dedupe bool) (ordered, []string, e
 	if cond, ok := st["Condition"]; ok && !isConditionBlock(cond) {
 		return nil, nil, errInvalidPolicy
 	}
+	if !grammatical(st) {
+		return nil, nil, errInvalidPolicy
+	}
 	var out ordered
 	var principals []string
 	for _, key := range []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"} {

@@ -297,3 +297,39 @@ func OwnedStillApplied(readBack, declared, prefix, partition string) (bool, erro
 	c, err := CompareOwned(readBack, declared, prefix, partition)
 	return c.Equal, err
 }
+
+// ForeignAdded names the statements of other owners (not owned by prefix)
+// that after holds and before does not, by meaning: the trace of another
+// writer that wrote between two reads of the policy. A statement is named
+// by its Sid, or by a short quote of it.
+func ForeignAdded(before, after, prefix, partition string) []string {
+	var prev, next []map[string]any
+	if before != "" {
+		if _, s, err := statementsOf(before); err == nil {
+			prev = s
+		}
+	}
+	if after != "" {
+		if _, s, err := statementsOf(after); err == nil {
+			next = s
+		}
+	}
+	var names []string
+	for _, st := range next {
+		if _, owned := ownedSid(st, prefix); owned {
+			continue
+		}
+		known := slices.ContainsFunc(prev, func(p map[string]any) bool {
+			eq, err := statementsEqual(p, st, partition)
+			return err == nil && eq
+		})
+		if !known {
+			if sid, ok := st["Sid"].(string); ok && sid != "" {
+				names = append(names, fmt.Sprintf("%q", shorten(sid)))
+			} else {
+				names = append(names, show(st))
+			}
+		}
+	}
+	return names
+}

@@ -33,15 +33,14 @@ type service struct {
 	prefix  string
 	actions *regexp.Regexp
 	example string
-	// operations are the service's action names, where the project lists
-	// them: ECR Public's IAM actions are exactly its API operations. ECR's
-	// IAM actions include some that are not API operations (such as
-	// ecr:BatchImportUpstreamImage), so its names are left to ECR.
+	// operations are the service's IAM action names: ECR Public's are
+	// exactly its API operations, ECR's are its operations and a few
+	// permission-only actions (ecrspec.Actions).
 	operations []string
 }
 
 var (
-	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage", nil}
+	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage", ecrspec.Actions}
 	publicService  = service{"ecr-public", ecrPublicAction, "ecr-public:PutImage", ecrspec.PublicOperations}
 )
 
@@ -206,11 +205,9 @@ func validatePrincipal(name string, v any) error {
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", name, k, err)
 			}
-			if k == "AWS" {
-				for _, id := range ids {
-					if id != "*" && !awsid.IsAccountID(id) && !strings.HasPrefix(id, "arn:") {
-						return fmt.Errorf(`%s AWS %q is not valid; use an account ID (123456789012), an ARN such as arn:aws:iam::123456789012:role/name, or "*"`, name, id)
-					}
+			for _, id := range ids {
+				if err := checkPrincipal(name, k, id); err != nil {
+					return err
 				}
 			}
 		}
@@ -233,7 +230,7 @@ func validateActions(name string, v any, svc service) error {
 			if strings.ContainsAny(a, "*?") {
 				verb = "matches no"
 			}
-			return fmt.Errorf(`%s %q %s %s action; %s`, name, a, verb, svc.name(), svc.actionList())
+			return fmt.Errorf(`%s %q %s %s action; %s`, name, a, verb, svc.name(), svc.actionHint(actionName(a)))
 		}
 		if svc.operations != nil && ecrAction.MatchString(a) {
 			public := svc.prefix + ":" + actionName(a)
@@ -290,6 +287,9 @@ func validateCondition(v any) error {
 		return fmt.Errorf("Condition must be an object, not %s; %s", kind(v), hint)
 	}
 	for _, op := range sortedKeys(ops) {
+		if err := checkConditionOperator(op); err != nil {
+			return err
+		}
 		keys, ok := ops[op].(map[string]any)
 		if !ok {
 			return fmt.Errorf("Condition operator %q must map condition keys to values, not be %s; %s", op, kind(ops[op]), hint)

@@ -34,6 +34,7 @@ type fixture struct {
 	// analyzer is IAM Access Analyzer's client on the same emulator; the
 	// reconciler uses it only when checked says so.
 	analyzer *accessanalyzer.Client
+	url      string
 }
 
 func newFixture(t *testing.T, opts emulator.Options) *fixture {
@@ -48,17 +49,9 @@ func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handl
 	emu := emulator.New(opts)
 	srv := httptest.NewServer(wrap(emu))
 	t.Cleanup(srv.Close)
-	client := ecr.New(ecr.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(srv.URL),
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 5
-			o.MaxBackoff = 5 * time.Millisecond
-			o.RateLimiter = ratelimit.None // as the action's own client: no retry quota
-		}),
-	})
-	analyzer := accessanalyzer.New(accessanalyzer.Options{
+	f := &fixture{emu: emu, url: srv.URL}
+	f.ecr = f.clientAs("AKIDEXAMPLE")
+	f.analyzer = accessanalyzer.New(accessanalyzer.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
@@ -68,7 +61,22 @@ func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handl
 			o.RateLimiter = ratelimit.None
 		}),
 	})
-	return &fixture{emu: emu, ecr: client, analyzer: analyzer}
+	return f
+}
+
+// clientAs is a client of the fixture's emulator signing with another
+// access key: another job, as the emulator's call log and holds see it.
+func (f *fixture) clientAs(keyID string) *ecr.Client {
+	return ecr.New(ecr.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(f.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, "secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 5
+			o.MaxBackoff = 5 * time.Millisecond
+			o.RateLimiter = ratelimit.None // as the action's own client: no retry quota
+		}),
+	})
 }
 
 // checked is reconciler with the policy check of IAM Access Analyzer.
@@ -112,6 +120,7 @@ func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
 		Region:      region,
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+		OwnedSettle: func(context.Context) error { return nil },
 	}}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -20,6 +22,8 @@ type ownedPlan struct {
 	// attempts is set by the write: how many merge-write-verify rounds it
 	// took (more than one when another writer raced it).
 	attempts int
+	// races are the races the write found (and repaired), for the notes.
+	races []string
 }
 
 // ownedMergeBackoff bounds the merge-again rounds after a racing writer
@@ -28,14 +32,57 @@ type ownedPlan struct {
 // waits outlast any realistic number of jobs sharing one policy.
 var ownedMergeBackoff = Backoff{Attempts: 5, Base: 100 * time.Millisecond, Max: time.Second}
 
+// ownedSettle is how long a write of a shared policy waits before it reads
+// the policy back: 3 s plus up to 2 s of jitter. A racing job that read the
+// policy before this write lands its own write one GetRepositoryPolicy and
+// one SetRepositoryPolicy later (each well under a second unless throttled,
+// and both made right after each other because the merge happens right
+// before the write), so after the wait its write, if it dropped this job's
+// statements, is visible and is repaired. The jitter keeps two jobs that
+// wrote at the same moment from reading back in lock step. The wait is
+// spent only when something is written; a run with nothing to change
+// neither writes nor waits.
+const (
+	ownedSettle       = 3 * time.Second
+	ownedSettleJitter = 2 * time.Second
+)
+
 // errOwnedOverwritten says the policy read back no longer holds the
 // declared owned statements.
 var errOwnedOverwritten = errors.New("another writer replaced the repository policy")
 
-// updateOwnedPolicy writes the merged policy, reads it back and, when a
-// racing writer (a job owning another prefix, AWS Lambda) replaced it with
-// a document merged from an older read, merges the declared statements
-// into what it read back and writes again, a bounded number of times.
+// settle waits before the read-back of a shared policy (Options.OwnedSettle
+// replaces the wait). It never waits past half the time left before the
+// context's deadline: a verification cut short by the deadline would
+// report nothing.
+func (r *Reconciler) settle(ctx context.Context) error {
+	if r.Options.OwnedSettle != nil {
+		return r.Options.OwnedSettle(ctx)
+	}
+	d := ownedSettle + time.Duration(rand.Int64N(int64(ownedSettleJitter)))
+	if dl, ok := ctx.Deadline(); ok {
+		d = min(d, time.Until(dl)/2)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// updateOwnedPolicy writes a policy shared by Sid prefix so that a racing
+// writer (a job owning another prefix, AWS Lambda) cannot silently remove
+// this job's statements. ECR has no conditional write, so it shrinks the
+// window and checks what remains: it reads the policy again right before
+// each write and merges the declared statements into that, writes, waits
+// for the settle delay so that a writer that read before this write has
+// landed its own, and reads back. When the owned statements are gone it
+// merges them into what it read and writes again, a bounded number of
+// times; when they are still gone at the end it fails. Each race found is
+// kept in plan.races for the log and the result's notes.
 func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repository, plan *ownedPlan) error {
 	prefix, declared := spec.RepositoryPolicySidPrefix, spec.RepositoryPolicy.Text
 	if spec.RepositoryPolicy.Remove {
@@ -45,50 +92,72 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 	if b == (Backoff{}) {
 		b = ownedMergeBackoff
 	}
-	next := *plan
 	attempts, err := b.retryWhile(ctx, func(err error) bool { return errors.Is(err, errOwnedOverwritten) }, func() error {
-		var err error
-		if next.delete {
-			err = r.deleteRepositoryPolicy(ctx, repo)
-		} else {
-			err = r.setRepositoryPolicy(ctx, repo, next.policy)
-		}
-		if err != nil {
+		// Each write, a retry while a new principal propagates included,
+		// is merged into a read made right before it.
+		var current string
+		changed := true
+		err := r.whilePrincipalsPropagate(ctx, declared, func() error {
+			var err error
+			if current, err = r.readPolicyBack(ctx, repo, "before writing it"); err != nil {
+				return err
+			}
+			m, err := policy.MergeOwned(current, declared, prefix, r.partition())
+			if err != nil {
+				return err
+			}
+			if changed = m.Changed; !changed {
+				return nil
+			}
+			if m.Delete {
+				return r.deleteRepositoryPolicy(ctx, repo)
+			}
+			return r.putRepositoryPolicy(ctx, repo, m.Policy)
+		})
+		if err != nil || !changed {
+			// Unchanged: someone else's write (or a racer repairing its
+			// own statements) already carries the declared ones.
 			return err
 		}
-		back, err := r.readPolicyBack(ctx, repo)
+		if err := r.settle(ctx); err != nil {
+			return fmt.Errorf("waiting to read the repository policy back: %w", err)
+		}
+		back, err := r.readPolicyBack(ctx, repo, "after writing it")
 		if err != nil {
 			return err
 		}
 		ok, err := policy.OwnedStillApplied(back, declared, prefix, r.partition())
-		if err != nil || ok {
-			return err
-		}
-		m, err := policy.MergeOwned(back, declared, prefix, r.partition())
 		if err != nil {
 			return err
 		}
-		next = ownedPlan{policy: m.Policy, delete: m.Delete}
-		return errOwnedOverwritten
+		if !ok {
+			plan.races = append(plan.races, fmt.Sprintf("another writer replaced the repository policy after this job's write and dropped or changed the statements with Sid prefix %q; merged them again", prefix))
+			return errOwnedOverwritten
+		}
+		if appeared := policy.ForeignAdded(current, back, prefix, r.partition()); len(appeared) > 0 {
+			plan.races = append(plan.races, fmt.Sprintf("another writer changed the repository policy while this job wrote it (statement(s) %s of other owners appeared after this job's read, so this job's write may have dropped them until their owner restored them); this job's statements are in place",
+				strings.Join(appeared, ", ")))
+		}
+		return nil
 	})
 	plan.attempts = attempts
 	if errors.Is(err, errOwnedOverwritten) {
-		return fmt.Errorf("the statements with Sid prefix %q were removed again by another writer after each of %d write attempts; "+
+		return fmt.Errorf("the statements with Sid prefix %q were removed again by another writer after each of %d write attempts, and are missing now; "+
 			"check which other job or tool writes this repository policy and give each owner its own repository-policy-sid-prefix: %w",
 			prefix, attempts, err)
 	}
 	return err
 }
 
-// readPolicyBack reads the repository policy after a write; "" when none
-// exists.
-func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository) (string, error) {
+// readPolicyBack reads the repository policy around a write (when says
+// which side); "" when none exists.
+func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository, when string) (string, error) {
 	out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID)})
 	switch {
 	case is[*types.RepositoryPolicyNotFoundException](err):
 		return "", nil
 	case err != nil:
-		return "", fmt.Errorf("reading the repository policy back after writing it: %w", awsError("GetRepositoryPolicy", err))
+		return "", fmt.Errorf("reading the repository policy %s: %w", when, awsError("GetRepositoryPolicy", err))
 	case out.PolicyText == nil:
 		return "", nil
 	}

@@ -30,6 +30,11 @@ type Options struct {
 	// a repository policy owned by Sid prefix; zero value means the
 	// default (5 attempts).
 	OwnedMerge Backoff
+	// OwnedSettle, when set, replaces the wait between writing a policy
+	// shared by Sid prefix and reading it back (a few seconds, so that a
+	// racing writer's write is seen; owned.go). Tests set it so that they
+	// never sleep.
+	OwnedSettle func(context.Context) error
 	// Preview says when the lifecycle policy preview runs (preview.go);
 	// the zero value never runs it.
 	Preview PreviewMode
@@ -127,7 +132,7 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(registryNotes(spec, st, r.partition(), res.Created, false), notes...)
+	res.Notes = append(append(registryNotes(spec, st, r.partition(), res.Created, false), notes...), res.Notes...)
 	return res, failure(res.Changes)
 }
 
@@ -249,6 +254,13 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 		})
 	}
 	wg.Wait()
+	for _, c := range res.Changes {
+		if o := c.owned; o != nil && c.Action != ActionFailed {
+			for _, race := range o.races {
+				res.Notes = append(res.Notes, Note{Setting: c.Setting, Level: NoteWarning, Text: "race detected and repaired: " + race})
+			}
+		}
+	}
 	res.Deleted = deletes(res.Changes)
 	return res, nil
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // One write function per setting, as terraform-provider-aws's ECR resources
@@ -171,19 +174,37 @@ func (r *Reconciler) deleteRepositoryPolicy(ctx context.Context, repo Repository
 }
 
 func (r *Reconciler) setRepositoryPolicy(ctx context.Context, repo Repository, text string) error {
+	return r.whilePrincipalsPropagate(ctx, text, func() error { return r.putRepositoryPolicy(ctx, repo, text) })
+}
+
+// putRepositoryPolicy is one SetRepositoryPolicy, waiting while a new
+// repository is not visible yet.
+func (r *Reconciler) putRepositoryPolicy(ctx context.Context, repo Repository, text string) error {
 	name, registry := &repo.Name, optional(repo.RegistryID)
-	// IAM takes a while to make a new principal visible to ECR, which
-	// meanwhile rejects a policy naming it.
-	attempts, err := r.propagation().retryWhile(ctx, isPrincipalPending, func() error {
-		return r.whileInvisible(ctx, "SetRepositoryPolicy", func() error {
-			_, err := r.ECR.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, RegistryId: registry, PolicyText: &text})
-			return err
-		})
+	return r.whileInvisible(ctx, "SetRepositoryPolicy", func() error {
+		_, err := r.ECR.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, RegistryId: registry, PolicyText: &text})
+		return err
 	})
+}
+
+// whilePrincipalsPropagate repeats write while ECR refuses the policy as it
+// does one naming a principal IAM has not made visible yet (a new role can
+// take a minute or two). When the wait runs out, the error names the
+// principals of declared, the policy text as declared.
+func (r *Reconciler) whilePrincipalsPropagate(ctx context.Context, declared string, write func() error) error {
+	attempts, err := r.propagation().retryWhile(ctx, isPrincipalPending, write)
 	if isPrincipalPending(err) {
+		// ECR answers a policy it cannot accept as it answers one naming a
+		// principal IAM has not made visible yet; the grammar was checked
+		// before any call, so name what ECR has to resolve.
+		principals := "every principal ARN in it"
+		if p := policy.PrincipalsToResolve(declared); len(p) > 0 {
+			principals = strings.Join(p, "; ")
+		}
 		return fmt.Errorf("ECR rejected the repository policy %d times. The likely cause is a principal that does not exist (yet): "+
 			"IAM principals must exist before a policy can name them, and a new role can take a minute or two to become visible. "+
-			"Check every ARN in repository-policy: %w", attempts, err)
+			"ECR gives the same answer for a policy it cannot accept, so the policy may also be invalid in a way only ECR checks. "+
+			"Check that these principals exist: %s: %w", attempts, principals, err)
 	}
 	return err
 }
