@@ -6,11 +6,14 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // maxTags is ECR's limit on tags per repository, "aws:" tags included.
-const maxTags = 50
+const maxTags = ecrspec.MaxTags
 
 // diffAbsent plans state: absent. A missing repository is already as
 // declared. An existing one is deleted, unless the images were counted
@@ -56,7 +59,7 @@ func diffEncryption(want Encryption, st State) Change {
 	}
 	gotType, gotKey := st.EncryptionType, st.KMSKey
 	if gotType == "" {
-		gotType = "AES256"
+		gotType = string(types.EncryptionTypeAes256)
 	}
 	c.Action, c.From = ActionUnchanged, encryptionString(gotType, gotKey)
 	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
@@ -224,7 +227,7 @@ func encryptionString(typ, key string) string {
 
 func mutabilityString(value string, filters []string) string {
 	if value == "" {
-		value = "MUTABLE"
+		value = string(types.ImageTagMutabilityMutable)
 	}
 	if len(filters) == 0 {
 		return value

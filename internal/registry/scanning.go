@@ -10,16 +10,18 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
-// Scan types and frequencies, as ECR's API spells them.
+// Scan types and frequencies, as the SDK's enums spell them.
 const (
-	ScanTypeBasic    = "BASIC"
-	ScanTypeEnhanced = "ENHANCED"
+	ScanTypeBasic    = string(types.ScanTypeBasic)
+	ScanTypeEnhanced = string(types.ScanTypeEnhanced)
 
-	FrequencyScanOnPush = "SCAN_ON_PUSH"
-	FrequencyContinuous = "CONTINUOUS_SCAN"
-	FrequencyManual     = "MANUAL"
+	FrequencyScanOnPush = string(types.ScanFrequencyScanOnPush)
+	FrequencyContinuous = string(types.ScanFrequencyContinuousScan)
+	FrequencyManual     = string(types.ScanFrequencyManual)
 )
 
 // ScanningConfiguration is a registry's scanning configuration

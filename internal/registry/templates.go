@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -13,11 +15,17 @@ import (
 // prefix matches.
 const RootPrefix = "ROOT"
 
-// Scenarios a template applies to (RCTAppliedFor).
+// Scenarios a template applies to (the SDK's RCTAppliedFor).
 const (
-	AppliedForCreateOnPush     = "CREATE_ON_PUSH"
-	AppliedForReplication      = "REPLICATION"
-	AppliedForPullThroughCache = "PULL_THROUGH_CACHE"
+	AppliedForCreateOnPush     = string(types.RCTAppliedForCreateOnPush)
+	AppliedForReplication      = string(types.RCTAppliedForReplication)
+	AppliedForPullThroughCache = string(types.RCTAppliedForPullThroughCache)
+)
+
+// ECR's defaults for a template that leaves them out.
+const (
+	defaultMutability = string(types.ImageTagMutabilityMutable)
+	defaultEncryption = string(types.EncryptionTypeAes256)
 )
 
 // Template is a repository creation template as read with
@@ -106,7 +114,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			t.Prefix, strings.Join(t.AppliedFor, ", "), setting, tv, dv)})
 	}
 	if d.Mutability != nil {
-		tm, dm := cmpOr(t.Mutability, "MUTABLE"), *d.Mutability
+		tm, dm := cmpOr(t.Mutability, defaultMutability), *d.Mutability
 		if tm != dm {
 			add("image-tag-mutability", tm, dm)
 		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
@@ -114,10 +122,10 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 		}
 	}
 	if e := d.Encryption; e != nil {
-		tt, dt := cmpOr(t.EncryptionType, "AES256"), cmpOr(e.Type, "AES256")
+		tt, dt := cmpOr(t.EncryptionType, defaultEncryption), cmpOr(e.Type, defaultEncryption)
 		// A template names its key by ARN; a declared alias cannot be
 		// compared without KMS, so only a declared ARN is compared.
-		keyDiffers := dt != "AES256" && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
+		keyDiffers := dt != defaultEncryption && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
 		if tt != dt || keyDiffers {
 			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
 		}
