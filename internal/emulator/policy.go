@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -136,7 +135,7 @@ func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 }
 
 var (
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + awsid.AccountIDPattern + `:\S+$`)
+	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + ecrspec.RegistryIDPattern + `:\S+$`)
 )
 
 // formatPrincipal validates a Principal element, expands bare account IDs
@@ -168,7 +167,7 @@ func formatPrincipal(v any, dedupe bool) (any, []string, error) {
 		}
 		for i, p := range values {
 			switch {
-			case awsid.IsAccountID(p):
+			case ecrspec.IsAccountID(p):
 				values[i] = "arn:aws:iam::" + p + ":root"
 			case p == "*" || principalARNRE.MatchString(p):
 			default:
