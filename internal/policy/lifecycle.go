@@ -266,6 +266,15 @@ func validateTagSelection(sel map[string]any) (string, []string, error) {
 	default:
 		return "", nil, enumError(sel, "tagStatus", "selection.tagStatus", `use "tagged", "untagged" or "any"`, "tagged", "untagged", "any")
 	}
+	// ECR's schema types both lists as arrays; unlike an IAM policy
+	// element, a single string is refused.
+	for _, list := range []string{"tagPrefixList", "tagPatternList"} {
+		if v, ok := sel[list]; ok {
+			if _, isList := v.([]any); !isList {
+				return "", nil, &LifecycleError{msg: fmt.Sprintf("selection.%s must be a list, not %s; write it in brackets: [%s]", list, kind(v), show(v)), ecr: typeMismatch(v, "array")}
+			}
+		}
+	}
 	if hasPrefix {
 		prefixes, err := stringList(sel["tagPrefixList"])
 		if err != nil {
