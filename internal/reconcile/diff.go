@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -46,8 +47,8 @@ func diffAbsent(force bool, st State) Change {
 
 // notEmptyError says why a repository with images is not deleted, and the fix.
 func notEmptyError(images int) string {
-	return fmt.Sprintf("it holds %d image(s) and force-delete is not set, so nothing was deleted. "+
-		"Set force-delete: true to delete the repository with its images, or delete the images first", images)
+	return fmt.Sprintf("it holds %d image(s) and %v is not set, so nothing was deleted. "+
+		"Set %[2]v: true to delete the repository with its images, or delete the images first", images, inputref.ForceDelete)
 }
 
 func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) }
@@ -65,8 +66,8 @@ func diffEncryption(want Encryption, st State) Change {
 	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
 		c.Action = ActionFailed
 		c.Error = fmt.Sprintf("the repository is encrypted with %s but %s is declared; ECR sets encryption only when it creates a repository. "+
-			"Remove the encryption-type and kms-key inputs to accept the current encryption, or create a new repository and move the images to change it",
-			c.From, c.To)
+			"Remove the %v and %v inputs to accept the current encryption, or create a new repository and move the images to change it",
+			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
 	}
 	return c
 }

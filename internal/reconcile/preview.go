@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // PreviewMode says when the lifecycle policy preview runs; the values are
@@ -196,7 +197,7 @@ func previewNote(op string, err error, budget time.Duration) string {
 	switch {
 	case isAccessDenied(err):
 		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
-			"(optional, see the README's IAM section), or set lifecycle-policy-preview: off", lead, op)
+			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePreview)
 	case is[*types.LifecyclePolicyPreviewInProgressException](err):
 		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
 	case errors.Is(err, errPreviewPending), errors.Is(err, context.DeadlineExceeded):

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -21,6 +22,14 @@ const (
 	AppliedForReplication      = string(types.RCTAppliedForReplication)
 	AppliedForPullThroughCache = string(types.RCTAppliedForPullThroughCache)
 )
+
+// settingEncryption names the encryption setting, which two inputs
+// declare (inputref.EncryptionType and inputref.KMSKey).
+var settingEncryption = plainName("encryption")
+
+type plainName string
+
+func (n plainName) String() string { return string(n) }
 
 // ECR's defaults for a template that leaves them out.
 const (
@@ -95,7 +104,7 @@ type Encryption struct {
 
 // Difference is one setting on which a template and the declaration differ.
 type Difference struct {
-	Setting  string // the action's input name
+	Setting  string // the declared value's input name (inputref), or "encryption"
 	Template string // what the template sets, for display
 	Declared string
 	Warning  string
@@ -107,7 +116,8 @@ type Difference struct {
 // change it back on its next run. Policies are compared by meaning.
 func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 	var out []Difference
-	add := func(setting, tv, dv string) {
+	add := func(ref fmt.Stringer, tv, dv string) {
+		setting := ref.String()
 		out = append(out, Difference{Setting: setting, Template: tv, Declared: dv, Warning: fmt.Sprintf(
 			"the repository creation template %q (applied for %s) sets %s to %s, but %s is declared: a repository a push creates from the template "+
 				"gets the template's value until this action changes it; align the template with the workflow, or the workflow with the template",
@@ -116,9 +126,9 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 	if d.Mutability != nil {
 		tm, dm := cmpOr(t.Mutability, defaultMutability), *d.Mutability
 		if tm != dm {
-			add("image-tag-mutability", tm, dm)
+			add(inputref.Mutability, tm, dm)
 		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
-			add("image-tag-mutability-exclusion-filters", list(t.ExclusionFilters), list(d.ExclusionFilters))
+			add(inputref.ExclusionFilters, list(t.ExclusionFilters), list(d.ExclusionFilters))
 		}
 	}
 	if e := d.Encryption; e != nil {
@@ -127,11 +137,11 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 		// compared without KMS, so only a declared ARN is compared.
 		keyDiffers := dt != defaultEncryption && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
 		if tt != dt || keyDiffers {
-			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
+			add(settingEncryption, encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
 		}
 	}
 	if (d.Tags != nil || d.PruneTags) && tagsDiffer(t.ResourceTags, d.Tags, d.PruneTags) {
-		add("tags", tags(t.ResourceTags), tags(d.Tags))
+		add(inputref.Tags, tags(t.ResourceTags), tags(d.Tags))
 	}
 	if d.RepositoryPolicy != nil {
 		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix)
@@ -139,7 +149,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			return nil, fmt.Errorf("template %q repository policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("repository-policy", present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
+			add(inputref.RepositoryPolicy, present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
 		}
 	}
 	if d.LifecyclePolicy != nil {
@@ -148,7 +158,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			return nil, fmt.Errorf("template %q lifecycle policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("lifecycle-policy", present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
+			add(inputref.LifecyclePolicy, present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
 		}
 	}
 	return out, nil
