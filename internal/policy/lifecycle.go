@@ -88,8 +88,9 @@ func lcJoin(where, sep string, err error) *LifecycleError {
 }
 
 // ValidateLifecyclePolicy checks a lifecycle policy against ECR's documented
-// schema and rules. It is the one implementation of those rules: the
-// emulator calls it too. The error, when not nil, is a *LifecycleError.
+// schema and rules. The emulator checks them with its own reading of the
+// documentation, and the fixture test holds the two to one verdict. The
+// error, when not nil, is a *LifecycleError.
 func ValidateLifecyclePolicy(text string) error {
 	if err := checkLifecyclePolicy(text); err != nil {
 		return err
