@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -152,8 +153,8 @@ func lcObject(v any, schema map[string]lcProperty) (map[string]any, error) {
 		slices.Sort(missing)
 		return nil, fmt.Errorf("object has missing required properties ([%s])", strings.Join(missing, ","))
 	}
-	for k, val := range obj {
-		if err := lcValue(val, schema[k]); err != nil {
+	for _, k := range slices.Sorted(maps.Keys(obj)) { // one message, whatever the map's order
+		if err := lcValue(obj[k], schema[k]); err != nil {
 			return nil, err
 		}
 	}
