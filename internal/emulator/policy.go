@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -140,7 +139,7 @@ func formatStatement(v any, partition string, dedupe bool) (ordered, []string, e
 }
 
 var (
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + awsid.AccountIDPattern + `:\S+$`)
+	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + ecrspec.RegistryIDPattern + `:\S+$`)
 )
 
 // formatPrincipal validates a Principal element, expands bare account IDs
@@ -173,7 +172,7 @@ func formatPrincipal(v any, partition string, dedupe bool) (any, []string, error
 		}
 		for i, p := range values {
 			switch {
-			case awsid.IsAccountID(p):
+			case ecrspec.IsAccountID(p):
 				values[i] = "arn:" + partition + ":iam::" + p + ":root"
 			case p == "*" || principalARNRE.MatchString(p):
 			default:

@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
@@ -263,21 +265,21 @@ func parseBool(s string) (*bool, error) {
 // both empty means the setting is not managed. An error about the filters is
 // attributed to image-tag-mutability-exclusion-filters (see OnInput).
 func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
-	value := strings.ToUpper(strings.TrimSpace(given))
+	value := types.ImageTagMutability(strings.ToUpper(strings.TrimSpace(given)))
 	list := parseList(filters)
-	const values = "MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"
 	withExclusion := false
 	switch value {
 	case "":
 		if len(list) == 0 {
 			return nil, nil
 		}
-		return nil, errors.New("is empty, but image-tag-mutability-exclusion-filters is set; set it to IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, or remove the filters")
-	case "MUTABLE", "IMMUTABLE":
-	case "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION":
+		return nil, fmt.Errorf("is empty, but image-tag-mutability-exclusion-filters is set; set it to %s or %s, or remove the filters",
+			types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion)
+	case types.ImageTagMutabilityMutable, types.ImageTagMutabilityImmutable:
+	case types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion:
 		withExclusion = true
 	default:
-		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), values)
+		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), oneOf(types.ImageTagMutability("").Values()))
 	}
 	switch {
 	case !withExclusion && len(list) > 0:
@@ -293,32 +295,44 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 		}
 	}
 	slices.Sort(list) // compared as a set
-	return &reconcile.Mutability{Value: value, Filters: list}, nil
+	return &reconcile.Mutability{Value: string(value), Filters: list}, nil
 }
 
 // ParseEncryption reads the encryption type and KMS key; both empty means
 // encryption is not managed.
 func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
-	typ := strings.ToUpper(strings.TrimSpace(given))
+	typ := types.EncryptionType(strings.ToUpper(strings.TrimSpace(given)))
 	key = strings.TrimSpace(key)
 	switch typ {
 	case "":
 		if key == "" {
 			return nil, nil
 		}
-		return nil, errors.New("is empty, but kms-key is set; set encryption-type to KMS or KMS_DSSE, or remove kms-key")
-	case "AES256":
+		return nil, fmt.Errorf("is empty, but kms-key is set; set encryption-type to %s or %s, or remove kms-key", types.EncryptionTypeKms, types.EncryptionTypeKmsDsse)
+	case types.EncryptionTypeAes256:
 		if key != "" {
-			return nil, on("kms-key", errors.New("AES256 encryption does not use a KMS key; remove kms-key or set encryption-type to KMS"))
+			return nil, on("kms-key", fmt.Errorf("%s encryption does not use a KMS key; remove kms-key or set encryption-type to %s", typ, types.EncryptionTypeKms))
 		}
-	case "KMS", "KMS_DSSE":
-		if key != "" && (len(key) > 2048 || !kmsKeyForms.MatchString(key)) {
+	case types.EncryptionTypeKms, types.EncryptionTypeKmsDsse:
+		if key != "" && (len(key) > ecrspec.MaxKMSKeyChars || !kmsKeyForms.MatchString(key)) {
 			return nil, on("kms-key", fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", shown(key)))
 		}
 	default:
-		return nil, fmt.Errorf("%q is not an encryption type; use AES256, KMS or KMS_DSSE", shown(given))
+		return nil, fmt.Errorf("%q is not an encryption type; use %s", shown(given), oneOf(types.EncryptionType("").Values()))
 	}
-	return &reconcile.Encryption{Type: typ, KMSKey: key}, nil
+	return &reconcile.Encryption{Type: string(typ), KMSKey: key}, nil
+}
+
+// oneOf lists an SDK enum's values for a message: "A, B or C".
+func oneOf[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 const filtersInput = "image-tag-mutability-exclusion-filters"

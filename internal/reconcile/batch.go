@@ -7,10 +7,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // describeBatchSize is the most names DescribeRepositories accepts at once.
-const describeBatchSize = 100
+const describeBatchSize = ecrspec.MaxNamesPerDescribe
 
 // Item is the outcome for one repository of a batch.
 type Item struct {

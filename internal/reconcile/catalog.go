@@ -2,13 +2,13 @@ package reconcile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -65,7 +65,15 @@ type Naming interface {
 	PlannedURI(ctx context.Context, account, name string) (string, error)
 }
 
-var errNoCatalogAPI = errors.New("catalog data is only managed for ECR Public repositories (public: true)")
+var errNoCatalogAPI error = noCatalogAPI{}
+
+// noCatalogAPI is worded when it is read, after the entry point has worded
+// the inputs (inputref).
+type noCatalogAPI struct{}
+
+func (noCatalogAPI) Error() string {
+	return fmt.Sprintf("catalog data is only managed for ECR Public repositories (%v: true)", inputref.Public)
+}
 
 // readCatalog reads the catalog data through the client's CatalogAPI.
 func (r *Reconciler) readCatalog(ctx context.Context, registryID, name string) (*CatalogData, error) {
@@ -152,7 +160,7 @@ func diffCatalog(want Catalog, st State) Change {
 	if cur.HasLogo && want.Logo == nil {
 		c.Action = ActionFailed
 		c.Error = "the repository has a logo, which ECR Public never returns, and PutRepositoryCatalogData writes the catalog data as a whole: " +
-			"writing it without the logo could remove it. Set catalog-logo to the logo's file so that it is sent with the rest; nothing was written"
+			"writing it without the logo could remove it. Set " + inputref.CatalogLogo.String() + " to the logo's file so that it is sent with the rest; nothing was written"
 		return c
 	}
 	c.Action, c.From, c.To = ActionUpdate, "differs", strings.Join(parts, "; ")

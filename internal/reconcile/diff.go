@@ -6,11 +6,15 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // maxTags is ECR's limit on tags per repository, "aws:" tags included.
-const maxTags = 50
+const maxTags = ecrspec.MaxTags
 
 // diffAbsent plans state: absent. A missing repository is already as
 // declared. An existing one is deleted, unless the images were counted
@@ -43,8 +47,8 @@ func diffAbsent(force bool, st State) Change {
 
 // notEmptyError says why a repository with images is not deleted, and the fix.
 func notEmptyError(images int) string {
-	return fmt.Sprintf("it holds %d image(s) and force-delete is not set, so nothing was deleted. "+
-		"Set force-delete: true to delete the repository with its images, or delete the images first", images)
+	return fmt.Sprintf("it holds %d image(s) and %v is not set, so nothing was deleted. "+
+		"Set %[2]v: true to delete the repository with its images, or delete the images first", images, inputref.ForceDelete)
 }
 
 func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) }
@@ -56,14 +60,14 @@ func diffEncryption(want Encryption, st State) Change {
 	}
 	gotType, gotKey := st.EncryptionType, st.KMSKey
 	if gotType == "" {
-		gotType = "AES256"
+		gotType = string(types.EncryptionTypeAes256)
 	}
 	c.Action, c.From = ActionUnchanged, encryptionString(gotType, gotKey)
 	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
 		c.Action = ActionFailed
 		c.Error = fmt.Sprintf("the repository is encrypted with %s but %s is declared; ECR sets encryption only when it creates a repository. "+
-			"Remove the encryption-type and kms-key inputs to accept the current encryption, or create a new repository and move the images to change it",
-			c.From, c.To)
+			"Remove the %v and %v inputs to accept the current encryption, or create a new repository and move the images to change it",
+			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
 	}
 	return c
 }
@@ -152,10 +156,10 @@ func diffTags(spec Spec, st State) Change {
 	}
 	if total := user - len(remove) + added; total > maxTags {
 		c.Action = ActionFailed
-		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in tags",
-			total, user-len(remove), added, maxTags)
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in %v",
+			total, user-len(remove), added, maxTags, inputref.Tags)
 		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
-			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
+			c.Error += fmt.Sprintf(", or set %v: true to remove the %d tags that are not declared (%d would remain)", inputref.PruneTags, len(undeclared), fits)
 		}
 		return c
 	}
@@ -237,7 +241,7 @@ func encryptionString(typ, key string) string {
 
 func mutabilityString(value string, filters []string) string {
 	if value == "" {
-		value = "MUTABLE"
+		value = string(types.ImageTagMutabilityMutable)
 	}
 	if len(filters) == 0 {
 		return value

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -143,8 +144,8 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 	plan.attempts = attempts
 	if errors.Is(err, errOwnedOverwritten) {
 		return fmt.Errorf("the statements with Sid prefix %q were removed again by another writer after each of %d write attempts, and are missing now; "+
-			"check which other job or tool writes this repository policy and give each owner its own repository-policy-sid-prefix: %w",
-			prefix, attempts, err)
+			"check which other job or tool writes this repository policy and give each owner its own %v: %w",
+			prefix, attempts, inputref.SidPrefix, err)
 	}
 	return err
 }

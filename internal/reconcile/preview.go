@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -237,15 +238,15 @@ func previewNote(op string, err error, budget time.Duration) string {
 	switch {
 	case isAccessDenied(err):
 		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
-			"(optional, see the README's IAM section), or set lifecycle-policy-preview: off", lead, op)
+			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePreview)
 	case is[*types.LifecyclePolicyPreviewInProgressException](err):
 		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
 	case errors.Is(err, errPreviewOfAnother):
 		return fmt.Sprintf("%s: until its budget of %s ran out, ECR answered with the preview of another lifecycle policy (a repository has only its latest preview; "+
 			"another run probably started one for another policy); the next run previews again", lead, budget.Round(time.Second))
 	case errors.Is(err, errPreviewPending), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most %s, as ECR's own waiter, and half the time left before timeout-seconds)",
-			lead, budget.Round(time.Second), previewBackoff.Within)
+		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most %s, as ECR's own waiter, and half the time left before %v)",
+			lead, budget.Round(time.Second), previewBackoff.Within, inputref.Timeout)
 	case errors.Is(err, context.Canceled):
 		return lead + ": the preview was cancelled"
 	}

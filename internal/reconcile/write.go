@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -80,9 +81,9 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	case err != nil && kms && is[*types.KmsException](err):
 		// ECR calls KMS with the caller's credentials to check the key and
 		// grant itself its use.
-		return Repository{}, fmt.Errorf("ecr:CreateRepository could not use the KMS key: with encryption-type %s the credentials also need "+
+		return Repository{}, fmt.Errorf("ecr:CreateRepository could not use the KMS key: with %v %s the credentials also need "+
 			"kms:DescribeKey and kms:CreateGrant on the key (ECR calls KMS on the caller's behalf), and the key must be enabled and in this region: %w",
-			spec.Encryption.Type, awsError("CreateRepository", err))
+			inputref.EncryptionType, spec.Encryption.Type, awsError("CreateRepository", err))
 	case err != nil:
 		// IAM authorises tag-on-create as ecr:TagResource as well.
 		var also []string
@@ -265,7 +266,7 @@ func (r *Reconciler) deleteRepository(ctx context.Context, spec Spec, repo Repos
 		n, cerr := r.countImages(ctx, repo.Name, repo.RegistryID)
 		if cerr != nil {
 			return fmt.Errorf("ECR refused to delete it because it still holds images (counting them failed: %w), so nothing was deleted. "+
-				"Set force-delete: true to delete the repository with its images, or delete the images first", awsError("DescribeImages", cerr))
+				"Set %v: true to delete the repository with its images, or delete the images first", awsError("DescribeImages", cerr), inputref.ForceDelete)
 		}
 		c.deletion.images = &n
 		return errors.New(notEmptyError(n))

@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -13,11 +16,25 @@ import (
 // prefix matches.
 const RootPrefix = "ROOT"
 
-// Scenarios a template applies to (RCTAppliedFor).
+// Scenarios a template applies to (the SDK's RCTAppliedFor).
 const (
-	AppliedForCreateOnPush     = "CREATE_ON_PUSH"
-	AppliedForReplication      = "REPLICATION"
-	AppliedForPullThroughCache = "PULL_THROUGH_CACHE"
+	AppliedForCreateOnPush     = string(types.RCTAppliedForCreateOnPush)
+	AppliedForReplication      = string(types.RCTAppliedForReplication)
+	AppliedForPullThroughCache = string(types.RCTAppliedForPullThroughCache)
+)
+
+// settingEncryption names the encryption setting, which two inputs
+// declare (inputref.EncryptionType and inputref.KMSKey).
+var settingEncryption = plainName("encryption")
+
+type plainName string
+
+func (n plainName) String() string { return string(n) }
+
+// ECR's defaults for a template that leaves them out.
+const (
+	defaultMutability = string(types.ImageTagMutabilityMutable)
+	defaultEncryption = string(types.EncryptionTypeAes256)
 )
 
 // Template is a repository creation template as read with
@@ -97,7 +114,7 @@ type Encryption struct {
 
 // Difference is one setting on which a template and the declaration differ.
 type Difference struct {
-	Setting  string // the action's input name
+	Setting  string // the declared value's input name (inputref), or "encryption"
 	Template string // what the template sets, for display
 	Declared string
 	Warning  string
@@ -109,31 +126,32 @@ type Difference struct {
 // change it back on its next run. Policies are compared by meaning.
 func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 	var out []Difference
-	add := func(setting, tv, dv string) {
+	add := func(ref fmt.Stringer, tv, dv string) {
+		setting := ref.String()
 		out = append(out, Difference{Setting: setting, Template: tv, Declared: dv, Warning: fmt.Sprintf(
 			"the repository creation template %q (applied for %s) sets %s to %s, but %s is declared: a repository a push creates from the template "+
 				"gets the template's value until this action changes it; align the template with the workflow, or the workflow with the template",
 			t.Prefix, strings.Join(t.AppliedFor, ", "), setting, tv, dv)})
 	}
 	if d.Mutability != nil {
-		tm, dm := cmpOr(t.Mutability, "MUTABLE"), *d.Mutability
+		tm, dm := cmpOr(t.Mutability, defaultMutability), *d.Mutability
 		if tm != dm {
-			add("image-tag-mutability", tm, dm)
+			add(inputref.Mutability, tm, dm)
 		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
-			add("image-tag-mutability-exclusion-filters", list(t.ExclusionFilters), list(d.ExclusionFilters))
+			add(inputref.ExclusionFilters, list(t.ExclusionFilters), list(d.ExclusionFilters))
 		}
 	}
 	if e := d.Encryption; e != nil {
-		tt, dt := cmpOr(t.EncryptionType, "AES256"), cmpOr(e.Type, "AES256")
+		tt, dt := cmpOr(t.EncryptionType, defaultEncryption), cmpOr(e.Type, defaultEncryption)
 		// A template names its key by ARN; a declared alias cannot be
 		// compared without KMS, so only a declared ARN is compared.
-		keyDiffers := dt != "AES256" && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
+		keyDiffers := dt != defaultEncryption && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
 		if tt != dt || keyDiffers {
-			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
+			add(settingEncryption, encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
 		}
 	}
 	if (d.Tags != nil || d.PruneTags) && tagsDiffer(t.ResourceTags, d.Tags, d.PruneTags) {
-		add("tags", tags(t.ResourceTags), tags(d.Tags))
+		add(inputref.Tags, tags(t.ResourceTags), tags(d.Tags))
 	}
 	if d.RepositoryPolicy != nil {
 		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix, d.Partition)
@@ -141,7 +159,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			return nil, fmt.Errorf("template %q repository policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("repository-policy", present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
+			add(inputref.RepositoryPolicy, present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
 		}
 	}
 	if d.LifecyclePolicy != nil {
@@ -150,7 +168,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			return nil, fmt.Errorf("template %q lifecycle policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("lifecycle-policy", present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
+			add(inputref.LifecyclePolicy, present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
 		}
 	}
 	return out, nil
