@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -19,8 +18,8 @@ import (
 var (
 	// iamPrincipal: an account's root, a user, a role, a role session or a
 	// federated user session, in any partition.
-	iamPrincipal = regexp.MustCompile(`^arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:(?:iam::` + awsid.AccountIDPattern +
-		`:(?:root|(?:user|role)/[\w+=,.@/-]+)|sts::` + awsid.AccountIDPattern + `:(?:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+))$`)
+	iamPrincipal = regexp.MustCompile(`^arn:aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?:(?:iam::` + ecrspec.RegistryIDPattern +
+		`:(?:root|(?:user|role)/[\w+=,.@/-]+)|sts::` + ecrspec.RegistryIDPattern + `:(?:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+))$`)
 	serviceName = regexp.MustCompile(`^[a-z0-9-]+(?:\.[a-z0-9-]+)+$`)
 	// conditionOp: IAM's operators, with the set prefixes and IfExists.
 	conditionOp = regexp.MustCompile(`(?i)^(?:ForAnyValue:|ForAllValues:)?(?:(?:String(?:Not)?Equals(?:IgnoreCase)?|String(?:Not)?Like|` +
@@ -72,7 +71,7 @@ func principalOK(kind, id string) bool {
 	}
 	switch kind {
 	case "AWS":
-		return awsid.IsAccountID(id) || iamPrincipal.MatchString(id)
+		return ecrspec.IsAccountID(id) || iamPrincipal.MatchString(id)
 	case "Service":
 		return serviceName.MatchString(id)
 	}

@@ -11,9 +11,9 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// unknownActionPolicy grants an action ECR does not have: the local checks
-// let any ecr: name through (ECR's IAM actions are not all API
-// operations), IAM Access Analyzer knows them all.
+// unknownActionPolicy grants an action ECR does not have. The inputs'
+// local checks refuse it before the engine sees it; given to the engine
+// directly, it is what IAM Access Analyzer finds an ERROR in.
 const unknownActionPolicy = `{
   "Version": "2012-10-17",
   "Statement": [
@@ -129,7 +129,7 @@ func TestPolicyCheckNotMade(t *testing.T) {
 			tc.setup(f.emu)
 			rec := f.checked(false)
 			rec.Options.PolicyCheckWithin = 300 * time.Millisecond
-			res, err := rec.Reconcile(context.Background(), policySpec("app", unknownActionPolicy))
+			res, err := rec.Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
 			if err != nil {
 				t.Fatal(err)
 			}
