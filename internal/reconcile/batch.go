@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -99,7 +100,20 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 		default:
 			mu.Lock()
 			for _, repo := range out.Repositories {
-				found[aws.ToString(repo.RepositoryName)] = stateOf(repo)
+				if name := aws.ToString(repo.RepositoryName); slices.Contains(chunk, name) {
+					if err := checkRepository("DescribeRepositories", &repo); err != nil {
+						errs[name] = err
+						continue
+					}
+					found[name] = stateOf(repo)
+				}
+			}
+			// ECR answers for every name or fails the call: a name left
+			// out is not a repository that does not exist.
+			for _, n := range chunk {
+				if _, ok := found[n]; !ok && errs[n] == nil {
+					errs[n] = missing("DescribeRepositories", "repository "+strconv.Quote(n))
+				}
 			}
 			mu.Unlock()
 		}

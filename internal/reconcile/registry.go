@@ -98,15 +98,17 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
 	}
-	if c := out.ScanningConfiguration; c != nil {
-		cfg.ScanType = string(c.ScanType)
-		for _, rule := range c.Rules {
-			sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
-			for _, f := range rule.RepositoryFilters {
-				sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
-			}
-			cfg.Rules = append(cfg.Rules, sr)
+	c := out.ScanningConfiguration
+	if c == nil {
+		return "", cfg, missing("GetRegistryScanningConfiguration", "scanningConfiguration")
+	}
+	cfg.ScanType = string(c.ScanType)
+	for _, rule := range c.Rules {
+		sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
+		for _, f := range rule.RepositoryFilters {
+			sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
 		}
+		cfg.Rules = append(cfg.Rules, sr)
 	}
 	return aws.ToString(out.RegistryId), cfg, nil
 }

@@ -87,6 +87,9 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 	}
 	for _, repo := range out.Repositories {
 		if aws.ToString(repo.RepositoryName) == spec.Name {
+			if err := checkRepository("DescribeRepositories", &repo); err != nil {
+				return State{}, err
+			}
 			return stateOf(repo), nil
 		}
 	}
@@ -147,6 +150,9 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 					return nil
 				case err != nil:
 					return err
+				case out.PolicyText == nil:
+					// Not "no policy": that is RepositoryPolicyNotFoundException.
+					return missing("GetRepositoryPolicy", "policyText")
 				}
 				s.policy = out.PolicyText
 				return nil
@@ -163,6 +169,8 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 					return nil
 				case err != nil:
 					return err
+				case out.LifecyclePolicyText == nil:
+					return missing("GetLifecyclePolicy", "lifecyclePolicyText")
 				}
 				s.lifecycle = out.LifecyclePolicyText
 				return nil
