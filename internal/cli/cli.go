@@ -16,6 +16,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // Exit codes of the command line.
@@ -50,11 +51,19 @@ type Env struct {
 
 // Run parses the flags and runs the action once. Errors are printed on
 // Stderr, once each; Stdout carries only the plan and the outputs.
+//
+// The command line may run in a workflow step, whose stderr the runner
+// reads for workflow commands: everything printed on Stderr goes through
+// wfcmd's neutralising writer, and an error, which can quote a flag as it
+// was given, is one bounded line.
 func Run(ctx context.Context, env Env) error {
+	stderr := wfcmd.NewWriter(env.Stderr, 0)
+	defer stderr.Flush()
+	env.Stderr = stderr
 	err := run(ctx, env)
 	var exit *ExitError
 	if errors.As(err, &exit) && !exit.reported {
-		fmt.Fprintf(env.Stderr, "ecr-reconcile: %s\n", firstLine(exit.Err.Error()))
+		fmt.Fprintf(env.Stderr, "%s\n", wfcmd.OneLine("ecr-reconcile: "+firstLine(exit.Err.Error()), wfcmd.MaxLine))
 		if exit.Code == ExitInvalid {
 			fmt.Fprintln(env.Stderr, "Run 'ecr-reconcile --help' for the flags.")
 		}
