@@ -40,18 +40,40 @@ func main() {
 	// connection); the AWS SDK's logger is awsclient's.
 	stderr := wfcmd.NewWriter(os.Stderr, wfcmd.MaxLine)
 	log.SetOutput(stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := guard(os.Stdout, stderr, os.Getenv, func() error { return realMain(ctx) })
 	stop()
 	_ = stderr.Flush()
 	var exit *cli.ExitError
+	var intr *action.Interrupted
 	switch {
 	case err == nil:
 	case errors.As(err, &exit):
 		os.Exit(exit.Code)
+	case errors.As(err, &intr):
+		os.Exit(intr.ExitCode())
 	default:
 		os.Exit(1)
 	}
+}
+
+// notifyContext is signal.NotifyContext with the signal as the context's
+// cause (an *action.Interrupted), so that the run can tell an interruption
+// from a timeout and exit with the signal's code. A second signal ends the
+// process at once, as it would without the handler.
+func notifyContext(parent context.Context, sigs ...os.Signal) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(&action.Interrupted{Signal: s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
 }
 
 // errPanic is what a panic of the run becomes.

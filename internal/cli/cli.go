@@ -24,6 +24,8 @@ const (
 	ExitOK      = 0 // everything is in the declared state (or, in dry-run, the plan was computed)
 	ExitFailed  = 1 // the reconcile failed; the log says which call and why
 	ExitInvalid = 2 // bad flags or inputs; nothing was sent to AWS
+	// An interrupted run exits 128 plus the signal's number: 130 (SIGINT)
+	// or 143 (SIGTERM); see action.Interrupted.
 )
 
 // ExitError carries the process exit code for main.
@@ -134,11 +136,14 @@ func run(ctx context.Context, env Env) error {
 	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log))
 	notes := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log.Diag()))
 	err = action.RunCommandLine(ctx, a, action.CommandLine{Outputs: env.Stdout, Notes: notes}, env.Options...)
+	var intr *action.Interrupted
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, action.ErrInvalidInput):
 		return &ExitError{Code: ExitInvalid, Err: err, reported: true}
+	case errors.As(err, &intr):
+		return &ExitError{Code: intr.ExitCode(), Err: err, reported: true}
 	}
 	// The action has printed the error (on Stderr, as an annotation).
 	return &ExitError{Code: ExitFailed, Err: err, reported: true}
@@ -221,7 +226,8 @@ Examples:
   ecr-reconcile --repository team/app --repository-policy ecr/policy.json --tags "team=core,env=prod"
 
 Exit codes: 0 done (or planned, with --dry-run), 1 the reconcile failed,
-2 invalid flags or inputs (nothing was sent to AWS).
+2 invalid flags or inputs (nothing was sent to AWS), 130 or 143 interrupted
+by SIGINT or SIGTERM (the log says what was written; no outputs are printed).
 
 Flags:
 `)
