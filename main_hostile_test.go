@@ -42,8 +42,8 @@ func hostileServer(t *testing.T, emu *emulator.Emulator) string {
 			}
 		}
 		fmt.Fprintf(buf, "Date: ##[error]date\r\nContent-Length: %d\r\n\r\n", len(body))
-		buf.Write(body)
-		buf.WriteString(unsolicited)
+		_, _ = buf.Write(body)
+		_, _ = buf.WriteString(unsolicited)
 		_ = buf.Flush()
 		// Give the client's read loop the time to find the bytes on the
 		// idle connection before it is closed.

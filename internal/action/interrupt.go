@@ -106,7 +106,9 @@ func progress(items []tracked) string {
 			switch {
 			case c.Action == reconcile.ActionFailed:
 				notDone = append(notDone, name+": "+c.Setting)
-			case c.Changed() && !(res.Created && c.Setting == reconcile.SettingRepository):
+			case c.Setting == reconcile.SettingRepository && res.Created:
+				// Said above.
+			case c.Changed():
 				done = append(done, name+": "+c.Setting+" "+pastTense(c.Action))
 			}
 		}
