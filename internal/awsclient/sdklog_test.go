@@ -48,3 +48,20 @@ func FuzzSDKLogger(f *testing.F) {
 		}
 	})
 }
+
+// Every configuration Load builds logs through Logf, never through the
+// SDK's default logger, which writes to the process's stderr as it is.
+func TestLoadRoutesTheSDKLogger(t *testing.T) {
+	t.Parallel()
+	for _, logf := range []func(string){nil, func(string) {}} {
+		cfg, err := Load(t.Context(), Options{Region: "us-east-1", Logf: logf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch cfg.Logger.(type) {
+		case sdkLogger, logging.Nop:
+		default:
+			t.Errorf("Logf %v: the configuration logs through %T", logf != nil, cfg.Logger)
+		}
+	}
+}
