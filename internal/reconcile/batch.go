@@ -49,12 +49,17 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			st, ok := found[name]
-			if ok {
-				st = r.readExisting(ctx, s, st)
-			}
-			st.Registry = reg
-			items[i].Result, items[i].Err = r.converge(ctx, s, st)
+			// A panic fails this repository only.
+			items[i].Err = safely(func() error {
+				st, ok := found[name]
+				if ok {
+					st = r.readExisting(ctx, s, st)
+				}
+				st.Registry = reg
+				var err error
+				items[i].Result, err = r.converge(ctx, s, st)
+				return err
+			})
 		})
 	}
 	wg.Wait()
@@ -76,7 +81,12 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 	var describe func(chunk []string)
 	describe = func(chunk []string) {
 		sem <- struct{}{}
-		out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+		var out *ecr.DescribeRepositoriesOutput
+		err := safely(func() error {
+			var err error
+			out, err = r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+			return err
+		})
 		<-sem
 		var rest []string
 		switch {

@@ -80,10 +80,20 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() Regist
 	var wg sync.WaitGroup
 	var scanID, tmplID string
 	if rs.Scanning {
-		wg.Go(func() { scanID, rs.ScanningConfig, rs.ScanningErr = readScanning(ctx, api) })
+		wg.Go(func() {
+			rs.ScanningErr = safely(func() (err error) {
+				scanID, rs.ScanningConfig, err = readScanning(ctx, api)
+				return err
+			})
+		})
 	}
 	if rs.Templates {
-		wg.Go(func() { tmplID, rs.TemplateList, rs.TemplatesErr = readTemplates(ctx, api) })
+		wg.Go(func() {
+			rs.TemplatesErr = safely(func() (err error) {
+				tmplID, rs.TemplateList, err = readTemplates(ctx, api)
+				return err
+			})
+		})
 	}
 	return func() RegistryState {
 		wg.Wait()

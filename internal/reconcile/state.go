@@ -133,7 +133,9 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 	var s settings
 	var wg sync.WaitGroup
 	registry := optional(registryID)
-	read := func(op string, fn func() error) error {
+	read := func(op string, call func() error) error {
+		// A panic fails this read only.
+		fn := func() error { return safely(call) }
 		if !waitVisible {
 			return fn()
 		}
