@@ -54,6 +54,14 @@ func RunCommandLine(ctx context.Context, a *githubactions.Action, cl CommandLine
 
 func (r *runner) runReported(ctx context.Context) error {
 	err := r.run(ctx)
+	var intr *Interrupted
+	if stopped := interruption(ctx); err != nil && stopped != nil && !errors.As(err, &intr) {
+		// Stopped before there was a result to report (inputs, credentials,
+		// the first reads, a creation in flight).
+		r.annotate("error", "ecr-reconcile: interrupted", fmt.Sprintf("%s before the run finished: no write completed "+
+			"(a call in flight when the signal came may still have taken effect). Outputs are not set. Re-run the step to finish: %s", stopped, err))
+		return fmt.Errorf("%w: %w", stopped, errReported)
+	}
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
 	}
@@ -78,6 +86,10 @@ type runner struct {
 	accountsMu sync.Mutex
 	// accounts are the account IDs masked under mask-aws-account-id.
 	accounts []string
+	// stopped is the signal that interrupted the reconcile (see stop);
+	// tracked is what the report showed, for its account.
+	stopped *Interrupted
+	tracked []tracked
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -152,6 +164,8 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	if res == nil {
 		return err
 	}
+	r.stop(ctx)
+	r.track("", reconcile.Item{Name: res.Repository.Name, Result: res, Err: err})
 	r.maskAccount(res.Repository.RegistryID)
 	r.printPlan(res.Repository.Name, res)
 	r.annotateNotes([]notedItem{{notes: res.Notes}})
@@ -198,8 +212,12 @@ func (r *runner) warnSettings(prefix string, err error) {
 
 // publish sets the outputs and appends the job summary. The command line
 // prints the outputs (and writes them to GITHUB_OUTPUT too when it is set);
-// a runner step without GITHUB_OUTPUT logs them.
+// a runner step without GITHUB_OUTPUT logs them. An interrupted run sets
+// no outputs (see Interrupted).
 func (r *runner) publish(outputs [][2]string, summary string) error {
+	if r.stopped != nil {
+		return r.interrupted(summary)
+	}
 	if r.cl != nil {
 		var b strings.Builder
 		for _, kv := range outputs {
@@ -222,6 +240,11 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 			r.log.info(kv[0] + "=" + kv[1])
 		}
 	}
+	return r.writeSummary(summary)
+}
+
+// writeSummary appends to the job summary, when the step has one.
+func (r *runner) writeSummary(summary string) error {
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		// The summary is not a log: hide masked account IDs ourselves.
 		for _, id := range r.accounts {

@@ -106,7 +106,5 @@ func (l *logger) mask(secret string) {
 }
 
 // oneLine joins the lines of text that must stay on one line (a group
-// title, a debug line) and neutralises the result.
-func oneLine(s string) string {
-	return wfcmd.Neutralize(strings.Join(wfcmd.Lines(s), " "))
-}
+// title, a debug line), bounds and neutralises the result.
+func oneLine(s string) string { return wfcmd.OneLine(s, 0) }

@@ -117,6 +117,7 @@ func (r *runner) runRegions(ctx context.Context, recs []*reconcile.Reconciler) e
 		})
 	}
 	wg.Wait()
+	r.stop(ctx)
 	explainRefusals(runs)
 
 	var outputs [][2]string

@@ -2,6 +2,7 @@ package awsauth
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +24,9 @@ func (r Result) AccountLookup(found func(account string)) func(context.Context) 
 			out, err := r.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
 				return "", err
+			}
+			if aws.ToString(out.Account) == "" {
+				return "", errors.New("sts:GetCallerIdentity answered without Account; the endpoint does not answer as AWS STS does")
 			}
 			account = aws.ToString(out.Account)
 			if found != nil {

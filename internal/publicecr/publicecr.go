@@ -105,6 +105,10 @@ func (c *Client) create(ctx context.Context, in *ecr.CreateRepositoryInput, cata
 	if err != nil {
 		return nil, wrap(err)
 	}
+	if out.Repository == nil {
+		// The engine names the answer without a repository.
+		return &ecr.CreateRepositoryOutput{}, nil
+	}
 	repo := repository(out.Repository)
 	return &ecr.CreateRepositoryOutput{Repository: &repo}, nil
 }

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,12 +55,17 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			st, ok := found[name]
-			if ok {
-				st = r.readExisting(ctx, s, st)
-			}
-			st.Registry, st.policyCheck = reg, check
-			items[i].Result, items[i].Err = r.converge(ctx, s, st)
+			// A panic fails this repository only.
+			items[i].Err = safely(func() error {
+				st, ok := found[name]
+				if ok {
+					st = r.readExisting(ctx, s, st)
+				}
+				st.Registry, st.policyCheck = reg, check
+				var err error
+				items[i].Result, err = r.converge(ctx, s, st)
+				return err
+			})
 		})
 	}
 	wg.Wait()
@@ -81,7 +87,12 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 	var describe func(chunk []string)
 	describe = func(chunk []string) {
 		sem <- struct{}{}
-		out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+		var out *ecr.DescribeRepositoriesOutput
+		err := safely(func() error {
+			var err error
+			out, err = r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+			return err
+		})
 		<-sem
 		var rest []string
 		switch {
@@ -105,7 +116,20 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 		default:
 			mu.Lock()
 			for _, repo := range out.Repositories {
-				found[aws.ToString(repo.RepositoryName)] = stateOf(repo)
+				if name := aws.ToString(repo.RepositoryName); slices.Contains(chunk, name) {
+					if err := checkRepository("DescribeRepositories", &repo); err != nil {
+						errs[name] = err
+						continue
+					}
+					found[name] = stateOf(repo)
+				}
+			}
+			// ECR answers for every name or fails the call: a name left
+			// out is not a repository that does not exist.
+			for _, n := range chunk {
+				if _, ok := found[n]; !ok && errs[n] == nil {
+					errs[n] = missing("DescribeRepositories", "repository "+strconv.Quote(n))
+				}
 			}
 			mu.Unlock()
 		}

@@ -160,7 +160,9 @@ func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository, when s
 	case err != nil:
 		return "", fmt.Errorf("reading the repository policy %s: %w", when, awsError("GetRepositoryPolicy", err))
 	case out.PolicyText == nil:
-		return "", nil
+		// Not "no policy" (that is RepositoryPolicyNotFoundException): a
+		// merge with nothing would drop the statements others own.
+		return "", missing("GetRepositoryPolicy", "policyText")
 	}
 	return *out.PolicyText, nil
 }

@@ -196,6 +196,9 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	if err != nil {
 		return nil, previewNote("GetLifecyclePolicyPreview", err, poll.Within)
 	}
+	if out.Status == "" {
+		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + missing("GetLifecyclePolicyPreview", "status").Error()
+	}
 	if out.Status != types.LifecyclePolicyPreviewStatusComplete {
 		return nil, fmt.Sprintf("ECR's lifecycle policy preview ended %s, so what the policy would expire is not shown; the policy itself is reconciled as usual, and the next run previews it again", out.Status)
 	}

@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -91,6 +92,20 @@ func (r *Reconciler) propagation() Backoff {
 // *SettingsError means the repository exists and is usable but some
 // settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
+	var res *Result
+	err := safely(func() error {
+		var err error
+		res, err = r.reconcile(ctx, spec)
+		return err
+	})
+	var p *PanicError
+	if errors.As(err, &p) {
+		return nil, err
+	}
+	return res, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, spec Spec) (*Result, error) {
 	registry := r.startRegistry(ctx, spec)
 	check, cancel := r.startPolicyCheck(ctx, spec)
 	defer cancel()
@@ -242,7 +257,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			continue
 		}
 		wg.Go(func() {
-			if err := write(r, ctx, spec, res.Repository, *c); err != nil {
+			if err := safely(func() error { return write(r, ctx, spec, res.Repository, *c) }); err != nil {
 				c.Action, c.Error = ActionFailed, err.Error()
 			}
 			if o := c.owned; o != nil && c.Action != ActionFailed {

@@ -80,10 +80,20 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() Regist
 	var wg sync.WaitGroup
 	var scanID, tmplID string
 	if rs.Scanning {
-		wg.Go(func() { scanID, rs.ScanningConfig, rs.ScanningErr = readScanning(ctx, api) })
+		wg.Go(func() {
+			rs.ScanningErr = safely(func() (err error) {
+				scanID, rs.ScanningConfig, err = readScanning(ctx, api)
+				return err
+			})
+		})
 	}
 	if rs.Templates {
-		wg.Go(func() { tmplID, rs.TemplateList, rs.TemplatesErr = readTemplates(ctx, api) })
+		wg.Go(func() {
+			rs.TemplatesErr = safely(func() (err error) {
+				tmplID, rs.TemplateList, err = readTemplates(ctx, api)
+				return err
+			})
+		})
 	}
 	return func() RegistryState {
 		wg.Wait()
@@ -98,15 +108,17 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
 	}
-	if c := out.ScanningConfiguration; c != nil {
-		cfg.ScanType = string(c.ScanType)
-		for _, rule := range c.Rules {
-			sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
-			for _, f := range rule.RepositoryFilters {
-				sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
-			}
-			cfg.Rules = append(cfg.Rules, sr)
+	c := out.ScanningConfiguration
+	if c == nil {
+		return "", cfg, missing("GetRegistryScanningConfiguration", "scanningConfiguration")
+	}
+	cfg.ScanType = string(c.ScanType)
+	for _, rule := range c.Rules {
+		sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
+		for _, f := range rule.RepositoryFilters {
+			sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
 		}
+		cfg.Rules = append(cfg.Rules, sr)
 	}
 	return aws.ToString(out.RegistryId), cfg, nil
 }

@@ -90,6 +90,9 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 	}
 	for _, repo := range out.Repositories {
 		if aws.ToString(repo.RepositoryName) == spec.Name {
+			if err := checkRepository("DescribeRepositories", &repo); err != nil {
+				return State{}, err
+			}
 			return stateOf(repo), nil
 		}
 	}
@@ -133,7 +136,9 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 	var s settings
 	var wg sync.WaitGroup
 	registry := optional(registryID)
-	read := func(op string, fn func() error) error {
+	read := func(op string, call func() error) error {
+		// A panic fails this read only.
+		fn := func() error { return safely(call) }
 		if !waitVisible {
 			return fn()
 		}
@@ -150,6 +155,9 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 					return nil
 				case err != nil:
 					return err
+				case out.PolicyText == nil:
+					// Not "no policy": that is RepositoryPolicyNotFoundException.
+					return missing("GetRepositoryPolicy", "policyText")
 				}
 				s.policy = out.PolicyText
 				return nil
@@ -166,6 +174,8 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 					return nil
 				case err != nil:
 					return err
+				case out.LifecyclePolicyText == nil:
+					return missing("GetLifecyclePolicy", "lifecyclePolicyText")
 				}
 				s.lifecycle = out.LifecyclePolicyText
 				return nil

@@ -92,6 +92,9 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		}
 		return Repository{}, awsErrorActions("CreateRepository", err, also...)
 	}
+	if err := checkRepository("CreateRepository", out.Repository); err != nil {
+		return Repository{}, err
+	}
 	return stateOf(*out.Repository).Repository, nil
 }
 
