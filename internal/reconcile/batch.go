@@ -99,7 +99,16 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 		default:
 			mu.Lock()
 			for _, repo := range out.Repositories {
-				found[aws.ToString(repo.RepositoryName)] = stateOf(repo)
+				name := aws.ToString(repo.RepositoryName)
+				if !slices.Contains(chunk, name) {
+					continue // not asked for: no key of found or errs
+				}
+				st := stateOf(repo)
+				if st.Repository, err = r.checked("DescribeRepositories", st.Repository); err != nil {
+					errs[name] = err
+					continue
+				}
+				found[name] = st
 			}
 			mu.Unlock()
 		}

@@ -150,7 +150,8 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 			cfg.Rules = append(cfg.Rules, sr)
 		}
 	}
-	return aws.ToString(out.RegistryId), cfg, nil
+	id, err := checkedRegistryID("GetRegistryScanningConfiguration", aws.ToString(out.RegistryId))
+	return id, cfg, err
 }
 
 // readTemplates reads every template, following nextToken. The SDK's
@@ -168,7 +169,9 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 		if err != nil {
 			return "", nil, awsError("DescribeRepositoryCreationTemplates", err)
 		}
-		id = aws.ToString(out.RegistryId)
+		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", aws.ToString(out.RegistryId)); err != nil {
+			return "", nil, err
+		}
 		for _, t := range out.RepositoryCreationTemplates {
 			tmpl := registry.Template{
 				Prefix:           aws.ToString(t.Prefix),

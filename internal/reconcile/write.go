@@ -88,7 +88,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		}
 		return Repository{}, awsErrorActions("CreateRepository", err, also...)
 	}
-	return stateOf(*out.Repository).Repository, nil
+	return r.checked("CreateRepository", stateOf(*out.Repository).Repository)
 }
 
 // whileInvisible repeats a write that says the repository does not exist:

@@ -61,14 +61,14 @@ func BatchSummary(items []reconcile.Item, dryRun, warnOnly bool) string {
 		if it.Err != nil {
 			errText = it.Err.Error()
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", it.Name, result, cell(changes), cell(errText))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(it.Name), result, cell(changes), cell(errText))
 	}
 	batchPreviews(&b, items)
 	notes := ""
 	for _, it := range items {
 		if it.Result != nil {
 			for _, n := range it.Result.Notes {
-				notes += fmt.Sprintf("- **%s** `%s` %s: %s\n", n.Level, it.Name, n.Setting, noteText(n))
+				notes += fmt.Sprintf("- **%s** %s %s: %s\n", markdownText(string(n.Level)), cell(it.Name), markdownText(n.Setting), noteText(n))
 			}
 		}
 	}

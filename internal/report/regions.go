@@ -41,7 +41,7 @@ func RegionsSummary(sections []RegionSection, batch, dryRun, warnOnly bool) stri
 		case it.Result != nil:
 			b.WriteString(Summary(it.Result))
 		default:
-			fmt.Fprintf(&b, "### ECR repository `%s`: **failed**\n\n%s\n", it.Name, cell(it.Err.Error()))
+			fmt.Fprintf(&b, "### ECR repository %s: **failed**\n\n%s\n", cell(it.Name), cell(it.Err.Error()))
 		}
 	}
 	return b.String()
@@ -49,7 +49,7 @@ func RegionsSummary(sections []RegionSection, batch, dryRun, warnOnly bool) stri
 
 func (s RegionSection) heading() string {
 	if s.Primary {
-		return "`" + s.Region + "` (primary)"
+		return cell(s.Region) + " (primary)"
 	}
-	return "`" + s.Region + "`"
+	return cell(s.Region)
 }
