@@ -8,13 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
@@ -74,10 +73,6 @@ type runner struct {
 	// cl is set when the command line runs the action.
 	cl  *CommandLine
 	cfg *inputs.Config
-	// accountsMu guards accounts, which goroutines making AWS calls extend.
-	accountsMu sync.Mutex
-	// accounts are the account IDs masked under mask-aws-account-id.
-	accounts []string
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -102,6 +97,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.cfg = cfg
+	r.log.setMaskAccounts(cfg.MaskAccountID)
 	r.maskAccount(cfg.Spec.RegistryID)
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -200,6 +196,13 @@ func (r *runner) warnSettings(prefix string, err error) {
 // prints the outputs (and writes them to GITHUB_OUTPUT too when it is set);
 // a runner step without GITHUB_OUTPUT logs them.
 func (r *runner) publish(outputs [][2]string, summary string) error {
+	// An output is data for later steps and keeps its values (a URI with
+	// its account, for docker push); under mask-aws-account-id every
+	// account ID in it is masked first, so that the runner hides it
+	// wherever the value is shown.
+	for _, kv := range outputs {
+		r.log.maskIn(kv[1])
+	}
 	if r.cl != nil {
 		var b strings.Builder
 		for _, kv := range outputs {
@@ -223,9 +226,10 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 		}
 	}
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		// The summary is not a log: hide masked account IDs ourselves.
-		for _, id := range r.accounts {
-			summary = strings.ReplaceAll(summary, id, "***")
+		// The summary is not a log, which the runner masks: under
+		// mask-aws-account-id the account IDs are replaced here.
+		if r.cfg != nil && r.cfg.MaskAccountID {
+			summary = awsid.RedactAccountIDs(summary)
 		}
 		if err := appendFile(path, summary+"\n"); err != nil {
 			return fmt.Errorf("writing the job summary: %w", err)
@@ -260,14 +264,4 @@ func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, titl
 func (r *runner) mask(secret string) { r.log.mask(secret) }
 
 // maskAccount masks an account ID when mask-aws-account-id is set.
-func (r *runner) maskAccount(id string) {
-	if id == "" || !r.cfg.MaskAccountID {
-		return
-	}
-	r.mask(id)
-	r.accountsMu.Lock()
-	defer r.accountsMu.Unlock()
-	if !slices.Contains(r.accounts, id) {
-		r.accounts = append(r.accounts, id)
-	}
-}
+func (r *runner) maskAccount(id string) { r.log.maskAccount(id) }
