@@ -22,7 +22,7 @@ func TestIsAccountID(t *testing.T) {
 func TestFindAccountIDs(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string][]string{
-		"User: arn:aws:iam::210987654321:user/ci is not authorized": {"210987654321"},
+		"User: arn:aws:iam::210987654321:user/ci is not authorized":                         {"210987654321"},
 		"123456789012.dkr.ecr.us-east-1.amazonaws.com/a and 123456789012:x, '111122223333'": {"123456789012", "111122223333"},
 		"1234567890123 12345678901 sha256:ab123456789012cd a123456789012":                   nil,
 		"123456789012": {"123456789012"},
