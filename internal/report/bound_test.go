@@ -35,4 +35,3 @@ func FuzzBatchSummaryBound(f *testing.F) {
 		}
 	})
 }
-
