@@ -16,10 +16,10 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
-// hostile answers the operation op itself with answer (a JSON body, status
+// answerWith answers the operation op itself with answer (a JSON body, status
 // 200) and lets the emulator answer every other call: an endpoint that
 // behaves like ECR except where it does not.
-func hostile(op string, answer func(n int) string) func(http.Handler) http.Handler {
+func answerWith(op string, answer func(n int) string) func(http.Handler) http.Handler {
 	var calls atomic.Int64
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +49,7 @@ func TestEndlessTemplatePagesDoNotStarveTheWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixtureWrapped(t, emulator.Options{}, hostile("DescribeRepositoryCreationTemplates", func(n int) string {
+			f := newFixtureWrapped(t, emulator.Options{}, answerWith("DescribeRepositoryCreationTemplates", func(n int) string {
 				return fmt.Sprintf(`{"registryId":%q,"repositoryCreationTemplates":[],"nextToken":%q}`, account, tc.token(n))
 			}))
 			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
@@ -78,9 +78,9 @@ func TestEndlessTemplatePagesDoNotStarveTheWrites(t *testing.T) {
 	}
 }
 
-// rewrite lets the emulator answer op, then changes the answer's body with
+// rewriteAnswer lets the emulator answer op, then changes the answer's body with
 // edit: an endpoint that answers like ECR except for one value.
-func rewrite(op string, edit func(body string) string) func(http.Handler) http.Handler {
+func rewriteAnswer(op string, edit func(body string) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), "."+op) {
@@ -99,9 +99,9 @@ func rewrite(op string, edit func(body string) string) func(http.Handler) http.H
 	}
 }
 
-// replaceJSON replaces the value of the JSON string field key ("key":"…")
+// setJSONField replaces the value of the JSON string field key ("key":"…")
 // with value, JSON-encoded.
-func replaceJSON(key, value string) func(string) string {
+func setJSONField(key, value string) func(string) string {
 	re := regexp.MustCompile(`"` + key + `":"[^"]*"`)
 	enc, _ := json.Marshal(value)
 	return func(body string) string { return re.ReplaceAllLiteralString(body, `"`+key+`":`+string(enc)) }
@@ -130,7 +130,7 @@ func TestAnswersOfTheWrongShapeAreRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFixtureWrapped(t, emulator.Options{}, rewrite(tc.op, replaceJSON(tc.key, tc.value)))
+			f := newFixtureWrapped(t, emulator.Options{}, rewriteAnswer(tc.op, setJSONField(tc.key, tc.value)))
 			if tc.exists {
 				f.emu.PutRepository(emulator.Repository{Name: "team/app"})
 			}
@@ -157,7 +157,7 @@ func TestAnswersOfTheWrongShapeAreRefused(t *testing.T) {
 // In a batch, the repository whose answer has the wrong shape fails alone.
 func TestBatchRefusesTheRepositoryOfTheWrongShape(t *testing.T) {
 	t.Parallel()
-	f := newFixtureWrapped(t, emulator.Options{}, rewrite("DescribeRepositories", func(body string) string {
+	f := newFixtureWrapped(t, emulator.Options{}, rewriteAnswer("DescribeRepositories", func(body string) string {
 		return strings.Replace(body, `amazonaws.com/team/bad"`, `amazonaws.com/team/bad\n::add-mask::x"`, 1)
 	}))
 	f.emu.PutRepository(emulator.Repository{Name: "team/bad"})
@@ -183,7 +183,7 @@ func TestBatchRefusesTheRepositoryOfTheWrongShape(t *testing.T) {
 // the repository is reconciled.
 func TestRegistryIDOfTheWrongShapeIsANote(t *testing.T) {
 	t.Parallel()
-	f := newFixtureWrapped(t, emulator.Options{}, rewrite("DescribeRepositoryCreationTemplates", replaceJSON("registryId", "1234`\n::error::x")))
+	f := newFixtureWrapped(t, emulator.Options{}, rewriteAnswer("DescribeRepositoryCreationTemplates", setJSONField("registryId", "1234`\n::error::x")))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := f.reconciler(false).Reconcile(ctx, fullSpec("team/app"))
@@ -207,7 +207,7 @@ func TestRegistryIDOfTheWrongShapeIsANote(t *testing.T) {
 // note naming the call and the field.
 func TestPreviewActionTypeOfTheWrongShapeIsRefused(t *testing.T) {
 	t.Parallel()
-	f := newPreviewFixture(t, rewrite("GetLifecyclePolicyPreview", func(body string) string {
+	f := newPreviewFixture(t, rewriteAnswer("GetLifecyclePolicyPreview", func(body string) string {
 		return regexp.MustCompile(`"type":"EXPIRE"`).ReplaceAllLiteralString(body, `"type":"EXPIRE | x\n::error::forged"`)
 	}))
 	f.seed(t, "team/app", "", previewImages()...)
