@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
@@ -82,10 +81,6 @@ type runner struct {
 	// cl is set when the command line runs the action.
 	cl  *CommandLine
 	cfg *inputs.Config
-	// accountsMu guards accounts, which goroutines making AWS calls extend.
-	accountsMu sync.Mutex
-	// accounts are the account IDs masked under mask-aws-account-id.
-	accounts []string
 	// stopped is the signal that interrupted the reconcile (see stop);
 	// tracked is what the report showed, for its account.
 	stopped *Interrupted
@@ -114,6 +109,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.cfg = cfg
+	r.log.setMaskAccounts(cfg.MaskAccountID)
 	r.maskAccount(cfg.Spec.RegistryID)
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -215,6 +211,13 @@ func (r *runner) warnSettings(prefix string, err error) {
 // a runner step without GITHUB_OUTPUT logs them. An interrupted run sets
 // no outputs (see Interrupted).
 func (r *runner) publish(outputs [][2]string, summary string) error {
+	// An output is data for later steps and keeps its values (a URI with
+	// its account, for docker push); under mask-aws-account-id every
+	// account ID in it is masked first, so that the runner hides it
+	// wherever the value is shown.
+	for _, kv := range outputs {
+		r.log.maskIn(kv[1])
+	}
 	if r.stopped != nil {
 		return r.interrupted(summary)
 	}
@@ -246,9 +249,10 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 // writeSummary appends to the job summary, when the step has one.
 func (r *runner) writeSummary(summary string) error {
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		// The summary is not a log: hide masked account IDs ourselves.
-		for _, id := range r.accounts {
-			summary = strings.ReplaceAll(summary, id, "***")
+		// The summary is not a log, which the runner masks: under
+		// mask-aws-account-id the account IDs are replaced here.
+		if r.cfg != nil && r.cfg.MaskAccountID {
+			summary = awsid.RedactAccountIDs(summary)
 		}
 		if err := appendFile(path, summary+"\n"); err != nil {
 			return fmt.Errorf("writing the job summary: %w", err)
@@ -283,14 +287,4 @@ func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, titl
 func (r *runner) mask(secret string) { r.log.mask(secret) }
 
 // maskAccount masks an account ID when mask-aws-account-id is set.
-func (r *runner) maskAccount(id string) {
-	if id == "" || !r.cfg.MaskAccountID {
-		return
-	}
-	r.mask(id)
-	r.accountsMu.Lock()
-	defer r.accountsMu.Unlock()
-	if !slices.Contains(r.accounts, id) {
-		r.accounts = append(r.accounts, id)
-	}
-}
+func (r *runner) maskAccount(id string) { r.log.maskAccount(id) }

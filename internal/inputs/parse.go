@@ -224,13 +224,13 @@ func checkTag(k, v string) error {
 	case kn > maxTagKeyChars:
 		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, maxTagKeyChars)
 	case vn > maxTagValueChars:
-		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", k, vn, maxTagValueChars)
+		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, maxTagValueChars)
 	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
-		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, k)
+		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, shown(k))
 	case !tagChars.MatchString(k):
-		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", k, charset)
+		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
 	case !tagChars.MatchString(v):
-		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", k, charset)
+		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
 	}
 	return nil
 }
@@ -543,7 +543,7 @@ func readWorkspaceFile(ctx context.Context, path, workspace string) (string, err
 		return "", err
 	}
 	if strings.TrimSpace(string(data)) == "" {
-		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", path)
+		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", shown(path))
 	}
 	return string(data), nil
 }
@@ -559,45 +559,45 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKi
 	}
 	wsAbs, err := filepath.Abs(workspace)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
+		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, shown(workspace), pathErr(err))
 	}
 	wsReal, err := filepath.EvalSymlinks(wsAbs)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
+		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, shown(workspace), pathErr(err))
 	}
 	var full string
 	if filepath.IsAbs(path) {
 		full = filepath.Clean(path)
 		if !within(wsAbs, full) && !within(wsReal, full) {
-			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
+			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", shown(path), place, wsAbs, place)
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", path, place, kind.example)
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", shown(path), place, kind.example)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
 	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
+		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", shown(path), shown(full), place)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
+		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", shown(path), place, place)
 	}
 	// Reading through os.Root keeps the check true even if a link is
 	// swapped between the check and the read.
 	root, err := os.OpenRoot(wsReal)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
+		return nil, fmt.Errorf("cannot open %s %q: %w", place, shown(workspace), pathErr(err))
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	if err := regularFile(path, info, kind); err != nil {
 		return nil, err
@@ -614,13 +614,13 @@ func regularFile(path string, info fs.FileInfo, kind fileKind) error {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a directory; give the path of %s", shown(path), kind.what)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", shown(path), kind.what)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", shown(path), kind.what)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", path, m.Type(), kind.what)
+	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", shown(path), m.Type(), kind.what)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
@@ -630,7 +630,7 @@ func regularFile(path string, info fs.FileInfo, kind fileKind) error {
 func readRegular(ctx context.Context, root *os.Root, rel, path string, kind fileKind) ([]byte, error) {
 	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	info, err := f.Stat()
 	if err == nil {
@@ -653,18 +653,28 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind file
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, %s", path, kind.limit, kind.large)
+			return nil, fmt.Errorf("%q is larger than %d bytes, %s", shown(path), kind.limit, kind.large)
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("cannot read %q: %w", path, r.err)
+			return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(r.err))
 		}
 		return r.data, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", path, context.Cause(ctx))
+		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", shown(path), context.Cause(ctx))
 	}
 }
 
 var errTooLarge = errors.New("too large")
+
+// pathErr is err without the path an *fs.PathError repeats in full: the
+// message names the path once, bounded (shown).
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // readBounded reads r to its end, or fails with errTooLarge after limit
 // bytes: it never trusts a reported size.

@@ -273,6 +273,11 @@ func (c *Client) RepositoryARN(account, name string) string {
 	return regions.PublicRepositoryARN(account, name)
 }
 
+// RepositoryShape checks a repository's names as ECR Public gives them.
+func (c *Client) RepositoryShape(repo reconcile.Repository) string {
+	return regions.PublicRepository(repo.RegistryID, repo.Name, repo.URI, repo.ARN)
+}
+
 // PlannedURI reads the registry's primary alias with DescribeRegistries.
 // A registry before its first repository has no alias yet (ECR Public
 // assigns the default one at that first creation): the URI is then "".

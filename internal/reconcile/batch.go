@@ -116,13 +116,20 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 		default:
 			mu.Lock()
 			for _, repo := range out.Repositories {
-				if name := aws.ToString(repo.RepositoryName); slices.Contains(chunk, name) {
-					if err := checkRepository("DescribeRepositories", &repo); err != nil {
-						errs[name] = err
-						continue
-					}
-					found[name] = stateOf(repo)
+				name := aws.ToString(repo.RepositoryName)
+				if !slices.Contains(chunk, name) {
+					continue // not asked for: no key of found or errs
 				}
+				if err := checkRepository("DescribeRepositories", &repo); err != nil {
+					errs[name] = err
+					continue
+				}
+				st := stateOf(repo)
+				if st.Repository, err = r.checked("DescribeRepositories", st.Repository); err != nil {
+					errs[name] = err
+					continue
+				}
+				found[name] = st
 			}
 			// ECR answers for every name or fails the call: a name left
 			// out is not a repository that does not exist.

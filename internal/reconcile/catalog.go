@@ -63,6 +63,10 @@ type Naming interface {
 	// have (dry-run outputs only); "" when the registry cannot have one
 	// yet. An error is a failed call, which fails the dry-run.
 	PlannedURI(ctx context.Context, account, name string) (string, error)
+	// RepositoryShape names the first field of a repository as the
+	// endpoint described it that does not have the service's documented
+	// shape, "" when all do (regions.PublicRepository).
+	RepositoryShape(repo Repository) string
 }
 
 var errNoCatalogAPI error = noCatalogAPI{}

@@ -62,6 +62,9 @@ type LifecyclePreview struct {
 	// (the budget ran out, or the call failed): the totals are still
 	// ECR's, the rules' counts cover only the images read.
 	Partial bool `json:"partial,omitempty"`
+	// invalid is the first answer add refused: a field of a shape the
+	// SDK's enum does not list.
+	invalid error
 }
 
 // RulePreview is one rule's share of a preview.
@@ -205,6 +208,9 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	p := newPreview(text, out.Summary)
 	p.Partial = !r.readPreviewPages(ctx, in, out, text, p)
 	p.finish()
+	if p.invalid != nil {
+		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + p.invalid.Error()
+	}
 	return p, ""
 }
 
@@ -294,6 +300,12 @@ func (p *LifecyclePreview) add(results []types.LifecyclePolicyPreviewResult) {
 			i = len(p.Rules) - 1
 		}
 		rule := &p.Rules[i]
+		if res.Action != nil && !slices.Contains(res.Action.Type.Values(), res.Action.Type) {
+			// The type becomes a word of the plan and a cell of the job
+			// summary: only ECR's own values are shown.
+			p.invalid = cmp.Or(p.invalid, shapeError("GetLifecyclePolicyPreview", "previewResults[].action.type", string(res.Action.Type)))
+			continue
+		}
 		if rule.Action == "" && res.Action != nil {
 			rule.Action = strings.ToLower(string(res.Action.Type))
 		}

@@ -93,7 +93,12 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 			if err := checkRepository("DescribeRepositories", &repo); err != nil {
 				return State{}, err
 			}
-			return stateOf(repo), nil
+			st := stateOf(repo)
+			st.Repository, err = r.checked("DescribeRepositories", st.Repository)
+			if err != nil {
+				return State{}, err
+			}
+			return st, nil
 		}
 	}
 	return State{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)

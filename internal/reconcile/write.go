@@ -95,7 +95,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	if err := checkRepository("CreateRepository", out.Repository); err != nil {
 		return Repository{}, err
 	}
-	return stateOf(*out.Repository).Repository, nil
+	return r.checked("CreateRepository", stateOf(*out.Repository).Repository)
 }
 
 // whileInvisible repeats a write that says the repository does not exist:
