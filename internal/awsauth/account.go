@@ -2,6 +2,7 @@ package awsauth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -27,6 +28,9 @@ func (r Result) AccountLookup(found func(account string)) func(context.Context) 
 			out, err := r.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
 				return "", err
+			}
+			if aws.ToString(out.Account) == "" {
+				return "", errors.New("sts:GetCallerIdentity answered without Account; the endpoint does not answer as AWS STS does")
 			}
 			if a := aws.ToString(out.Account); !awsid.IsAccountID(a) {
 				// The account goes into the planned URI and ARN: an answer
