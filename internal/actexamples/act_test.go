@@ -57,34 +57,90 @@ type pass struct {
 	changed string // every step's changed output, when it has one
 	deleted string // every step's deleted output, when set
 	steps   int    // how many ecr-reconcile steps must have run
+	// before prepares the emulator for the run, as the world would have
+	// changed since the last one.
+	before func(*testing.T, *emulator.Emulator)
 }
 
+// example is how one file of docs/examples runs, and what it must leave.
+type example struct {
+	setup  func(*emulator.Emulator)
+	passes []pass
+	check  func(*testing.T, *emulator.Emulator)
+}
+
+const lambdaStatement = `{"Sid":"LambdaECRImageRetrievalPolicy","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}`
+
 var (
-	first  = pass{event: "push", writes: true, changed: "true", steps: 1}
-	rerun  = pass{event: "push", changed: "false", steps: 1}
-	twice  = []pass{first, rerun}
-	cases_ = map[string][]pass{
-		"build-and-push.yml":          twice,
-		"oidc-cross-account-pull.yml": twice,
+	first = pass{event: "push", writes: true, changed: "true", steps: 1}
+	rerun = pass{event: "push", changed: "false", steps: 1}
+	twice = []pass{first, rerun}
+
+	examples = map[string]example{
+		"build-and-push.yml":          {passes: twice, check: repositories("eu-west-1", "shop/api")},
+		"oidc-cross-account-pull.yml": {passes: twice, check: repositories("eu-west-1", "payments/api")},
 		// The composite action's inner step and the workflow's step.
-		"platform-composite.yml": {{event: "push", writes: true, changed: "true", steps: 2}, {event: "push", changed: "false", steps: 2}},
-		"dry-run-pull-request.yml": {
+		"platform-composite.yml": {
+			passes: []pass{{event: "push", writes: true, changed: "true", steps: 2}, {event: "push", changed: "false", steps: 2}},
+			check:  repositories("eu-west-1", "payments/api"),
+		},
+		"dry-run-pull-request.yml": {passes: []pass{
 			{event: "pull_request", action: "opened", changed: "true", steps: 1}, // the plan only
 			first, rerun,
 			{event: "pull_request", action: "synchronize", changed: "false", steps: 1},
-		},
-		"batch.yml": twice,
-		"pull-request-repository.yml": {
+		}, check: repositories("eu-west-1", "payments/api")},
+		"batch.yml": {passes: twice, check: repositories("eu-west-1", "shop/api", "shop/web", "shop/worker")},
+		"pull-request-repository.yml": {passes: []pass{
 			{event: "pull_request", action: "opened", writes: true, changed: "true", steps: 1},
 			{event: "pull_request", action: "synchronize", changed: "false", steps: 1},
-			{event: "pull_request", action: "closed", writes: true, deleted: "true", steps: 1},
+			// Images were pushed meanwhile: force-delete removes them too.
+			{event: "pull_request", action: "closed", writes: true, deleted: "true", steps: 1, before: func(t *testing.T, e *emulator.Emulator) {
+				if !e.SeedImages("eu-west-1", "", "previews/pr-42", 3) {
+					t.Fatal("no repository previews/pr-42 to push images to")
+				}
+			}},
 			{event: "pull_request", action: "closed", deleted: "false", steps: 1},
+		}, check: func(t *testing.T, e *emulator.Emulator) {
+			if _, ok := e.RepositoryIn("eu-west-1", "", "previews/pr-42"); ok {
+				t.Error("previews/pr-42 still exists after the pull request closed")
+			}
+		}},
+		"several-regions.yml": {passes: twice, check: func(t *testing.T, e *emulator.Emulator) {
+			repositories("eu-west-1", "payments/api")(t, e)
+			repositories("us-east-1", "payments/api")(t, e)
+		}},
+		"ecr-public.yml": {passes: twice, check: func(t *testing.T, e *emulator.Emulator) {
+			if _, ok := e.PublicRepository("", "tools/cli"); !ok {
+				t.Error("no ECR Public repository tools/cli")
+			}
+		}},
+		// Lambda's statement is there before the first run, and stays.
+		"lambda-shared-policy.yml": {
+			setup: func(e *emulator.Emulator) {
+				e.PutRepository(emulator.Repository{Name: "payments/worker", Policy: `{"Version":"2012-10-17","Statement":[` + lambdaStatement + `]}`})
+			},
+			passes: []pass{{event: "push", writes: true, changed: "true", steps: 1}, rerun},
+			check: func(t *testing.T, e *emulator.Emulator) {
+				r, ok := e.RepositoryIn("eu-west-1", "", "payments/worker")
+				if !ok || !strings.Contains(r.Policy, "LambdaECRImageRetrievalPolicy") || !strings.Contains(r.Policy, "ci-CrossAccountPull") {
+					t.Errorf("payments/worker's policy should hold Lambda's statement and ci-CrossAccountPull: %+v", r.Policy)
+				}
+			},
 		},
-		"several-regions.yml":      twice,
-		"ecr-public.yml":           twice,
-		"lambda-shared-policy.yml": twice,
 	}
 )
+
+// repositories checks that the runs left these repositories in region.
+func repositories(region string, names ...string) func(*testing.T, *emulator.Emulator) {
+	return func(t *testing.T, e *emulator.Emulator) {
+		t.Helper()
+		for _, n := range names {
+			if _, ok := e.RepositoryIn(region, "", n); !ok {
+				t.Errorf("no repository %s in %s after the runs", n, region)
+			}
+		}
+	}
+}
 
 func images(t *testing.T) (action, job string) {
 	t.Helper()
@@ -103,11 +159,11 @@ func TestEveryExampleRuns(t *testing.T) {
 		t.Fatalf("no examples in %s: %v", examplesDir, err)
 	}
 	for _, f := range files {
-		if _, ok := cases_[filepath.Base(f)]; !ok {
+		if _, ok := examples[filepath.Base(f)]; !ok {
 			t.Errorf("%s is not in the act test's table: add how it runs", f)
 		}
 	}
-	for name := range cases_ {
+	for name := range examples {
 		if _, err := os.Stat(filepath.Join(examplesDir, name)); err != nil {
 			t.Errorf("the table names %s: %v", name, err)
 		}
@@ -118,11 +174,11 @@ func TestExamplesUnderAct(t *testing.T) {
 	t.Parallel()
 	actionImage, jobImage := images(t)
 	bin := binary(t)
-	for name, passes := range cases_ {
+	for name, ex := range examples {
 		for _, variant := range []string{"container", "run"} {
 			t.Run(strings.TrimSuffix(name, ".yml")+"/"+variant, func(t *testing.T) {
 				t.Parallel()
-				runExample(t, name, variant, passes, actionImage, jobImage, bin)
+				runExample(t, name, variant, ex, actionImage, jobImage, bin)
 			})
 		}
 	}
@@ -153,8 +209,11 @@ func binary(t *testing.T) string {
 	return builtBin
 }
 
-func runExample(t *testing.T, name, variant string, passes []pass, actionImage, jobImage, bin string) {
+func runExample(t *testing.T, name, variant string, ex example, actionImage, jobImage, bin string) {
 	emu := emulator.New(emulator.Options{Region: "eu-west-1"})
+	if ex.setup != nil {
+		ex.setup(emu)
+	}
 	emuSrv := httptest.NewServer(emu)
 	t.Cleanup(emuSrv.Close)
 	oidc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +233,10 @@ func runExample(t *testing.T, name, variant string, passes []pass, actionImage, 
 	writeWorkspace(t, ws, name, variant)
 	writeOrgAction(t, orgDir, variant)
 
-	for i, p := range passes {
+	for i, p := range ex.passes {
+		if p.before != nil {
+			p.before(t, emu)
+		}
 		emu.ResetCalls()
 		records := act(t, ws, name, p, jobImage, actionDir, orgDir, emuSrv.URL, oidc.URL)
 		label := fmt.Sprintf("%s (%s) run %d, %s %s", name, variant, i+1, p.event, p.action)
@@ -197,6 +259,9 @@ func runExample(t *testing.T, name, variant string, passes []pass, actionImage, 
 			checkOutputs(t, label+" step "+step, out, p)
 		}
 		t.Logf("%s: %d ecr-reconcile step(s), %d write call(s)", label, len(records), writes)
+	}
+	if ex.check != nil {
+		ex.check(t, emu)
 	}
 }
 

@@ -21,4 +21,5 @@
 // ECR_RECONCILE_CONTAINER_IMAGE (the action's image) and
 // ECR_RECONCILE_ACT_JOB_IMAGE (the job image) are set;
 // scripts/act-examples.sh builds both and runs it. .ci/run calls that script.
+// With -v and ECR_RECONCILE_ACT_LOG=1 the test logs act's whole output.
 package actexamples
