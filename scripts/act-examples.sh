@@ -14,12 +14,10 @@
 #   Docker   an engine that answers, or else a private dockerd
 #            (scripts/docker-engine.sh, shared with scripts/container-test.sh).
 #   act      pinned in tools/act/go.mod, run as `go tool -modfile=tools/act/go.mod act`.
-#   job image  the containers act runs jobs in (runs-on: ubuntu-latest), made
-#            from Debian's packages: debootstrap --variant=minbase with bash,
-#            curl, jq and CA certificates, then docker import. The root is
-#            kept as a tar in $ECR_RECONCILE_CACHE_DIR (default
-#            ~/.cache/ecr-reconcile) and made again only when the package
-#            list changes.
+#   job image  the containers act runs jobs in (runs-on: ubuntu-latest): bash,
+#            coreutils, curl, jq and CA certificates copied from this Debian
+#            machine (curl and jq installed with apt-get when missing), then
+#            docker import (see make_job_root).
 # Where no Docker engine can run it prints a NOTICE and exits 0: only this
 # stage is skipped. The images it creates have names unique to the run and
 # are the only ones it removes.
@@ -42,9 +40,6 @@ stage=act-examples
 source scripts/docker-engine.sh
 
 ACT=(go tool -modfile=tools/act/go.mod act)
-job_packages="jq,curl,ca-certificates"
-suite=bookworm
-mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if [[ -n "$image" ]] && ! engine_answers; then
 	echo "no Docker engine answers, and --image $image needs the engine that has it" >&2
@@ -54,47 +49,49 @@ engine_up
 
 say "act: $("${ACT[@]}" --version)"
 
-# job_root_tar prints the path of the job image's root, as a tar, making it
-# when the cache has none for this package list.
-job_root_tar() {
-	local cache key tar root
-	cache="${ECR_RECONCILE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ecr-reconcile}"
-	key="$(printf '%s %s %s' "$suite" "$job_packages" "$mirror" | sha256sum | cut -c1-16)"
-	tar="$cache/act-job-root-$suite-$key.tar"
-	if [[ -s "$tar" ]]; then
-		say "job image root from the cache: $tar" >&2
-		printf '%s' "$tar"
-		return
-	fi
-	if ! command -v debootstrap >/dev/null 2>&1; then
-		say "debootstrap is not installed: apt-get install debootstrap" >&2
-		apt_install debootstrap >&2 || {
-			echo "apt-get could not install debootstrap" >&2
-			exit 1
-		}
-	fi
-	root="$(mktemp -d /var/tmp/ecr-reconcile-act-root.XXXXXX)"
-	say "debootstrap --variant=minbase --include=$job_packages $suite ($mirror)" >&2
-	local start=$SECONDS
-	if ! debootstrap --variant=minbase --include="$job_packages" "$suite" "$root" "$mirror" >"$root.log" 2>&1; then
-		tail -n 30 "$root.log" >&2
-		echo "debootstrap failed (the end of its log is above)" >&2
-		exit 1
-	fi
-	# What no step reads: less for vfs to copy into every job container.
-	rm -rf "$root"/usr/share/{doc,man,info,locale} "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/*
-	mkdir -p "$cache"
-	tar -C "$root" --numeric-owner -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
-	rm -rf "$root" "$root.log"
-	say "job image root made in $((SECONDS - start)) s, cached as $tar" >&2
-	printf '%s' "$tar"
+# make_job_root DIR: the root of the job image act runs jobs in (runs-on:
+# ubuntu-latest): the programs the examples' steps, the stand-in steps and
+# the runner-binary action (run/fetch.sh) run, copied from this Debian
+# machine with the shared libraries they load (as the stand-in bases of the
+# action's image are), CA certificates, /etc/passwd and /tmp. Small, so that
+# creating each job container (a full copy with vfs) is quick, and made
+# without any network.
+job_programs=(bash dash tail base64 sha256sum tr cut dirname basename mkdir mktemp mv cp chmod rm cat
+	grep sed head wc sort env ls sleep date id uname curl jq)
+make_job_root() {
+	local root="$1" p paths=()
+	for p in curl jq; do
+		if ! command -v "$p" >/dev/null 2>&1; then
+			say "$p is not installed: apt-get install $p"
+			apt_install "$p" || {
+				echo "apt-get could not install $p" >&2
+				exit 1
+			}
+		fi
+	done
+	for p in "${job_programs[@]}"; do
+		paths+=("$(command -v "$p")")
+	done
+	copy_with_libs "$root" "${paths[@]}"
+	# /bin/sh and /bin/bash as on Debian (merged /usr).
+	[[ -e "$root/usr/bin/sh" ]] || ln -s dash "$root/usr/bin/sh"
+	[[ -e "$root/bin" ]] || ln -s usr/bin "$root/bin"
+	mkdir -p "$root/etc/ssl/certs" "$root/tmp" "$root/root" "$root/opt"
+	chmod 1777 "$root/tmp"
+	cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"
+	printf 'root:x:0:0:root:/root:/bin/bash\n' >"$root/etc/passwd"
+	printf 'root:x:0:\n' >"$root/etc/group"
 }
 
 job_image="$(unique_name ecr-reconcile-act-job)"
-root_tar="$(job_root_tar)"
+job_root="$(mktemp -d)"
+make_job_root "$job_root"
 made_images+=("$job_image")
-docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' "$root_tar" "$job_image" >/dev/null
-say "job image: $job_image"
+tar -C "$job_root" --numeric-owner --owner=0 --group=0 -cf - . |
+	docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+		-c 'ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt' - "$job_image" >/dev/null
+say "job image: $job_image ($(du -sh "$job_root" | cut -f1), ${#job_programs[@]} programs from this machine)"
+rm -rf "$job_root"
 
 if [[ -z "$image" ]]; then
 	image="$(unique_name ecr-reconcile)"

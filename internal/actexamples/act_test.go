@@ -47,6 +47,9 @@ const (
 	requestToken = "act-request-token"
 	idToken      = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOm9jdG8tb3JnL29jdG8tcmVwbzpyZWY6cmVmcy9oZWFkcy9tYWluIn0.c2ln"
 	headSHA      = "0123456789abcdef0123456789abcdef01234567"
+
+	// The account of the examples' roles (arn:aws:iam::111122223333:role/...).
+	exampleAccount = "111122223333"
 )
 
 // pass is one run of an example's workflow for one event.
@@ -78,7 +81,7 @@ var (
 
 	examples = map[string]example{
 		"build-and-push.yml":          {passes: twice, check: repositories("eu-west-1", "shop/api")},
-		"oidc-cross-account-pull.yml": {passes: twice, check: repositories("eu-west-1", "payments/api")},
+		"oidc-cross-account-pull.yml": {passes: twice, check: repositoriesOf("eu-west-1", exampleAccount, "payments/api")},
 		// The composite action's inner step and the workflow's step.
 		"platform-composite.yml": {
 			passes: []pass{{event: "push", writes: true, changed: "true", steps: 2}, {event: "push", changed: "false", steps: 2}},
@@ -106,8 +109,8 @@ var (
 			}
 		}},
 		"several-regions.yml": {passes: twice, check: func(t *testing.T, e *emulator.Emulator) {
-			repositories("eu-west-1", "payments/api")(t, e)
-			repositories("us-east-1", "payments/api")(t, e)
+			repositoriesOf("eu-west-1", exampleAccount, "payments/api")(t, e)
+			repositoriesOf("us-east-1", exampleAccount, "payments/api")(t, e)
 		}},
 		"ecr-public.yml": {passes: twice, check: func(t *testing.T, e *emulator.Emulator) {
 			if _, ok := e.PublicRepository("", "tools/cli"); !ok {
@@ -130,13 +133,22 @@ var (
 	}
 )
 
-// repositories checks that the runs left these repositories in region.
+// repositories checks that the runs left these repositories in region, in
+// the emulator's default account (static keys from the stand-in for
+// configure-aws-credentials).
 func repositories(region string, names ...string) func(*testing.T, *emulator.Emulator) {
+	return repositoriesOf(region, "", names...)
+}
+
+// repositoriesOf is repositories in the account of registryID: where the
+// action assumes the examples' role with the OIDC token, the emulator
+// serves that role's account.
+func repositoriesOf(region, registryID string, names ...string) func(*testing.T, *emulator.Emulator) {
 	return func(t *testing.T, e *emulator.Emulator) {
 		t.Helper()
 		for _, n := range names {
-			if _, ok := e.RepositoryIn(region, "", n); !ok {
-				t.Errorf("no repository %s in %s after the runs", n, region)
+			if _, ok := e.RepositoryIn(region, registryID, n); !ok {
+				t.Errorf("no repository %s in %s, account %q, after the runs", n, region, registryID)
 			}
 		}
 	}
