@@ -190,3 +190,80 @@ func TestExamplesAgreeOnActionVersions(t *testing.T) {
 		t.Fatalf("found %d uses: lines in the examples; the extraction is broken", n)
 	}
 }
+
+const examplesDir = "../../docs/examples"
+
+// exampleFiles returns the workflow and action files of docs/examples.
+func exampleFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(examplesDir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".yml") {
+			files = append(files, path)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 10 {
+		t.Fatalf("found %d files in %s; the listing is broken", len(files), examplesDir)
+	}
+	return files
+}
+
+// The example files pass only inputs that action.yml declares, and use the
+// same version of each action as each other and as the README, so that
+// copying two of them into one workflow never mixes versions.
+func TestExampleFilesAgreeWithActionYAMLAndREADME(t *testing.T) {
+	t.Parallel()
+	meta := parseActionYAML(t)
+	uses := regexp.MustCompile(`^([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_./-]+)?@([A-Za-z0-9_.-]+)$`)
+	versions := map[string]string{} // owner/repo: "version (where)"
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inline := regexp.MustCompile("uses: *([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)(/[A-Za-z0-9_./-]+)?@([A-Za-z0-9_.-]+)")
+	for _, m := range inline.FindAllStringSubmatch(string(readme), -1) {
+		if _, ok := versions[m[1]]; !ok {
+			versions[m[1]] = m[3] + " (README.md)"
+		}
+	}
+	ours := 0
+	for _, file := range exampleFiles(t) {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc any
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		walk(doc, func(step map[string]any) {
+			ref, _ := step["uses"].(string)
+			m := uses.FindStringSubmatch(ref)
+			if m == nil {
+				return
+			}
+			if f, ok := versions[m[1]]; !ok {
+				versions[m[1]] = m[3] + " (" + file + ")"
+			} else if strings.Fields(f)[0] != m[3] {
+				t.Errorf("%s uses %s; elsewhere %s", file, ref, f)
+			}
+			if m[1] != "ecr-reconcile/ecr-reconcile" {
+				return
+			}
+			ours++
+			w, _ := step["with"].(map[string]any)
+			for k := range w {
+				if _, ok := meta.Input(k); !ok {
+					t.Errorf("%s: %s passes %q, which action.yml does not declare", file, ref, k)
+				}
+			}
+		})
+	}
+	if ours < 9 {
+		t.Errorf("found %d ecr-reconcile steps in %s; the extraction is broken", ours, examplesDir)
+	}
+}
