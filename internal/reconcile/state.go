@@ -237,12 +237,16 @@ func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (
 		Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
 	})
 	n := 0
+	var seen pageTokens
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return n, err
 		}
 		n += len(out.ImageDetails)
+		if seen.repeated(out.NextToken) {
+			return n, seen.endless("ecr:DescribeImages")
+		}
 	}
 	return n, nil
 }
