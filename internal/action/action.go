@@ -117,8 +117,10 @@ func (r *runner) run(ctx context.Context) error {
 	client := awsclient.Options{
 		Region:   cfg.Region,
 		Adaptive: cfg.Batch(),
-		Logf:     r.log.info,
-		Debugf:   r.log.debugSink(),
+		// Retries and the SDK's warnings are progress notes: the command
+		// line's stdout holds only the plan and the outputs.
+		Logf:   r.log.note,
+		Debugf: r.log.debugSink(),
 	}
 	for _, o := range r.opts {
 		o(&client)
