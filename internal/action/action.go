@@ -94,6 +94,9 @@ func (r *runner) run(ctx context.Context) error {
 		r.mask(a.Getenv(k))
 	}
 
+	// An input's error may quote an account ID: masked from the start.
+	r.log.setMaskAccounts(inputs.MasksAccountIDs(a))
+
 	// Reading policy files is bounded by the step's deadline too.
 	loadCtx, cancelLoad := context.WithTimeout(ctx, inputs.ReadTimeout(a.GetInput("timeout-seconds")))
 	cfg, err := inputs.LoadContext(loadCtx, a, a.Getenv("GITHUB_WORKSPACE"))
