@@ -273,6 +273,12 @@ func (c *Client) RepositoryARN(account, name string) string {
 	return regions.PublicRepositoryARN(account, name)
 }
 
+// iamService is the prefix of ECR Public's IAM actions.
+const iamService = "ecr-public"
+
+// IAMService is ECR Public's IAM prefix (reconcile.Naming).
+func (c *Client) IAMService() string { return iamService }
+
 // RepositoryShape checks a repository's names as ECR Public gives them.
 func (c *Client) RepositoryShape(repo reconcile.Repository) string {
 	return regions.PublicRepository(repo.RegistryID, repo.Name, repo.URI, repo.ARN)
@@ -325,7 +331,7 @@ type Error struct {
 
 func (e *Error) Error() string      { return e.Err.Error() }
 func (e *Error) Unwrap() error      { return e.Err }
-func (e *Error) IAMService() string { return "ecr-public" }
+func (e *Error) IAMService() string { return iamService }
 
 // As presents the matching ECR exception to errors.As.
 func (e *Error) As(target any) bool {

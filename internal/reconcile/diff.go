@@ -13,7 +13,8 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
-// maxTags is ECR's limit on tags per repository, "aws:" tags included.
+// maxTags is ECR's limit on tags per repository; the "aws:" tags do not
+// count against it (diffTags).
 const maxTags = ecrspec.MaxTags
 
 // diffAbsent plans state: absent. A missing repository is already as
@@ -172,7 +173,11 @@ func diffTags(spec Spec, st State) Change {
 	return c
 }
 
-func isAWSTag(k string) bool { return strings.HasPrefix(strings.ToLower(k), "aws:") }
+// isAWSTag reports whether a tag key is under the prefix AWS reserves, in
+// any letter case.
+func isAWSTag(k string) bool {
+	return strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix)
+}
 
 // document says how one of the two policy documents compares.
 type document struct {

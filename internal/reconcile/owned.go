@@ -162,7 +162,7 @@ func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository, when s
 	case out.PolicyText == nil:
 		// Not "no policy" (that is RepositoryPolicyNotFoundException): a
 		// merge with nothing would drop the statements others own.
-		return "", missing("GetRepositoryPolicy", "policyText")
+		return "", r.missing("GetRepositoryPolicy", "policyText")
 	}
 	return *out.PolicyText, nil
 }

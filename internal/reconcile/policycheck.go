@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -13,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -40,6 +42,8 @@ const (
 	maxFindingChars = 400
 	maxLinkChars    = 200
 	maxIssueChars   = 64
+	// maxFindings are shown at most; a note counts the rest.
+	maxFindings = 20
 )
 
 // policyVerdict is IAM Access Analyzer's answer about the declared policy.
@@ -71,7 +75,11 @@ func (r *Reconciler) startPolicyCheck(ctx context.Context, spec Spec) (wait func
 	var v policyVerdict
 	go func() {
 		defer close(done)
-		v = validatePolicy(ctx, r.Options.Analyzer, d.Text)
+		// A panic fails the check, which is then not made, rather than
+		// the process.
+		if err := safely(func() error { v = validatePolicy(ctx, r.Options.Analyzer, d.Text); return nil }); err != nil {
+			v = policyVerdict{err: err}
+		}
 	}()
 	return func() policyVerdict { <-done; return v }, cancel
 }
@@ -87,12 +95,16 @@ func validatePolicy(ctx context.Context, api PolicyAnalyzer, text string) policy
 		// general resource policy checks apply without it.
 	})
 	var v policyVerdict
+	var seen pageTokens
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx, func(o *accessanalyzer.Options) { o.RetryMaxAttempts = 2 })
 		if err != nil {
 			return policyVerdict{err: err}
 		}
 		v.findings = append(v.findings, out.Findings...)
+		if seen.repeated(out.NextToken) {
+			return policyVerdict{err: seen.endless(ActionValidatePolicy)}
+		}
 	}
 	return v
 }
@@ -110,7 +122,14 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 	v := st.policyCheck()
 	text := spec.RepositoryPolicy.Text
 	if v.err != nil {
-		return []Note{policyNotChecked(v.err, r.policyCheckWithin())}, nil
+		why := policyNotCheckedWhy(v.err, r.policyCheckWithin())
+		if r.Options.FailOnPolicySecurityWarning {
+			// Strictness asked for and no verdict: the policy is refused
+			// rather than written unchecked.
+			return nil, &PolicyNotCheckedError{Why: why}
+		}
+		return []Note{{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
+			ActionValidatePolicy + "); the local checks passed and the run goes on. " + why}}, nil
 	}
 	var notes []Note
 	var refused []string
@@ -126,8 +145,16 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(string(f.FindingType)), shown)})
 		}
 	}
+	// The first maxFindings are shown, and the number of the others.
+	if n := len(refused) - maxFindings; n > 0 {
+		refused = append(refused[:maxFindings], fmt.Sprintf("and %d more finding(s)", n))
+	}
 	if len(refused) > 0 {
 		return nil, &PolicyRefusedError{Findings: refused}
+	}
+	if n := len(notes) - maxFindings; n > 0 {
+		notes = append(notes[:maxFindings], Note{Setting: SettingRepositoryPolicy, Level: NoteNotice,
+			Text: fmt.Sprintf("IAM Access Analyzer: and %d more finding(s), not shown", n)})
 	}
 	return notes, nil
 }
@@ -145,6 +172,21 @@ func (e *PolicyRefusedError) Error() string {
 		SettingRepositoryPolicy, strings.Join(e.Findings, "; "))
 }
 
+// PolicyNotCheckedError refuses the declared repository policy when the
+// run was asked to fail on IAM Access Analyzer's security warnings and the
+// check could not be made: without a verdict, a policy that might carry
+// one is not written. Nothing was written.
+type PolicyNotCheckedError struct {
+	// Why the check was not made, and the fix.
+	Why string
+}
+
+func (e *PolicyNotCheckedError) Error() string {
+	return fmt.Sprintf("%s: the declared policy could not be checked with IAM Access Analyzer (%s) and %v is true, so the policy is refused and nothing was written. %s. "+
+		"Or set %v: false to write it with the local checks only",
+		SettingRepositoryPolicy, ActionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
+}
+
 // writesPolicy reports whether the run writes (in dry-run, would write)
 // the repository policy.
 func writesPolicy(changes []Change) bool {
@@ -156,9 +198,8 @@ func writesPolicy(changes []Change) bool {
 	return false
 }
 
-// policyNotChecked is the notice for a check that could not be made: the
-// run goes on with the local checks.
-func policyNotChecked(err error, within time.Duration) Note {
+// policyNotCheckedWhy says why a check could not be made, and what to do.
+func policyNotCheckedWhy(err error, within time.Duration) string {
 	var why string
 	switch {
 	case isAccessDenied(err):
@@ -169,8 +210,7 @@ func policyNotChecked(err error, within time.Duration) Note {
 	default:
 		why = "IAM Access Analyzer could not be reached: " + oneLine(err.Error(), maxFindingChars)
 	}
-	return Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
-		ActionValidatePolicy + "); the local checks passed and the run goes on. " + why}
+	return why
 }
 
 // showFinding is one finding as the plan and errors show it: where, what,
@@ -230,11 +270,18 @@ func issueCode(s string) string {
 	return s
 }
 
-// learnMoreLink keeps a link that is an https URL of bounded length.
+// learnMoreLink keeps a link to AWS's documentation (an https URL on one
+// of docsHosts, of bounded length); a link anywhere else, which the plan
+// would show as AWS's advice, is dropped.
 func learnMoreLink(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > maxLinkChars || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+	if err != nil || u.Scheme != "https" || !slices.Contains(docsHosts, u.Host) || u.User != nil ||
+		len(s) > maxLinkChars || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return ""
 	}
 	return s
 }
+
+// docsHosts are the hosts of AWS's documentation: the global one and the
+// China Regions' (amazonaws.cn).
+var docsHosts = []string{"docs.aws.amazon.com", "docs.amazonaws.cn"}

@@ -221,17 +221,15 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 // would otherwise be paged forever) stop it. The totals are ECR's summary
 // either way.
 func (r *Reconciler) readPreviewPages(ctx context.Context, in *ecr.GetLifecyclePolicyPreviewInput, out *ecr.GetLifecyclePolicyPreviewOutput, text string, p *LifecyclePreview) bool {
-	seen := map[string]bool{}
+	var seen pageTokens
 	for {
 		p.add(out.PreviewResults)
-		token := aws.ToString(out.NextToken)
 		switch {
-		case token == "":
-			return true
-		case seen[token]:
+		case seen.repeated(out.NextToken):
 			return false
+		case aws.ToString(out.NextToken) == "":
+			return true
 		}
-		seen[token] = true
 		next := *in
 		next.NextToken = out.NextToken
 		var err error

@@ -163,15 +163,14 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 }
 
 // readTemplates reads every template, following nextToken. The SDK's
-// paginator is not used: by default it follows a repeated token forever,
-// and even with StopOnDuplicateToken it only notices a token repeated on
-// the very next page and then ends as if the list were complete. A token
-// seen before is an error here: the list cannot be read to its end.
+// paginator is not used: it would end a list whose token repeats as if it
+// were complete. A token seen before (pageTokens) is an error here: the
+// list cannot be read to its end.
 func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
 	in := &ecr.DescribeRepositoryCreationTemplatesInput{MaxResults: aws.Int32(templatesPageSize)}
-	seen := map[string]bool{}
+	var seen pageTokens
 	for {
 		out, err := api.DescribeRepositoryCreationTemplates(ctx, in)
 		if err != nil {
@@ -204,14 +203,12 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 			}
 			list = append(list, tmpl)
 		}
-		next := aws.ToString(out.NextToken)
-		if next == "" {
+		if seen.repeated(out.NextToken) {
+			return "", nil, seen.endless("ecr:DescribeRepositoryCreationTemplates")
+		}
+		if aws.ToString(out.NextToken) == "" {
 			return id, list, nil
 		}
-		if seen[next] {
-			return "", nil, fmt.Errorf("ecr:DescribeRepositoryCreationTemplates returned the nextToken of an earlier page again after %d page(s): the list has no end", len(seen)+1)
-		}
-		seen[next] = true
 		in.NextToken = out.NextToken
 	}
 }

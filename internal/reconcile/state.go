@@ -90,7 +90,7 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 	}
 	for _, repo := range out.Repositories {
 		if aws.ToString(repo.RepositoryName) == spec.Name {
-			if err := checkRepository("DescribeRepositories", &repo); err != nil {
+			if err := r.checkRepository("DescribeRepositories", &repo); err != nil {
 				return State{}, err
 			}
 			st := stateOf(repo)
@@ -162,7 +162,7 @@ func (r *Reconciler) readSettings(ctx context.Context, name, registryID, arn str
 					return err
 				case out.PolicyText == nil:
 					// Not "no policy": that is RepositoryPolicyNotFoundException.
-					return missing("GetRepositoryPolicy", "policyText")
+					return r.missing("GetRepositoryPolicy", "policyText")
 				}
 				s.policy = out.PolicyText
 				return nil
@@ -237,12 +237,16 @@ func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (
 		Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
 	})
 	n := 0
+	var seen pageTokens
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return n, err
 		}
 		n += len(out.ImageDetails)
+		if seen.repeated(out.NextToken) {
+			return n, seen.endless("ecr:DescribeImages")
+		}
 	}
 	return n, nil
 }

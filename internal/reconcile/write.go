@@ -92,7 +92,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 		}
 		return Repository{}, awsErrorActions("CreateRepository", err, also...)
 	}
-	if err := checkRepository("CreateRepository", out.Repository); err != nil {
+	if err := r.checkRepository("CreateRepository", out.Repository); err != nil {
 		return Repository{}, err
 	}
 	return r.checked("CreateRepository", stateOf(*out.Repository).Repository)
