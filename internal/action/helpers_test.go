@@ -17,6 +17,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 // syncBuffer is a log writer safe for the goroutines that may mask secrets.
@@ -71,7 +72,7 @@ func newEnvWith(t *testing.T, opts emulator.Options) *env {
 }
 
 // run performs the action in-process with the given inputs.
-func (e *env) run(t *testing.T, inputs map[string]string, opts ...action.Option) (string, error) {
+func (e *env) run(t *testing.T, inputs map[string]string, opts ...run.Option) (string, error) {
 	t.Helper()
 	vars := map[string]string{}
 	for k, v := range e.vars {
@@ -85,7 +86,7 @@ func (e *env) run(t *testing.T, inputs map[string]string, opts ...action.Option)
 		githubactions.WithGetenv(defaults(t).WithInputDefaults(func(k string) string { return vars[k] })),
 		githubactions.WithWriter(&out),
 	)
-	err := action.Run(context.Background(), a, append([]action.Option{action.WithClient(func(o *awsclient.Options) {
+	err := action.Run(context.Background(), a, append([]run.Option{run.WithClient(func(o *awsclient.Options) {
 		o.Endpoint = e.url
 	})}, opts...)...)
 	return out.String(), err

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 // action.yml declares exactly the outputs the two modes set, and its
@@ -21,7 +21,7 @@ func TestOutputsMatchActionYAML(t *testing.T) {
 		desc[o.Name] = o.Description
 	}
 	var set []string
-	for _, name := range append(slices.Clone(action.SingleOutputs), action.BatchOutputs...) {
+	for _, name := range append(slices.Clone(run.SingleOutputs), run.BatchOutputs...) {
 		if !slices.Contains(set, name) {
 			set = append(set, name)
 		}
@@ -31,7 +31,7 @@ func TestOutputsMatchActionYAML(t *testing.T) {
 	if !slices.Equal(declared, set) {
 		t.Errorf("action.yml declares %q, the action sets %q", declared, set)
 	}
-	b, err := json.Marshal(action.ResultJSON{})
+	b, err := json.Marshal(run.ResultJSON{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +40,8 @@ func TestOutputsMatchActionYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	for f := range fields {
-		if !strings.Contains(desc[action.OutputResults], f) {
-			t.Errorf("action.yml's description of %s does not name the field %q: %q", action.OutputResults, f, desc[action.OutputResults])
+		if !strings.Contains(desc[run.OutputResults], f) {
+			t.Errorf("action.yml's description of %s does not name the field %q: %q", run.OutputResults, f, desc[run.OutputResults])
 		}
 	}
 }
@@ -53,8 +53,8 @@ func TestOutputsWrittenAreTheContract(t *testing.T) {
 		inputs map[string]string
 		want   []string
 	}{
-		{map[string]string{"repository": "app"}, action.SingleOutputs},
-		{map[string]string{"repositories": "app-a\napp-b"}, action.BatchOutputs},
+		{map[string]string{"repository": "app"}, run.SingleOutputs},
+		{map[string]string{"repositories": "app-a\napp-b"}, run.BatchOutputs},
 	} {
 		e := newEnv(t)
 		if log, err := e.run(t, tc.inputs); err != nil {

@@ -10,10 +10,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	core "github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -47,11 +47,11 @@ func runEnv(t *testing.T, emu *emulator.Emulator, extra map[string]string, args 
 		t.Fatal(rerr)
 	}
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIACLITEST000000000", "AWS_SECRET_ACCESS_KEY": "cli-secret", "AWS_REGION": "us-west-2"}
-	var opts []action.Option
+	var opts []core.Option
 	if emu != nil {
 		srv := httptest.NewServer(emu)
 		t.Cleanup(srv.Close)
-		opts = append(opts, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+		opts = append(opts, core.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
 	}
 	for k, v := range extra {
 		env[k] = v
