@@ -1,38 +1,20 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	core "github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func run(t *testing.T, emu *emulator.Emulator, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
@@ -42,10 +24,6 @@ func run(t *testing.T, emu *emulator.Emulator, args ...string) (stdout, stderr s
 // runEnv is run with extra environment variables (an empty value unsets).
 func runEnv(t *testing.T, emu *emulator.Emulator, extra map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	actionYAML, rerr := os.ReadFile("../../action.yml")
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIACLITEST000000000", "AWS_SECRET_ACCESS_KEY": "cli-secret", "AWS_REGION": "us-west-2"}
 	var opts []core.Option
 	if emu != nil {
@@ -56,10 +34,10 @@ func runEnv(t *testing.T, emu *emulator.Emulator, extra map[string]string, args 
 	for k, v := range extra {
 		env[k] = v
 	}
-	var out, errOut syncBuffer
+	var out, errOut testsupport.SyncBuffer
 	err = cli.Run(context.Background(), cli.Env{
 		Args: args, Getenv: func(k string) string { return env[k] },
-		Stdout: &out, Stderr: &errOut, ActionYAML: actionYAML, Version: "v9.9.9", Options: opts,
+		Stdout: &out, Stderr: &errOut, ActionYAML: testsupport.ActionYAML(t), Version: "v9.9.9", Options: opts,
 	})
 	return out.String(), errOut.String(), err
 }

@@ -21,9 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 const (
@@ -132,7 +132,7 @@ func TestRunsAsTheRunnerRunsIt(t *testing.T) {
 		files: map[string]string{
 			// A path relative to the workspace: found only if the working
 			// directory and the workspace mount are right.
-			"ecr/policy.json": `{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`,
+			"ecr/policy.json": testsupport.PullPolicy,
 		},
 	}
 	res := runStep(t, img, s)
@@ -216,7 +216,7 @@ func TestInvalidInputFailsBeforeAnyCall(t *testing.T) {
 	if res.exitCode != 1 {
 		t.Errorf("exit code %d, want 1\n%s", res.exitCode, res)
 	}
-	if !hasLine(res.stdout, "::error", "image-tag-mutability") {
+	if !testsupport.HasLine(res.stdout, "::error", "image-tag-mutability") {
 		t.Errorf("no error annotation naming image-tag-mutability\n%s", res)
 	}
 	if calls := emu.Calls(); len(calls) != 0 {
@@ -241,7 +241,7 @@ func TestAWSFailureFailsTheStep(t *testing.T) {
 	if res.exitCode != 1 {
 		t.Errorf("exit code %d, want 1\n%s", res.exitCode, res)
 	}
-	if !hasLine(res.stdout, "::error", "ecr:CreateRepository") {
+	if !testsupport.HasLine(res.stdout, "::error", "ecr:CreateRepository") {
 		t.Errorf("no error annotation naming ecr:CreateRepository\n%s", res)
 	}
 	if emu.Count("CreateRepository") == 0 {
@@ -464,14 +464,7 @@ func checkContainer(t *testing.T, name, user string, exitCode int) {
 // action.yml declares, with its default when the step does not give it.
 func runnerInputs(t *testing.T, given map[string]string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(actionPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testsupport.ParseAction(t, actionPath)
 	out := map[string]string{}
 	for _, in := range meta.Inputs {
 		out[in.Name] = in.Default
@@ -563,19 +556,6 @@ func changedSettings(t *testing.T, changes string) map[string]bool {
 		out[c.Setting] = true
 	}
 	return out
-}
-
-func hasLine(text string, parts ...string) bool {
-	for line := range strings.SplitSeq(text, "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			return true
-		}
-	}
-	return false
 }
 
 // ownByRunner gives the runner's directories to a non-root user, as on a
