@@ -74,15 +74,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestUsageErrorsExitTwo(t *testing.T) {
-	t.Parallel()
-	for _, args := range [][]string{{"--no-such-flag"}, {"--repository", "app", "extra"}} {
-		if _, _, err := run(t, nil, args...); exitCode(err) != cli.ExitInvalid {
-			t.Errorf("%v: exit %d, want %d", args, exitCode(err), cli.ExitInvalid)
-		}
-	}
-}
-
 func TestInvalidInputExitsTwoWithoutCalls(t *testing.T) {
 	t.Parallel()
 	emu := emulator.New(emulator.Options{})
@@ -98,30 +89,6 @@ func TestInvalidInputExitsTwoWithoutCalls(t *testing.T) {
 	}
 	if len(emu.Calls()) != 0 {
 		t.Errorf("calls made: %v", emu.Calls())
-	}
-}
-
-func TestDryRunThenApply(t *testing.T) {
-	t.Parallel()
-	emu := emulator.New(emulator.Options{Region: "us-west-2"})
-	out, _, err := run(t, emu, "--repository", "team/app", "--scan-on-push", "--tags", "team=core", "--dry-run")
-	if err != nil {
-		t.Fatalf("dry-run: %v\n%s", err, out)
-	}
-	if len(emu.Writes()) != 0 || emu.RepositoryCount() != 0 {
-		t.Errorf("dry-run wrote: %v", emu.Writes())
-	}
-	for _, s := range []string{"▼ Plan for team/app: would be created", "+ scan-on-push", "created=true", "repository-uri=123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app"} {
-		if !strings.Contains(out, s) {
-			t.Errorf("dry-run output lacks %q:\n%s", s, out)
-		}
-	}
-	out, _, err = run(t, emu, "--repository", "team/app", "--scan-on-push", "true", "--tags", "team=core")
-	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, out)
-	}
-	if r, ok := emu.Repository("", "team/app"); !ok || !r.ScanOnPush || r.Tags["team"] != "core" {
-		t.Errorf("repository = %+v", r)
 	}
 }
 
