@@ -504,12 +504,6 @@ func testScanOnPushOff(t *testing.T, s *scenario) {
 	wantNoWrites(t, calls)
 }
 
-// escapeProperty escapes a workflow command property value as the runner
-// expects it.
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
 // (g) Two runs create the same repository at once. Both DescribeRepositories
 // calls are held until both arrived, so both runs try CreateRepository and
 // one of them loses the race.
