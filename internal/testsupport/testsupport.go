@@ -102,3 +102,29 @@ func ParseAction(t testing.TB, path string) *actionmeta.Metadata {
 	}
 	return m
 }
+
+// Step is a step's inputs as the runner passes them (what the step sets,
+// else action.yml's default) and its environment. It is an inputs.Source.
+type Step struct {
+	Inputs map[string]string
+	Env    map[string]string
+	meta   *actionmeta.Metadata
+}
+
+// NewStep is a step with inputs and env, its defaults from action.yml.
+func NewStep(t testing.TB, inputs, env map[string]string) Step {
+	t.Helper()
+	return Step{Inputs: inputs, Env: env, meta: Action(t)}
+}
+
+// GetInput is the input's value, else action.yml's default.
+func (s Step) GetInput(name string) string {
+	if v, ok := s.Inputs[name]; ok {
+		return v
+	}
+	in, _ := s.meta.Input(name)
+	return in.Default
+}
+
+// Getenv is the environment variable's value.
+func (s Step) Getenv(key string) string { return s.Env[key] }
