@@ -124,11 +124,8 @@ func parseAndRun(ctx context.Context, env Env) error {
 		if name, ok := strings.CutPrefix(key, "INPUT_"); ok && set[strings.ToLower(name)] {
 			return *values[strings.ToLower(name)]
 		}
-		switch key {
-		case "RUNNER_DEBUG":
-			if showDebug {
-				return "1"
-			}
+		if key == "RUNNER_DEBUG" && showDebug {
+			return "1"
 		}
 		return env.Getenv(key)
 	}

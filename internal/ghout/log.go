@@ -35,6 +35,8 @@ type Logger struct {
 	accounts     []string
 }
 
+// NewLogger writes the log through a, and progress lines through notes
+// (a when nil).
 func NewLogger(a, notes *githubactions.Action) *Logger {
 	if notes == nil {
 		notes = a

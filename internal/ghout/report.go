@@ -27,7 +27,8 @@ var ErrInvalidInput = errors.New("invalid input")
 // errReported marks an error whose annotations were already written.
 var errReported = errors.New("reported")
 
-// Door is how a door renders what is its own.
+// Door renders a run for one door: the log through Log, the job summary
+// where Getenv names one, and the outputs as the door renders them.
 type Door struct {
 	Log    *Logger
 	Getenv func(string) string
