@@ -30,14 +30,9 @@ func Run(ctx context.Context, a *githubactions.Action, opts ...run.Option) error
 		}
 		return nil
 	}
-	// Secrets the runner hands us are masked before anything is printed.
-	for _, k := range run.SecretEnv {
-		log.Mask(a.Getenv(k))
-	}
-	cfg, err := run.Load(ctx, a, a.Getenv("GITHUB_WORKSPACE"))
+	cfg, err := d.Load(ctx, a, a.Getenv("GITHUB_WORKSPACE"))
 	if err != nil {
-		return d.Failed(ctx, err)
+		return err
 	}
-	log.SetMaskAccounts(cfg.MaskAccountID)
 	return d.Report(run.Run(ctx, cfg, run.Env{Getenv: a.Getenv, Log: log, Options: opts}))
 }

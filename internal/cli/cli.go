@@ -139,9 +139,6 @@ func parseAndRun(ctx context.Context, env Env) error {
 	d := ghout.Door{Log: log, Getenv: getenv, Outputs: func(outputs [][2]string) error {
 		return printOutputs(env.Stdout, log, getenv("GITHUB_OUTPUT"), outputs)
 	}}
-	for _, k := range run.SecretEnv {
-		log.Mask(getenv(k))
-	}
 	err = runOnce(ctx, d, a, env.Options)
 	var intr *run.Interrupted
 	switch {
@@ -159,11 +156,10 @@ func parseAndRun(ctx context.Context, env Env) error {
 // runOnce reads the inputs, runs and renders the result.
 func runOnce(ctx context.Context, d ghout.Door, a *githubactions.Action, opts []run.Option) error {
 	// Policy files are read from the current directory.
-	cfg, err := run.Load(ctx, a, "")
+	cfg, err := d.Load(ctx, a, "")
 	if err != nil {
-		return d.Failed(ctx, err)
+		return err
 	}
-	d.Log.SetMaskAccounts(cfg.MaskAccountID)
 	res := run.Run(ctx, cfg, run.Env{Getenv: a.Getenv, Log: d.Log, Options: opts})
 	var ce *run.CredentialsError
 	if errors.As(res.Err, &ce) {

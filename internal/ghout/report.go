@@ -37,6 +37,23 @@ type Door struct {
 	Outputs func(outputs [][2]string) error
 }
 
+// Load reads the inputs from src. The secrets the environment holds are
+// masked first and, under mask-aws-account-id, account IDs before any
+// input's error, which may quote one, is printed. Its error is reported
+// (see Failed).
+func (d Door) Load(ctx context.Context, src inputs.Source, workspace string) (*inputs.Config, error) {
+	for _, k := range run.SecretEnv {
+		d.Log.Mask(src.Getenv(k))
+	}
+	d.Log.SetMaskAccounts(inputs.MasksAccountIDs(src))
+	cfg, err := run.Load(ctx, src, workspace)
+	if err != nil {
+		return nil, d.Failed(ctx, err)
+	}
+	d.Log.SetMaskAccounts(cfg.MaskAccountID)
+	return cfg, nil
+}
+
 // Failed reports an error that came before the run had a result: invalid
 // inputs (one annotation each, and the returned error wraps
 // ErrInvalidInput), an interruption, anything else. Every error Failed and
@@ -166,10 +183,24 @@ func (d Door) publish(res *run.Result) error {
 func (d Door) interrupted(res *run.Result, summary string) error {
 	msg := fmt.Sprintf("%s before the run finished. %s Outputs are not set. Re-run the step to finish: it changes only what still differs.", res.Interrupted, res.Progress())
 	d.Log.Annotate("error", "ecr-reconcile: interrupted", msg)
-	if err := d.writeSummary(res.Config, "### Interrupted\n\n"+msg+"\n\n"+summary); err != nil {
+	head := "### Interrupted\n\n" + msg + "\n\n"
+	if err := d.writeSummary(res.Config, head+within(summary, report.MaxSummaryBytes-len(head))); err != nil {
 		return err
 	}
 	return fmt.Errorf("%w: %w", res.Interrupted, errReported)
+}
+
+// within cuts a job summary to budget bytes, at a line, and says so.
+func within(summary string, budget int) string {
+	const cut = "\n\n… the rest of the summary is left out to keep it within its size bound; the log has every plan.\n"
+	if len(summary) <= budget {
+		return summary
+	}
+	keep := summary[:max(budget-len(cut), 0)]
+	if i := strings.LastIndexByte(keep, '\n'); i >= 0 {
+		keep = keep[:i]
+	}
+	return keep + cut
 }
 
 // writeSummary appends to the job summary, when the step has one.

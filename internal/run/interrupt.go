@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"syscall"
@@ -58,17 +59,42 @@ func (r *Result) Progress() string {
 			done, notDone = progress(r.Label(it.Name, reg.Name), it, done, notDone)
 		}
 	}
+	const more = "the plans in the log say which"
 	var b strings.Builder
 	if len(done) == 0 {
 		b.WriteString("No write completed.")
 	} else {
-		b.WriteString("Written: " + strings.Join(done, "; ") + ".")
+		b.WriteString("Written: " + someOf(done, "; ", more) + ".")
 	}
 	if len(notDone) > 0 {
-		b.WriteString(" Not written (a call in flight when the signal came may still have taken effect): " + strings.Join(notDone, "; ") + ".")
+		b.WriteString(" Not written (a call in flight when the signal came may still have taken effect): " + someOf(notDone, "; ", more) + ".")
 	}
 	return b.String()
 }
+
+// maxListed bounds the entries a list in an annotation names.
+const maxListed = 20
+
+// someOf joins the first maxListed entries of list, each cut to a bounded
+// length, and counts the others, saying where they are (where).
+func someOf(list []string, sep, where string) string {
+	shown := make([]string, 0, min(len(list), maxListed))
+	for _, s := range list[:min(len(list), maxListed)] {
+		if r := []rune(s); len(r) > maxListedChars {
+			s = string(r[:maxListedChars]) + "…"
+		}
+		shown = append(shown, s)
+	}
+	out := strings.Join(shown, sep)
+	if n := len(list) - len(shown); n > 0 {
+		out += fmt.Sprintf("%sand %d more; %s", sep, n, where)
+	}
+	return out
+}
+
+// maxListedChars bounds one entry of such a list: a repository name (256
+// at most) and what happened to it.
+const maxListedChars = 400
 
 func progress(name string, it reconcile.Item, done, notDone []string) ([]string, []string) {
 	res := it.Result

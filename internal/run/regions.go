@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -34,7 +33,7 @@ func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(strin
 				Region:                      regions.ECRPublicRegion,
 				Account:                     auth.AccountID,
 				AccountID:                   auth.AccountLookup(maskAccount),
-				Analyzer:                    analyzer(auth, regions.ECRPublicRegion, ecrpublic.NewFromConfig(auth.Config).Options().BaseEndpoint),
+				Analyzer:                    analyzer(auth, regions.ECRPublicRegion),
 				FailOnPolicySecurityWarning: cfg.FailOnPolicySecurityWarning,
 			},
 		}}
@@ -64,7 +63,7 @@ func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(strin
 				Slots:     slots,
 				// The policy is checked in the Region it is written in:
 				// one call per Region, shared by a batch's repositories.
-				Analyzer:                    analyzer(auth, region, client.Options().BaseEndpoint),
+				Analyzer:                    analyzer(auth, region),
 				FailOnPolicySecurityWarning: cfg.FailOnPolicySecurityWarning,
 			},
 		})
@@ -73,18 +72,13 @@ func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(strin
 }
 
 // analyzer is IAM Access Analyzer in region, with the run's credentials,
-// for the check of the declared repository policy. Where ECR's endpoint
-// is overridden (AWS_ENDPOINT_URL_ECR: an emulator, moto, LocalStack) and
-// Access Analyzer's is not (AWS_ENDPOINT_URL_ACCESSANALYZER, or
-// AWS_ENDPOINT_URL for every service), the check goes to ECR's endpoint: a
-// run pointed at a stand-in for ECR never sends its policy to AWS.
-func analyzer(auth awsauth.Result, region string, ecrEndpoint *string) *accessanalyzer.Client {
-	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) {
-		o.Region = region
-		if o.BaseEndpoint == nil {
-			o.BaseEndpoint = ecrEndpoint
-		}
-	})
+// for the check of the declared repository policy. Its endpoint is the
+// SDK's: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS_ENDPOINT_URL, else
+// AWS's. ECR's override (AWS_ENDPOINT_URL_ECR) is not Access Analyzer's:
+// it often names an ECR VPC endpoint, a FIPS endpoint or a proxy that
+// does not serve Access Analyzer.
+func analyzer(auth awsauth.Result, region string) *accessanalyzer.Client {
+	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region })
 }
 
 // explainRefusals says why when ECR in one Region refused credentials that

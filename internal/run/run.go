@@ -27,12 +27,12 @@ type Option func(*awsclient.Options)
 func WithClient(fn func(*awsclient.Options)) Option { return Option(fn) }
 
 // Log is what a run prints while it runs, before there is a result: the
-// credentials it uses, what the AWS clients say (retries), and the secrets
-// and account IDs to mask before any of it is shown. The door's logger
-// implements it; every line goes through its neutralising.
+// credentials it uses and what the AWS clients say (retries), as progress
+// notes, and the secrets and account IDs to mask before any of it is
+// shown. The door's logger implements it; every line goes through its
+// neutralising.
 type Log interface {
 	Note(text string)
-	Info(text string)
 	// DebugSink is where per-call debug lines go, nil when they are off.
 	DebugSink() func(string)
 	Mask(secret string)
@@ -97,8 +97,10 @@ func Run(ctx context.Context, cfg *inputs.Config, env Env) *Result {
 	client := awsclient.Options{
 		Region:   cfg.Region,
 		Adaptive: cfg.Batch(),
-		Logf:     env.Log.Info,
-		Debugf:   env.Log.DebugSink(),
+		// Retries and the SDK's warnings are progress notes: the command
+		// line's stdout holds only the plan and the outputs.
+		Logf:   env.Log.Note,
+		Debugf: env.Log.DebugSink(),
 	}
 	for _, o := range env.Options {
 		o(&client)
@@ -229,7 +231,7 @@ func (r *Result) Failure() error {
 			return err
 		}
 		if failed := r.Failed(reg); len(failed) > 0 {
-			return fmt.Errorf("%d of %d repositories failed: %s", len(failed), len(reg.Items), strings.Join(failed, ", "))
+			return fmt.Errorf("%d of %d repositories failed: %s", len(failed), len(reg.Items), someOf(failed, ", ", "see the results output"))
 		}
 		return nil
 	}
