@@ -20,6 +20,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -45,7 +46,7 @@ func main() {
 	stop()
 	_ = stderr.Flush()
 	var exit *cli.ExitError
-	var intr *action.Interrupted
+	var intr *run.Interrupted
 	switch {
 	case err == nil:
 	case errors.As(err, &exit):
@@ -58,7 +59,7 @@ func main() {
 }
 
 // notifyContext is signal.NotifyContext with the signal as the context's
-// cause (an *action.Interrupted), so that the run can tell an interruption
+// cause (an *run.Interrupted), so that the run can tell an interruption
 // from a timeout and exit with the signal's code. A second signal ends the
 // process at once, as it would without the handler.
 func notifyContext(parent context.Context, sigs ...os.Signal) (context.Context, func()) {
@@ -69,7 +70,7 @@ func notifyContext(parent context.Context, sigs ...os.Signal) (context.Context, 
 		select {
 		case s := <-ch:
 			signal.Stop(ch)
-			cancel(&action.Interrupted{Signal: s})
+			cancel(&run.Interrupted{Signal: s})
 		case <-ctx.Done():
 		}
 	}()

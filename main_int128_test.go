@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // A workflow written for int128/create-ecr-repository-action works with
@@ -33,7 +34,7 @@ func TestContractInt128Inputs(t *testing.T) {
 		},
 		files: map[string]string{
 			"ci/lifecycle.json":         `{"rules":[{"rulePriority":1,"description":"keep 30","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":30},"action":{"type":"expire"}}]}`,
-			"ci/repository-policy.json": `{"Version":"2012-10-17","Statement":[{"Sid":"pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`,
+			"ci/repository-policy.json": testsupport.PullPolicy,
 		},
 		uri: func(*emulator.Emulator) string { return "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app" },
 		check: func(t *testing.T, emu *emulator.Emulator) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // TestMain lets the test binary serve as the exec helper of the binary
@@ -123,15 +123,7 @@ func TestParseFlags(t *testing.T) {
 // The default concurrency is the action's max-concurrency default, which
 // action.yml alone declares.
 func TestDefaultConcurrencyIsTheAction(t *testing.T) {
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in, ok := m.Input("max-concurrency")
+	in, ok := testsupport.Action(t).Input("max-concurrency")
 	if !ok || in.Default != strconv.Itoa(DefaultConfig().Concurrency) {
 		t.Errorf("bench concurrency %d, action.yml's max-concurrency default %q", DefaultConfig().Concurrency, in.Default)
 	}

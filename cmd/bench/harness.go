@@ -103,7 +103,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // client is an ECR client built the way the action builds it: awsauth.Load
 // pointed at the emulator, the action's retryer (adaptive in batch mode, as
-// action.go selects) and its default HTTP client.
+// internal/run selects) and its default HTTP client.
 func newClient(ctx context.Context, url string, adaptive bool, optFns ...func(*ecr.Options)) (*ecr.Client, error) {
 	res, err := loadAuth(ctx, url, adaptive)
 	if err != nil {

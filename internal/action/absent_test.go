@@ -8,6 +8,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // state: absent through the whole step: outputs, summary, log and exit agree.
@@ -150,7 +151,7 @@ func TestAbsentBatchResults(t *testing.T) {
 // any AWS call; force-delete is refused without it.
 func TestAbsentRefusesSettingInputs(t *testing.T) {
 	t.Parallel()
-	meta := defaults(t)
+	meta := testsupport.Action(t)
 	values := map[string]string{
 		"repository-policy": pullPolicy, "repository-policy-sid-prefix": "ci-", "lifecycle-policy": "none", "tags": "a=1",
 		"prune-tags": "true", "image-tag-mutability": "IMMUTABLE", "image-tag-mutability-exclusion-filters": "latest",

@@ -1,41 +1,22 @@
 package action_test
 
 import (
-	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
-
-// syncBuffer is a log writer safe for the goroutines that may mask secrets.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // env is one simulated step: an emulator, a workspace, the runner's files.
 type env struct {
@@ -71,7 +52,7 @@ func newEnvWith(t *testing.T, opts emulator.Options) *env {
 }
 
 // run performs the action in-process with the given inputs.
-func (e *env) run(t *testing.T, inputs map[string]string, opts ...action.Option) (string, error) {
+func (e *env) run(t *testing.T, inputs map[string]string, opts ...run.Option) (string, error) {
 	t.Helper()
 	vars := map[string]string{}
 	for k, v := range e.vars {
@@ -80,29 +61,15 @@ func (e *env) run(t *testing.T, inputs map[string]string, opts ...action.Option)
 	for k, v := range inputs {
 		vars[ghrunner.InputVar(k)] = v
 	}
-	var out syncBuffer
+	var out testsupport.SyncBuffer
 	a := githubactions.New(
-		githubactions.WithGetenv(defaults(t).WithInputDefaults(func(k string) string { return vars[k] })),
+		githubactions.WithGetenv(testsupport.Action(t).WithInputDefaults(func(k string) string { return vars[k] })),
 		githubactions.WithWriter(&out),
 	)
-	err := action.Run(context.Background(), a, append([]action.Option{action.WithClient(func(o *awsclient.Options) {
+	err := action.Run(context.Background(), a, append([]run.Option{run.WithClient(func(o *awsclient.Options) {
 		o.Endpoint = e.url
 	})}, opts...)...)
 	return out.String(), err
-}
-
-// defaults reads action.yml, whose defaults the runner applies.
-func defaults(t *testing.T) *actionmeta.Metadata {
-	t.Helper()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 func (e *env) outputs(t *testing.T) map[string]string {

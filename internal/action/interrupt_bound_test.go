@@ -15,6 +15,8 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // An interrupted large batch names a bounded number of repositories in its
@@ -32,21 +34,21 @@ func TestInterruptedLargeBatchIsBounded(t *testing.T) {
 		vars[k] = v
 	}
 	vars[ghrunner.InputVar("repositories")] = names.String()
-	var out syncBuffer
+	var out testsupport.SyncBuffer
 	a := githubactions.New(
-		githubactions.WithGetenv(defaults(t).WithInputDefaults(func(k string) string { return vars[k] })),
+		githubactions.WithGetenv(testsupport.Action(t).WithInputDefaults(func(k string) string { return vars[k] })),
 		githubactions.WithWriter(&out),
 	)
 	// The signal comes while the repositories are read.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".DescribeRepositories") {
-			cancel(&action.Interrupted{Signal: syscall.SIGTERM})
+			cancel(&run.Interrupted{Signal: syscall.SIGTERM})
 		}
 		e.emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	err := action.Run(ctx, a, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+	err := action.Run(ctx, a, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
 	if err == nil {
 		t.Fatal("an interrupted run succeeded")
 	}

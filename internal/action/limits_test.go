@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 // The token service's error body can hold anything, including the token
@@ -76,7 +76,7 @@ func TestSilentEndpointNamesTheLimit(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	log, err := e.run(t, map[string]string{"repository": "app"}, action.WithClient(func(o *awsclient.Options) {
+	log, err := e.run(t, map[string]string{"repository": "app"}, run.WithClient(func(o *awsclient.Options) {
 		o.Endpoint = "http://" + ln.Addr().String()
 		o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout = 3, time.Millisecond, 150*time.Millisecond
 	}))
@@ -137,11 +137,11 @@ func TestRepositoryQuota(t *testing.T) {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	e := newEnv(t)
-	if _, err := e.run(t, map[string]string{"repository": "first"}, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL })); err != nil {
+	if _, err := e.run(t, map[string]string{"repository": "first"}, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL })); err != nil {
 		t.Fatal(err)
 	}
 	emu.ResetCalls()
-	log, err := e.run(t, map[string]string{"repository": "second"}, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+	log, err := e.run(t, map[string]string{"repository": "second"}, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
 	if err == nil {
 		t.Fatal("CreateRepository beyond the quota succeeded")
 	}

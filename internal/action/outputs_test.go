@@ -1,50 +1,11 @@
 package action_test
 
 import (
-	"encoding/json"
 	"slices"
-	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
-
-// action.yml declares exactly the outputs the two modes set, and its
-// descriptions of the JSON outputs name the fields of their shapes.
-func TestOutputsMatchActionYAML(t *testing.T) {
-	t.Parallel()
-	m := defaults(t)
-	var declared []string
-	desc := map[string]string{}
-	for _, o := range m.Outputs {
-		declared = append(declared, o.Name)
-		desc[o.Name] = o.Description
-	}
-	var set []string
-	for _, name := range append(slices.Clone(action.SingleOutputs), action.BatchOutputs...) {
-		if !slices.Contains(set, name) {
-			set = append(set, name)
-		}
-	}
-	slices.Sort(declared)
-	slices.Sort(set)
-	if !slices.Equal(declared, set) {
-		t.Errorf("action.yml declares %q, the action sets %q", declared, set)
-	}
-	b, err := json.Marshal(action.ResultJSON{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fields map[string]any
-	if err := json.Unmarshal(b, &fields); err != nil {
-		t.Fatal(err)
-	}
-	for f := range fields {
-		if !strings.Contains(desc[action.OutputResults], f) {
-			t.Errorf("action.yml's description of %s does not name the field %q: %q", action.OutputResults, f, desc[action.OutputResults])
-		}
-	}
-}
 
 // What a run writes is what the contract lists, for each mode.
 func TestOutputsWrittenAreTheContract(t *testing.T) {
@@ -53,8 +14,8 @@ func TestOutputsWrittenAreTheContract(t *testing.T) {
 		inputs map[string]string
 		want   []string
 	}{
-		{map[string]string{"repository": "app"}, action.SingleOutputs},
-		{map[string]string{"repositories": "app-a\napp-b"}, action.BatchOutputs},
+		{map[string]string{"repository": "app"}, run.SingleOutputs},
+		{map[string]string{"repositories": "app-a\napp-b"}, run.BatchOutputs},
 	} {
 		e := newEnv(t)
 		if log, err := e.run(t, tc.inputs); err != nil {

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 // checksByRegion counts the ValidatePolicy calls by Region and policy.
@@ -59,7 +59,7 @@ func TestPolicyCheckOncePerRegion(t *testing.T) {
 		t.Errorf("log lacks the warning")
 	}
 	// A batch's notes are in each repository's result.
-	var results map[string]action.ResultJSON
+	var results map[string]run.ResultJSON
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil || len(results["svc/b"].Notes) != 1 ||
 		results["svc/b"].Notes[0].Level != reconcile.NoteWarning || !strings.Contains(results["svc/b"].Notes[0].Text, "IAM Access Analyzer security warning") {
 		t.Errorf("results output %q (%v)", e.outputs(t)["results"], err)

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 const previewLifecycle = `{"rules": [
@@ -47,7 +47,7 @@ func TestPreviewOutputsPlanAndSummaryAgree(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	var changes []action.ChangeJSON
+	var changes []run.ChangeJSON
 	if err := json.Unmarshal([]byte(e.outputs(t)["changes"]), &changes); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestPreviewInBatchResults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	var results map[string]action.ResultJSON
+	var results map[string]run.ResultJSON
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 )
 
 // threeRegions is aws-region as a workflow would write it: a list, the
@@ -23,8 +23,8 @@ func uriIn(region, name string) string {
 	return "123456789012.dkr.ecr." + region + ".amazonaws.com/" + name
 }
 
-// decodeRegions decodes the regions output: T is action.ResultJSON in
-// single mode, action.RegionBatchJSON in batch mode.
+// decodeRegions decodes the regions output: T is run.ResultJSON in
+// single mode, run.RegionBatchJSON in batch mode.
 func decodeRegions[T any](t *testing.T, out map[string]string) map[string]T {
 	t.Helper()
 	var m map[string]T
@@ -34,9 +34,9 @@ func decodeRegions[T any](t *testing.T, out map[string]string) map[string]T {
 	return m
 }
 
-func regionsSingle(t *testing.T, out map[string]string) map[string]action.ResultJSON {
+func regionsSingle(t *testing.T, out map[string]string) map[string]run.ResultJSON {
 	t.Helper()
-	return decodeRegions[action.ResultJSON](t, out)
+	return decodeRegions[run.ResultJSON](t, out)
 }
 
 // writesByRegion counts the write calls the emulator served, by Region.
@@ -218,7 +218,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 	if err := json.Unmarshal([]byte(out["repository-uris"]), &uris); err != nil || uris["svc/a"] != uriIn("us-east-1", "svc/a") || len(uris) != 2 {
 		t.Errorf("repository-uris = %q (%v), want the primary Region's", out["repository-uris"], err)
 	}
-	byRegion := decodeRegions[action.RegionBatchJSON](t, out)
+	byRegion := decodeRegions[run.RegionBatchJSON](t, out)
 	if len(byRegion) != 2 {
 		t.Fatalf("regions = %+v", byRegion)
 	}
@@ -232,7 +232,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 			}
 		}
 	}
-	var results map[string]action.ResultJSON
+	var results map[string]run.ResultJSON
 	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil || !slices.Equal(keys(results), keys(byRegion["us-east-1"].Results)) || !results["svc/a"].Created {
 		t.Errorf("results = %q (%v), want the primary Region's", out["results"], err)
 	}

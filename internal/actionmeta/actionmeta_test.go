@@ -1,10 +1,10 @@
 package actionmeta_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 func TestParseKeepsOrderAndDefaults(t *testing.T) {
@@ -53,11 +53,7 @@ func TestParseRejectsBrokenFile(t *testing.T) {
 
 func TestRealActionYAML(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := actionmeta.Parse(b)
+	m, err := actionmeta.Parse(testsupport.ActionYAML(t))
 	if err != nil {
 		t.Fatal(err)
 	}

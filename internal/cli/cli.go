@@ -1,6 +1,8 @@
-// Package cli runs the action from a terminal or another CI system: flags
-// mirror the action's inputs (they are made from action.yml), the log is
-// shown as plain text, and the outputs are printed.
+// Package cli is the command line's door: it runs once (internal/run) from
+// a terminal or another CI system. Flags mirror the action's inputs (they
+// are made from action.yml); the log is shown as plain text, the plan on
+// stdout and messages on stderr, and the outputs are printed on stdout as
+// name=value lines.
 package cli
 
 import (
@@ -13,9 +15,12 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ghout"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -25,7 +30,7 @@ const (
 	ExitFailed  = 1 // the reconcile failed; the log says which call and why
 	ExitInvalid = 2 // bad flags or inputs; nothing was sent to AWS
 	// An interrupted run exits 128 plus the signal's number: 130 (SIGINT)
-	// or 143 (SIGTERM); see action.Interrupted.
+	// or 143 (SIGTERM); see run.Interrupted.
 )
 
 // ExitError carries the process exit code for main.
@@ -48,7 +53,7 @@ type Env struct {
 	ActionYAML []byte
 	Version    string
 	// Options adjust the run (tests point the clients at an emulator).
-	Options []action.Option
+	Options []run.Option
 }
 
 // Run parses the flags and runs the action once. Errors are printed on
@@ -62,7 +67,7 @@ func Run(ctx context.Context, env Env) error {
 	stderr := wfcmd.NewWriter(env.Stderr, 0)
 	defer stderr.Flush()
 	env.Stderr = stderr
-	err := run(ctx, env)
+	err := parseAndRun(ctx, env)
 	var exit *ExitError
 	if errors.As(err, &exit) && !exit.reported {
 		fmt.Fprintf(env.Stderr, "%s\n", wfcmd.OneLine("ecr-reconcile: "+firstLine(exit.Err.Error()), wfcmd.MaxLine))
@@ -73,7 +78,7 @@ func Run(ctx context.Context, env Env) error {
 	return err
 }
 
-func run(ctx context.Context, env Env) error {
+func parseAndRun(ctx context.Context, env Env) error {
 	meta, err := actionmeta.Parse(env.ActionYAML)
 	if err != nil {
 		return &ExitError{Code: ExitFailed, Err: err}
@@ -119,34 +124,86 @@ func run(ctx context.Context, env Env) error {
 		if name, ok := strings.CutPrefix(key, "INPUT_"); ok && set[strings.ToLower(name)] {
 			return *values[strings.ToLower(name)]
 		}
-		switch key {
-		case "RUNNER_DEBUG":
-			if showDebug {
-				return "1"
-			}
-		case "GITHUB_WORKSPACE":
-			// Policy files are read from the current directory.
-			return ""
+		if key == "RUNNER_DEBUG" && showDebug {
+			return "1"
 		}
 		return env.Getenv(key)
 	}
 	// The runner passes action.yml's defaults; so does the CLI.
 	getenv := meta.WithInputDefaults(flags)
-	log := logview.NewSplitWriter(env.Stdout, env.Stderr, showDebug)
-	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log))
-	notes := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log.Diag()))
-	err = action.RunCommandLine(ctx, a, action.CommandLine{Outputs: env.Stdout, Notes: notes}, env.Options...)
-	var intr *action.Interrupted
+	view := logview.NewSplitWriter(env.Stdout, env.Stderr, showDebug)
+	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(view))
+	// Progress lines go to stderr, so that stdout holds only the plan and
+	// the outputs.
+	log := ghout.NewLogger(a, githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(view.Diag())))
+	d := ghout.Door{Log: log, Getenv: getenv, Outputs: func(outputs [][2]string) error {
+		return printOutputs(env.Stdout, log, getenv("GITHUB_OUTPUT"), outputs)
+	}}
+	err = runOnce(ctx, d, a, env.Options)
+	var intr *run.Interrupted
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, action.ErrInvalidInput):
+	case errors.Is(err, ghout.ErrInvalidInput):
 		return &ExitError{Code: ExitInvalid, Err: err, reported: true}
 	case errors.As(err, &intr):
 		return &ExitError{Code: intr.ExitCode(), Err: err, reported: true}
 	}
-	// The action has printed the error (on Stderr, as an annotation).
+	// The error is printed (on Stderr, as an annotation).
 	return &ExitError{Code: ExitFailed, Err: err, reported: true}
+}
+
+// runOnce reads the inputs, runs and renders the result.
+func runOnce(ctx context.Context, d ghout.Door, a *githubactions.Action, opts []run.Option) error {
+	// Policy files are read from the current directory.
+	cfg, err := d.Load(ctx, a, "")
+	if err != nil {
+		return err
+	}
+	res := run.Run(ctx, cfg, run.Env{Getenv: a.Getenv, Log: d.Log, Options: opts})
+	var ce *run.CredentialsError
+	if errors.As(res.Err, &ce) {
+		ce.Err = credentialsAdvice(ce.Err, cfg, a.Getenv)
+	}
+	return d.Report(res)
+}
+
+// printOutputs prints the outputs as name=value lines, always, and as they
+// are: a script reads them, so mask-aws-account-id does not hide them.
+// Where GITHUB_OUTPUT is set (a workflow step), they are written there too.
+func printOutputs(w io.Writer, log *ghout.Logger, path string, outputs [][2]string) error {
+	var b strings.Builder
+	for _, kv := range outputs {
+		b.WriteString(wfcmd.Neutralize(kv[0]+"="+kv[1]) + "\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("printing outputs: %w", err)
+	}
+	if path == "" {
+		return nil
+	}
+	if err := ghout.WriteOutputs(path, outputs); err != nil {
+		return err
+	}
+	log.Note("Outputs also written to GITHUB_OUTPUT (" + path + ")")
+	return nil
+}
+
+// cliCredentialsAdvice is where the command line finds credentials; the
+// workflow's advice (id-token permission, configure-aws-credentials) does
+// not apply there.
+const cliCredentialsAdvice = "on the command line, set AWS_PROFILE to a profile of ~/.aws/config, " +
+	"or put AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment; " +
+	"add --role-to-assume to assume a role with those credentials"
+
+func credentialsAdvice(err error, cfg *inputs.Config, getenv func(string) string) error {
+	if errors.Is(err, awsauth.ErrNoCredentials) {
+		return fmt.Errorf("%w: %s", awsauth.ErrNoCredentials, cliCredentialsAdvice)
+	}
+	if cfg.Auth.RoleToAssume != "" && getenv("ACTIONS_ID_TOKEN_REQUEST_URL") == "" {
+		return fmt.Errorf("--role-to-assume found no AWS credentials to assume it with (and no GitHub OIDC token outside a workflow): %s", cliCredentialsAdvice)
+	}
+	return err
 }
 
 // boolValue is a boolean flag kept as the input's text: "--dry-run" alone

@@ -1,38 +1,20 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	core "github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func run(t *testing.T, emu *emulator.Emulator, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
@@ -42,24 +24,20 @@ func run(t *testing.T, emu *emulator.Emulator, args ...string) (stdout, stderr s
 // runEnv is run with extra environment variables (an empty value unsets).
 func runEnv(t *testing.T, emu *emulator.Emulator, extra map[string]string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	actionYAML, rerr := os.ReadFile("../../action.yml")
-	if rerr != nil {
-		t.Fatal(rerr)
-	}
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIACLITEST000000000", "AWS_SECRET_ACCESS_KEY": "cli-secret", "AWS_REGION": "us-west-2"}
-	var opts []action.Option
+	var opts []core.Option
 	if emu != nil {
 		srv := httptest.NewServer(emu)
 		t.Cleanup(srv.Close)
-		opts = append(opts, action.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+		opts = append(opts, core.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
 	}
 	for k, v := range extra {
 		env[k] = v
 	}
-	var out, errOut syncBuffer
+	var out, errOut testsupport.SyncBuffer
 	err = cli.Run(context.Background(), cli.Env{
 		Args: args, Getenv: func(k string) string { return env[k] },
-		Stdout: &out, Stderr: &errOut, ActionYAML: actionYAML, Version: "v9.9.9", Options: opts,
+		Stdout: &out, Stderr: &errOut, ActionYAML: testsupport.ActionYAML(t), Version: "v9.9.9", Options: opts,
 	})
 	return out.String(), errOut.String(), err
 }
@@ -96,15 +74,6 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestUsageErrorsExitTwo(t *testing.T) {
-	t.Parallel()
-	for _, args := range [][]string{{"--no-such-flag"}, {"--repository", "app", "extra"}} {
-		if _, _, err := run(t, nil, args...); exitCode(err) != cli.ExitInvalid {
-			t.Errorf("%v: exit %d, want %d", args, exitCode(err), cli.ExitInvalid)
-		}
-	}
-}
-
 func TestInvalidInputExitsTwoWithoutCalls(t *testing.T) {
 	t.Parallel()
 	emu := emulator.New(emulator.Options{})
@@ -120,30 +89,6 @@ func TestInvalidInputExitsTwoWithoutCalls(t *testing.T) {
 	}
 	if len(emu.Calls()) != 0 {
 		t.Errorf("calls made: %v", emu.Calls())
-	}
-}
-
-func TestDryRunThenApply(t *testing.T) {
-	t.Parallel()
-	emu := emulator.New(emulator.Options{Region: "us-west-2"})
-	out, _, err := run(t, emu, "--repository", "team/app", "--scan-on-push", "--tags", "team=core", "--dry-run")
-	if err != nil {
-		t.Fatalf("dry-run: %v\n%s", err, out)
-	}
-	if len(emu.Writes()) != 0 || emu.RepositoryCount() != 0 {
-		t.Errorf("dry-run wrote: %v", emu.Writes())
-	}
-	for _, s := range []string{"▼ Plan for team/app: would be created", "+ scan-on-push", "created=true", "repository-uri=123456789012.dkr.ecr.us-west-2.amazonaws.com/team/app"} {
-		if !strings.Contains(out, s) {
-			t.Errorf("dry-run output lacks %q:\n%s", s, out)
-		}
-	}
-	out, _, err = run(t, emu, "--repository", "team/app", "--scan-on-push", "true", "--tags", "team=core")
-	if err != nil {
-		t.Fatalf("apply: %v\n%s", err, out)
-	}
-	if r, ok := emu.Repository("", "team/app"); !ok || !r.ScanOnPush || r.Tags["team"] != "core" {
-		t.Errorf("repository = %+v", r)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 const (
@@ -127,14 +128,7 @@ func wantSource(i int) string {
 
 func parseActionYAML(t *testing.T) *actionmeta.Metadata {
 	t.Helper()
-	b, err := os.ReadFile(actionPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testsupport.ParseAction(t, actionPath)
 	if len(m.Inputs) == 0 || len(m.Outputs) == 0 {
 		t.Fatalf("%s declares %d inputs and %d outputs; expected some of each", actionPath, len(m.Inputs), len(m.Outputs))
 	}

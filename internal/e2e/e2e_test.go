@@ -321,7 +321,6 @@ func TestScenarios(t *testing.T) {
 		{"removal", testRemoval},
 		{"dry-run-missing", testDryRunMissing},
 		{"dry-run-drifted", testDryRunDrifted},
-		{"invalid-input", testInvalidInput},
 		{"concurrent-create", testConcurrentCreate},
 		{"scan-on-push-off", testScanOnPushOff},
 		{"shared-policy", testSharedPolicy},
@@ -484,36 +483,6 @@ func testDryRunDrifted(t *testing.T, s *scenario) {
 	}
 }
 
-// (f) Invalid input: exit code 1 before any call.
-func testInvalidInput(t *testing.T, s *scenario) {
-	for _, tc := range []struct{ name, input, value string }{
-		{"reserved-tag", "tags", "aws:owner=me"},
-		{"filters-without-exclusion", "image-tag-mutability", "IMMUTABLE"},
-		{"lifecycle-not-json", "lifecycle-policy", `{"rules": [`},
-		{"policy-with-resource", "repository-policy", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Resource":"*"}]}`},
-		{"bad-repository-name", "repository", "Not A Valid Name"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			in := with(fullInputs(s.name), tc.input, tc.value)
-			// The recorder is shared: run the cases one after the other.
-			res, calls := s.run(t, in)
-			mustExit(t, res, 1)
-			if len(calls) != 0 {
-				t.Errorf("calls after an invalid %s: %v", tc.input, calls)
-			}
-			if !strings.Contains(res.Stdout, "::error title="+escapeProperty("ecr-reconcile: invalid input "+tc.input)+"::") {
-				t.Errorf("no error annotation for %s:\n%s", tc.input, res.Stdout)
-			}
-			if res.OutputFile != "" {
-				t.Errorf("outputs written: %q", res.OutputFile)
-			}
-		})
-	}
-	if st := s.be.read(t, s.name); st.exists {
-		t.Errorf("%s exists after invalid runs", s.name)
-	}
-}
-
 // Turning scanning off: the action sends scanOnPush false the way the SDK
 // encodes it (left out), which ECR reads as false.
 func testScanOnPushOff(t *testing.T, s *scenario) {
@@ -534,12 +503,6 @@ func testScanOnPushOff(t *testing.T, s *scenario) {
 	res, calls = s.succeed(t, in)
 	wantOutputs(t, res, s.repoOutputs(false, false))
 	wantNoWrites(t, calls)
-}
-
-// escapeProperty escapes a workflow command property value as the runner
-// expects it.
-func escapeProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // (g) Two runs create the same repository at once. Both DescribeRepositories

@@ -13,6 +13,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 const (
@@ -59,8 +60,6 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 	}}}
 }
 
-const pullPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ClusterPull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
-
 const otherPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"CIPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":["ecr:PutImage","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload"]}]}`
 
 const keepLast = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}`
@@ -69,7 +68,7 @@ func spec(name string) reconcile.Spec {
 	scan := true
 	return reconcile.Spec{
 		Name:             name,
-		RepositoryPolicy: &reconcile.Document{Text: pullPolicy},
+		RepositoryPolicy: &reconcile.Document{Text: testsupport.PullPolicy},
 		LifecyclePolicy:  &reconcile.Document{Text: keepLast},
 		Tags:             map[string]string{"team": "core"},
 		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache"}},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // documentedPolicy reads a policy under docs/iam, the same file users
@@ -88,7 +89,10 @@ func lifecycleRuns(t *testing.T, w *world, name string) error {
 	if r, ok := w.emu.Repository("", name); ok {
 		r.ScanOnPush, r.Mutability, r.ExclusionFilters = false, "MUTABLE", nil
 		r.Tags = map[string]string{"team": "other", "stray": "x"}
-		r.Policy = strings.Replace(r.Policy, "ClusterPull", "Edited", 1)
+		r.Policy = strings.Replace(r.Policy, `"pull"`, `"Edited"`, 1)
+		if !strings.Contains(r.Policy, `"Edited"`) {
+			return fmt.Errorf("the stored policy has no Sid to edit: %s", r.Policy)
+		}
 		r.Lifecycle = strings.Replace(r.Lifecycle, "50", "5", 1)
 		w.emu.PutRepository(r)
 	}
@@ -213,7 +217,7 @@ func TestDocumentedDryRunPolicyIsExactlyEnough(t *testing.T) {
 		return err
 	}
 	seed := func(w *world) {
-		w.emu.PutRepository(emulator.Repository{Name: "existing", Tags: map[string]string{"team": "x"}, Policy: pullPolicy})
+		w.emu.PutRepository(emulator.Repository{Name: "existing", Tags: map[string]string{"team": "x"}, Policy: testsupport.PullPolicy})
 	}
 	w := newWorld(t, emulator.Options{})
 	seed(w)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // policyCheck is the statement of docs/iam/registry-checks-policy.json
@@ -38,7 +39,7 @@ func TestDocumentedPolicyCheckIsExactlyEnough(t *testing.T) {
 	run := func(t *testing.T, w *world) *reconcile.Result {
 		t.Helper()
 		w.rec.Options.Analyzer = accessanalyzer.NewFromConfig(w.cfg)
-		s := reconcile.Spec{Name: "app", RepositoryPolicy: &reconcile.Document{Text: pullPolicy}}
+		s := reconcile.Spec{Name: "app", RepositoryPolicy: &reconcile.Document{Text: testsupport.PullPolicy}}
 		res, err := w.rec.Reconcile(context.Background(), s)
 		if err != nil {
 			t.Fatalf("the run failed: %v", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 // Jobs that declare different policies for the same new repository all
@@ -38,7 +39,7 @@ func TestRacingJobsWithDifferentPolicies(t *testing.T) {
 		if !ok || w.emu.RepositoryCount() != 1 {
 			t.Fatalf("%d racing jobs left %d repositories", n, w.emu.RepositoryCount())
 		}
-		a, errA := policy.RepositoryPoliciesEqual(r.Policy, pullPolicy, "aws")
+		a, errA := policy.RepositoryPoliciesEqual(r.Policy, testsupport.PullPolicy, "aws")
 		b, errB := policy.RepositoryPoliciesEqual(r.Policy, otherPolicy, "aws")
 		if errA != nil || errB != nil || a == b {
 			t.Errorf("%d racing jobs: policy is neither declared one exactly: %s", n, r.Policy)

@@ -21,9 +21,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
 const (
@@ -65,19 +65,6 @@ func readComposite(t *testing.T, path string) *composite {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return &c
-}
-
-func readMeta(t *testing.T, path string) *actionmeta.Metadata {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // release is a fake release of testVersion: one asset per target, each with
@@ -334,7 +321,7 @@ func TestFetchRefusesAChecksumMismatch(t *testing.T) {
 	if res.exitCode != 1 {
 		t.Errorf("exit code %d, want 1\n%s", res.exitCode, res.stdout)
 	}
-	if !hasLine(res.stdout, "::error", "checksum mismatch", "ecr-reconcile_"+testVersion+"_darwin_arm64", pins["ECR_RECONCILE_SHA256_MACOS_ARM64"], "refused") {
+	if !testsupport.HasLine(res.stdout, "::error", "checksum mismatch", "ecr-reconcile_"+testVersion+"_darwin_arm64", pins["ECR_RECONCILE_SHA256_MACOS_ARM64"], "refused") {
 		t.Errorf("no clear checksum mismatch error:\n%s", res.stdout)
 	}
 	if res.path != "" {
@@ -354,7 +341,7 @@ func TestFetchExplainsAMissingAsset(t *testing.T) {
 	if res.exitCode != 1 {
 		t.Errorf("exit code %d, want 1\n%s", res.exitCode, res.stdout)
 	}
-	if !hasLine(res.stdout, "::error", "has no asset "+asset, "HTTP 404", rel.url+asset) {
+	if !testsupport.HasLine(res.stdout, "::error", "has no asset "+asset, "HTTP 404", rel.url+asset) {
 		t.Errorf("the missing asset is not explained:\n%s", res.stdout)
 	}
 	assertEmptyCache(t, r)
@@ -366,7 +353,7 @@ func TestFetchExplainsAnUnsupportedRunner(t *testing.T) {
 	rel := newRelease(t, nil)
 	r := newRunner(t)
 	res := r.fetch(t, fetchScript, "Linux", "X86", rel.pins())
-	if res.exitCode != 1 || !hasLine(res.stdout, "::error", "Linux X86", "X64 and ARM64") {
+	if res.exitCode != 1 || !testsupport.HasLine(res.stdout, "::error", "Linux X86", "X64 and ARM64") {
 		t.Errorf("exit code %d, want 1 with an error naming the runner and the supported ones:\n%s", res.exitCode, res.stdout)
 	}
 	if len(rel.requests()) != 0 {
@@ -382,7 +369,7 @@ func TestFetchRefusesAnUnpinnedRelease(t *testing.T) {
 	pins["ECR_RECONCILE_SHA256_LINUX_ARM64"] = ""
 	r := newRunner(t)
 	res := r.fetch(t, fetchScript, "Linux", "ARM64", pins)
-	if res.exitCode != 1 || !hasLine(res.stdout, "::error", "pins no valid SHA-256", "ECR_RECONCILE_SHA256_LINUX_ARM64") {
+	if res.exitCode != 1 || !testsupport.HasLine(res.stdout, "::error", "pins no valid SHA-256", "ECR_RECONCILE_SHA256_LINUX_ARM64") {
 		t.Errorf("exit code %d, want 1 with an error naming the missing pin:\n%s", res.exitCode, res.stdout)
 	}
 	if len(rel.requests()) != 0 {
@@ -407,7 +394,7 @@ func TestFetchOnAnUnreleasedRef(t *testing.T) {
 		}
 	}
 	res := r.fetch(t, fetchScript, "Linux", "X64", map[string]string{"PATH": strings.Join(noGo, string(os.PathListSeparator))})
-	if res.exitCode != 1 || !hasLine(res.stdout, "::error", "not a release", "actions/setup-go") {
+	if res.exitCode != 1 || !testsupport.HasLine(res.stdout, "::error", "not a release", "actions/setup-go") {
 		t.Errorf("without Go: exit code %d, want 1 with an error that says what to do:\n%s", res.exitCode, res.stdout)
 	}
 
@@ -478,7 +465,7 @@ func TestPinScript(t *testing.T) {
 			t.Errorf("pinned %s = %q, want %q", k, env[k], v)
 		}
 	}
-	if readMeta(t, action).Inputs == nil {
+	if testsupport.ParseAction(t, action).Inputs == nil {
 		t.Error("the pinned file lost its inputs")
 	}
 	out, err := exec.Command("bash", pinScript, testVersion, url, sums, action).CombinedOutput()
@@ -549,7 +536,7 @@ func TestCompositeRunsTheBinaryAsTheContainerActionDoes(t *testing.T) {
 	srvB := httptest.NewServer(emuB)
 	t.Cleanup(srvB.Close)
 	inputs := map[string]string{}
-	for _, in := range readMeta(t, actionPath).Inputs {
+	for _, in := range testsupport.ParseAction(t, actionPath).Inputs {
 		inputs[in.Name] = in.Default
 	}
 	for k, v := range given {
@@ -562,8 +549,8 @@ func TestCompositeRunsTheBinaryAsTheContainerActionDoes(t *testing.T) {
 	if want.ExitCode != 0 {
 		t.Fatalf("container contract run: exit %d\n%s\n%s", want.ExitCode, want.Stdout, want.Stderr)
 	}
-	if len(got.outputs) != len(readMeta(t, actionPath).Outputs) {
-		t.Errorf("the composite maps %d outputs, action.yml declares %d", len(got.outputs), len(readMeta(t, actionPath).Outputs))
+	if len(got.outputs) != len(testsupport.ParseAction(t, actionPath).Outputs) {
+		t.Errorf("the composite maps %d outputs, action.yml declares %d", len(got.outputs), len(testsupport.ParseAction(t, actionPath).Outputs))
 	}
 	for name := range got.outputs {
 		if got.outputs[name] != want.Outputs[name] {
@@ -597,7 +584,7 @@ func runComposite(t *testing.T, action string, host target, r *runner, given, en
 	t.Helper()
 	c := readComposite(t, action)
 	inputs := map[string]string{}
-	for _, in := range readMeta(t, action).Inputs {
+	for _, in := range testsupport.ParseAction(t, action).Inputs {
 		inputs[in.Name] = in.Default
 	}
 	for k, v := range given {
@@ -722,17 +709,4 @@ func copyFile(t *testing.T, from, to string) string {
 		t.Fatal(err)
 	}
 	return to
-}
-
-func hasLine(text string, parts ...string) bool {
-	for line := range strings.SplitSeq(text, "\n") {
-		all := true
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package action
+package wfcmd_test
 
 import (
 	"os"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // hostile values that try to end their own entry and start another.
@@ -28,7 +29,7 @@ func roundTrip(t testing.TB, values map[string]string) map[string]string {
 	for k, v := range values {
 		outs = append(outs, [2]string{k, v})
 	}
-	if err := writeOutputs(path, outs); err != nil {
+	if err := wfcmd.WriteOutputs(path, outs); err != nil {
 		t.Fatal(err)
 	}
 	b, err := os.ReadFile(path)
@@ -54,7 +55,7 @@ func TestOutputsCannotInjectOthers(t *testing.T) {
 
 func TestDelimiterNeverOccursInValue(t *testing.T) {
 	t.Parallel()
-	d, err := delimiter("")
+	d, err := wfcmd.Delimiter("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestDelimiterNeverOccursInValue(t *testing.T) {
 func TestInvalidOutputNameRefused(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"", "a\nb", "a=b", "a<<b"} {
-		if err := writeOutputs(filepath.Join(t.TempDir(), "o"), [][2]string{{name, "v"}}); err == nil {
+		if err := wfcmd.WriteOutputs(filepath.Join(t.TempDir(), "o"), [][2]string{{name, "v"}}); err == nil {
 			t.Errorf("name %q accepted", name)
 		}
 	}

@@ -1,4 +1,4 @@
-package action
+package ghout
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ type notedItem struct {
 // the ones that have it: a batch of a hundred repositories gets one notice
 // for a denied registry read, and a warning that only some of them have is
 // neither repeated nor pinned on one of them.
-func (r *runner) annotateNotes(items []notedItem) {
+func (l *Logger) annotateNotes(items []notedItem) {
 	type group struct {
 		note   reconcile.Note
 		labels []string
@@ -41,7 +41,7 @@ func (r *runner) annotateNotes(items []notedItem) {
 		}
 	}
 	for _, g := range order {
-		r.annotate(g.note.Level, "ecr-reconcile: "+whose(g.labels)+g.note.Setting, g.note.Text)
+		l.Annotate(g.note.Level, "ecr-reconcile: "+whose(g.labels)+g.note.Setting, g.note.Text)
 	}
 }
 

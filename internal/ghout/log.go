@@ -1,4 +1,4 @@
-package action
+package ghout
 
 import (
 	"slices"
@@ -11,14 +11,14 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
-// logger is the only way the action writes to the workflow log. Much of what
+// Logger is the only way a run writes to its log, from either door. Much of what
 // it prints did not come from this code (AWS error messages, policy text,
 // tag values, repository and file names), so every line goes through
 // wfcmd.Neutralize and cannot start a workflow command: the commands in the
 // log are the ones the methods below issue, and no others. A test
-// (TestOnlyTheLoggerWrites) keeps the rest of the package from printing
-// around it.
-type logger struct {
+// (TestOnlyTheLoggerWrites) keeps the rest of this package and the doors
+// from printing around it.
+type Logger struct {
 	// mu serialises what goroutines making AWS calls write: masks from
 	// credential refreshes and debug lines.
 	mu sync.Mutex
@@ -35,63 +35,62 @@ type logger struct {
 	accounts     []string
 }
 
-func newLogger(a, notes *githubactions.Action) *logger {
+// NewLogger writes the log through a, and progress lines through notes
+// (a when nil).
+func NewLogger(a, notes *githubactions.Action) *Logger {
 	if notes == nil {
 		notes = a
 	}
-	return &logger{a: a, notes: notes}
+	return &Logger{a: a, notes: notes}
 }
 
-// info prints text, which may span lines, as plain log lines.
-func (l *logger) info(text string) {
+// Info prints text, which may span lines, as plain log lines.
+func (l *Logger) Info(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(text)
 	l.a.Infof("%s", wfcmd.Neutralize(text))
 }
 
-// note prints a progress line.
-func (l *logger) note(text string) {
+// Note prints a progress line.
+func (l *Logger) Note(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(text)
 	l.notes.Infof("%s", wfcmd.Neutralize(text))
 }
 
-func (l *logger) group(title string) {
+// Plan shows text under title as a collapsible log group.
+func (l *Logger) Plan(title, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.maskIDs(title)
+	l.maskIDs(title + "\n" + text)
 	l.a.Group(oneLine(title))
-}
-
-func (l *logger) endGroup() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.a.Infof("%s", wfcmd.Neutralize(text))
 	l.a.EndGroup()
 }
 
-// debugSink is where per-call debug lines go: debug when step debug
+// DebugSink is where per-call debug lines go: debug when step debug
 // logging is on (RUNNER_DEBUG=1), else nowhere (nil).
-func (l *logger) debugSink() func(string) {
+func (l *Logger) DebugSink() func(string) {
 	if l.a.Getenv("RUNNER_DEBUG") != "1" {
 		return nil
 	}
-	return l.debug
+	return l.Debug
 }
 
-func (l *logger) debug(msg string) {
+func (l *Logger) Debug(msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(msg)
 	l.a.Debugf("%s", oneLine(msg))
 }
 
-// annotate writes an error or warning annotation. The library escapes line
+// Annotate writes an error or warning annotation. The library escapes line
 // breaks in the message; the lines are neutralised as well, so that a
 // renderer that shows the message line by line (the command line's) does
 // not turn them into commands.
-func (l *logger) annotate(level, title, msg string) {
+func (l *Logger) Annotate(level, title, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(title + "\n" + msg)
@@ -107,8 +106,8 @@ func (l *logger) annotate(level, title, msg string) {
 	}
 }
 
-// mask hides a secret from the log, line by line as the runner requires.
-func (l *logger) mask(secret string) {
+// Mask hides a secret from the log, line by line as the runner requires.
+func (l *Logger) Mask(secret string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, line := range wfcmd.Lines(secret) {
@@ -120,7 +119,7 @@ func (l *logger) mask(secret string) {
 
 // maskIDs masks, under mask-aws-account-id, each account ID of text not
 // masked yet. l.mu is held.
-func (l *logger) maskIDs(text string) {
+func (l *Logger) maskIDs(text string) {
 	if !l.maskAccounts {
 		return
 	}
@@ -129,22 +128,22 @@ func (l *logger) maskIDs(text string) {
 	}
 }
 
-// setMaskAccounts turns mask-aws-account-id on or off.
-func (l *logger) setMaskAccounts(on bool) {
+// SetMaskAccounts turns mask-aws-account-id on or off.
+func (l *Logger) SetMaskAccounts(on bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskAccounts = on
 }
 
-// maskIn masks, under mask-aws-account-id, the account IDs text names.
-func (l *logger) maskIn(text string) {
+// MaskIn masks, under mask-aws-account-id, the account IDs text names.
+func (l *Logger) MaskIn(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(text)
 }
 
-// maskAccount masks an account ID under mask-aws-account-id.
-func (l *logger) maskAccount(id string) {
+// MaskAccount masks an account ID under mask-aws-account-id.
+func (l *Logger) MaskAccount(id string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.maskAccounts && id != "" {
@@ -152,7 +151,7 @@ func (l *logger) maskAccount(id string) {
 	}
 }
 
-func (l *logger) maskAccountLocked(id string) {
+func (l *Logger) maskAccountLocked(id string) {
 	if !slices.Contains(l.accounts, id) {
 		l.accounts = append(l.accounts, id)
 		l.a.AddMask(id)

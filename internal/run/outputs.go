@@ -1,10 +1,11 @@
-package action
+package run
 
 import (
 	"encoding/json"
 	"strconv"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
 // The step's output contract: every output's name (action.yml declares the
@@ -129,4 +130,54 @@ func batchOutputs(uris map[string]string, results map[string]ResultJSON, created
 		{OutputCreated, strconv.FormatBool(created)},
 		{OutputChanged, strconv.FormatBool(changed)},
 	}
+}
+
+// Outputs are the step's outputs, in order: the mode's outputs describe
+// the primary Region, and the regions output every Region.
+func (r *Result) Outputs() [][2]string {
+	var outputs [][2]string
+	if r.Config.Batch() {
+		byRegion := map[string]RegionBatchJSON{}
+		for i, reg := range r.Regions {
+			uris, results := map[string]string{}, map[string]ResultJSON{}
+			var created, changed bool
+			for _, it := range reg.Items {
+				results[it.Name] = r.Entry(it)
+				if res := it.Result; res != nil {
+					uris[it.Name] = res.Repository.URI
+					created = created || res.Created
+					changed = changed || res.Changed()
+				}
+			}
+			byRegion[reg.Name] = RegionBatchJSON{RepositoryURIs: uris, Results: results}
+			if i == 0 {
+				outputs = batchOutputs(uris, results, created, changed)
+			}
+		}
+		return append(outputs, regionsOutput(byRegion))
+	}
+	byRegion := map[string]ResultJSON{}
+	for i, reg := range r.Regions {
+		it := reg.Items[0]
+		byRegion[reg.Name] = r.Entry(it)
+		if i == 0 && it.Result != nil {
+			outputs = singleOutputs(it.Result)
+		}
+	}
+	return append(outputs, regionsOutput(byRegion))
+}
+
+// Entry is one repository's entry of the results output.
+func (r *Result) Entry(it reconcile.Item) ResultJSON {
+	br := ResultJSON{Changes: []ChangeJSON{}}
+	if res := it.Result; res != nil {
+		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
+	}
+	switch r.Status(it) {
+	case report.StatusWarned:
+		br.Warned, br.Warning = true, it.Err.Error()
+	case report.StatusFailed:
+		br.Error = it.Err.Error()
+	}
+	return br
 }

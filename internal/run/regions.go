@@ -1,21 +1,19 @@
-package action
+package run
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
 // reconcilers makes one Reconciler per Region of aws-region, the primary
@@ -26,27 +24,27 @@ import (
 //
 // ECR Public has one control-plane Region whatever aws-region says (the
 // inputs refuse a list of Regions with public: true): one Reconciler there.
-func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
-	if r.cfg.Public {
+func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(string)) []*reconcile.Reconciler {
+	if cfg.Public {
 		return []*reconcile.Reconciler{{
 			ECR: publicecr.New(auth.Config),
 			Options: reconcile.Options{
-				DryRun:                      r.cfg.DryRun,
+				DryRun:                      cfg.DryRun,
 				Region:                      regions.ECRPublicRegion,
 				Account:                     auth.AccountID,
-				AccountID:                   auth.AccountLookup(r.maskAccount),
+				AccountID:                   auth.AccountLookup(maskAccount),
 				Analyzer:                    analyzer(auth, regions.ECRPublicRegion),
-				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
+				FailOnPolicySecurityWarning: cfg.FailOnPolicySecurityWarning,
 			},
 		}}
 	}
 	var slots chan struct{}
-	if len(r.cfg.Regions) > 1 {
-		slots = make(chan struct{}, max(r.cfg.Concurrency, 1))
+	if len(cfg.Regions) > 1 {
+		slots = make(chan struct{}, max(cfg.Concurrency, 1))
 	}
-	account := auth.AccountLookup(r.maskAccount)
-	recs := make([]*reconcile.Reconciler, 0, len(r.cfg.Regions))
-	for i, region := range r.cfg.Regions {
+	account := auth.AccountLookup(maskAccount)
+	recs := make([]*reconcile.Reconciler, 0, len(cfg.Regions))
+	for i, region := range cfg.Regions {
 		var opts []func(*ecr.Options)
 		if i > 0 {
 			opts = append(opts, func(o *ecr.Options) { o.Region = region })
@@ -55,8 +53,8 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		recs = append(recs, &reconcile.Reconciler{
 			ECR: client,
 			Options: reconcile.Options{
-				DryRun:  r.cfg.DryRun,
-				Preview: r.cfg.LifecyclePreview,
+				DryRun:  cfg.DryRun,
+				Preview: cfg.LifecyclePreview,
 				Region:  region,
 				// Known when the action assumed a role: the tags read then
 				// goes out with the describe.
@@ -66,7 +64,7 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 				// The policy is checked in the Region it is written in:
 				// one call per Region, shared by a batch's repositories.
 				Analyzer:                    analyzer(auth, region),
-				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
+				FailOnPolicySecurityWarning: cfg.FailOnPolicySecurityWarning,
 			},
 		})
 	}
@@ -83,87 +81,14 @@ func analyzer(auth awsauth.Result, region string) *accessanalyzer.Client {
 	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region })
 }
 
-// regionRun is one Region's part of a step over several Regions. In single
-// mode it holds one item, the repository.
-type regionRun struct {
-	region string
-	items  []reconcile.Item
-}
-
-// runRegions reconciles in every Region at once; one Region's failure does
-// not stop the others. Then it reports Region by Region, the primary first:
-// the plans in the log, the job summary, and the outputs, where everything
-// but the regions output describes the primary Region as with one Region.
-func (r *runner) runRegions(ctx context.Context, recs []*reconcile.Reconciler) error {
-	runs := make([]regionRun, len(recs))
-	var wg sync.WaitGroup
-	for i, rec := range recs {
-		runs[i].region = rec.Options.Region
-		wg.Go(func() {
-			if r.cfg.Batch() {
-				runs[i].items = rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
-				return
-			}
-			rec.Options.Slots <- struct{}{}
-			defer func() { <-rec.Options.Slots }()
-			res, err := rec.Reconcile(ctx, r.cfg.Spec)
-			runs[i].items = []reconcile.Item{{Name: r.cfg.Spec.Name, Result: res, Err: err}}
-		})
-	}
-	wg.Wait()
-	r.stop(ctx)
-	explainRefusals(runs)
-
-	var outputs [][2]string
-	single := map[string]ResultJSON{}
-	batch := map[string]RegionBatchJSON{}
-	sections := make([]report.RegionSection, 0, len(runs))
-	var failed []string
-	var noted []notedItem
-	for i, run := range runs {
-		b := r.reportBatch(run.items, run.region)
-		noted = append(noted, b.noted...)
-		if r.cfg.Batch() {
-			r.log.info(run.region + ": " + report.BatchTally(run.items, r.cfg.DryRun, r.cfg.WarnOnly))
-			batch[run.region] = b.regionEntry()
-		} else {
-			single[run.region] = b.results[r.cfg.Spec.Name]
-		}
-		if len(b.failed) > 0 {
-			failed = append(failed, run.region)
-		}
-		switch {
-		case i > 0:
-		case r.cfg.Batch():
-			outputs = b.outputs()
-		case run.items[0].Result != nil:
-			outputs = singleOutputs(run.items[0].Result)
-		}
-		sections = append(sections, report.RegionSection{Region: run.region, Primary: i == 0, Items: run.items})
-	}
-	r.annotateNotes(noted)
-	if r.cfg.Batch() {
-		outputs = append(outputs, regionsOutput(batch))
-	} else {
-		outputs = append(outputs, regionsOutput(single))
-	}
-	if err := r.publish(outputs, report.RegionsSummary(sections, r.cfg.Batch(), r.cfg.DryRun, r.cfg.WarnOnly)); err != nil {
-		return err
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d Regions failed: %s: %w", len(failed), len(runs), strings.Join(failed, ", "), errReported)
-	}
-	return nil
-}
-
 // explainRefusals says why when ECR in one Region refused credentials that
 // another Region accepted: AWS answers so for an opt-in Region the account
 // has not enabled, and its message does not name the Region. When every
 // Region refused them, the credentials themselves are the likelier cause,
 // and the error is left as AWS gave it.
-func explainRefusals(runs []regionRun) {
-	refused := func(run regionRun) bool {
-		for _, it := range run.items {
+func explainRefusals(runs []Region) {
+	refused := func(run Region) bool {
+		for _, it := range run.Items {
 			if isRegionRefusal(it.Err) {
 				return true
 			}
@@ -178,9 +103,9 @@ func explainRefusals(runs []regionRun) {
 		return
 	}
 	for _, run := range runs {
-		for j, it := range run.items {
+		for j, it := range run.Items {
 			if isRegionRefusal(it.Err) {
-				run.items[j].Err = fmt.Errorf("%s: %w", regions.NotEnabledHint(run.region), it.Err)
+				run.Items[j].Err = fmt.Errorf("%s: %w", regions.NotEnabledHint(run.Name), it.Err)
 			}
 		}
 	}

@@ -1,4 +1,4 @@
-package action
+package wfcmd
 
 import (
 	"crypto/rand"
@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// writeOutputs appends outputs to the runner's GITHUB_OUTPUT file. Every
+// WriteOutputs appends outputs to the runner's GITHUB_OUTPUT file. Every
 // value uses the heredoc form with a random delimiter that the value does not
 // contain, so no value (multi-line, or text that came from AWS) can end its
 // own entry early and inject another output.
-func writeOutputs(path string, outputs [][2]string) error {
+func WriteOutputs(path string, outputs [][2]string) error {
 	var b strings.Builder
 	for _, kv := range outputs {
 		name, value := kv[0], kv[1]
@@ -25,7 +25,7 @@ func writeOutputs(path string, outputs [][2]string) error {
 		}
 		fmt.Fprintf(&b, "%s<<%s\n%s\n%s\n", name, delim, value, delim)
 	}
-	return appendFile(path, b.String())
+	return AppendFile(path, b.String())
 }
 
 func delimiter(value string) (string, error) {
@@ -42,10 +42,10 @@ func delimiter(value string) (string, error) {
 	return "", fmt.Errorf("could not choose an output delimiter")
 }
 
-// appendFile appends to a runner file command file (GITHUB_OUTPUT,
+// AppendFile appends to a runner file command file (GITHUB_OUTPUT,
 // GITHUB_STEP_SUMMARY). The runner creates them; the container runs as root
 // so that it may write them.
-func appendFile(path, text string) error {
+func AppendFile(path, text string) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package action
+package ghout
 
 import (
 	"go/ast"
@@ -35,16 +35,14 @@ func FuzzLoggerIssuesOnlyItsOwnCommands(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		var out strings.Builder
 		a := githubactions.New(githubactions.WithWriter(&out), githubactions.WithGetenv(func(string) string { return "" }))
-		l := newLogger(a, nil)
-		l.info(s)
-		l.note(s)
-		l.group(s)
-		l.info(s)
-		l.endGroup()
-		l.debug(s)
-		l.annotate("warning", s, s)
-		l.annotate("error", s, s)
-		l.mask(s)
+		l := NewLogger(a, nil)
+		l.Info(s)
+		l.Note(s)
+		l.Plan(s, s)
+		l.Debug(s)
+		l.Annotate("warning", s, s)
+		l.Annotate("error", s, s)
+		l.Mask(s)
 
 		want := []string{"group", "endgroup", "debug", "warning", "error"}
 		for _, line := range wfcmd.Lines(s) {
@@ -70,13 +68,18 @@ func FuzzLoggerIssuesOnlyItsOwnCommands(f *testing.F) {
 }
 
 // TestOnlyTheLoggerWrites keeps the one place true: outside log.go nothing
-// in the package writes to the log through the Action directly.
+// in this package or in the doors (the GitHub Action's, the command line's)
+// writes to the log through the Action directly.
 func TestOnlyTheLoggerWrites(t *testing.T) {
 	t.Parallel()
 	printers := []string{"Infof", "Debugf", "Noticef", "Warningf", "Errorf", "Fatalf", "Group", "EndGroup", "AddMask", "IssueCommand", "WithFieldsMap", "WithFieldsSlice"}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	var files []string
+	for _, dir := range []string{".", "../action", "../cli", "../run"} {
+		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(names) == 0 {
+			t.Fatalf("%s: no Go files (%v)", dir, err)
+		}
+		files = append(files, names...)
 	}
 	fset := token.NewFileSet()
 	for _, name := range files {

@@ -1,4 +1,4 @@
-package action
+package ghout
 
 import (
 	"strings"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/sethvargo/go-githubactions"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
@@ -17,7 +16,7 @@ func TestNotesAreAnnotatedOncePerNote(t *testing.T) {
 	t.Parallel()
 	var out strings.Builder
 	a := githubactions.New(githubactions.WithWriter(&out), githubactions.WithGetenv(func(string) string { return "" }))
-	r := &runner{a: a, log: newLogger(a, nil), cfg: &inputs.Config{}}
+	l := NewLogger(a, nil)
 	denied := reconcile.Note{Setting: "repository", Level: reconcile.NoteNotice, Text: "ecr:DescribeRepositoryCreationTemplates denied"}
 	template := reconcile.Note{Setting: reconcile.SettingMutability, Level: reconcile.NoteWarning, Text: "the template team sets IMMUTABLE"}
 	items := []notedItem{
@@ -27,7 +26,7 @@ func TestNotesAreAnnotatedOncePerNote(t *testing.T) {
 		{label: "other/d", notes: []reconcile.Note{denied}},
 		{label: "other/e"},
 	}
-	r.annotateNotes(items)
+	l.annotateNotes(items)
 	log := out.String()
 	for _, want := range []string{
 		"::notice title=ecr-reconcile%3A team/a%2C team/b%2C other/c and 1 more%3A repository::ecr:DescribeRepositoryCreationTemplates denied\n",
@@ -42,7 +41,7 @@ func TestNotesAreAnnotatedOncePerNote(t *testing.T) {
 	}
 
 	out.Reset()
-	r.annotateNotes([]notedItem{{notes: []reconcile.Note{template}}})
+	l.annotateNotes([]notedItem{{notes: []reconcile.Note{template}}})
 	if want := "::warning title=ecr-reconcile%3A image-tag-mutability::the template team sets IMMUTABLE\n"; out.String() != want {
 		t.Errorf("single mode: %q, want %q", out.String(), want)
 	}

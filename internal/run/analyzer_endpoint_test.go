@@ -1,4 +1,4 @@
-package action
+package run
 
 import (
 	"context"
@@ -63,8 +63,7 @@ func TestAnalyzerEndpointIsAccessAnalyzers(t *testing.T) {
 				Retryer:       func() aws.Retryer { return aws.NopRetryer{} },
 				ConfigSources: []any{tc.endpoints},
 			}}
-			r := &runner{cfg: &inputs.Config{Regions: []string{"eu-west-1"}, Public: public}}
-			recs := r.reconcilers(auth)
+			recs := reconcilers(&inputs.Config{Regions: []string{"eu-west-1"}, Public: public}, auth, func(string) {})
 			_, _ = recs[0].Options.Analyzer.ValidatePolicy(t.Context(), &accessanalyzer.ValidatePolicyInput{
 				PolicyDocument: aws.String("{}"), PolicyType: types.PolicyTypeResourcePolicy,
 			})

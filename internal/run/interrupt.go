@@ -1,4 +1,4 @@
-package action
+package run
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
 // Interrupted is the cause of the run's context when a signal stopped it:
@@ -43,8 +42,8 @@ func (e *Interrupted) name() string {
 	return e.Signal.String()
 }
 
-// interruption returns the signal that stopped ctx, nil if none did.
-func interruption(ctx context.Context) *Interrupted {
+// Interruption returns the signal that stopped ctx, nil if none did.
+func Interruption(ctx context.Context) *Interrupted {
 	var i *Interrupted
 	if errors.As(context.Cause(ctx), &i) {
 		return i
@@ -52,67 +51,12 @@ func interruption(ctx context.Context) *Interrupted {
 	return nil
 }
 
-// stop notes whether a signal stopped the reconcile that just returned; it
-// is read once, so that the whole report agrees. An interrupted run never
-// warns: every failure, the interrupted writes included, is an error.
-func (r *runner) stop(ctx context.Context) {
-	if r.stopped = interruption(ctx); r.stopped != nil {
-		r.cfg.WarnOnly = false
-	}
-}
-
-// tracked is one repository's outcome as the report showed it, for the
-// account of an interrupted run.
-type tracked struct {
-	label string
-	item  reconcile.Item
-}
-
-func (r *runner) track(label string, it reconcile.Item) {
-	r.tracked = append(r.tracked, tracked{label, it})
-}
-
-// interrupted reports an interrupted run in place of its outputs: an error
-// annotation that says which writes completed and which did not, and the
-// job summary under an "Interrupted" heading.
-func (r *runner) interrupted(summary string) error {
-	msg := fmt.Sprintf("%s before the run finished. %s Outputs are not set. Re-run the step to finish: it changes only what still differs.", r.stopped, progress(r.tracked))
-	r.annotate("error", "ecr-reconcile: interrupted", msg)
-	head := "### Interrupted\n\n" + msg + "\n\n"
-	if err := r.writeSummary(head + within(summary, report.MaxSummaryBytes-len(head))); err != nil {
-		return err
-	}
-	return fmt.Errorf("%w: %w", r.stopped, errReported)
-}
-
-// progress says what a run that was stopped had written, and what not.
-func progress(items []tracked) string {
+// Progress says what a run that was stopped had written, and what not.
+func (r *Result) Progress() string {
 	var done, notDone []string
-	for _, t := range items {
-		name := t.label
-		if name == "" {
-			name = t.item.Name
-		}
-		res := t.item.Result
-		if res == nil {
-			notDone = append(notDone, name+" (nothing written: "+firstLine(t.item.Err)+")")
-			continue
-		}
-		if res.DryRun {
-			continue
-		}
-		if res.Created {
-			done = append(done, name+": repository created")
-		}
-		for _, c := range res.Changes {
-			switch {
-			case c.Action == reconcile.ActionFailed:
-				notDone = append(notDone, name+": "+c.Setting)
-			case c.Setting == reconcile.SettingRepository && res.Created:
-				// Said above.
-			case c.Changed():
-				done = append(done, name+": "+c.Setting+" "+pastTense(c.Action))
-			}
+	for _, reg := range r.Regions {
+		for _, it := range reg.Items {
+			done, notDone = progress(r.Label(it.Name, reg.Name), it, done, notDone)
 		}
 	}
 	const more = "the plans in the log say which"
@@ -152,17 +96,28 @@ func someOf(list []string, sep, where string) string {
 // at most) and what happened to it.
 const maxListedChars = 400
 
-// within cuts a job summary to budget bytes, at a line, and says so.
-func within(summary string, budget int) string {
-	const cut = "\n\n… the rest of the summary is left out to keep it within its size bound; the log has every plan.\n"
-	if len(summary) <= budget {
-		return summary
+func progress(name string, it reconcile.Item, done, notDone []string) ([]string, []string) {
+	res := it.Result
+	if res == nil {
+		return done, append(notDone, name+" (nothing written: "+firstLine(it.Err)+")")
 	}
-	keep := summary[:max(budget-len(cut), 0)]
-	if i := strings.LastIndexByte(keep, '\n'); i >= 0 {
-		keep = keep[:i]
+	if res.DryRun {
+		return done, notDone
 	}
-	return keep + cut
+	if res.Created {
+		done = append(done, name+": repository created")
+	}
+	for _, c := range res.Changes {
+		switch {
+		case c.Action == reconcile.ActionFailed:
+			notDone = append(notDone, name+": "+c.Setting)
+		case c.Setting == reconcile.SettingRepository && res.Created:
+			// Said above.
+		case c.Changed():
+			done = append(done, name+": "+c.Setting+" "+pastTense(c.Action))
+		}
+	}
+	return done, notDone
 }
 
 func pastTense(a reconcile.Action) string {

@@ -1,0 +1,4 @@
+package wfcmd
+
+// Delimiter is delimiter, for the external tests.
+var Delimiter = delimiter
