@@ -181,11 +181,15 @@ func TestDiffTagsPayload(t *testing.T) {
 		with(func(s *State) {
 			s.Tags = map[string]string{"keep": "1", "upd": "0", "old": "x", "aws:cloudformation:stack": "s"}
 		}))
-	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(c.tagsSet, want) {
-		t.Errorf("tagsSet = %v, want %v", c.tagsSet, want)
+	p := planOf[*tagsPlan](c)
+	if p == nil {
+		t.Fatalf("no tags write planned: %+v", c)
 	}
-	if want := []string{"old"}; !slices.Equal(c.tagsRemove, want) {
-		t.Errorf("tagsRemove = %v, want %v", c.tagsRemove, want)
+	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(p.set, want) {
+		t.Errorf("tags set = %v, want %v", p.set, want)
+	}
+	if want := []string{"old"}; !slices.Equal(p.remove, want) {
+		t.Errorf("tags removed = %v, want %v", p.remove, want)
 	}
 }
 
@@ -220,7 +224,7 @@ func TestDiffTagsLimit(t *testing.T) {
 					t.Errorf("error %q lacks %q", c.Error, s)
 				}
 			}
-			if tc.want == ActionFailed && (c.tagsSet != nil || c.tagsRemove != nil) {
+			if tc.want == ActionFailed && c.plan != nil {
 				t.Errorf("a refused change carries writes: %+v", c)
 			}
 		})
@@ -302,11 +306,12 @@ func TestDiffOwnedPolicy(t *testing.T) {
 			if c.Action != tc.action || !strings.Contains(c.To, tc.to) {
 				t.Fatalf("change %+v, want %s with %q", c, tc.action, tc.to)
 			}
-			if c.Changed() != (c.owned != nil) || (c.owned != nil && c.owned.delete != tc.delete) {
-				t.Fatalf("plan %+v for %+v", c.owned, c)
+			o := planOf[*ownedPlan](c)
+			if c.Changed() != (o != nil) || (o != nil && o.delete != tc.delete) {
+				t.Fatalf("plan %+v for %+v", o, c)
 			}
-			if c.owned != nil && !tc.delete && strings.Contains(tc.to, "kept") && !strings.Contains(c.owned.policy, "LambdaECRImageRetrievalPolicy") {
-				t.Fatalf("merged policy lost the foreign statement: %s", c.owned.policy)
+			if o != nil && !tc.delete && strings.Contains(tc.to, "kept") && !strings.Contains(o.policy, "LambdaECRImageRetrievalPolicy") {
+				t.Fatalf("merged policy lost the foreign statement: %s", o.policy)
 			}
 		})
 	}

@@ -60,18 +60,6 @@ func isAccessDenied(err error) bool {
 	return code == "AccessDeniedException" || code == "AccessDenied"
 }
 
-// isPrincipalPending matches ECR's refusal of a repository policy that names
-// a principal IAM has not made visible yet. ECR has answered it in two forms
-// over time; both are InvalidParameterException.
-func isPrincipalPending(err error) bool {
-	var e *types.InvalidParameterException
-	if !errors.As(err, &e) {
-		return false
-	}
-	msg := e.ErrorMessage()
-	return strings.Contains(msg, "Invalid repository policy provided") || strings.Contains(msg, "Principal not found")
-}
-
 // missingRE finds the repository a RepositoryNotFoundException names:
 // "The repository with name 'team/app' does not exist in the registry with id '123456789012'".
 var missingRE = regexp.MustCompile(`repository with name '([^']+)' does not exist`)

@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 )
 
@@ -113,11 +114,16 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 // is a State with Exists false, not an error.
 func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 	arn := r.knownARN(spec)
-	early := r.wanted(spec)
-	early.tags = early.tags && arn != ""
-	var first settings
+	want := r.wanted(spec)
+	early := slices.Clone(want)
+	for i, s := range allSettings {
+		early[i] = early[i] && (!s.read.byARN || arn != "")
+	}
+	var first []answer
 	var wg sync.WaitGroup
-	wg.Go(func() { first = r.readSettings(ctx, spec.Name, spec.RegistryID, arn, early, false) })
+	wg.Go(func() {
+		first = r.readSettings(ctx, repoRef{name: spec.Name, registryID: spec.RegistryID, arn: arn}, early, false)
+	})
 	st, err := r.describe(ctx, spec)
 	wg.Wait()
 	if err != nil || !st.Exists {
@@ -126,54 +132,25 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 		return st, err
 	}
 	// The repository exists: a read that said otherwise lagged behind it.
-	// The tags are read now if their ARN was not known in advance.
-	again := selection{
-		policy:    early.policy && isNotFound(first.policyErr),
-		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
-		catalog:   early.catalog && isNotFound(first.catalogErr),
-		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
-		images:    early.images && isNotFound(first.imagesErr),
+	// A read by ARN is made now if its ARN was not known in advance.
+	again := make(selection, len(allSettings))
+	for i, s := range allSettings {
+		again[i] = want[i] && (!early[i] || isNotFound(first[i].err) || (s.read.byARN && arn != st.Repository.ARN))
 	}
-	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
+	late := r.readSettings(ctx, repoRef{name: spec.Name, registryID: st.Repository.RegistryID, arn: st.Repository.ARN}, again, true)
 	st.merge(first, early, late, again)
 	return st, nil
 }
 
 // diff compares the declared spec with the state read and returns one
-// change per managed setting, in a fixed order. It is pure: creation is a
-// diff against a State that does not exist.
+// change per managed setting, in the order of allSettings. It is pure:
+// creation is a diff against a State that does not exist.
 func diff(spec Spec, st State) []Change {
-	if spec.Absent {
-		// Nothing but the repository's existence is managed.
-		return []Change{diffAbsent(spec.ForceDelete, st)}
-	}
-	repo := Change{Setting: SettingRepository, Action: ActionUnchanged, To: spec.Name}
-	if !st.Exists {
-		repo.Action = ActionCreate
-	}
-	changes := []Change{repo}
-	if e := spec.Encryption; e != nil {
-		changes = append(changes, diffEncryption(*e, st))
-	}
-	if m := spec.Mutability; m != nil {
-		changes = append(changes, diffMutability(*m, st))
-	}
-	if s := spec.ScanOnPush; s != nil {
-		changes = append(changes, diffScanOnPush(*s, st))
-	}
-	if tagsManaged(spec) {
-		changes = append(changes, diffTags(spec, st))
-	}
-	if d := spec.RepositoryPolicy; d != nil && spec.RepositoryPolicySidPrefix != "" {
-		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
-	} else if d != nil {
-		changes = append(changes, diffDocument(repositoryPolicy, *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
-	}
-	if d := spec.LifecyclePolicy; d != nil {
-		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
-	}
-	if c := spec.Catalog; c != nil {
-		changes = append(changes, diffCatalog(*c, st))
+	var changes []Change
+	for _, s := range allSettings {
+		if s.managedIn(spec) {
+			changes = append(changes, s.diff(spec, st))
+		}
 	}
 	return changes
 }
@@ -206,19 +183,16 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 	var wg sync.WaitGroup
 	for i := range res.Changes {
 		c := &res.Changes[i]
-		write := writeFor(*c)
-		if !c.Changed() || write == nil || (res.Created && setAtCreation(c.Setting)) {
+		s := settingNamed(c.Setting)
+		if !c.Changed() || s == nil || s.write == nil || (res.Created && s.create != nil) {
 			continue
 		}
 		wg.Go(func() {
-			if err := write(r, ctx, spec, res.Repository, *c); err != nil {
+			if err := s.write(r, ctx, spec, res.Repository, *c); err != nil {
 				c.Action, c.Error = ActionFailed, err.Error()
 			}
-			if o := c.owned; o != nil && c.Action != ActionFailed {
-				c.To += fmt.Sprintf("; read back and verified after %d write attempt(s)", o.attempts)
-			}
-			if d := c.deletion; d != nil {
-				d.report(c)
+			if p, ok := c.plan.(reporter); ok {
+				p.report(c)
 			}
 		})
 	}

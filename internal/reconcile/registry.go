@@ -55,11 +55,11 @@ type RegistryState struct {
 // only when a setting a template also sets is, so that a run managing
 // neither pays no call.
 func registrySelection(spec Spec) RegistryState {
-	return RegistryState{
-		Scanning: spec.ScanOnPush != nil,
-		Templates: spec.Mutability != nil || spec.Encryption != nil || tagsManaged(spec) ||
-			spec.RepositoryPolicy != nil || spec.LifecyclePolicy != nil,
+	rs := RegistryState{Scanning: scanOnPush.managedIn(spec)}
+	for _, s := range allSettings {
+		rs.Templates = rs.Templates || (s.template != nil && s.managedIn(spec))
 	}
+	return rs
 }
 
 // startRegistry sends the registry-level reads the spec needs and returns
@@ -196,15 +196,6 @@ func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
 	return notes
 }
 
-// scanningNotes warns when the registry's scanning configuration does
-// otherwise than the declared scanOnPush.
-func scanningNotes(spec Spec, cfg registry.ScanningConfiguration) []Note {
-	if d := registry.ScanOnPushOverride(cfg, spec.Name, *spec.ScanOnPush); d.Overrides {
-		return []Note{{Setting: SettingScanOnPush, Level: NoteWarning, Text: d.Warning}}
-	}
-	return nil
-}
-
 // templateNotes warns about each managed setting the CREATE_ON_PUSH
 // template for the repository's name sets otherwise.
 func templateNotes(spec Spec, templates []registry.Template, created, dryRun bool) []Note {
@@ -235,31 +226,16 @@ func templateNotes(spec Spec, templates []registry.Template, created, dryRun boo
 	return notes
 }
 
-// declared is what the spec manages, as the template comparison takes it.
+// declared is what the spec manages, as the template comparison takes it
+// (setting.template).
 func declared(spec Spec) registry.Declared {
-	d := registry.Declared{Tags: spec.Tags, PruneTags: spec.PruneTags, SidPrefix: spec.RepositoryPolicySidPrefix}
-	if m := spec.Mutability; m != nil {
-		d.Mutability, d.ExclusionFilters = &m.Value, m.Filters
+	var d registry.Declared
+	for _, s := range allSettings {
+		if s.template != nil && s.managedIn(spec) {
+			s.template(spec, &d)
+		}
 	}
-	if e := spec.Encryption; e != nil {
-		d.Encryption = &registry.Encryption{Type: e.Type, KMSKey: e.KMSKey}
-	}
-	d.RepositoryPolicy = documentText(spec.RepositoryPolicy)
-	d.LifecyclePolicy = documentText(spec.LifecyclePolicy)
 	return d
-}
-
-// documentText is a declared document as the comparison takes it: "" for
-// none, nil when not managed.
-func documentText(d *Document) *string {
-	if d == nil {
-		return nil
-	}
-	text := d.Text
-	if d.Remove {
-		text = ""
-	}
-	return &text
 }
 
 // readFailed is the note for a registry read that failed: a notice naming

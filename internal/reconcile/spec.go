@@ -59,21 +59,3 @@ type Document struct {
 	// Remove is set for the input value "none".
 	Remove bool
 }
-
-// Mutability is ECR's image tag mutability with its exclusion filters.
-type Mutability struct {
-	// Value is one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION,
-	// MUTABLE_WITH_EXCLUSION (upper case).
-	Value string
-	// Filters are wildcard filters, only for the *_WITH_EXCLUSION values.
-	// They are compared as a set.
-	Filters []string
-}
-
-// Encryption is the repository's encryption configuration.
-type Encryption struct {
-	// Type is AES256, KMS or KMS_DSSE.
-	Type string
-	// KMSKey is a key ID, key ARN, alias name or alias ARN (KMS types only).
-	KMSKey string
-}

@@ -46,13 +46,14 @@ func TestDiffCatalog(t *testing.T) {
 			if c.Action != tc.action || !strings.Contains(c.To+c.Error, tc.sub) {
 				t.Errorf("change = %+v, want %s with %q", c, tc.action, tc.sub)
 			}
+			put := planOf[*CatalogData](c)
 			switch {
-			case tc.put == nil && c.catalog != nil:
-				t.Errorf("planned a write %+v", *c.catalog)
-			case tc.put != nil && c.catalog == nil:
+			case tc.put == nil && put != nil:
+				t.Errorf("planned a write %+v", *put)
+			case tc.put != nil && put == nil:
 				t.Errorf("planned no write, want %+v", *tc.put)
 			case tc.put != nil:
-				p := *c.catalog
+				p := *put
 				w := *tc.put
 				if p.Description != w.Description || p.AboutText != w.AboutText || p.UsageText != w.UsageText ||
 					!slices.Equal(p.Architectures, w.Architectures) || !slices.Equal(p.OperatingSystems, w.OperatingSystems) || string(p.Logo) != string(w.Logo) {

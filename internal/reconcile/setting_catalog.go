@@ -17,6 +17,30 @@ import (
 // logo).
 const SettingCatalog = "catalog"
 
+var catalog = setting{
+	name:    SettingCatalog,
+	managed: func(spec Spec) bool { return spec.Catalog != nil },
+	read: &settingRead{
+		op: "GetRepositoryCatalogData",
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
+			data, err := r.readCatalog(ctx, at.registryID, at.name)
+			return func(st *State, err error) { st.Catalog, st.CatalogErr = data, err }, err
+		},
+	},
+	diff:  func(spec Spec, st State) Change { return diffCatalog(*spec.Catalog, st) },
+	write: (*Reconciler).updateCatalog,
+	create: func(spec Spec, c *creation) {
+		// ECR Public's CreateRepository takes the catalog data (createWith).
+		c.catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, State{}))
+	},
+	public: true,
+	lacks:  "private ECR repositories have no catalog data",
+	iam: iamActions{
+		reads:  []string{"GetRepositoryCatalogData"},
+		writes: []string{"PutRepositoryCatalogData"},
+	},
+}
+
 // Catalog is the declared catalog data of an ECR Public repository. Each
 // nil member is not managed: the current value is kept.
 type Catalog struct {
@@ -160,7 +184,7 @@ func diffCatalog(want Catalog, st State) Change {
 	if !st.Exists {
 		c.Action, c.From = ActionCreate, ""
 	}
-	c.catalog = &put
+	c.plan = &put
 	return c
 }
 
@@ -182,22 +206,12 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
-// createWith creates the repository through the client's CatalogAPI when
-// catalog data is declared, so that it is set in the same call.
-func (r *Reconciler) createWith(ctx context.Context, spec Spec, in *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error) {
-	api, ok := r.ECR.(CatalogAPI)
-	if spec.Catalog == nil || !ok {
-		return r.ECR.CreateRepository(ctx, in)
-	}
-	return api.CreateRepositoryWithCatalog(ctx, in, *diffCatalog(*spec.Catalog, State{}).catalog)
-}
-
 func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository, c Change) error {
 	api, ok := r.ECR.(CatalogAPI)
 	if !ok {
 		return errNoCatalogAPI
 	}
 	return r.whileInvisible(ctx, "PutRepositoryCatalogData", func() error {
-		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *c.catalog)
+		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *planOf[*CatalogData](c))
 	})
 }

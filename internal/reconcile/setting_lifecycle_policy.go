@@ -1,0 +1,66 @@
+package reconcile
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// SettingLifecyclePolicy is the lifecycle policy (limit:
+// ecrspec.MaxLifecyclePolicyChars), compared by meaning. ECR's preview of
+// what it would expire is preview.go's.
+const SettingLifecyclePolicy = "lifecycle-policy"
+
+var lifecyclePolicy = setting{
+	name:    SettingLifecyclePolicy,
+	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
+	read: &settingRead{
+		op: "GetLifecyclePolicy",
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
+			var text *string
+			out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &at.name, RegistryId: optional(at.registryID)})
+			switch {
+			case is[*types.LifecyclePolicyNotFoundException](err):
+				err = nil
+			case err == nil:
+				text = out.LifecyclePolicyText
+			}
+			return func(st *State, err error) { st.LifecyclePolicy, st.LifecyclePolicyErr = text, err }, err
+		},
+	},
+	diff: func(spec Spec, st State) Change {
+		return diffDocument(lifecyclePolicyDocument, *spec.LifecyclePolicy, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists)
+	},
+	write:    (*Reconciler).updateLifecyclePolicy,
+	template: func(spec Spec, d *registry.Declared) { d.LifecyclePolicy = documentText(spec.LifecyclePolicy) },
+	private:  true,
+	lacks:    "ECR Public has no lifecycle policies",
+	iam: iamActions{
+		reads:  []string{"GetLifecyclePolicy"},
+		writes: []string{"PutLifecyclePolicy", "DeleteLifecyclePolicy"},
+	},
+}
+
+var lifecyclePolicyDocument = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+
+func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
+	name, registry := &repo.Name, optional(repo.RegistryID)
+	if c.Action == ActionRemove {
+		return r.whileInvisible(ctx, "DeleteLifecyclePolicy", func() error {
+			_, err := r.ECR.DeleteLifecyclePolicy(ctx, &ecr.DeleteLifecyclePolicyInput{RepositoryName: name, RegistryId: registry})
+			if is[*types.LifecyclePolicyNotFoundException](err) {
+				return nil
+			}
+			return err
+		})
+	}
+	text := spec.LifecyclePolicy.Text
+	return r.whileInvisible(ctx, "PutLifecyclePolicy", func() error {
+		_, err := r.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
+		return err
+	})
+}

@@ -1,0 +1,177 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// SettingTags is the repository's tags.
+const SettingTags = "tags"
+
+var tags = setting{
+	name:    SettingTags,
+	managed: tagsManaged,
+	read: &settingRead{
+		op:    "ListTagsForResource",
+		byARN: true,
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
+			var got map[string]string
+			out, err := r.ECR.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: &at.arn})
+			if err == nil {
+				got = make(map[string]string, len(out.Tags))
+				for _, t := range out.Tags {
+					got[aws.ToString(t.Key)] = aws.ToString(t.Value)
+				}
+			}
+			return func(st *State, err error) { st.Tags, st.TagsErr = got, err }, err
+		},
+	},
+	diff:  diffTags,
+	write: (*Reconciler).updateTags,
+	create: func(spec Spec, c *creation) {
+		for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
+			c.in.Tags = append(c.in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
+		}
+		if len(c.in.Tags) > 0 {
+			// IAM authorises tag-on-create as ecr:TagResource as well.
+			c.also = append(c.also, "TagResource")
+		}
+	},
+	template: func(spec Spec, d *registry.Declared) { d.Tags, d.PruneTags = spec.Tags, spec.PruneTags },
+	private:  true,
+	public:   true,
+	iam: iamActions{
+		reads:  []string{"ListTagsForResource"},
+		writes: []string{"TagResource", "UntagResource"},
+	},
+}
+
+func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
+
+// maxTags is ECR's limit on tags per repository, "aws:" tags included.
+const maxTags = 50
+
+// tagsPlan is what the tags write sends: tags to add or update, keys to
+// remove. Computed by diff so that the write only carries it out.
+type tagsPlan struct {
+	set    map[string]string
+	remove []string
+}
+
+// diffTags adds or updates declared tags and, with PruneTags, removes the
+// others. Tags under the reserved "aws:" prefix are never removed. The
+// count after the change is checked against ECR's limit before any write:
+// TagResource would refuse it, after UntagResource already removed tags.
+func diffTags(spec Spec, st State) Change {
+	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
+	if !st.Exists {
+		if len(spec.Tags) > 0 {
+			c.Action, c.plan = ActionCreate, &tagsPlan{set: maps.Clone(spec.Tags)}
+		} else {
+			c.To = ""
+		}
+		return c
+	}
+	if st.TagsErr != nil {
+		c.Action, c.Error = ActionFailed, st.TagsErr.Error()
+		return c
+	}
+	var parts []string
+	set := map[string]string{}
+	added := 0
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
+		v := spec.Tags[k]
+		old, ok := st.Tags[k]
+		switch {
+		case !ok:
+			parts = append(parts, "+"+k+"="+v)
+			added++
+		case old != v:
+			parts = append(parts, k+": "+old+" -> "+v)
+		default:
+			continue
+		}
+		set[k] = v
+	}
+	var remove, undeclared []string
+	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
+		if _, keep := spec.Tags[k]; !keep && !isAWSTag(k) {
+			undeclared = append(undeclared, k)
+		}
+	}
+	if spec.PruneTags {
+		remove = undeclared
+		for _, k := range remove {
+			parts = append(parts, "-"+k)
+		}
+	}
+	if len(parts) == 0 {
+		return c
+	}
+	if total := len(st.Tags) - len(remove) + added; total > maxTags {
+		c.Action = ActionFailed
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository ('aws:' tags included); nothing was written. Declare fewer tags in tags",
+			total, len(st.Tags)-len(remove), added, maxTags)
+		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
+			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
+		}
+		return c
+	}
+	// The change lists only what differs: "+new=v, key: old -> new, -gone".
+	c.Action, c.To = ActionUpdate, strings.Join(parts, ", ")
+	p := &tagsPlan{remove: remove}
+	if len(set) > 0 {
+		p.set = set
+	}
+	c.plan = p
+	return c
+}
+
+func isAWSTag(k string) bool { return strings.HasPrefix(strings.ToLower(k), "aws:") }
+
+func tagsString(tags map[string]string) string {
+	parts := make([]string, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// updateTags removes, then adds: near the 50-tag limit an addition that
+// lands before the removal would be refused with TooManyTagsException.
+func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c Change) error {
+	arn := repo.ARN
+	p := planOf[*tagsPlan](c)
+	if p == nil {
+		return nil
+	}
+	if len(p.remove) > 0 {
+		err := r.whileInvisible(ctx, "UntagResource", func() error {
+			_, err := r.ECR.UntagResource(ctx, &ecr.UntagResourceInput{ResourceArn: &arn, TagKeys: p.remove})
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(p.set) == 0 {
+		return nil
+	}
+	var tags []types.Tag
+	for _, k := range slices.Sorted(maps.Keys(p.set)) {
+		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(p.set[k])})
+	}
+	return r.whileInvisible(ctx, "TagResource", func() error {
+		_, err := r.ECR.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: &arn, Tags: tags})
+		return err
+	})
+}
