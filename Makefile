@@ -9,7 +9,7 @@ BIN           ?= bin/ecr-reconcile
 ACTIONLINT    := $(GO) tool -modfile=tools/go.mod actionlint
 GOLANGCI_LINT := $(GO) tool -modfile=tools/golangci-lint/go.mod golangci-lint
 
-.PHONY: all test stress lint actionlint build container-test demo emulator fuzz bench ci
+.PHONY: all test stress generate lint actionlint build container-test act-examples demo emulator fuzz bench ci
 
 all: lint test build
 
@@ -22,11 +22,15 @@ test:
 stress:
 	$(GO) test -race -shuffle=on -count=$(COUNT) -cpu=1,4 ./...
 
+# Regenerate the files made from action.yml (run/action.yml, the README reference).
+generate:
+	$(GO) generate ./...
+
 lint:
 	$(GOLANGCI_LINT) run ./...
 
 actionlint:
-	$(ACTIONLINT) .github/workflows/*.yml
+	$(ACTIONLINT) .github/workflows/*.yml docs/examples/*.yml
 
 # The binary the Dockerfile builds, by the same recipe (scripts/build.sh;
 # GOOS=darwin GOARCH=arm64 make build cross-compiles).
@@ -37,6 +41,11 @@ build:
 # runner runs it (a Docker engine is started when none answers).
 container-test:
 	bash scripts/container-test.sh
+
+# The workflow examples of docs/examples run by nektos/act against the
+# emulator (a Docker engine is started when none answers).
+act-examples:
+	bash scripts/act-examples.sh
 
 demo:
 	$(GO) run ./cmd/demo

@@ -7,8 +7,12 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/sethvargo/go-githubactions"
@@ -16,6 +20,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -28,16 +33,73 @@ var version = "dev"
 var actionYAML []byte
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := realMain(ctx)
+	// On a runner, stdout and stderr are read for workflow commands. Text
+	// that libraries print past the action's logger goes through the same
+	// neutralising as the rest: net/http writes to the standard log package
+	// with an endpoint's bytes (an unsolicited response on an idle
+	// connection); the AWS SDK's logger is awsclient's.
+	stderr := wfcmd.NewWriter(os.Stderr, wfcmd.MaxLine)
+	log.SetOutput(stderr)
+	ctx, stop := notifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := guard(os.Stdout, stderr, os.Getenv, func() error { return realMain(ctx) })
 	stop()
-	if err != nil {
-		var exit *cli.ExitError
-		if errors.As(err, &exit) {
-			os.Exit(exit.Code)
-		}
+	_ = stderr.Flush()
+	var exit *cli.ExitError
+	var intr *action.Interrupted
+	switch {
+	case err == nil:
+	case errors.As(err, &exit):
+		os.Exit(exit.Code)
+	case errors.As(err, &intr):
+		os.Exit(intr.ExitCode())
+	default:
 		os.Exit(1)
 	}
+}
+
+// notifyContext is signal.NotifyContext with the signal as the context's
+// cause (an *action.Interrupted), so that the run can tell an interruption
+// from a timeout and exit with the signal's code. A second signal ends the
+// process at once, as it would without the handler.
+func notifyContext(parent context.Context, sigs ...os.Signal) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, sigs...)
+	go func() {
+		select {
+		case s := <-ch:
+			signal.Stop(ch)
+			cancel(&action.Interrupted{Signal: s})
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel(nil) }
+}
+
+// errPanic is what a panic of the run becomes.
+var errPanic = errors.New("internal error")
+
+// guard runs fn and turns a panic into an error annotation and a non-zero
+// exit. Left to the runtime, a panic prints its value and stack on stderr
+// as they are, and the value can hold text from outside (an endpoint's
+// answer); here both go through the neutralising writer.
+func guard(stdout, stderr io.Writer, getenv func(string) string, fn func() error) (err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		msg := wfcmd.OneLine(fmt.Sprint(v), 0)
+		fmt.Fprintf(stderr, "panic: %s\n\n%s\n", msg, debug.Stack())
+		text := "the run stopped on an internal error (" + msg + "); what was written before it is in the log above. Please report it with the log."
+		if getenv("GITHUB_ACTIONS") == "true" {
+			githubactions.New(githubactions.WithWriter(stdout), githubactions.WithGetenv(getenv)).WithFieldsMap(map[string]string{"title": "ecr-reconcile: internal error"}).Errorf("%s", wfcmd.Neutralize(text))
+		} else {
+			fmt.Fprintf(stderr, "ecr-reconcile: %s\n", text)
+		}
+		err = errPanic
+	}()
+	return fn()
 }
 
 // realMain runs as a GitHub Action when the runner starts it (no arguments,

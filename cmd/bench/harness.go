@@ -51,8 +51,11 @@ type Report struct {
 	Single  []SingleRow
 	Ratios  []RatioRow
 	Batch   []BatchRow
-	Process []ProcessRow
-	Targets []Target
+	// PolicyCheck compares runs with and without IAM Access Analyzer's
+	// check of the repository policy (policycheck.go).
+	PolicyCheck []SingleRow
+	Process     []ProcessRow
+	Targets     []Target
 }
 
 // Target is one goal and whether the measurement meets it.
@@ -86,6 +89,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := runBatch(ctx, cfg, rep); err != nil {
 		return rep, fmt.Errorf("batch: %w", err)
 	}
+	if err := runPolicyCheck(ctx, cfg, rep); err != nil {
+		return rep, fmt.Errorf("policy check: %w", err)
+	}
 	if cfg.Process {
 		if err := runProcess(ctx, cfg, rep); err != nil {
 			return rep, fmt.Errorf("process: %w", err)
@@ -99,18 +105,24 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 // pointed at the emulator, the action's retryer (adaptive in batch mode, as
 // action.go selects) and its default HTTP client.
 func newClient(ctx context.Context, url string, adaptive bool, optFns ...func(*ecr.Options)) (*ecr.Client, error) {
-	env := map[string]string{
-		"AWS_ACCESS_KEY_ID":     accessKeyID,
-		"AWS_SECRET_ACCESS_KEY": secretAccessKey,
-	}
-	res, err := awsauth.Load(ctx, awsauth.Options{
-		Getenv: func(k string) string { return env[k] },
-		Client: awsclient.Options{Region: region, Endpoint: url, Adaptive: adaptive},
-	})
+	res, err := loadAuth(ctx, url, adaptive)
 	if err != nil {
 		return nil, err
 	}
 	return res.ECRClient(optFns...), nil
+}
+
+// loadAuth is the action's credentials and client configuration, pointed
+// at the emulator.
+func loadAuth(ctx context.Context, url string, adaptive bool) (awsauth.Result, error) {
+	env := map[string]string{
+		"AWS_ACCESS_KEY_ID":     accessKeyID,
+		"AWS_SECRET_ACCESS_KEY": secretAccessKey,
+	}
+	return awsauth.Load(ctx, awsauth.Options{
+		Getenv: func(k string) string { return env[k] },
+		Client: awsclient.Options{Region: region, Endpoint: url, Adaptive: adaptive},
+	})
 }
 
 func reconciler(c *ecr.Client, dryRun bool) *reconcile.Reconciler {

@@ -64,6 +64,43 @@ func printReport(w io.Writer, rep *Report, args []string) {
 	}
 	p("")
 
+	if len(rep.PolicyCheck) > 0 {
+		p("### 3b. Repository policy check (IAM Access Analyzer's ValidatePolicy), every setting managed")
+		p("")
+		p("The check goes out with the first read round whenever the policy may be written; only a run that writes it waits for the verdict. Same run, same latency as section 1–2.")
+		p("")
+		p("| scenario | implementation | calls | writes | wall ms median (min–max) | round trips = wall ÷ latency | levels in call log (min/max) |")
+		p("|---|---|--:|--:|--:|--:|--:|")
+		base := map[string]SingleRow{}
+		for _, r := range rep.PolicyCheck {
+			if r.Impl == implBaseline {
+				base[r.Scenario] = r
+			}
+		}
+		for _, r := range rep.PolicyCheck {
+			p("| %s | %s | %d | %d | %.1f (%.1f–%.1f) | %d | %d/%d |", r.Scenario, r.Impl, r.Calls, r.Writes,
+				ms(r.Wall), ms(r.WallMin), ms(r.WallMax), r.RoundTrips, r.Levels, r.LevelsMax)
+		}
+		p("")
+		p("Baseline wall time ÷ ecr-reconcile's, same run:")
+		p("")
+		p("| scenario | without the check | with the check |")
+		p("|---|--:|--:|")
+		for _, sc := range policyScenarios {
+			var without, with SingleRow
+			for _, r := range rep.PolicyCheck {
+				switch {
+				case r.Scenario == sc && r.Impl == implNoCheck:
+					without = r
+				case r.Scenario == sc && r.Impl == implChecked:
+					with = r
+				}
+			}
+			p("| %s | %s | %s |", sc, ratioString(ratio(float64(base[sc].Wall), float64(without.Wall))), ratioString(ratio(float64(base[sc].Wall), float64(with.Wall))))
+		}
+		p("")
+	}
+
 	if len(rep.Process) > 0 {
 		p("### 4. Real binary (built like the Dockerfile), run as the GitHub runner runs it")
 		p("")

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -29,6 +32,34 @@ func TestDemoShowsCreateNoOpAndRepair(t *testing.T) {
 			if !strings.Contains(runs[i+1], s) {
 				t.Errorf("run %d lacks %q:\n%s", i+1, s, runs[i+1])
 			}
+		}
+	}
+
+	// docs/development.md describes runs 1 and 2 by their reads and writes,
+	// and says the job summary follows the runs that change something.
+	doc, err := os.ReadFile("../../docs/development.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := regexp.MustCompile(`AWS calls made: (\d+) \(.*\); writes: (\d+) `)
+	for i, re := range []*regexp.Regexp{
+		regexp.MustCompile(`\*\*run 1\*\* creates .*?\((\d+) reads, (\d+) writes\)`),
+		regexp.MustCompile(`\*\*run 2\*\* repeats .*?\((\d+) reads, [^,]*, (\d+) writes\)`),
+	} {
+		said := re.FindStringSubmatch(string(doc))
+		got := calls.FindStringSubmatch(runs[i+1])
+		if said == nil || got == nil {
+			t.Fatalf("run %d: docs/development.md claim %q, demo log %q", i+1, said, got)
+		}
+		n, _ := strconv.Atoi(got[1])
+		w, _ := strconv.Atoi(got[2])
+		if said[1] != strconv.Itoa(n-w) || said[2] != got[2] {
+			t.Errorf("run %d: docs/development.md says %s reads and %s writes; the demo made %d and %d", i+1, said[1], said[2], n-w, w)
+		}
+	}
+	for i, want := range []bool{true, false, true} {
+		if got := strings.Contains(runs[i+1], "Job summary"); got != want {
+			t.Errorf("run %d prints a job summary: %v, docs/development.md says %v", i+1, got, want)
 		}
 	}
 }

@@ -8,14 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
@@ -54,6 +53,14 @@ func RunCommandLine(ctx context.Context, a *githubactions.Action, cl CommandLine
 
 func (r *runner) runReported(ctx context.Context) error {
 	err := r.run(ctx)
+	var intr *Interrupted
+	if stopped := interruption(ctx); err != nil && stopped != nil && !errors.As(err, &intr) {
+		// Stopped before there was a result to report (inputs, credentials,
+		// the first reads, a creation in flight).
+		r.annotate("error", "ecr-reconcile: interrupted", fmt.Sprintf("%s before the run finished: no write completed "+
+			"(a call in flight when the signal came may still have taken effect). Outputs are not set. Re-run the step to finish: %s", stopped, err))
+		return fmt.Errorf("%w: %w", stopped, errReported)
+	}
 	if err != nil && !errors.Is(err, errReported) && !errors.Is(err, ErrInvalidInput) {
 		r.annotate("error", "ecr-reconcile", err.Error())
 	}
@@ -74,10 +81,10 @@ type runner struct {
 	// cl is set when the command line runs the action.
 	cl  *CommandLine
 	cfg *inputs.Config
-	// accountsMu guards accounts, which goroutines making AWS calls extend.
-	accountsMu sync.Mutex
-	// accounts are the account IDs masked under mask-aws-account-id.
-	accounts []string
+	// stopped is the signal that interrupted the reconcile (see stop);
+	// tracked is what the report showed, for its account.
+	stopped *Interrupted
+	tracked []tracked
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -102,6 +109,7 @@ func (r *runner) run(ctx context.Context) error {
 		return err
 	}
 	r.cfg = cfg
+	r.log.setMaskAccounts(cfg.MaskAccountID)
 	r.maskAccount(cfg.Spec.RegistryID)
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
@@ -152,6 +160,8 @@ func (r *runner) runOne(ctx context.Context, rec *reconcile.Reconciler) error {
 	if res == nil {
 		return err
 	}
+	r.stop(ctx)
+	r.track("", reconcile.Item{Name: res.Repository.Name, Result: res, Err: err})
 	r.maskAccount(res.Repository.RegistryID)
 	r.printPlan(res.Repository.Name, res)
 	r.annotateNotes([]notedItem{{notes: res.Notes}})
@@ -198,8 +208,19 @@ func (r *runner) warnSettings(prefix string, err error) {
 
 // publish sets the outputs and appends the job summary. The command line
 // prints the outputs (and writes them to GITHUB_OUTPUT too when it is set);
-// a runner step without GITHUB_OUTPUT logs them.
+// a runner step without GITHUB_OUTPUT logs them. An interrupted run sets
+// no outputs (see Interrupted).
 func (r *runner) publish(outputs [][2]string, summary string) error {
+	// An output is data for later steps and keeps its values (a URI with
+	// its account, for docker push); under mask-aws-account-id every
+	// account ID in it is masked first, so that the runner hides it
+	// wherever the value is shown.
+	for _, kv := range outputs {
+		r.log.maskIn(kv[1])
+	}
+	if r.stopped != nil {
+		return r.interrupted(summary)
+	}
 	if r.cl != nil {
 		var b strings.Builder
 		for _, kv := range outputs {
@@ -222,10 +243,16 @@ func (r *runner) publish(outputs [][2]string, summary string) error {
 			r.log.info(kv[0] + "=" + kv[1])
 		}
 	}
+	return r.writeSummary(summary)
+}
+
+// writeSummary appends to the job summary, when the step has one.
+func (r *runner) writeSummary(summary string) error {
 	if path := r.a.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
-		// The summary is not a log: hide masked account IDs ourselves.
-		for _, id := range r.accounts {
-			summary = strings.ReplaceAll(summary, id, "***")
+		// The summary is not a log, which the runner masks: under
+		// mask-aws-account-id the account IDs are replaced here.
+		if r.cfg != nil && r.cfg.MaskAccountID {
+			summary = awsid.RedactAccountIDs(summary)
 		}
 		if err := appendFile(path, summary+"\n"); err != nil {
 			return fmt.Errorf("writing the job summary: %w", err)
@@ -260,14 +287,4 @@ func (r *runner) annotate(level, title, msg string) { r.log.annotate(level, titl
 func (r *runner) mask(secret string) { r.log.mask(secret) }
 
 // maskAccount masks an account ID when mask-aws-account-id is set.
-func (r *runner) maskAccount(id string) {
-	if id == "" || !r.cfg.MaskAccountID {
-		return
-	}
-	r.mask(id)
-	r.accountsMu.Lock()
-	defer r.accountsMu.Unlock()
-	if !slices.Contains(r.accounts, id) {
-		r.accounts = append(r.accounts, id)
-	}
-}
+func (r *runner) maskAccount(id string) { r.log.maskAccount(id) }

@@ -11,6 +11,7 @@ import (
 
 func (r *runner) runBatch(ctx context.Context, rec *reconcile.Reconciler) error {
 	items := rec.ReconcileBatch(ctx, r.cfg.Spec, r.cfg.Repositories, r.cfg.Concurrency)
+	r.stop(ctx)
 	b := r.reportBatch(items, "")
 	r.annotateNotes(b.noted)
 	outputs := append(b.outputs(), regionsOutput(map[string]RegionBatchJSON{rec.Options.Region: b.regionEntry()}))
@@ -77,6 +78,7 @@ func (b batchReport) failure() string {
 // warnings as annotations (its notes are annotated with the others'), and returns its entry of the results output.
 // label names the repository in both.
 func (r *runner) reportItem(it reconcile.Item, label string) ResultJSON {
+	r.track(label, it)
 	if it.Result != nil {
 		r.printPlan(label, it.Result)
 	}

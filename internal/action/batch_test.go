@@ -167,3 +167,31 @@ func TestBatchRefusesEveryBadNameBeforeAnyCall(t *testing.T) {
 		t.Errorf("%d AWS calls made before validation finished: %+v", len(calls), calls)
 	}
 }
+
+// A batch whose summary would pass the bound gets a condensed one that says
+// where the full result is; the results output still has every
+// repository. The repositories exist and nothing is managed, so that the
+// batch costs one DescribeRepositories call per 100 names.
+func TestLargeBatchSummaryIsCondensed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var names strings.Builder
+	const n = 2200
+	for i := range n {
+		name := fmt.Sprintf("platform/%s/service-%04d", strings.Repeat("x", 220), i)
+		e.emu.PutRepository(emulator.Repository{Name: name})
+		names.WriteString(name + "\n")
+	}
+	_, err := e.run(t, map[string]string{"repositories": names.String()})
+	if err != nil {
+		t.Fatalf("%.300v", err)
+	}
+	sum := e.summary(t)
+	if len(sum) > 512<<10 || !strings.Contains(sum, "the rows of 2200 unchanged repositories are not shown here") || !strings.Contains(sum, "The `results` output has every repository") {
+		t.Errorf("summary of %d bytes, not condensed as it should be:\n%.600s", len(sum), sum)
+	}
+	var results map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil || len(results) != n {
+		t.Errorf("results has %d repositories (%v), want %d", len(results), err, n)
+	}
+}

@@ -1,11 +1,13 @@
 package action
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/sethvargo/go-githubactions"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -25,6 +27,12 @@ type logger struct {
 	// line it writes to stderr so that stdout holds only the plan and the
 	// outputs.
 	notes *githubactions.Action
+	// maskAccounts is mask-aws-account-id: every account ID in a line is
+	// masked (::add-mask::) before the line is printed, and accounts are
+	// the IDs masked so far. AWS text names accounts before the run knows
+	// them (an AccessDenied message's arn:aws:iam::ACCOUNT:user/...).
+	maskAccounts bool
+	accounts     []string
 }
 
 func newLogger(a, notes *githubactions.Action) *logger {
@@ -38,6 +46,7 @@ func newLogger(a, notes *githubactions.Action) *logger {
 func (l *logger) info(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.maskIDs(text)
 	l.a.Infof("%s", wfcmd.Neutralize(text))
 }
 
@@ -45,12 +54,14 @@ func (l *logger) info(text string) {
 func (l *logger) note(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.maskIDs(text)
 	l.notes.Infof("%s", wfcmd.Neutralize(text))
 }
 
 func (l *logger) group(title string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.maskIDs(title)
 	l.a.Group(oneLine(title))
 }
 
@@ -72,6 +83,7 @@ func (l *logger) debugSink() func(string) {
 func (l *logger) debug(msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.maskIDs(msg)
 	l.a.Debugf("%s", oneLine(msg))
 }
 
@@ -82,6 +94,7 @@ func (l *logger) debug(msg string) {
 func (l *logger) annotate(level, title, msg string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.maskIDs(title + "\n" + msg)
 	a := l.a.WithFieldsMap(map[string]string{"title": oneLine(title)})
 	msg = wfcmd.Neutralize(msg)
 	switch level {
@@ -105,8 +118,47 @@ func (l *logger) mask(secret string) {
 	}
 }
 
-// oneLine joins the lines of text that must stay on one line (a group
-// title, a debug line) and neutralises the result.
-func oneLine(s string) string {
-	return wfcmd.Neutralize(strings.Join(wfcmd.Lines(s), " "))
+// maskIDs masks, under mask-aws-account-id, each account ID of text not
+// masked yet. l.mu is held.
+func (l *logger) maskIDs(text string) {
+	if !l.maskAccounts {
+		return
+	}
+	for _, id := range awsid.FindAccountIDs(text) {
+		l.maskAccountLocked(id)
+	}
 }
+
+// setMaskAccounts turns mask-aws-account-id on or off.
+func (l *logger) setMaskAccounts(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maskAccounts = on
+}
+
+// maskIn masks, under mask-aws-account-id, the account IDs text names.
+func (l *logger) maskIn(text string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.maskIDs(text)
+}
+
+// maskAccount masks an account ID under mask-aws-account-id.
+func (l *logger) maskAccount(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.maskAccounts && id != "" {
+		l.maskAccountLocked(id)
+	}
+}
+
+func (l *logger) maskAccountLocked(id string) {
+	if !slices.Contains(l.accounts, id) {
+		l.accounts = append(l.accounts, id)
+		l.a.AddMask(id)
+	}
+}
+
+// oneLine joins the lines of text that must stay on one line (a group
+// title, a debug line), bounds and neutralises the result.
+func oneLine(s string) string { return wfcmd.OneLine(s, 0) }

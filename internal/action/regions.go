@@ -7,7 +7,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -30,10 +32,12 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		return []*reconcile.Reconciler{{
 			ECR: publicecr.New(auth.Config),
 			Options: reconcile.Options{
-				DryRun:    r.cfg.DryRun,
-				Region:    regions.ECRPublicRegion,
-				Account:   auth.AccountID,
-				AccountID: auth.AccountLookup(r.maskAccount),
+				DryRun:                      r.cfg.DryRun,
+				Region:                      regions.ECRPublicRegion,
+				Account:                     auth.AccountID,
+				AccountID:                   auth.AccountLookup(r.maskAccount),
+				Analyzer:                    analyzer(auth, regions.ECRPublicRegion, ecrpublic.NewFromConfig(auth.Config).Options().BaseEndpoint),
+				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		}}
 	}
@@ -48,8 +52,9 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		if i > 0 {
 			opts = append(opts, func(o *ecr.Options) { o.Region = region })
 		}
+		client := auth.ECRClient(opts...)
 		recs = append(recs, &reconcile.Reconciler{
-			ECR: auth.ECRClient(opts...),
+			ECR: client,
 			Options: reconcile.Options{
 				DryRun:  r.cfg.DryRun,
 				Preview: r.cfg.LifecyclePreview,
@@ -59,10 +64,29 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 				Account:   auth.AccountID,
 				AccountID: account,
 				Slots:     slots,
+				// The policy is checked in the Region it is written in:
+				// one call per Region, shared by a batch's repositories.
+				Analyzer:                    analyzer(auth, region, client.Options().BaseEndpoint),
+				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		})
 	}
 	return recs
+}
+
+// analyzer is IAM Access Analyzer in region, with the run's credentials,
+// for the check of the declared repository policy. Where ECR's endpoint
+// is overridden (AWS_ENDPOINT_URL_ECR: an emulator, moto, LocalStack) and
+// Access Analyzer's is not (AWS_ENDPOINT_URL_ACCESSANALYZER, or
+// AWS_ENDPOINT_URL for every service), the check goes to ECR's endpoint: a
+// run pointed at a stand-in for ECR never sends its policy to AWS.
+func analyzer(auth awsauth.Result, region string, ecrEndpoint *string) *accessanalyzer.Client {
+	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) {
+		o.Region = region
+		if o.BaseEndpoint == nil {
+			o.BaseEndpoint = ecrEndpoint
+		}
+	})
 }
 
 // regionRun is one Region's part of a step over several Regions. In single
@@ -93,6 +117,7 @@ func (r *runner) runRegions(ctx context.Context, recs []*reconcile.Reconciler) e
 		})
 	}
 	wg.Wait()
+	r.stop(ctx)
 	explainRefusals(runs)
 
 	var outputs [][2]string

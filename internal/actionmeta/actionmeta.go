@@ -102,6 +102,13 @@ func eachEntry(n *yaml.Node, fn func(string, *yaml.Node) error) error {
 // clean folds a YAML block into one line.
 func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
+// IsBool reports whether an input is a true/false switch (a boolean flag on
+// the command line): its default is true or false, or (scan-on-push, unset
+// by default) its description says "true or false".
+func (in Input) IsBool() bool {
+	return in.Default == "true" || in.Default == "false" || strings.Contains(in.Description, "true or false")
+}
+
 // Input returns the named input.
 func (m *Metadata) Input(name string) (Input, bool) {
 	for _, in := range m.Inputs {

@@ -2,10 +2,15 @@ package awsauth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // AccountLookup returns a function that resolves the caller's account once,
@@ -23,6 +28,14 @@ func (r Result) AccountLookup(found func(account string)) func(context.Context) 
 			out, err := r.STSClient().GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 			if err != nil {
 				return "", err
+			}
+			if aws.ToString(out.Account) == "" {
+				return "", errors.New("sts:GetCallerIdentity answered without Account; the endpoint does not answer as AWS STS does")
+			}
+			if a := aws.ToString(out.Account); !awsid.IsAccountID(a) {
+				// The account goes into the planned URI and ARN: an answer
+				// that is no account ID is refused, not printed.
+				return "", fmt.Errorf("sts:GetCallerIdentity answered an Account that is not a 12-digit account ID (%s)", wfcmd.Quote(a))
 			}
 			account = aws.ToString(out.Account)
 			if found != nil {

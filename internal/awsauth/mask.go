@@ -2,6 +2,7 @@ package awsauth
 
 import (
 	"context"
+	"errors"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -37,7 +38,11 @@ func (m *masker) maskCreds(c aws.Credentials) {
 	m.maskSecret(c.SessionToken)
 }
 
-// maskingProvider masks every credential set it returns.
+// errNoKeys is a credential answer without an access key ID or secret key.
+var errNoKeys = errors.New("the answer holds no access key ID or secret access key (the endpoint does not answer as AWS STS does)")
+
+// maskingProvider masks every credential set it returns, and refuses one
+// without keys.
 type maskingProvider struct {
 	inner aws.CredentialsProvider
 	m     *masker
@@ -49,5 +54,10 @@ func (p *maskingProvider) Retrieve(ctx context.Context) (aws.Credentials, error)
 		return c, err
 	}
 	p.m.maskCreds(c)
+	if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+		// STS answered 200 without the keys: signing with empty ones would
+		// only fail later, further from the cause.
+		return aws.Credentials{}, errNoKeys
+	}
 	return c, nil
 }

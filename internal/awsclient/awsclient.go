@@ -60,9 +60,11 @@ type Options struct {
 	// replaced by AttemptTimeout (on a copy).
 	HTTPClient *http.Client
 
-	// Logf, when set, receives one line for each retry of a call: which
-	// call, which attempt, and why the previous one failed. The lines hold
-	// no text from the response, so they cannot start a workflow command.
+	// Logf, when set, receives one line for each retry of a call (which
+	// call, which attempt, and why the previous one failed) and each of the
+	// AWS SDK's own warnings. The SDK's can quote the endpoint's answer:
+	// Logf must neutralise what it prints (the action's logger does). Nil
+	// drops the SDK's warnings; nothing the SDK logs reaches stderr.
 	Logf func(string)
 	// Debugf, when set, receives one line per HTTP attempt (debug mode).
 	Debugf func(string)
@@ -103,6 +105,9 @@ func Load(ctx context.Context, o Options, extra ...func(*config.LoadOptions) err
 		config.WithRegion(o.Region),
 		config.WithRetryer(newRetryer(o)),
 		config.WithAPIOptions(apiOptions),
+		// Every client, STS's for roles and ECR Public's included, is
+		// built from this configuration and logs through it.
+		config.WithLogger(newSDKLogger(o.Logf)),
 	}
 	if o.Endpoint != "" {
 		opts = append(opts, config.WithBaseEndpoint(o.Endpoint))

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/aws/smithy-go"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 const (
@@ -25,8 +27,8 @@ type Quota struct {
 // for an adjustable quota and TooManyTagsException for the fixed tag limit.
 var (
 	quotaRepositories = Quota{Name: "Registered repositories (per Region)", Code: "L-CFEB8E8D", Default: "100,000"}
-	quotaTags         = Quota{Name: "Tags per resource", Default: "50"}
-	quotaLifecycle    = Quota{Name: "Lifecycle policy length and rules per lifecycle policy", Default: "30,720 characters, 50 rules"}
+	quotaTags         = Quota{Name: "Tags per resource", Default: fmt.Sprint(ecrspec.MaxTags)}
+	quotaLifecycle    = Quota{Name: "Lifecycle policy length and rules per lifecycle policy", Default: fmt.Sprintf("%d characters, 50 rules", ecrspec.MaxLifecyclePolicyChars)}
 	quotaUnknown      = Quota{Name: "an Amazon ECR service quota"}
 )
 

@@ -1,14 +1,54 @@
-// Package awsid holds the one definition of an AWS account ID, shared by the
-// input validators, the policy checks and the emulator.
+// Package awsid is where the product's code checks an AWS account ID. The
+// rule itself is ECR's registry ID pattern, whose one home is
+// internal/ecrspec (tied to the service model); this package reads it.
 package awsid
 
-import "regexp"
+import (
+	"slices"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+)
 
 // AccountIDPattern is an AWS account ID: exactly 12 digits (ECR's registryId
 // pattern, and the account field of every ARN). Other patterns embed it.
-const AccountIDPattern = `[0-9]{12}`
-
-var accountID = regexp.MustCompile(`^` + AccountIDPattern + `$`)
+const AccountIDPattern = ecrspec.RegistryIDPattern
 
 // IsAccountID reports whether s is an AWS account ID.
-func IsAccountID(s string) bool { return accountID.MatchString(s) }
+func IsAccountID(s string) bool { return ecrspec.IsAccountID(s) }
+
+// FindAccountIDs returns the account IDs that text names: every run of
+// exactly 12 digits not joined to another letter or digit (as in an ARN,
+// arn:aws:iam::123456789012:user/ci, a registry host or an error message),
+// each once, in order.
+func FindAccountIDs(text string) []string {
+	var ids []string
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isDigit(text[j]) {
+			j++
+		}
+		if j-i == 12 && (i == 0 || !isAlnum(text[i-1])) && (j == len(text) || !isAlnum(text[j])) && !slices.Contains(ids, text[i:j]) {
+			ids = append(ids, text[i:j])
+		}
+		i = j
+	}
+	return ids
+}
+
+// RedactAccountIDs replaces every account ID FindAccountIDs finds in text
+// with "***", as the runner shows a masked value.
+func RedactAccountIDs(text string) string {
+	for _, id := range FindAccountIDs(text) {
+		text = strings.ReplaceAll(text, id, "***")
+	}
+	return text
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func isAlnum(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }

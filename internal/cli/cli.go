@@ -16,6 +16,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // Exit codes of the command line.
@@ -23,6 +24,8 @@ const (
 	ExitOK      = 0 // everything is in the declared state (or, in dry-run, the plan was computed)
 	ExitFailed  = 1 // the reconcile failed; the log says which call and why
 	ExitInvalid = 2 // bad flags or inputs; nothing was sent to AWS
+	// An interrupted run exits 128 plus the signal's number: 130 (SIGINT)
+	// or 143 (SIGTERM); see action.Interrupted.
 )
 
 // ExitError carries the process exit code for main.
@@ -50,11 +53,19 @@ type Env struct {
 
 // Run parses the flags and runs the action once. Errors are printed on
 // Stderr, once each; Stdout carries only the plan and the outputs.
+//
+// The command line may run in a workflow step, whose stderr the runner
+// reads for workflow commands: everything printed on Stderr goes through
+// wfcmd's neutralising writer, and an error, which can quote a flag as it
+// was given, is one bounded line.
 func Run(ctx context.Context, env Env) error {
+	stderr := wfcmd.NewWriter(env.Stderr, 0)
+	defer stderr.Flush()
+	env.Stderr = stderr
 	err := run(ctx, env)
 	var exit *ExitError
 	if errors.As(err, &exit) && !exit.reported {
-		fmt.Fprintf(env.Stderr, "ecr-reconcile: %s\n", firstLine(exit.Err.Error()))
+		fmt.Fprintf(env.Stderr, "%s\n", wfcmd.OneLine("ecr-reconcile: "+firstLine(exit.Err.Error()), wfcmd.MaxLine))
 		if exit.Code == ExitInvalid {
 			fmt.Fprintln(env.Stderr, "Run 'ecr-reconcile --help' for the flags.")
 		}
@@ -74,7 +85,7 @@ func run(ctx context.Context, env Env) error {
 	bools := map[string]bool{}
 	for _, in := range meta.Inputs {
 		values[in.Name] = new(string)
-		if isBool(in) {
+		if in.IsBool() {
 			bools[in.Name] = true
 			fs.Var(boolValue{values[in.Name]}, in.Name, in.Description+defaultNote(in))
 			continue
@@ -125,21 +136,17 @@ func run(ctx context.Context, env Env) error {
 	a := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log))
 	notes := githubactions.New(githubactions.WithGetenv(getenv), githubactions.WithWriter(log.Diag()))
 	err = action.RunCommandLine(ctx, a, action.CommandLine{Outputs: env.Stdout, Notes: notes}, env.Options...)
+	var intr *action.Interrupted
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, action.ErrInvalidInput):
 		return &ExitError{Code: ExitInvalid, Err: err, reported: true}
+	case errors.As(err, &intr):
+		return &ExitError{Code: intr.ExitCode(), Err: err, reported: true}
 	}
 	// The action has printed the error (on Stderr, as an annotation).
 	return &ExitError{Code: ExitFailed, Err: err, reported: true}
-}
-
-// isBool reports whether an input is a true/false switch: its default is
-// true or false, or (scan-on-push, unset by default) its description says
-// "true or false".
-func isBool(in actionmeta.Input) bool {
-	return in.Default == "true" || in.Default == "false" || strings.Contains(in.Description, "true or false")
 }
 
 // boolValue is a boolean flag kept as the input's text: "--dry-run" alone
@@ -212,7 +219,8 @@ Examples:
   ecr-reconcile --repository team/app --repository-policy ecr/policy.json --tags "team=core,env=prod"
 
 Exit codes: 0 done (or planned, with --dry-run), 1 the reconcile failed,
-2 invalid flags or inputs (nothing was sent to AWS).
+2 invalid flags or inputs (nothing was sent to AWS), 130 or 143 interrupted
+by SIGINT or SIGTERM (the log says what was written; no outputs are printed).
 
 Flags:
 `)

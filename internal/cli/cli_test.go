@@ -14,6 +14,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 type syncBuffer struct {
@@ -284,5 +285,36 @@ func TestWorkspaceIsTheCurrentDirectory(t *testing.T) {
 	_, stderr, err := runEnv(t, nil, map[string]string{"GITHUB_WORKSPACE": "/elsewhere"}, "--repository", "app", "--lifecycle-policy", "../policy.json")
 	if exitCode(err) != cli.ExitInvalid || !strings.Contains(stderr, "leaves the current directory") {
 		t.Errorf("exit %d\n%s", exitCode(err), stderr)
+	}
+}
+
+// A flag is text from outside the code: when the command line runs in a
+// workflow step, whose stderr the runner reads for workflow commands, its
+// echo in an error must not become one, and it stays one bounded line.
+func TestHostileFlagsCannotStartWorkflowCommands(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 100_000)
+	for _, args := range [][]string{
+		{"--x\r::warning title=owned::pwned"},
+		{"--x##[add-mask]Plan"},
+		{"---##[error]x"},
+		{"-=##[error]x"},
+		{"--repository", "app", "\r::stop-commands::t"},
+		{"--repository", "app", "##[set-output name=a]b"},
+		{"--dry-run=##[error]x\r::error::y", "--repository", "app"},
+		{"--" + long + "\n::error::z"},
+	} {
+		out, stderr, err := run(t, nil, args...)
+		if exitCode(err) != cli.ExitInvalid {
+			t.Errorf("%.40q: exit %d, want %d", args, exitCode(err), cli.ExitInvalid)
+		}
+		if cmds := wfcmd.Commands(out + stderr); len(cmds) != 0 {
+			t.Errorf("%.40q: the output holds workflow commands %q", args, cmds[0].Line)
+		}
+		// A flag error and the pointer to --help, or an input's error.
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		if len(lines) > 2 || len(lines[0]) > wfcmd.MaxLine {
+			t.Errorf("%.40q: stderr is not one bounded error line (%d lines, the first %d bytes)", args, len(lines), len(lines[0]))
+		}
 	}
 }

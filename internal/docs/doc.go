@@ -1,7 +1,9 @@
-// Package docs holds no code, only tests that keep README.md true to the
-// project: its Inputs and Outputs tables are compared row by row with
-// action.yml (same names, order, defaults and descriptions), and its
-// "Try it" commands with the test command that .ci/run runs. The build
-// recipe's test keeps scripts/build.sh the one home of the binary's build
-// flags.
+// Package docs holds no code, only tests that keep README.md and docs/ true
+// to the project: every input and output is in the README's reference (made
+// from action.yml, see internal/actionmeta) and explained in docs/guide.md,
+// every relative link resolves, the README's "Try it" commands are the demo
+// and the test command that .ci/run runs, and the sentences that state
+// numbers or lists (call counts, boolean flags, outputs) agree with their
+// sources (claims_test.go). The build recipe's test keeps scripts/build.sh
+// the one home of the binary's build flags.
 package docs

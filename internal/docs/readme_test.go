@@ -16,61 +16,23 @@ const (
 	ciRunPath    = "../../.ci/run"
 	makefilePath = "../../Makefile"
 
-	inputsHeading  = "## Inputs"
-	outputsHeading = "## Outputs"
-	tryItHeading   = "## Try it locally"
+	guidePath    = "../../docs/guide.md"
+	tryItHeading = "## Try it locally"
 
 	demoCommand = "go run ./cmd/demo"
 )
 
-// TestInputsTableMatchesActionYAML keeps the README's Inputs table identical
-// to action.yml: one row per input, in file order, with the same default and
-// the same (one-line) description.
-func TestInputsTableMatchesActionYAML(t *testing.T) {
+// TestEveryNameIsDocumented checks that each input and output of action.yml
+// has a row in the README's reference (generated, see internal/actionmeta)
+// and is explained, as `name`, in docs/guide.md.
+func TestEveryNameIsDocumented(t *testing.T) {
 	t.Parallel()
 	meta := parseActionYAML(t)
-	want := make([][]string, 0, len(meta.Inputs))
-	for _, in := range meta.Inputs {
-		want = append(want, []string{in.Name, in.Default, in.Description})
+	readme := strings.Join(readmeLines(t), "\n")
+	guide, err := os.ReadFile(guidePath)
+	if err != nil {
+		t.Fatal(err)
 	}
-	got := readmeTable(t, inputsHeading, []string{"Input", "Default", "Description"})
-	compareRows(t, inputsHeading, want, got)
-}
-
-// TestOutputsTableMatchesActionYAML does the same for the outputs.
-func TestOutputsTableMatchesActionYAML(t *testing.T) {
-	t.Parallel()
-	meta := parseActionYAML(t)
-	want := make([][]string, 0, len(meta.Outputs))
-	for _, out := range meta.Outputs {
-		want = append(want, []string{out.Name, out.Description})
-	}
-	got := readmeTable(t, outputsHeading, []string{"Output", "Description"})
-	compareRows(t, outputsHeading, want, got)
-}
-
-// TestEveryNameIsExplained checks that each input and output is mentioned,
-// as `name`, somewhere in the README besides the Inputs and Outputs tables.
-func TestEveryNameIsExplained(t *testing.T) {
-	t.Parallel()
-	meta := parseActionYAML(t)
-	lines := readmeLines(t)
-	var rest []string
-	for i := 0; i < len(lines); i++ {
-		if lines[i] == inputsHeading || lines[i] == outputsHeading {
-			// Keep the section's prose, drop its table lines.
-			start, end := sectionBounds(lines, i)
-			for _, l := range lines[start:end] {
-				if !strings.HasPrefix(strings.TrimSpace(l), "|") {
-					rest = append(rest, l)
-				}
-			}
-			i = end - 1
-			continue
-		}
-		rest = append(rest, lines[i])
-	}
-	text := strings.Join(rest, "\n")
 	var names []string
 	for _, in := range meta.Inputs {
 		names = append(names, in.Name)
@@ -79,9 +41,31 @@ func TestEveryNameIsExplained(t *testing.T) {
 		names = append(names, out.Name)
 	}
 	for _, name := range names {
-		if !strings.Contains(text, "`"+name+"`") {
-			t.Errorf("README.md never mentions `%s` outside the Inputs and Outputs tables; explain it (Input details, an example or How it works)", name)
+		if !strings.Contains(readme, "| `"+name+"` |") {
+			t.Errorf("README.md's reference has no row for `%s`: run go generate ./internal/actionmeta", name)
 		}
+		if !strings.Contains(string(guide), "`"+name+"`") {
+			t.Errorf("%s never mentions `%s`; explain it (Input details or Outputs)", guidePath, name)
+		}
+	}
+}
+
+// TestReadmeIsAFrontPage keeps the README short enough to read in five
+// minutes, with the Quick start's YAML near the top; the rest belongs in
+// docs/.
+func TestReadmeIsAFrontPage(t *testing.T) {
+	t.Parallel()
+	const maxBytes, maxFirstYAMLLine = 30 * 1024, 60
+	b, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > maxBytes {
+		t.Errorf("README.md is %d bytes, more than %d: move details to docs/", len(b), maxBytes)
+	}
+	first := indexOf(readmeLines(t), "```yaml")
+	if first < 0 || first+1 > maxFirstYAMLLine {
+		t.Errorf("README.md's first YAML block starts at line %d, want within the first %d lines", first+1, maxFirstYAMLLine)
 	}
 }
 
@@ -291,167 +275,9 @@ func showBlocks(blocks [][]string) string {
 	return b.String()
 }
 
-// readmeTable returns the rows of the first table in the README section
-// with the given heading, as cells: the name without its backticks, then
-// the other cells (a Default cell also loses its backticks).
-func readmeTable(t *testing.T, heading string, header []string) [][]string {
-	t.Helper()
-	lines := readmeLines(t)
-	i := indexOf(lines, heading)
-	if i < 0 {
-		t.Fatalf("README.md has no %q heading", heading)
-	}
-	start, end := sectionBounds(lines, i)
-	var table []string
-	for _, l := range lines[start:end] {
-		if strings.HasPrefix(strings.TrimSpace(l), "|") {
-			table = append(table, strings.TrimSpace(l))
-		} else if len(table) > 0 {
-			break // the first table ends at the first line that is not a row
-		}
-	}
-	if len(table) < 2 {
-		t.Fatalf("README.md %q section has no table", heading)
-	}
-	if got := splitRow(table[0]); strings.Join(got, "|") != strings.Join(header, "|") {
-		t.Fatalf("README.md %q table header is %q, want %q", heading, got, header)
-	}
-	if !isDelimiterRow(table[1]) {
-		t.Fatalf("README.md %q table: the second line %q is not a |---|---| delimiter row", heading, table[1])
-	}
-	var rows [][]string
-	for n, l := range table[2:] {
-		cells := splitRow(l)
-		if len(cells) != len(header) {
-			t.Errorf("README.md %q table row %d has %d cells, want %d: %s", heading, n+1, len(cells), len(header), l)
-			continue
-		}
-		name, ok := backticked(cells[0])
-		if !ok {
-			t.Errorf("README.md %q table row %d: the first cell %q must be the name in backticks, like `name`", heading, n+1, cells[0])
-		}
-		cells[0] = name
-		if len(cells) == 3 {
-			if def, ok := backticked(cells[1]); ok {
-				cells[1] = def
-			}
-		}
-		rows = append(rows, cells)
-	}
-	return rows
-}
-
-func backticked(s string) (string, bool) {
-	if len(s) >= 2 && s[0] == '`' && s[len(s)-1] == '`' && !strings.Contains(s[1:len(s)-1], "`") {
-		return s[1 : len(s)-1], true
-	}
-	return s, false
-}
-
-var delimiterCell = regexp.MustCompile(`^:?-+:?$`)
-
-func isDelimiterRow(line string) bool {
-	for _, c := range splitRow(line) {
-		if !delimiterCell.MatchString(c) {
-			return false
-		}
-	}
-	return true
-}
-
-// splitRow splits a Markdown table row into trimmed cells; `\|` is a pipe
-// inside a cell.
-func splitRow(line string) []string {
-	line = strings.TrimSpace(line)
-	line = strings.TrimPrefix(line, "|")
-	if strings.HasSuffix(line, "|") && !strings.HasSuffix(line, `\|`) {
-		line = line[:len(line)-1]
-	}
-	var cells []string
-	var cur strings.Builder
-	for i := 0; i < len(line); i++ {
-		switch {
-		case line[i] == '\\' && i+1 < len(line) && line[i+1] == '|':
-			cur.WriteByte('|')
-			i++
-		case line[i] == '|':
-			cells = append(cells, strings.TrimSpace(cur.String()))
-			cur.Reset()
-		default:
-			cur.WriteByte(line[i])
-		}
-	}
-	return append(cells, strings.TrimSpace(cur.String()))
-}
-
-// compareRows reports the difference between the rows action.yml calls for
-// and the README's, as a diff of table lines, followed by the table to paste.
-func compareRows(t *testing.T, heading string, want, got [][]string) {
-	t.Helper()
-	wantLines, gotLines := renderRows(want), renderRows(got)
-	if strings.Join(wantLines, "\n") == strings.Join(gotLines, "\n") {
-		return
-	}
-	t.Errorf("README.md %q table differs from %s (- action.yml, + README.md):\n%s\nThe table rows action.yml calls for:\n%s",
-		heading, actionPath, diffLines(wantLines, gotLines), strings.Join(wantLines, "\n"))
-}
-
-func renderRows(rows [][]string) []string {
-	out := make([]string, 0, len(rows))
-	for _, r := range rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
-			c = strings.ReplaceAll(c, "|", `\|`)
-			switch {
-			case i == 0 || (i == 1 && len(r) == 3 && c != ""):
-				cells[i] = "`" + c + "`"
-			default:
-				cells[i] = c
-			}
-		}
-		out = append(out, strings.TrimSpace("| "+strings.Join(cells, " | ")+" |"))
-	}
-	return out
-}
-
-// diffLines is a small longest-common-subsequence diff: lines only in want
-// start with "- ", lines only in got with "+ ", common lines with "  ".
-func diffLines(want, got []string) string {
-	n, m := len(want), len(got)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if want[i] == got[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var b strings.Builder
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && want[i] == got[j]:
-			b.WriteString("  " + want[i] + "\n")
-			i++
-			j++
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			b.WriteString("- " + want[i] + "\n")
-			i++
-		default:
-			b.WriteString("+ " + got[j] + "\n")
-			j++
-		}
-	}
-	return b.String()
-}
-
-// TestIAMPoliciesMatchDocsFiles keeps the policies pasted into the README
-// identical to docs/iam, the files the least-privilege test runs with.
+// TestIAMPoliciesMatchDocsFiles keeps the policies the Quick start pastes
+// identical to docs/iam, the files the least-privilege tests run with: the
+// trust policy, and the two identity policies that make a quiet run.
 func TestIAMPoliciesMatchDocsFiles(t *testing.T) {
 	t.Parallel()
 	b, err := os.ReadFile(readmePath)
@@ -459,7 +285,7 @@ func TestIAMPoliciesMatchDocsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	readme := string(b)
-	for _, file := range []string{"reconcile-policy.json", "reconcile-policy-team-prefix.json", "delete-policy.json", "dry-run-policy.json", "reconcile-policy-public.json"} {
+	for _, file := range []string{"github-oidc-trust-policy.json", "reconcile-policy.json", "registry-checks-policy.json"} {
 		policy, err := os.ReadFile("../../docs/iam/" + file)
 		if err != nil {
 			t.Fatal(err)

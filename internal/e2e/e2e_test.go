@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -223,7 +225,7 @@ func (s *scenario) wantDeclared(t *testing.T, tags map[string]string) state {
 	} else {
 		expanded := strings.Replace(crossAccountPolicy, `"210987654321"`, `"`+expandedPrincipal+`"`, 1)
 		for _, want := range []string{crossAccountPolicy, expanded} {
-			if eq, err := policy.RepositoryPoliciesEqual(*st.policy, want); err != nil || !eq {
+			if eq, err := policy.RepositoryPoliciesEqual(*st.policy, want, "aws"); err != nil || !eq {
 				t.Errorf("repository policy %s\ndoes not mean\n%s (%v)", *st.policy, want, err)
 			}
 		}
@@ -344,6 +346,16 @@ func testCreate(t *testing.T, s *scenario) {
 	wantWrites(t, calls, "CreateRepository", "SetRepositoryPolicy", "PutLifecyclePolicy")
 	wantSummary(t, res, "`"+s.name+"`: created", "URI: `"+s.be.uri(s.name)+"`", "| repository-policy | created |", "| lifecycle-policy | created |")
 	s.wantDeclared(t, declaredTags)
+	// The policy was sent to IAM Access Analyzer with the first reads. The
+	// emulator serves it; moto has no Access Analyzer, so there the run
+	// says in a notice that the policy was not checked, and goes on.
+	if !slices.ContainsFunc(calls, func(c call) bool { return c.Service == "access-analyzer" && c.Operation == "ValidatePolicy" }) {
+		t.Errorf("no ValidatePolicy call: %v", calls)
+	}
+	notChecked := strings.Contains(res.Outputs["notes"], "not checked: the declared repository policy with IAM Access Analyzer")
+	if notChecked != s.be.moto() {
+		t.Errorf("moto=%v, notes = %s", s.be.moto(), res.Outputs["notes"])
+	}
 }
 
 // (b) The same inputs again: nothing to do, nothing written.
@@ -608,8 +620,12 @@ func TestRecorder(t *testing.T) {
 	if _, err := c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"rec/missing"}}); errorCode(err) != "RepositoryNotFoundException" {
 		t.Fatalf("DescribeRepositories of a missing repository: %v", err)
 	}
+	aa := accessanalyzer.New(accessanalyzer.Options{Region: region, Credentials: creds, BaseEndpoint: aws.String(rec.url)})
+	if _, err := aa.ValidatePolicy(ctx, &accessanalyzer.ValidatePolicyInput{PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`), PolicyType: aatypes.PolicyTypeResourcePolicy}); err != nil {
+		t.Fatal(err)
+	}
 	got := rec.take()
-	want := []call{{"sts", "GetCallerIdentity", region, 200}, {"ecr", "CreateRepository", region, 200}, {"ecr", "DescribeRepositories", region, 400}}
+	want := []call{{"sts", "GetCallerIdentity", region, 200}, {"ecr", "CreateRepository", region, 200}, {"ecr", "DescribeRepositories", region, 400}, {"access-analyzer", "ValidatePolicy", region, 200}}
 	if !slices.Equal(got, want) {
 		t.Errorf("recorded %+v, want %+v", got, want)
 	}
@@ -635,6 +651,7 @@ func TestIsWrite(t *testing.T) {
 		{call{Service: "ecr", Operation: "GetLifecyclePolicy"}, false},
 		{call{Service: "ecr", Operation: "ListTagsForResource"}, false},
 		{call{Service: "sts", Operation: "GetCallerIdentity"}, false},
+		{call{Service: "access-analyzer", Operation: "ValidatePolicy"}, false},
 		{call{Service: "unknown", Operation: "POST /"}, true},
 	} {
 		if got := isWrite(tc.c); got != tc.want {
@@ -763,7 +780,7 @@ func testSeveralRegions(t *testing.T, s *scenario) {
 	if !st.exists || !st.scanOnPush() || st.policy == nil {
 		t.Fatalf("%s: repository %+v (exists %v), policy %v", other, st.repo, st.exists, st.policy)
 	}
-	if eq, err := policy.RepositoryPoliciesEqual(*st.policy, crossAccountPolicy); err != nil || !eq {
+	if eq, err := policy.RepositoryPoliciesEqual(*st.policy, crossAccountPolicy, "aws"); err != nil || !eq {
 		t.Errorf("%s: repository policy %s does not mean the declared one (%v)", other, *st.policy, err)
 	}
 

@@ -129,7 +129,7 @@ func runID(t *testing.T) string {
 
 // call is one request the proxy forwarded.
 type call struct {
-	Service   string // "ecr", "sts" or "unknown"
+	Service   string // "ecr", "sts", "access-analyzer" or "unknown"
 	Operation string
 	Region    string // from the credential scope of the signature; "" if unsigned
 	Status    int    // HTTP status of the answer; 0 when none came back
@@ -164,7 +164,8 @@ func count(calls []call, op string) int {
 
 // recorder is a reverse proxy in front of the backend that logs each
 // request's operation: the X-Amz-Target suffix for ECR (awsJson1_1), the
-// Action parameter for STS (awsQuery).
+// Action parameter for STS (awsQuery), the path of Access Analyzer's
+// ValidatePolicy (restJson1).
 type recorder struct {
 	url   string
 	proxy *httputil.ReverseProxy
@@ -224,6 +225,9 @@ func (r *recorder) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if target := req.Header.Get("X-Amz-Target"); target != "" {
 		c.Service = "ecr"
 		c.Operation = target[strings.LastIndex(target, ".")+1:]
+	} else if req.Method == http.MethodPost && req.URL.Path == "/policy/validation" {
+		// IAM Access Analyzer's ValidatePolicy (restJson1): a read.
+		c.Service, c.Operation = "access-analyzer", "ValidatePolicy"
 	} else if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
 		c.Service, c.Operation = "sts", form.Get("Action")
 	} else if a := req.URL.Query().Get("Action"); a != "" {

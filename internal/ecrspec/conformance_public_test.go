@@ -78,6 +78,12 @@ func TestPublicLimitsMatchTheModel(t *testing.T) {
 		wantInt(t, item+" min", get(t, model, item).Min, 1)
 	}
 	wantInt(t, "LogoImageBlob max", get(t, model, "LogoImageBlob").Max, ecrspec.MaxCatalogLogoBytes)
+	alias := get(t, model, "RegistryAliasName")
+	wantInt(t, "RegistryAliasName max", alias.Max, ecrspec.MaxRegistryAliasChars)
+	wantInt(t, "RegistryAliasName min", alias.Min, ecrspec.MinRegistryAliasChars)
+	if alias.Pattern != ecrspec.RegistryAliasPattern {
+		t.Errorf("RegistryAliasName pattern: model %q, project %q", alias.Pattern, ecrspec.RegistryAliasPattern)
+	}
 
 	// The gallery's badges are listed in the documentation of the input
 	// members, as <code>VALUE</code> items.

@@ -150,6 +150,15 @@ func wantInt(t *testing.T, what string, got *int, want int) {
 	}
 }
 
+// enum turns the values of an SDK enum type into strings.
+func enum[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
 func deref(p *int) any {
 	if p == nil {
 		return "nothing"
@@ -173,11 +182,22 @@ func TestConstantsMatchServiceModel(t *testing.T) {
 	wantInt(t, "MaxResults max", get(t, model, "MaxResults").Max, ecrspec.MaxResultsPerPage)
 	wantInt(t, "LifecyclePreviewMaxResults max", get(t, model, "LifecyclePreviewMaxResults").Max, ecrspec.MaxPreviewResultsPerPage)
 
-	if e := get(t, model, "ImageTagMutability").Enum; !slices.Equal(e, ecrspec.Mutabilities) {
-		t.Errorf("ImageTagMutability: model %q, project %q", e, ecrspec.Mutabilities)
-	}
-	if e := get(t, model, "EncryptionType").Enum; !slices.Equal(e, ecrspec.EncryptionTypes) {
-		t.Errorf("EncryptionType: model %q, project %q", e, ecrspec.EncryptionTypes)
+	// The enums the project reads from the SDK's types: the SDK the
+	// project builds with must know every value of the model, and no other.
+	for shape, values := range map[string][]string{
+		"ImageTagMutability":                    enum(types.ImageTagMutability("").Values()),
+		"ImageTagMutabilityExclusionFilterType": enum(types.ImageTagMutabilityExclusionFilterType("").Values()),
+		"EncryptionType":                        enum(types.EncryptionType("").Values()),
+		"ScanType":                              enum(types.ScanType("").Values()),
+		"ScanFrequency":                         enum(types.ScanFrequency("").Values()),
+		"ScanningRepositoryFilterType":          enum(types.ScanningRepositoryFilterType("").Values()),
+		"RCTAppliedFor":                         enum(types.RCTAppliedFor("").Values()),
+		"TagStatus":                             enum(types.TagStatus("").Values()),
+		"ImageActionType":                       enum(types.ImageActionType("").Values()),
+	} {
+		if e := get(t, model, shape).Enum; !slices.Equal(slices.Sorted(slices.Values(e)), slices.Sorted(slices.Values(values))) {
+			t.Errorf("%s: model %q, the SDK's types %q", shape, e, values)
+		}
 	}
 	filters := get(t, model, "ImageTagMutabilityExclusionFilters")
 	wantInt(t, "ImageTagMutabilityExclusionFilters min", filters.Min, 1)
@@ -187,9 +207,6 @@ func TestConstantsMatchServiceModel(t *testing.T) {
 		t.Errorf("exclusion filter pattern: model %q, project %q", filter.Pattern, ecrspec.ExclusionFilterPattern)
 	}
 	wantInt(t, "exclusion filter max", filter.Max, ecrspec.MaxExclusionFilterChars)
-	if e := get(t, model, "ImageTagMutabilityExclusionFilterType").Enum; !slices.Equal(e, []string{ecrspec.ExclusionFilterType}) {
-		t.Errorf("exclusion filter types: model %q, project %q", e, ecrspec.ExclusionFilterType)
-	}
 
 	wantInt(t, "RepositoryPolicyText max", get(t, model, "RepositoryPolicyText").Max, ecrspec.MaxRepositoryPolicyChars)
 	lc := get(t, model, "LifecyclePolicyText")
@@ -289,7 +306,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 	maxFilters := *get(t, model, "ImageTagMutabilityExclusionFilters").Max
 	for _, f := range []string{"latest", "dev-*", "*", "a.b_c", "a b", "a/b", "ä", "", strings.Repeat("x", 128), strings.Repeat("x", 129)} {
 		want := filterRE.MatchString(f)
-		_, verr := inputs.ParseMutability(ecrspec.ImmutableWithExclusion, f)
+		_, verr := inputs.ParseMutability(string(types.ImageTagMutabilityImmutableWithExclusion), f)
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			ImageTagMutability:                 types.ImageTagMutabilityImmutableWithExclusion,
 			ImageTagMutabilityExclusionFilters: []types.ImageTagMutabilityExclusionFilter{{FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard, Filter: aws.String(f)}}})
@@ -308,7 +325,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 			wire = append(wire, types.ImageTagMutabilityExclusionFilter{FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard, Filter: aws.String(list[i])})
 		}
 		want := count <= maxFilters
-		_, verr := inputs.ParseMutability(ecrspec.MutableWithExclusion, strings.Join(list, ","))
+		_, verr := inputs.ParseMutability(string(types.ImageTagMutabilityMutableWithExclusion), strings.Join(list, ","))
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			ImageTagMutability: types.ImageTagMutabilityMutableWithExclusion, ImageTagMutabilityExclusionFilters: wire})
 		if (verr == nil) != want || (eerr == nil) != want {
@@ -416,4 +433,52 @@ func manyTags(n int) map[string]string {
 // pad appends spaces to a JSON text until it has size characters.
 func pad(text string, size int) string {
 	return text + strings.Repeat(" ", size-len(text))
+}
+
+// The preview budget is ECR's own waiter for a preview: the model's
+// LifecyclePolicyPreviewComplete waiter, read from waiters-2.json beside
+// the service model.
+func TestPreviewWaiterMatchesTheModel(t *testing.T) {
+	t.Parallel()
+	serviceModel(t)
+	m, _ := loadModel()
+	var data []byte
+	for _, name := range []string{"waiters-2.json", "waiters-2.json.gz"} {
+		f, err := os.Open(filepath.Join(filepath.Dir(m.path), name))
+		if err != nil {
+			continue
+		}
+		var r io.Reader = f
+		if strings.HasSuffix(name, ".gz") {
+			if r, err = gzip.NewReader(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err = io.ReadAll(r)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	if data == nil {
+		t.Fatalf("no waiters-2.json beside %s", m.path)
+	}
+	var doc struct {
+		Waiters map[string]struct {
+			Operation   string `json:"operation"`
+			Delay       int    `json:"delay"`
+			MaxAttempts int    `json:"maxAttempts"`
+		} `json:"waiters"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	w, ok := doc.Waiters["LifecyclePolicyPreviewComplete"]
+	if !ok || w.Operation != "GetLifecyclePolicyPreview" {
+		t.Fatalf("the model has no LifecyclePolicyPreviewComplete waiter on GetLifecyclePolicyPreview: %+v", doc.Waiters)
+	}
+	if time.Duration(w.Delay)*time.Second != ecrspec.PreviewWaiterDelay || w.MaxAttempts != ecrspec.PreviewWaiterMaxAttempts {
+		t.Errorf("preview waiter: model %d × %d s, project %d × %s", w.MaxAttempts, w.Delay, ecrspec.PreviewWaiterMaxAttempts, ecrspec.PreviewWaiterDelay)
+	}
 }

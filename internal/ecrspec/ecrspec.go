@@ -1,11 +1,16 @@
 // Package ecrspec holds Amazon ECR's documented constraints on the values
-// ecr-reconcile sends: one home for each pattern, limit and enum, read by the
-// input validator (internal/inputs, internal/policy) and by the emulator
-// (internal/emulator). conformance_test.go ties every value here to ECR's
+// ecr-reconcile sends: one home for each pattern and limit, read by the
+// input validator (internal/inputs, internal/policy), the engine and the
+// emulator (internal/emulator). Enum values are not here: the SDK's types
+// carry them (types.ImageTagMutability("").Values() and the like).
+// conformance_test.go ties every value here, and the SDK's enums, to ECR's
 // service model where the model states it.
 package ecrspec
 
-import "regexp"
+import (
+	"regexp"
+	"time"
+)
 
 // RepositoryNamePattern is ECR's pattern for a repository name, as written
 // in the service model (shape RepositoryName). A separator between two runs
@@ -29,6 +34,15 @@ const MaxNamesPerDescribe = 100
 const (
 	MaxResultsPerPage        = 1000
 	MaxPreviewResultsPerPage = 100
+)
+
+// ECR's own waiter for a lifecycle policy preview (LifecyclePolicyPreviewComplete
+// in the model's waiters-2.json) polls GetLifecyclePolicyPreview every
+// PreviewWaiterDelay, PreviewWaiterMaxAttempts times: 100 s in all, which is
+// how long ECR's SDKs wait for a preview.
+const (
+	PreviewWaiterDelay       = 5 * time.Second
+	PreviewWaiterMaxAttempts = 20
 )
 
 var repositoryNameRE = regexp.MustCompile(`^(?:` + RepositoryNamePattern + `)$`)
@@ -59,8 +73,6 @@ const (
 	// ExclusionFilterPattern is the model's pattern for one filter, anchored
 	// as the model writes it.
 	ExclusionFilterPattern = `^[0-9a-zA-Z._*-]{1,128}$`
-	// ExclusionFilterType is the one filter type the model knows.
-	ExclusionFilterType = "WILDCARD"
 )
 
 // Policy text lengths, in characters (shapes RepositoryPolicyText and
@@ -71,32 +83,18 @@ const (
 	MaxLifecyclePolicyChars  = 30720
 )
 
-// Image tag mutability values (shape ImageTagMutability).
-const (
-	Mutable                = "MUTABLE"
-	Immutable              = "IMMUTABLE"
-	ImmutableWithExclusion = "IMMUTABLE_WITH_EXCLUSION"
-	MutableWithExclusion   = "MUTABLE_WITH_EXCLUSION"
-)
-
-// Mutabilities lists every ImageTagMutability value, in the model's order.
-var Mutabilities = []string{Mutable, Immutable, ImmutableWithExclusion, MutableWithExclusion}
-
-// Encryption types (shape EncryptionType).
-const (
-	EncryptionAES256  = "AES256"
-	EncryptionKMS     = "KMS"
-	EncryptionKMSDSSE = "KMS_DSSE"
-)
-
-// EncryptionTypes lists every EncryptionType value, in the model's order.
-var EncryptionTypes = []string{EncryptionAES256, EncryptionKMS, EncryptionKMSDSSE}
-
 // KMS key reference length (shape KmsKey).
 const (
 	MinKMSKeyChars = 1
 	MaxKMSKeyChars = 2048
 )
 
-// RegistryIDPattern is the model's pattern for a registry (account) ID.
+// RegistryIDPattern is the model's pattern for a registry ID, which is an
+// AWS account ID: exactly 12 digits, also the account field of every ARN.
+// Other patterns embed it.
 const RegistryIDPattern = `[0-9]{12}`
+
+var registryIDRE = regexp.MustCompile(`^` + RegistryIDPattern + `$`)
+
+// IsAccountID reports whether s is an AWS account ID (a registry ID).
+func IsAccountID(s string) bool { return registryIDRE.MatchString(s) }

@@ -37,3 +37,12 @@ var PublicOperations = []string{
 	"PutImage", "PutRegistryCatalogData", "PutRepositoryCatalogData", "SetRepositoryPolicy",
 	"TagResource", "UntagResource", "UploadLayerPart",
 }
+
+// RegistryAliasPattern is ECR Public's pattern for a registry alias (shape
+// RegistryAliasName, 2 to 50 characters), the path segment after
+// public.ecr.aws/ in every public repository URI.
+const (
+	RegistryAliasPattern  = `[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*`
+	MinRegistryAliasChars = 2
+	MaxRegistryAliasChars = 50
+)

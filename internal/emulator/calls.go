@@ -7,7 +7,7 @@ import (
 
 // Call is one request served, as recorded in the call log.
 type Call struct {
-	Service     string            // "ecr", "ecr-public" or "sts" ("unknown" when none)
+	Service     string            // "ecr", "ecr-public", "sts" or "access-analyzer" ("unknown" when none)
 	Operation   string            // "DescribeRepositories", "AssumeRoleWithWebIdentity", ...
 	AccessKeyID string            // from the Authorization header ("" if unsigned)
 	Region      string            // from the credential scope of the Authorization header (the default Region if unsigned)
@@ -66,7 +66,9 @@ var readOps = map[string]bool{"StartLifecyclePolicyPreview": true}
 // calls never write.
 func IsWrite(service, operation string) bool {
 	switch service {
-	case "sts":
+	case "sts", analyzerService:
+		// Neither changes anything: STS issues credentials, Access
+		// Analyzer's ValidatePolicy only reads the policy it is sent.
 		return false
 	case "ecr", "ecr-public":
 		if readOps[operation] {

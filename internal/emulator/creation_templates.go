@@ -257,7 +257,9 @@ func applyTemplateInput(t *CreationTemplate, in *templateInput) *apiError {
 	if in.RepositoryPolicy != nil {
 		t.RepositoryPolicy = *in.RepositoryPolicy
 		if t.RepositoryPolicy != "" {
-			if _, err := formatRepositoryPolicy(t.RepositoryPolicy, false); err != nil {
+			// Only validated (the template keeps the text as sent): the
+			// partition does not change whether a policy is valid.
+			if _, err := formatRepositoryPolicy(t.RepositoryPolicy, "aws", false); err != nil {
 				return invalidParam("repositoryPolicy", "Invalid repository policy provided")
 			}
 		}

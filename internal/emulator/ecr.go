@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strconv"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // ecrInput is the union of the request members of every emulated operation;
@@ -242,8 +242,8 @@ func (e *Emulator) serveJSON(w http.ResponseWriter, req *request, c jsonCall) {
 	}
 	account := who.account
 	if c.registryID != "" {
-		if !awsid.IsAccountID(c.registryID) {
-			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+awsid.AccountIDPattern+"'"))
+		if !ecrspec.IsAccountID(c.registryID) {
+			e.writeECRError(w, req, invalidParam("registryId", "must satisfy regular expression '"+ecrspec.RegistryIDPattern+"'"))
 			return
 		}
 		account = c.registryID
@@ -342,7 +342,7 @@ func repoNotFound(account, name string) *apiError {
 		fmt.Sprintf("The repository with name '%s' does not exist in the registry with id '%s'", name, account))
 }
 
-var resourceARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(` + awsid.AccountIDPattern + `):repository/(.+)$`)
+var resourceARNRE = regexp.MustCompile(`^arn:(aws[a-z-]*):ecr:([a-z0-9-]+):(` + ecrspec.RegistryIDPattern + `):repository/(.+)$`)
 
 // parseResourceARN reads a tag call's resourceArn; an ARN of another Region
 // or partition than the request's is not a resource of this endpoint.

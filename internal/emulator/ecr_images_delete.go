@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Images, as far as deleting a repository needs them: how many a repository
@@ -88,8 +90,8 @@ func imagePage(count int, maxResults *int, token *string) (start, end int, next 
 	limit := 100
 	if maxResults != nil {
 		limit = *maxResults
-		if limit < 1 || limit > 1000 {
-			return 0, 0, "", invalidParam("maxResults", "Member must have value between 1 and 1000")
+		if limit < 1 || limit > ecrspec.MaxResultsPerPage {
+			return 0, 0, "", invalidParam("maxResults", fmt.Sprintf("Member must have value between 1 and %d", ecrspec.MaxResultsPerPage))
 		}
 	}
 	if token != nil {

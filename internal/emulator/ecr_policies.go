@@ -99,7 +99,7 @@ func (e *Emulator) setRepositoryPolicy(c *ecrCall) (any, *apiError) {
 		return nil, invalidParam("policyText", "Member must not be null")
 	}
 	// Parse and re-format outside the lock: it is the costly part.
-	p, err := formatRepositoryPolicy(*c.in.PolicyText, e.opts.FillPolicyDefaults)
+	p, err := formatRepositoryPolicy(*c.in.PolicyText, partitionOf(c.region), e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidPolicy()
 	}

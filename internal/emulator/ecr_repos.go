@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -89,7 +91,7 @@ func (e *Emulator) applyEncryption(r *Repository, enc *wireEncryption) *apiError
 		}
 		r.KMSKey = arn
 	default:
-		return invalidParam("encryptionConfiguration.encryptionType", "Member must satisfy enum value set: ["+strings.Join(ecrspec.EncryptionTypes, ", ")+"]")
+		return invalidParam("encryptionConfiguration.encryptionType", "Member must satisfy enum value set: ["+enumList(types.EncryptionType("").Values())+"]")
 	}
 	r.EncryptionType = enc.EncryptionType
 	return nil
@@ -100,9 +102,9 @@ var filterRE = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
 // validateMutability checks a mutability value with its exclusion filters and
 // returns the filter strings.
 func validateMutability(value string, filters []wireFilter) ([]string, *apiError) {
-	if !slices.Contains(ecrspec.Mutabilities, value) {
+	if !slices.Contains(types.ImageTagMutability("").Values(), types.ImageTagMutability(value)) {
 		return nil, invalidParam("imageTagMutability",
-			"Member must satisfy enum value set: ["+strings.Join(ecrspec.Mutabilities, ", ")+"]")
+			"Member must satisfy enum value set: ["+enumList(types.ImageTagMutability("").Values())+"]")
 	}
 	if !strings.HasSuffix(value, "_WITH_EXCLUSION") {
 		if len(filters) > 0 {
@@ -111,13 +113,17 @@ func validateMutability(value string, filters []wireFilter) ([]string, *apiError
 		}
 		return nil, nil
 	}
-	if len(filters) < 1 || len(filters) > ecrspec.MaxExclusionFilters {
+	if len(filters) == 0 {
+		// ECR's own answer (quoted in aws-cdk pull request 35246).
+		return nil, invalidParam("imageTagMutabilityExclusionFilters", "ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as "+value)
+	}
+	if len(filters) > ecrspec.MaxExclusionFilters {
 		return nil, invalidParam("imageTagMutabilityExclusionFilters", fmt.Sprintf("Member must have between 1 and %d filters", ecrspec.MaxExclusionFilters))
 	}
 	out := make([]string, 0, len(filters))
 	for _, f := range filters {
-		if f.FilterType != ecrspec.ExclusionFilterType {
-			return nil, invalidParam("imageTagMutabilityExclusionFilters.filterType", "Member must satisfy enum value set: [WILDCARD]")
+		if types.ImageTagMutabilityExclusionFilterType(f.FilterType) != types.ImageTagMutabilityExclusionFilterTypeWildcard {
+			return nil, invalidParam("imageTagMutabilityExclusionFilters.filterType", "Member must satisfy enum value set: ["+enumList(types.ImageTagMutabilityExclusionFilterType("").Values())+"]")
 		}
 		if !filterRE.MatchString(f.Filter) {
 			return nil, invalidParam("imageTagMutabilityExclusionFilters.filter", "Member must satisfy regular expression pattern: "+ecrspec.ExclusionFilterPattern)
@@ -131,8 +137,8 @@ func validateMutability(value string, filters []wireFilter) ([]string, *apiError
 // repositories, as ECR and ECR Public both do: at most 100 names, no
 // paging, every name valid.
 func checkNamedDescribe(names []string, maxResults *int, nextToken *string, validName func(string) *apiError) *apiError {
-	if len(names) > 100 {
-		return invalidParam("repositoryNames", "Member must have length less than or equal to 100")
+	if len(names) > ecrspec.MaxNamesPerDescribe {
+		return invalidParam("repositoryNames", fmt.Sprintf("Member must have length less than or equal to %d", ecrspec.MaxNamesPerDescribe))
 	}
 	if maxResults != nil || nextToken != nil {
 		return invalidParam("maxResults", "maxResults and nextToken cannot be used together with repositoryNames")
@@ -189,8 +195,8 @@ func (e *Emulator) listRepositories(c *ecrCall) (any, *apiError) {
 	limit := 100
 	if c.in.MaxResults != nil {
 		limit = *c.in.MaxResults
-		if limit < 1 || limit > 1000 {
-			return nil, invalidParam("maxResults", "Member must have value between 1 and 1000")
+		if limit < 1 || limit > ecrspec.MaxResultsPerPage {
+			return nil, invalidParam("maxResults", fmt.Sprintf("Member must have value between 1 and %d", ecrspec.MaxResultsPerPage))
 		}
 	}
 	after := ""
@@ -288,4 +294,14 @@ func (e *Emulator) putImageScanningConfiguration(c *ecrCall) (any, *apiError) {
 		"repositoryName":             r.Name,
 		"imageScanningConfiguration": wireScan{ScanOnPush: r.ScanOnPush},
 	}, nil
+}
+
+// enumList writes an SDK enum's values as ECR lists them in a validation
+// message: "A, B, C".
+func enumList[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	return strings.Join(s, ", ")
 }

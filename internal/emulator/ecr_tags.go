@@ -95,7 +95,11 @@ func (e *Emulator) listTags(target tagTarget) (any, *apiError) {
 }
 
 // addTags validates the tags first, as ECR does, then applies them unless
-// the result would exceed the limit.
+// the result would exceed the limit. Tags with the reserved aws: prefix
+// (CloudFormation's aws:cloudformation:stack-name, ...) may be on the
+// resource but do not count: AWS's tagging rules say they do not count
+// against the tags-per-resource limit, and users cannot add or remove them
+// (checkTagKey).
 func (e *Emulator) addTags(in []wireTag, target tagTarget) (any, *apiError) {
 	add, fail := validateTags(in)
 	if fail != nil {
@@ -107,7 +111,12 @@ func (e *Emulator) addTags(in []wireTag, target tagTarget) (any, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	total := len(*current)
+	total := 0
+	for k := range *current {
+		if !strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix) {
+			total++
+		}
+	}
 	for k := range add {
 		if _, ok := (*current)[k]; !ok {
 			total++

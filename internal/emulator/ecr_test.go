@@ -163,6 +163,12 @@ func TestCreateRepositoryValidation(t *testing.T) {
 		if bad.ErrorMessage() != want {
 			t.Errorf("message %q, want %q", bad.ErrorMessage(), want)
 		}
+		// ECR's own words for an exclusion mutability without filters.
+		_, err = c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String("nofilters"), ImageTagMutability: types.ImageTagMutabilityImmutableWithExclusion})
+		bad = asError[*types.InvalidParameterException](t, err)
+		if want := "ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as IMMUTABLE_WITH_EXCLUSION"; !strings.Contains(bad.ErrorMessage(), want) {
+			t.Errorf("message %q, want it to contain %q", bad.ErrorMessage(), want)
+		}
 	})
 	t.Run("separator runs accepted", func(t *testing.T) {
 		t.Parallel()

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // ECR Public (service ecr-public, API 2020-10-30) speaks awsJson1_1 under
@@ -148,7 +150,7 @@ func (e *Emulator) PutPublicRepository(r PublicRepository) {
 		r.CreatedAt = e.now()
 	}
 	if r.Policy != "" {
-		if p, err := formatRepositoryPolicy(r.Policy, e.opts.FillPolicyDefaults); err == nil {
+		if p, err := formatRepositoryPolicy(r.Policy, publicPartition, e.opts.FillPolicyDefaults); err == nil {
 			r.Policy = p.text
 		}
 	}
@@ -337,13 +339,14 @@ func publicResourceOf(c *publicCall) string {
 var (
 	// ECR Public's repository name: ECR's pattern, at most 205 characters.
 	publicNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-	publicARNRE  = regexp.MustCompile(`^arn:aws:ecr-public::([0-9]{12}):repository/(.+)$`)
+	publicARNRE  = regexp.MustCompile(`^arn:aws:ecr-public::(` + ecrspec.RegistryIDPattern + `):repository/(.+)$`)
 )
 
 func validatePublicName(name string) *apiError {
-	if len(name) < 2 || len(name) > 205 || !publicNameRE.MatchString(name) {
-		return invalidParam("repositoryName",
-			"must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*' and have length between 2 and 205")
+	if len(name) < ecrspec.MinRepositoryNameChars || len(name) > ecrspec.MaxPublicRepositoryNameChars || !publicNameRE.MatchString(name) {
+		return invalidParam("repositoryName", fmt.Sprintf(
+			"must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*' and have length between %d and %d",
+			ecrspec.MinRepositoryNameChars, ecrspec.MaxPublicRepositoryNameChars))
 	}
 	return nil
 }

@@ -161,8 +161,8 @@ func pageParams(maxResults *int, token *string) (int, string, *apiError) {
 	limit := 100
 	if maxResults != nil {
 		limit = *maxResults
-		if limit < 1 || limit > 1000 {
-			return 0, "", invalidParam("maxResults", "Member must have value between 1 and 1000")
+		if limit < 1 || limit > ecrspec.MaxResultsPerPage {
+			return 0, "", invalidParam("maxResults", fmt.Sprintf("Member must have value between 1 and %d", ecrspec.MaxResultsPerPage))
 		}
 	}
 	after := ""
@@ -249,7 +249,7 @@ func (e *Emulator) publicSetRepositoryPolicy(c *publicCall) (any, *apiError) {
 	if fail := validatePublicName(c.in.RepositoryName); fail != nil {
 		return nil, fail
 	}
-	p, err := formatRepositoryPolicy(*c.in.PolicyText, e.opts.FillPolicyDefaults)
+	p, err := formatRepositoryPolicy(*c.in.PolicyText, publicPartition, e.opts.FillPolicyDefaults)
 	if err != nil {
 		return nil, invalidPolicy()
 	}
@@ -316,8 +316,8 @@ type wireRegistry struct {
 // account's first public repository the registry has no alias yet, and so
 // no URI: ECR Public assigns the default alias on that first creation.
 func (e *Emulator) publicDescribeRegistries(c *publicCall) (any, *apiError) {
-	if c.in.MaxResults != nil && (*c.in.MaxResults < 1 || *c.in.MaxResults > 1000) {
-		return nil, invalidParam("maxResults", "Member must have value between 1 and 1000")
+	if c.in.MaxResults != nil && (*c.in.MaxResults < 1 || *c.in.MaxResults > ecrspec.MaxResultsPerPage) {
+		return nil, invalidParam("maxResults", fmt.Sprintf("Member must have value between 1 and %d", ecrspec.MaxResultsPerPage))
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

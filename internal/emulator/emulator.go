@@ -1,5 +1,6 @@
 // Package emulator is an in-process, stateful emulator of the parts of Amazon
-// ECR and ECR Public (awsJson1_1) and AWS STS (awsQuery) that ecr-reconcile
+// ECR and ECR Public (awsJson1_1), AWS STS (awsQuery) and IAM Access
+// Analyzer's ValidatePolicy (restJson1) that ecr-reconcile
 // uses. It speaks the real wire protocols, so the real aws-sdk-go-v2 clients
 // can be pointed at it over HTTP, and it reproduces ECR's error types and
 // habits (policy re-formatting, eventual consistency, throttling) so tests
@@ -82,6 +83,9 @@ type Emulator struct {
 	// means enabled.
 	regionStatus map[string]RegionStatus
 	public       publicState // ECR Public repositories and registry aliases
+	holds        []*Hold     // calls to delay (HoldNext)
+	// extraFindings are added to every ValidatePolicy answer.
+	extraFindings []PolicyFinding
 }
 
 // New returns an empty emulator.
@@ -120,8 +124,10 @@ type request struct {
 	ecr    *ecrInput    // decoded ECR body
 	public *publicInput // decoded ECR Public body
 	form   url.Values   // STS parameters
-	status int
-	code   string
+	// analyzer is a decoded IAM Access Analyzer ValidatePolicy request.
+	analyzer *analyzerInput
+	status   int
+	code     string
 }
 
 const ecrTargetPrefix = "AmazonEC2ContainerRegistry_V20150921."
@@ -146,6 +152,17 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if h := e.takeHold(req.call); h != nil {
+		close(h.arrived)
+		// Deferred first, so it runs after the response is written.
+		defer close(h.served)
+		select {
+		case <-h.release:
+		case <-r.Context().Done():
+			req.code = CodeNoResponse
+			return
+		}
+	}
 	switch req.call.Service {
 	case "ecr":
 		e.serveECR(w, req)
@@ -153,6 +170,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.serveECRPublic(w, req)
 	case "sts":
 		e.serveSTS(w, req)
+	case analyzerService:
+		e.serveAnalyzer(w, req)
 	default:
 		e.writeECRError(w, req, errf(http.StatusBadRequest, "UnknownOperationException", "Unknown operation"))
 	}
@@ -174,6 +193,10 @@ func (e *Emulator) parse(r *http.Request, body []byte) *request {
 		// is then answered as unknown.
 		req.call.Operation = strings.TrimPrefix(target, ecrTargetPrefix)
 		e.describeECRCall(req, body)
+		return req
+	}
+	if r.Method == http.MethodPost && r.URL.Path == validationPath {
+		describeAnalyzerCall(req, r, body)
 		return req
 	}
 	form, err := url.ParseQuery(string(body))

@@ -130,9 +130,12 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, req *reque
 	default:
 		return false
 	}
-	if sts {
+	switch {
+	case sts:
 		e.writeSTSError(w, req, fail)
-	} else {
+	case req.call.Service == analyzerService:
+		e.writeAnalyzerError(w, req, fail)
+	default:
 		e.writeECRError(w, req, fail)
 	}
 	return true

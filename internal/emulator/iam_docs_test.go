@@ -37,6 +37,11 @@ func TestRegistryChecksPolicyIsExactlyEnough(t *testing.T) {
 	var actions []string
 	resource := map[string]string{}
 	for _, s := range doc.Statement {
+		if !strings.HasPrefix(s.Action[0], "ecr:") {
+			// The policy check's statement (access-analyzer:ValidatePolicy):
+			// internal/reliability/policycheck_iam_test.go proves it.
+			continue
+		}
 		for _, a := range s.Action {
 			op := strings.TrimPrefix(a, "ecr:")
 			if _, served := ecrOps[op]; !served {

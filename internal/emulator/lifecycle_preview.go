@@ -21,6 +21,12 @@ type LifecyclePreviewBehavior struct {
 	InProgressGets int
 	// Fail makes the previews end FAILED instead of COMPLETE.
 	Fail bool
+	// PreviousGets is how many GetLifecyclePolicyPreview calls after a
+	// start still answer with the repository's previous preview, with the
+	// policy text it was started for (-1: every call, as when another run
+	// keeps starting previews of another policy). GetLifecyclePolicyPreview
+	// returns the repository's latest preview, whatever policy it is of.
+	PreviousGets int
 }
 
 // SetLifecyclePreviewBehavior applies to previews started after the call.
@@ -37,6 +43,10 @@ type lifecyclePreview struct {
 	pendingGets int    // Get calls still answering IN_PROGRESS
 	failed      bool
 	results     []previewResult // ordered oldest push first
+	// previous is the preview this one replaced, and previousGets how many
+	// Get calls still answer with it (LifecyclePreviewBehavior.PreviousGets).
+	previous     *lifecyclePreview
+	previousGets int
 }
 
 type previewResult struct {
@@ -245,7 +255,12 @@ func (e *Emulator) startLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 			return nil, errf(http.StatusInternalServerError, "ServerException", err.Error())
 		}
 		b := e.extra.preview
-		r.preview = &lifecyclePreview{policy: text, pendingGets: b.InProgressGets, failed: b.Fail, results: results}
+		p := &lifecyclePreview{policy: text, pendingGets: b.InProgressGets, failed: b.Fail, results: results}
+		if prev := r.preview; prev != nil && b.PreviousGets != 0 {
+			prev.previous = nil
+			p.previous, p.previousGets = prev, b.PreviousGets
+		}
+		r.preview = p
 		return map[string]any{
 			"registryId":          r.RegistryID,
 			"repositoryName":      r.Name,
@@ -289,6 +304,12 @@ func (e *Emulator) getLifecyclePolicyPreview(c *ecrCall) (any, *apiError) {
 		p := r.preview
 		if p == nil {
 			return nil, previewNotFound(r)
+		}
+		if p.previous != nil && p.previousGets != 0 {
+			if p.previousGets > 0 {
+				p.previousGets--
+			}
+			p = p.previous
 		}
 		out := map[string]any{
 			"registryId":          r.RegistryID,

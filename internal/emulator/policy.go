@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -31,11 +30,12 @@ type formattedPolicy struct {
 
 // formatRepositoryPolicy validates a repository policy the way ECR does and
 // re-serialises it the way ECR returns it: pretty-printed, keys in a fixed
-// order, bare account principals expanded to root ARNs, AWS principal lists
+// order, bare account principals expanded to the root ARN of partition (the
+// repository's: arn:aws-cn:iam::ID:root in cn-north-1), AWS principal lists
 // sorted. The meaning is kept; the text is not. With fillDefaults (Options.
 // FillPolicyDefaults) a missing Version is stored as "2008-10-17" and
 // principal and action lists lose duplicates.
-func formatRepositoryPolicy(text string, fillDefaults bool) (formattedPolicy, error) {
+func formatRepositoryPolicy(text, partition string, fillDefaults bool) (formattedPolicy, error) {
 	if utf8.RuneCountInString(text) > maxPolicyChars {
 		return formattedPolicy{}, errInvalidPolicy
 	}
@@ -72,7 +72,7 @@ func formatRepositoryPolicy(text string, fillDefaults bool) (formattedPolicy, er
 	var principals []string
 	formatted := make([]any, len(stmts))
 	for i, s := range stmts {
-		st, ps, err := formatStatement(s, fillDefaults)
+		st, ps, err := formatStatement(s, partition, fillDefaults)
 		if err != nil {
 			return formattedPolicy{}, err
 		}
@@ -87,7 +87,7 @@ func formatRepositoryPolicy(text string, fillDefaults bool) (formattedPolicy, er
 	return formattedPolicy{text: pretty, principals: principals}, nil
 }
 
-func formatStatement(v any, dedupe bool) (ordered, []string, error) {
+func formatStatement(v any, partition string, dedupe bool) (ordered, []string, error) {
 	st, ok := v.(map[string]any)
 	// Resource and NotResource are rejected: the repository is the resource.
 	if !ok || !onlyKeys(st, "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition") {
@@ -107,6 +107,9 @@ func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 	if cond, ok := st["Condition"]; ok && !isConditionBlock(cond) {
 		return nil, nil, errInvalidPolicy
 	}
+	if !grammatical(st) {
+		return nil, nil, errInvalidPolicy
+	}
 	var out ordered
 	var principals []string
 	for _, key := range []string{"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Condition"} {
@@ -116,7 +119,7 @@ func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 		}
 		switch key {
 		case "Principal", "NotPrincipal":
-			p, aws, err := formatPrincipal(v, dedupe)
+			p, aws, err := formatPrincipal(v, partition, dedupe)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -136,12 +139,13 @@ func formatStatement(v any, dedupe bool) (ordered, []string, error) {
 }
 
 var (
-	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + awsid.AccountIDPattern + `:\S+$`)
+	principalARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam|sts)::` + ecrspec.RegistryIDPattern + `:\S+$`)
 )
 
 // formatPrincipal validates a Principal element, expands bare account IDs
-// and sorts AWS principal lists. It returns the AWS principals.
-func formatPrincipal(v any, dedupe bool) (any, []string, error) {
+// to partition's root ARNs and sorts AWS principal lists. It returns the
+// AWS principals.
+func formatPrincipal(v any, partition string, dedupe bool) (any, []string, error) {
 	if s, ok := v.(string); ok {
 		if s != "*" {
 			return nil, nil, errInvalidPolicy
@@ -168,8 +172,8 @@ func formatPrincipal(v any, dedupe bool) (any, []string, error) {
 		}
 		for i, p := range values {
 			switch {
-			case awsid.IsAccountID(p):
-				values[i] = "arn:aws:iam::" + p + ":root"
+			case ecrspec.IsAccountID(p):
+				values[i] = "arn:" + partition + ":iam::" + p + ":root"
 			case p == "*" || principalARNRE.MatchString(p):
 			default:
 				return nil, nil, errInvalidPolicy

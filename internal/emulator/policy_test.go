@@ -70,7 +70,7 @@ func TestRepositoryPolicyIsReformatted(t *testing.T) {
 
 func TestFormatRepositoryPolicyKeepsShapes(t *testing.T) {
 	t.Parallel()
-	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`, false)
+	p, err := formatRepositoryPolicy(`{"Statement":{"Effect":"Deny","NotPrincipal":{"AWS":"222233334444","Service":["b.example","a.example"]},"NotAction":"ecr:Delete*"}}`, "aws", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +109,19 @@ func TestRepositoryPolicyValidation(t *testing.T) {
 		"no action":         `{"Statement":[{"Effect":"Allow","Principal":"*"}]}`,
 		"empty action list": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":[]}]}`,
 		"bad principal":     `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"bob"},"Action":"ecr:*"}]}`,
-		"bad version":       `{"Version":"2020-01-01","Statement":[` + ok + `]}`,
-		"unknown key":       `{"Statement":[` + ok + `],"Extra":1}`,
-		"too long":          `{"Id":"` + strings.Repeat("x", maxPolicyChars) + `","Statement":[` + ok + `]}`,
+		// IAM's grammar, which ECR answers with the same message.
+		"wildcard in ARN":       `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:*"},"Action":"ecr:*"}]}`,
+		"wildcard role":         `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ci-*"},"Action":"ecr:*"}]}`,
+		"group principal":       `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:group/devs"},"Action":"ecr:*"}]}`,
+		"other service ARN":     `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:lambda:us-east-1:111122223333:function:f"},"Action":"ecr:*"}]}`,
+		"unknown partition":     `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws-xx:iam::111122223333:root"},"Action":"ecr:*"}]}`,
+		"service wildcard":      `{"Statement":[{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"ecr:*"}]}`,
+		"unknown ecr action":    `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:PullImage"}]}`,
+		"wildcard matches none": `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:Pull*"}]}`,
+		"unknown operator":      `{"Statement":[{"Effect":"Allow","Principal":"*","Action":"ecr:*","Condition":{"StringEqual":{"aws:PrincipalOrgID":"o-1"}}}]}`,
+		"bad version":           `{"Version":"2020-01-01","Statement":[` + ok + `]}`,
+		"unknown key":           `{"Statement":[` + ok + `],"Extra":1}`,
+		"too long":              `{"Id":"` + strings.Repeat("x", maxPolicyChars) + `","Statement":[` + ok + `]}`,
 	}
 	for name, policy := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -276,6 +286,23 @@ func TestFillPolicyDefaults(t *testing.T) {
 		if strings.Count(got, `"2008-10-17"`) != want.version || strings.Count(got, "111122223333") != want.accounts ||
 			strings.Count(got, "ecr:BatchGetImage") != want.actions || strings.Count(got, "a.example") != want.services {
 			t.Errorf("FillPolicyDefaults=%v stored:\n%s", fill, got)
+		}
+	}
+}
+
+// TestRepositoryPolicyGrammarAccepted: the principals, actions and
+// operators IAM's grammar allows are stored.
+func TestRepositoryPolicyGrammarAccepted(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	c := f.ecr()
+	create(t, c, "app")
+	for _, st := range []string{
+		`{"Effect":"Allow","Principal":{"AWS":["111122223333","arn:aws:iam::111122223333:root","arn:aws-cn:iam::111122223333:role/path/ci","arn:aws-us-gov:iam::111122223333:user/u","arn:aws-iso-b:sts::111122223333:assumed-role/r/s","arn:aws:sts::111122223333:federated-user/f"]},"Action":["ecr:BatchGetImage","ecr:ReplicateImage","ecr:get*","ecr:BatchImportUpstreamImage"]}`,
+		`{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:*","Condition":{"ForAnyValue:StringLikeIfExists":{"aws:PrincipalTag/team":"a*"},"Null":{"aws:SourceArn":"false"}}}`,
+	} {
+		if _, err := c.SetRepositoryPolicy(ctx(t), &ecr.SetRepositoryPolicyInput{RepositoryName: aws.String("app"), PolicyText: aws.String(`{"Statement":[` + st + `]}`)}); err != nil {
+			t.Errorf("%s: %v", st, err)
 		}
 	}
 }

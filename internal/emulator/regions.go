@@ -72,14 +72,24 @@ func (e *Emulator) regionOf(auth string) string {
 // the emulator makes. They are the emulator's own, not the action's
 // (internal/regions), so that a mistake there is not mirrored here.
 func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
+	for _, p := range []struct{ prefix, id string }{
+		{"cn-", "aws-cn"},
+		{"us-gov-", "aws-us-gov"},
+		{"us-iso-", "aws-iso"},
+		{"us-isob-", "aws-iso-b"},
+		{"eu-isoe-", "aws-iso-e"},
+		{"us-isof-", "aws-iso-f"},
+		{"eusc-", "aws-eusc"},
+	} {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.id
+		}
 	}
 	return "aws"
 }
+
+// publicPartition is ECR Public's: it is served from us-east-1 only.
+const publicPartition = "aws"
 
 func dnsSuffixOf(region string) string {
 	if partitionOf(region) == "aws-cn" {

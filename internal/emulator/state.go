@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -132,7 +131,7 @@ func (e *Emulator) PutRepository(r Repository) {
 		r.CreatedAt = e.now()
 	}
 	if r.Policy != "" {
-		if p, err := formatRepositoryPolicy(r.Policy, e.opts.FillPolicyDefaults); err == nil {
+		if p, err := formatRepositoryPolicy(r.Policy, partitionOf(r.Region), e.opts.FillPolicyDefaults); err == nil {
 			r.Policy = p.text
 		}
 	}
@@ -210,7 +209,7 @@ const awsManagedKeyID = "9f6c2d1e-3b4a-4c5d-8e7f-0a1b2c3d4e5f"
 
 var (
 	keyIDRE    = regexp.MustCompile(`^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
-	kmsARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):(` + awsid.AccountIDPattern + `):(key|alias)/(.+)$`)
+	kmsARNRE   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:([a-z0-9-]+):(` + ecrspec.RegistryIDPattern + `):(key|alias)/(.+)$`)
 	aliasNameR = regexp.MustCompile(`^alias/[a-zA-Z0-9/_-]+$`)
 )
 

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 const stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
@@ -187,7 +187,7 @@ func stsAccessDenied(callerARN, action, resource string) *apiError {
 }
 
 var (
-	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(` + awsid.AccountIDPattern + `):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
+	roleARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(` + ecrspec.RegistryIDPattern + `):role/(?:[\w+=,.@-]+/)*([\w+=,.@-]+)$`)
 	sessionNameRE = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalIDRE  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
 )

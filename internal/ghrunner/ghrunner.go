@@ -82,18 +82,36 @@ type Result struct {
 // Run runs the step and collects its results. An exit code other than 0 is
 // not an error; failing to start or to read the files is.
 func Run(ctx context.Context, s Step) (*Result, error) {
+	p, err := Start(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait()
+}
+
+// Process is a step that is running (see Start).
+type Process struct {
+	cmd              *exec.Cmd
+	tmp              string
+	outPath, sumPath string
+	stdout, stderr   bytes.Buffer
+}
+
+// Start starts the step; Wait collects its results. Tests that signal the
+// step while it runs use it, as the runner signals a cancelled step.
+func Start(ctx context.Context, s Step) (*Process, error) {
 	tmp, err := os.MkdirTemp("", "ghrunner")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
 	dir := s.Dir
 	if dir == "" {
 		dir = tmp
 	}
-	outPath, sumPath := filepath.Join(tmp, "output"), filepath.Join(tmp, "summary")
-	for _, p := range []string{outPath, sumPath} {
-		if err := os.WriteFile(p, nil, 0o644); err != nil {
+	p := &Process{tmp: tmp, outPath: filepath.Join(tmp, "output"), sumPath: filepath.Join(tmp, "summary")}
+	for _, f := range []string{p.outPath, p.sumPath} {
+		if err := os.WriteFile(f, nil, 0o644); err != nil {
+			os.RemoveAll(tmp)
 			return nil, err
 		}
 	}
@@ -102,8 +120,8 @@ func Run(ctx context.Context, s Step) (*Result, error) {
 		"HOME=" + tmp,
 		"GITHUB_ACTIONS=true",
 		"GITHUB_WORKSPACE=" + dir,
-		"GITHUB_OUTPUT=" + outPath,
-		"GITHUB_STEP_SUMMARY=" + sumPath,
+		"GITHUB_OUTPUT=" + p.outPath,
+		"GITHUB_STEP_SUMMARY=" + p.sumPath,
 	}
 	for k, v := range s.Env {
 		env = append(env, k+"="+v)
@@ -111,24 +129,36 @@ func Run(ctx context.Context, s Step) (*Result, error) {
 	for name, v := range s.Inputs {
 		env = append(env, InputVar(name)+"="+v)
 	}
-	cmd := exec.CommandContext(ctx, s.Bin, s.Args...)
-	cmd.Env, cmd.Dir = env, dir
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	p.cmd = exec.CommandContext(ctx, s.Bin, s.Args...)
+	p.cmd.Env, p.cmd.Dir = env, dir
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return p, nil
+}
+
+// Signal sends sig to the step.
+func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
+
+// Wait waits for the step to end and collects its results.
+func (p *Process) Wait() (*Result, error) {
+	defer os.RemoveAll(p.tmp)
 	res := &Result{}
-	if err := cmd.Run(); err != nil {
+	if err := p.cmd.Wait(); err != nil {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) {
 			return nil, err
 		}
 		res.ExitCode = exit.ExitCode()
 	}
-	res.Stdout, res.Stderr = stdout.String(), stderr.String()
-	out, err := os.ReadFile(outPath)
+	res.Stdout, res.Stderr = p.stdout.String(), p.stderr.String()
+	out, err := os.ReadFile(p.outPath)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := os.ReadFile(sumPath)
+	sum, err := os.ReadFile(p.sumPath)
 	if err != nil {
 		return nil, err
 	}

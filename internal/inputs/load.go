@@ -39,6 +39,10 @@ type Config struct {
 
 	// Public is set for an ECR Public repository (public: true).
 	Public bool
+	// FailOnPolicySecurityWarning makes IAM Access Analyzer's security
+	// warnings on the declared repository policy refuse it, as its errors
+	// do (fail-on-policy-security-warning).
+	FailOnPolicySecurityWarning bool
 
 	DryRun bool
 	// LifecyclePreview is lifecycle-policy-preview: when ECR's lifecycle
@@ -123,6 +127,8 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	}
 	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, validatePolicy)
 	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
+	l.publicPrincipals(c.Spec.RepositoryPolicy, c.Public)
+	c.FailOnPolicySecurityWarning = l.flag("fail-on-policy-security-warning")
 	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
 	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
 	c.Spec.PruneTags = l.flag("prune-tags")
@@ -239,6 +245,20 @@ func (l *loader) sidPrefix(doc *reconcile.Document) string {
 		l.add("repository-policy", policy.ValidateOwnedStatements(doc.Text, prefix))
 	}
 	return prefix
+}
+
+// publicPrincipals refuses a declared repository policy that makes the
+// repository public by accident (policy.CheckPublicPrincipals) unless
+// allow-public-repository-policy says it is meant.
+func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
+	const allow = "allow-public-repository-policy"
+	invalid := slices.ContainsFunc(l.errs, func(e *Error) bool { return e.Input == "repository-policy" })
+	if l.flag(allow) || doc == nil || doc.Remove || invalid {
+		return
+	}
+	if err := policy.CheckPublicPrincipals(doc.Text, public); err != nil {
+		l.add("repository-policy", fmt.Errorf("%w. If the repository is meant to be public, set %s: true", err, allow))
+	}
 }
 
 // inputsOf names the inputs that declare each of the engine's settings

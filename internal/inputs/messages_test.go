@@ -172,3 +172,21 @@ func TestOutsidePathExampleFitsTheInput(t *testing.T) {
 		}
 	}
 }
+
+// A path input that is not found, or cannot be read, is named once and
+// bounded, however long: the file name the system error repeats is left
+// out.
+func TestPathMessagesAreBounded(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	for _, path := range []string{
+		strings.Repeat("d/", 20_000) + "policy.json", // not found
+		strings.Repeat("x", 5000) + ".json",          // a name too long for the file system
+		"/" + strings.Repeat("y", 5000),              // outside the workspace
+	} {
+		_, err := readDocument(path, ws)
+		if err == nil || len(err.Error()) > 600 || !strings.Contains(err.Error(), "characters in all") {
+			t.Errorf("readDocument(%.20q…): message of %d bytes: %.600v", path, len(err.Error()), err)
+		}
+	}
+}

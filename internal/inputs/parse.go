@@ -21,6 +21,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
@@ -222,13 +224,13 @@ func checkTag(k, v string) error {
 	case kn > maxTagKeyChars:
 		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, maxTagKeyChars)
 	case vn > maxTagValueChars:
-		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", k, vn, maxTagValueChars)
+		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, maxTagValueChars)
 	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
-		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, k)
+		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, shown(k))
 	case !tagChars.MatchString(k):
-		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", k, charset)
+		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
 	case !tagChars.MatchString(v):
-		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", k, charset)
+		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
 	}
 	return nil
 }
@@ -263,21 +265,21 @@ func parseBool(s string) (*bool, error) {
 // both empty means the setting is not managed. An error about the filters is
 // attributed to image-tag-mutability-exclusion-filters (see OnInput).
 func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
-	value := strings.ToUpper(strings.TrimSpace(given))
+	value := types.ImageTagMutability(strings.ToUpper(strings.TrimSpace(given)))
 	list := parseList(filters)
-	const values = "MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION"
 	withExclusion := false
 	switch value {
 	case "":
 		if len(list) == 0 {
 			return nil, nil
 		}
-		return nil, errors.New("is empty, but image-tag-mutability-exclusion-filters is set; set it to IMMUTABLE_WITH_EXCLUSION or MUTABLE_WITH_EXCLUSION, or remove the filters")
-	case "MUTABLE", "IMMUTABLE":
-	case "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION":
+		return nil, fmt.Errorf("is empty, but image-tag-mutability-exclusion-filters is set; set it to %s or %s, or remove the filters",
+			types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion)
+	case types.ImageTagMutabilityMutable, types.ImageTagMutabilityImmutable:
+	case types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion:
 		withExclusion = true
 	default:
-		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), values)
+		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), oneOf(types.ImageTagMutability("").Values()))
 	}
 	switch {
 	case !withExclusion && len(list) > 0:
@@ -293,32 +295,44 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 		}
 	}
 	slices.Sort(list) // compared as a set
-	return &reconcile.Mutability{Value: value, Filters: list}, nil
+	return &reconcile.Mutability{Value: string(value), Filters: list}, nil
 }
 
 // ParseEncryption reads the encryption type and KMS key; both empty means
 // encryption is not managed.
 func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
-	typ := strings.ToUpper(strings.TrimSpace(given))
+	typ := types.EncryptionType(strings.ToUpper(strings.TrimSpace(given)))
 	key = strings.TrimSpace(key)
 	switch typ {
 	case "":
 		if key == "" {
 			return nil, nil
 		}
-		return nil, errors.New("is empty, but kms-key is set; set encryption-type to KMS or KMS_DSSE, or remove kms-key")
-	case "AES256":
+		return nil, fmt.Errorf("is empty, but kms-key is set; set encryption-type to %s or %s, or remove kms-key", types.EncryptionTypeKms, types.EncryptionTypeKmsDsse)
+	case types.EncryptionTypeAes256:
 		if key != "" {
-			return nil, on("kms-key", errors.New("AES256 encryption does not use a KMS key; remove kms-key or set encryption-type to KMS"))
+			return nil, on("kms-key", fmt.Errorf("%s encryption does not use a KMS key; remove kms-key or set encryption-type to %s", typ, types.EncryptionTypeKms))
 		}
-	case "KMS", "KMS_DSSE":
-		if key != "" && (len(key) > 2048 || !kmsKeyForms.MatchString(key)) {
+	case types.EncryptionTypeKms, types.EncryptionTypeKmsDsse:
+		if key != "" && (len(key) > ecrspec.MaxKMSKeyChars || !kmsKeyForms.MatchString(key)) {
 			return nil, on("kms-key", fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", shown(key)))
 		}
 	default:
-		return nil, fmt.Errorf("%q is not an encryption type; use AES256, KMS or KMS_DSSE", shown(given))
+		return nil, fmt.Errorf("%q is not an encryption type; use %s", shown(given), oneOf(types.EncryptionType("").Values()))
 	}
-	return &reconcile.Encryption{Type: typ, KMSKey: key}, nil
+	return &reconcile.Encryption{Type: string(typ), KMSKey: key}, nil
+}
+
+// oneOf lists an SDK enum's values for a message: "A, B or C".
+func oneOf[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 const filtersInput = "image-tag-mutability-exclusion-filters"
@@ -529,7 +543,7 @@ func readWorkspaceFile(ctx context.Context, path, workspace string) (string, err
 		return "", err
 	}
 	if strings.TrimSpace(string(data)) == "" {
-		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", path)
+		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", shown(path))
 	}
 	return string(data), nil
 }
@@ -545,45 +559,45 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKi
 	}
 	wsAbs, err := filepath.Abs(workspace)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, workspace, err)
+		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, shown(workspace), pathErr(err))
 	}
 	wsReal, err := filepath.EvalSymlinks(wsAbs)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, workspace, err)
+		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, shown(workspace), pathErr(err))
 	}
 	var full string
 	if filepath.IsAbs(path) {
 		full = filepath.Clean(path)
 		if !within(wsAbs, full) && !within(wsReal, full) {
-			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", path, place, wsAbs, place)
+			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", shown(path), place, wsAbs, place)
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", path, place, kind.example)
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", shown(path), place, kind.example)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
 	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", path, full, place)
+		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", shown(path), shown(full), place)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", path, place, place)
+		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", shown(path), place, place)
 	}
 	// Reading through os.Root keeps the check true even if a link is
 	// swapped between the check and the read.
 	root, err := os.OpenRoot(wsReal)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w", place, workspace, err)
+		return nil, fmt.Errorf("cannot open %s %q: %w", place, shown(workspace), pathErr(err))
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	if err := regularFile(path, info, kind); err != nil {
 		return nil, err
@@ -600,13 +614,13 @@ func regularFile(path string, info fs.FileInfo, kind fileKind) error {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a directory; give the path of %s", shown(path), kind.what)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", shown(path), kind.what)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", path, kind.what)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", shown(path), kind.what)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", path, m.Type(), kind.what)
+	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", shown(path), m.Type(), kind.what)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
@@ -616,7 +630,7 @@ func regularFile(path string, info fs.FileInfo, kind fileKind) error {
 func readRegular(ctx context.Context, root *os.Root, rel, path string, kind fileKind) ([]byte, error) {
 	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", path, err)
+		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
 	}
 	info, err := f.Stat()
 	if err == nil {
@@ -639,18 +653,28 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind file
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, %s", path, kind.limit, kind.large)
+			return nil, fmt.Errorf("%q is larger than %d bytes, %s", shown(path), kind.limit, kind.large)
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("cannot read %q: %w", path, r.err)
+			return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(r.err))
 		}
 		return r.data, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", path, context.Cause(ctx))
+		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", shown(path), context.Cause(ctx))
 	}
 }
 
 var errTooLarge = errors.New("too large")
+
+// pathErr is err without the path an *fs.PathError repeats in full: the
+// message names the path once, bounded (shown).
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
 
 // readBounded reads r to its end, or fails with errTooLarge after limit
 // bytes: it never trusts a reported size.

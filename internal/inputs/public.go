@@ -111,7 +111,7 @@ func (l *loader) catalog(workspace string) *reconcile.Catalog {
 	if path := strings.TrimSpace(l.src.GetInput(inputCatalogLogo)); path != "" {
 		logo, err := readWorkspaceBytes(l.ctx, path, workspace, logoFile)
 		if err == nil && len(logo) == 0 {
-			err = fmt.Errorf("%q is empty; give the path of the logo image", path)
+			err = fmt.Errorf("%q is empty; give the path of the logo image", shown(path))
 		}
 		l.add(inputCatalogLogo, err)
 		cat.Logo = logo

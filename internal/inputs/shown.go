@@ -5,28 +5,17 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
-// maxShownChars is how much of an invalid value a message repeats: enough
-// to recognise it, never a whole 100 KB input in one annotation.
-const maxShownChars = 60
-
 // shown is user input repeated in a message. Formatted with %q or %s it
-// shows at most maxShownChars characters, then "…" and the full length.
+// shows at most wfcmd.MaxQuotedChars characters, then "…" and the full
+// length.
 type shown string
 
 func (s shown) Format(f fmt.State, verb rune) {
-	text, cut := string(s), false
-	if utf8.RuneCountInString(text) > maxShownChars {
-		i := 0
-		for n := range text {
-			if i == maxShownChars {
-				text, cut = text[:n], true
-				break
-			}
-			i++
-		}
-	}
+	text, cut := wfcmd.Cut(string(s))
 	if verb == 'q' {
 		text = strconv.Quote(text)
 	}

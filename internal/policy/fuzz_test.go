@@ -13,12 +13,12 @@ func FuzzRepositoryPolicy(f *testing.F) {
 	other := seed(f, "repository", "lambda-pull.json")
 	f.Fuzz(func(t *testing.T, text string) {
 		// Comparing arbitrary text must never panic.
-		_, _ = RepositoryPoliciesEqual(text, other)
+		_, _ = RepositoryPoliciesEqual(text, other, "aws")
 		if ValidateRepositoryPolicy(text) != nil {
 			return
 		}
 		for _, variant := range []string{text, Pretty(text)} {
-			eq, err := RepositoryPoliciesEqual(text, variant)
+			eq, err := RepositoryPoliciesEqual(text, variant, "aws")
 			if err != nil || !eq {
 				t.Fatalf("a valid policy does not equal %q: %v, %v", variant, eq, err)
 			}

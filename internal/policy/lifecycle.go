@@ -88,8 +88,9 @@ func lcJoin(where, sep string, err error) *LifecycleError {
 }
 
 // ValidateLifecyclePolicy checks a lifecycle policy against ECR's documented
-// schema and rules. It is the one implementation of those rules: the
-// emulator calls it too. The error, when not nil, is a *LifecycleError.
+// schema and rules. The emulator checks them with its own reading of the
+// documentation, and the fixture test holds the two to one verdict. The
+// error, when not nil, is a *LifecycleError.
 func ValidateLifecyclePolicy(text string) error {
 	if err := checkLifecyclePolicy(text); err != nil {
 		return err
@@ -265,6 +266,15 @@ func validateTagSelection(sel map[string]any) (string, []string, error) {
 		return status, nil, nil
 	default:
 		return "", nil, enumError(sel, "tagStatus", "selection.tagStatus", `use "tagged", "untagged" or "any"`, "tagged", "untagged", "any")
+	}
+	// ECR's schema types both lists as arrays; unlike an IAM policy
+	// element, a single string is refused.
+	for _, list := range []string{"tagPrefixList", "tagPatternList"} {
+		if v, ok := sel[list]; ok {
+			if _, isList := v.([]any); !isList {
+				return "", nil, &LifecycleError{msg: fmt.Sprintf("selection.%s must be a list, not %s; write it in brackets: [%s]", list, kind(v), show(v)), ecr: typeMismatch(v, "array")}
+			}
+		}
 	}
 	if hasPrefix {
 		prefixes, err := stringList(sel["tagPrefixList"])

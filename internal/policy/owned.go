@@ -134,9 +134,10 @@ type OwnedMerge struct {
 // no longer declared are removed, declared statements not yet present are
 // appended, and every other statement, with or without a Sid, is kept as it
 // is, in its place. Version and Id come from current when it has them.
-// Statements are compared by meaning, so a statement ECR re-formatted is
-// unchanged and a re-run writes nothing.
-func MergeOwned(current, declared, prefix string) (OwnedMerge, error) {
+// Statements are compared by meaning in partition (as by
+// RepositoryPoliciesEqual), so a statement ECR re-formatted is unchanged and
+// a re-run writes nothing.
+func MergeOwned(current, declared, prefix, partition string) (OwnedMerge, error) {
 	if err := ValidateSidPrefix(prefix); err != nil {
 		return OwnedMerge{}, err
 	}
@@ -181,7 +182,7 @@ func MergeOwned(current, declared, prefix string) (OwnedMerge, error) {
 			continue
 		}
 		placed[sid] = true
-		same, err := statementsEqual(st, want)
+		same, err := statementsEqual(st, want, partition)
 		if err != nil {
 			return OwnedMerge{}, err
 		}
@@ -261,10 +262,10 @@ func ownedStatements(stmts []map[string]any, prefix string) []any {
 }
 
 // statementsEqual compares two statements by meaning.
-func statementsEqual(a, b map[string]any) (bool, error) {
+func statementsEqual(a, b map[string]any, partition string) (bool, error) {
 	return RepositoryPoliciesEqual(
 		encode(map[string]any{"Version": "2012-10-17", "Statement": []any{a}}, ""),
-		encode(map[string]any{"Version": "2012-10-17", "Statement": []any{b}}, ""))
+		encode(map[string]any{"Version": "2012-10-17", "Statement": []any{b}}, ""), partition)
 }
 
 // OwnedComparison is the comparison of the owned statements of two policies.
@@ -276,9 +277,10 @@ type OwnedComparison struct {
 
 // CompareOwned compares the statements owned by prefix in current (the
 // policy as read, "" for none) with the declared ones (declared "" for
-// none), by meaning. Statements of other owners do not take part.
-func CompareOwned(current, declared, prefix string) (OwnedComparison, error) {
-	m, err := MergeOwned(current, declared, prefix)
+// none), by meaning in partition. Statements of other owners do not take
+// part.
+func CompareOwned(current, declared, prefix, partition string) (OwnedComparison, error) {
+	m, err := MergeOwned(current, declared, prefix, partition)
 	if err != nil {
 		return OwnedComparison{}, err
 	}
@@ -291,7 +293,43 @@ func CompareOwned(current, declared, prefix string) (OwnedComparison, error) {
 // It reports whether the policy read back holds exactly the declared owned
 // statements, by meaning. false means: merge again from the text read back
 // and write again, a bounded number of times.
-func OwnedStillApplied(readBack, declared, prefix string) (bool, error) {
-	c, err := CompareOwned(readBack, declared, prefix)
+func OwnedStillApplied(readBack, declared, prefix, partition string) (bool, error) {
+	c, err := CompareOwned(readBack, declared, prefix, partition)
 	return c.Equal, err
+}
+
+// ForeignAdded names the statements of other owners (not owned by prefix)
+// that after holds and before does not, by meaning: the trace of another
+// writer that wrote between two reads of the policy. A statement is named
+// by its Sid, or by a short quote of it.
+func ForeignAdded(before, after, prefix, partition string) []string {
+	var prev, next []map[string]any
+	if before != "" {
+		if _, s, err := statementsOf(before); err == nil {
+			prev = s
+		}
+	}
+	if after != "" {
+		if _, s, err := statementsOf(after); err == nil {
+			next = s
+		}
+	}
+	var names []string
+	for _, st := range next {
+		if _, owned := ownedSid(st, prefix); owned {
+			continue
+		}
+		known := slices.ContainsFunc(prev, func(p map[string]any) bool {
+			eq, err := statementsEqual(p, st, partition)
+			return err == nil && eq
+		})
+		if !known {
+			if sid, ok := st["Sid"].(string); ok && sid != "" {
+				names = append(names, fmt.Sprintf("%q", shorten(sid)))
+			} else {
+				names = append(names, show(st))
+			}
+		}
+	}
+	return names
 }

@@ -130,7 +130,7 @@ func TestMergeOwned(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m, err := MergeOwned(tt.current, tt.declared, "ci-")
+			m, err := MergeOwned(tt.current, tt.declared, "ci-", "aws")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -177,7 +177,7 @@ func TestMergeOwnedKeepsForeignStatementsUntouched(t *testing.T) {
 	// out with the same meaning and the same members.
 	foreign := `{"Sid":"Scanner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::555566667777:role/scanner"},"Action":"ecr:DescribeImages","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":3600}}}`
 	cur := `{"Version":"2008-10-17","Id":"shared","Statement":[` + foreign + `,` + ciPull + `]}`
-	m, err := MergeOwned(cur, doc(ciPullWide), "ci-")
+	m, err := MergeOwned(cur, doc(ciPullWide), "ci-", "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestMergeOwnedKeepsForeignStatementsUntouched(t *testing.T) {
 	}
 
 	// A new policy takes the declared Version.
-	m, err = MergeOwned("", `{"Version":"2008-10-17","Statement":[`+ciPull+`]}`, "ci-")
+	m, err = MergeOwned("", `{"Version":"2008-10-17","Statement":[`+ciPull+`]}`, "ci-", "aws")
 	if err != nil || !strings.Contains(m.Policy, `"Version":"2008-10-17"`) {
 		t.Errorf("new policy %s, %v", m.Policy, err)
 	}
@@ -220,7 +220,7 @@ func TestMergeOwnedErrors(t *testing.T) {
 			doc(`{"Sid":"ci-big","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/` + strings.Repeat("c", 6000) + `"},"Action":"ecr:*"}`), "ci-",
 			"with the 1 statements of other owners; ECR accepts at most 10240"},
 	} {
-		if _, err := MergeOwned(tt.current, tt.declared, tt.prefix); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := MergeOwned(tt.current, tt.declared, tt.prefix, "aws"); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
 		}
 	}
@@ -241,7 +241,7 @@ func TestCompareOwned(t *testing.T) {
 		{"extra owned statement", doc(ciPull, ciPush), doc(ciPull), false, 0},
 		{"none and none", doc(otherPull), "", true, 1},
 	} {
-		c, err := CompareOwned(tt.current, tt.declared, "ci-")
+		c, err := CompareOwned(tt.current, tt.declared, "ci-", "aws")
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -259,29 +259,29 @@ func TestOwnedStillAppliedRace(t *testing.T) {
 	t.Parallel()
 	auditPull := `{"Sid":"audit-read","Effect":"Allow","Principal":{"AWS":"555566667777"},"Action":"ecr:DescribeImages"}`
 	base := doc(lambdaStmt)
-	ci, err := MergeOwned(base, doc(ciPull), "ci-")
+	ci, err := MergeOwned(base, doc(ciPull), "ci-", "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
-	audit, err := MergeOwned(base, doc(auditPull), "audit-")
+	audit, err := MergeOwned(base, doc(auditPull), "audit-", "aws")
 	if err != nil {
 		t.Fatal(err)
 	}
 	stored := ci.Policy
-	if ok, err := OwnedStillApplied(stored, doc(ciPull), "ci-"); err != nil || !ok {
+	if ok, err := OwnedStillApplied(stored, doc(ciPull), "ci-", "aws"); err != nil || !ok {
 		t.Fatalf("right after its own write: %v, %v", ok, err)
 	}
 	stored = audit.Policy // the racing write lands last
-	if ok, err := OwnedStillApplied(stored, doc(ciPull), "ci-"); err != nil || ok {
+	if ok, err := OwnedStillApplied(stored, doc(ciPull), "ci-", "aws"); err != nil || ok {
 		t.Fatalf("after the racing write the ci- statement is gone, but the check says %v (%v)", ok, err)
 	}
-	again, err := MergeOwned(stored, doc(ciPull), "ci-")
+	again, err := MergeOwned(stored, doc(ciPull), "ci-", "aws")
 	if err != nil || !again.Changed || !slices.Equal(again.Added, []string{"ci-pull"}) {
 		t.Fatalf("merge again: %+v, %v", again, err)
 	}
 	stored = again.Policy
 	for _, owner := range []struct{ declared, prefix string }{{doc(ciPull), "ci-"}, {doc(auditPull), "audit-"}} {
-		if ok, err := OwnedStillApplied(stored, owner.declared, owner.prefix); err != nil || !ok {
+		if ok, err := OwnedStillApplied(stored, owner.declared, owner.prefix, "aws"); err != nil || !ok {
 			t.Errorf("%s statements missing after the second merge: %s", owner.prefix, stored)
 		}
 	}
@@ -289,7 +289,7 @@ func TestOwnedStillAppliedRace(t *testing.T) {
 		t.Errorf("statements %q", got)
 	}
 	// A removal undone by a stale writer is seen as well.
-	if ok, _ := OwnedStillApplied(doc(lambdaStmt, ciPush), doc(ciPull), "ci-"); ok {
+	if ok, _ := OwnedStillApplied(doc(lambdaStmt, ciPush), doc(ciPull), "ci-", "aws"); ok {
 		t.Error("a ci- statement that should be gone was reported as applied")
 	}
 }

@@ -33,15 +33,14 @@ type service struct {
 	prefix  string
 	actions *regexp.Regexp
 	example string
-	// operations are the service's action names, where the project lists
-	// them: ECR Public's IAM actions are exactly its API operations. ECR's
-	// IAM actions include some that are not API operations (such as
-	// ecr:BatchImportUpstreamImage), so its names are left to ECR.
+	// operations are the service's IAM action names: ECR Public's are
+	// exactly its API operations, ECR's are its operations and a few
+	// permission-only actions (ecrspec.Actions).
 	operations []string
 }
 
 var (
-	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage", nil}
+	privateService = service{"ecr", ecrAction, "ecr:BatchGetImage", ecrspec.Actions}
 	publicService  = service{"ecr-public", ecrPublicAction, "ecr-public:PutImage", ecrspec.PublicOperations}
 )
 
@@ -206,11 +205,9 @@ func validatePrincipal(name string, v any) error {
 			if err != nil {
 				return fmt.Errorf("%s %s: %w", name, k, err)
 			}
-			if k == "AWS" {
-				for _, id := range ids {
-					if id != "*" && !awsid.IsAccountID(id) && !strings.HasPrefix(id, "arn:") {
-						return fmt.Errorf(`%s AWS %q is not valid; use an account ID (123456789012), an ARN such as arn:aws:iam::123456789012:role/name, or "*"`, name, id)
-					}
+			for _, id := range ids {
+				if err := checkPrincipal(name, k, id); err != nil {
+					return err
 				}
 			}
 		}
@@ -233,7 +230,7 @@ func validateActions(name string, v any, svc service) error {
 			if strings.ContainsAny(a, "*?") {
 				verb = "matches no"
 			}
-			return fmt.Errorf(`%s %q %s %s action; %s`, name, a, verb, svc.name(), svc.actionList())
+			return fmt.Errorf(`%s %q %s %s action; %s`, name, a, verb, svc.name(), svc.actionHint(actionName(a)))
 		}
 		if svc.operations != nil && ecrAction.MatchString(a) {
 			public := svc.prefix + ":" + actionName(a)
@@ -290,6 +287,9 @@ func validateCondition(v any) error {
 		return fmt.Errorf("Condition must be an object, not %s; %s", kind(v), hint)
 	}
 	for _, op := range sortedKeys(ops) {
+		if err := checkConditionOperator(op); err != nil {
+			return err
+		}
 		keys, ok := ops[op].(map[string]any)
 		if !ok {
 			return fmt.Errorf("Condition operator %q must map condition keys to values, not be %s; %s", op, kind(ops[op]), hint)
@@ -347,14 +347,16 @@ func onlyKeys(obj map[string]any, allowed []string, where string) error {
 	return nil
 }
 
-// RepositoryPoliciesEqual reports whether two repository policies mean the
-// same: ECR re-formats the text it stores, expands a bare account ID to
-// arn:aws:iam::ID:root and may reorder lists, fill in the default Version or
-// drop a duplicate principal or action; both sides are normalised that way
-// (normalizeRepositoryPolicy) before they are compared. An error means a
-// text is not a JSON policy document; policies of different structure are
-// simply unequal.
-func RepositoryPoliciesEqual(a, b string) (bool, error) {
+// RepositoryPoliciesEqual reports whether two repository policies of a
+// repository in partition ("aws", "aws-cn", "aws-us-gov", ...: the ID of
+// regions.Of(region)) mean the same: ECR re-formats the text it stores,
+// expands a bare account ID to the root ARN of its own partition
+// (arn:aws-cn:iam::ID:root in cn-north-1) and may reorder lists, fill in the
+// default Version or drop a duplicate principal or action; both sides are
+// normalised that way (normalizeRepositoryPolicy) before they are compared.
+// An error means a text is not a JSON policy document; policies of
+// different structure are simply unequal.
+func RepositoryPoliciesEqual(a, b, partition string) (bool, error) {
 	texts := [2]string{a, b}
 	for i, name := range []string{"first", "second"} {
 		doc, err := decodeObject(texts[i], "repository policy")
@@ -365,7 +367,7 @@ func RepositoryPoliciesEqual(a, b string) (bool, error) {
 		if !libraryCanCompare(doc) {
 			return false, nil
 		}
-		texts[i] = encode(normalizeRepositoryPolicy(doc), "")
+		texts[i] = encode(normalizeRepositoryPolicy(doc, partition), "")
 	}
 	eq, err := awspolicy.PoliciesAreEquivalent(texts[0], texts[1])
 	if err != nil {
@@ -381,9 +383,10 @@ const defaultPolicyVersion = "2008-10-17"
 
 // normalizeRepositoryPolicy rewrites doc in place into the form that does
 // not depend on how ECR stores it: Version written out (IAM's default when it
-// is missing), AWS principals as ARNs, and principal and action lists as
-// sets without duplicates (IAM action names are case-insensitive).
-func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
+// is missing), AWS principals as ARNs (an account ID as the root ARN of
+// partition), and principal and action lists as sets without duplicates
+// (IAM action names are case-insensitive).
+func normalizeRepositoryPolicy(doc map[string]any, partition string) map[string]any {
 	if _, ok := doc["Version"]; !ok {
 		doc["Version"] = defaultPolicyVersion
 	}
@@ -404,7 +407,7 @@ func normalizeRepositoryPolicy(doc map[string]any) map[string]any {
 			for kind, v := range p {
 				p[kind] = normalizeList(v, func(s string) string {
 					if kind == "AWS" && awsid.IsAccountID(s) {
-						return "arn:aws:iam::" + s + ":root"
+						return "arn:" + partition + ":iam::" + s + ":root"
 					}
 					return s
 				})

@@ -155,7 +155,7 @@ func TestRepositoryPoliciesEqual(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			for _, pair := range [][2]string{{tt.a, tt.b}, {tt.b, tt.a}} {
-				got, err := RepositoryPoliciesEqual(pair[0], pair[1])
+				got, err := RepositoryPoliciesEqual(pair[0], pair[1], "aws")
 				if err != nil {
 					t.Fatalf("error: %v", err)
 				}
@@ -167,6 +167,37 @@ func TestRepositoryPoliciesEqual(t *testing.T) {
 	}
 }
 
+// ECR stores an account ID as the root ARN of the repository's own
+// partition, so the comparison must expand it the same way.
+func TestRepositoryPoliciesEqualPartition(t *testing.T) {
+	t.Parallel()
+	pull := func(principals string) string {
+		return stmt(`"Sid":"Pull","Effect":"Allow","Principal":{"AWS":` + principals + `},` + pullAction)
+	}
+	id, two := pull(`"111122223333"`), pull(`["111122223333","444455556666"]`)
+	for _, tt := range []struct {
+		partition, a, b string
+		want            bool
+	}{
+		{"aws-cn", pull(`"arn:aws-cn:iam::111122223333:root"`), id, true},
+		{"aws-us-gov", pull(`"arn:aws-us-gov:iam::111122223333:root"`), id, true},
+		{"aws-iso", pull(`"arn:aws-iso:iam::111122223333:root"`), id, true},
+		{"aws-cn", pull(`["arn:aws-cn:iam::444455556666:root","arn:aws-cn:iam::111122223333:root"]`), two, true},
+		{"aws-cn", pull(`["111122223333","arn:aws-cn:iam::111122223333:root"]`), id, true},
+		// Another partition's root ARN is another principal.
+		{"aws-cn", pull(`"arn:aws:iam::111122223333:root"`), id, false},
+		{"aws", pull(`"arn:aws-cn:iam::111122223333:root"`), id, false},
+		{"aws-cn", pull(`["arn:aws:iam::111122223333:root","111122223333"]`), id, false},
+	} {
+		for _, pair := range [][2]string{{tt.a, tt.b}, {tt.b, tt.a}} {
+			got, err := RepositoryPoliciesEqual(pair[0], pair[1], tt.partition)
+			if err != nil || got != tt.want {
+				t.Errorf("RepositoryPoliciesEqual(%s, %s, %q) = %v, %v; want %v", pair[0], pair[1], tt.partition, got, err, tt.want)
+			}
+		}
+	}
+}
+
 func TestRepositoryPoliciesEqualErrors(t *testing.T) {
 	t.Parallel()
 	valid := seed(t, "repository", "ci-push.json")
@@ -175,7 +206,7 @@ func TestRepositoryPoliciesEqualErrors(t *testing.T) {
 		{valid, "[]", "second policy: the repository policy must be a JSON object"},
 		{valid, "", "second policy: the repository policy is empty"},
 	} {
-		eq, err := RepositoryPoliciesEqual(tt.a, tt.b)
+		eq, err := RepositoryPoliciesEqual(tt.a, tt.b, "aws")
 		if err == nil || eq || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("RepositoryPoliciesEqual(%q, %q) = %v, %v; want error containing %q", tt.a, tt.b, eq, err, tt.want)
 		}

@@ -105,6 +105,10 @@ func (c *Client) create(ctx context.Context, in *ecr.CreateRepositoryInput, cata
 	if err != nil {
 		return nil, wrap(err)
 	}
+	if out.Repository == nil {
+		// The engine names the answer without a repository.
+		return &ecr.CreateRepositoryOutput{}, nil
+	}
 	repo := repository(out.Repository)
 	return &ecr.CreateRepositoryOutput{Repository: &repo}, nil
 }
@@ -267,6 +271,11 @@ func catalogInput(d reconcile.CatalogData) *types.RepositoryCatalogDataInput {
 // RepositoryARN is ECR Public's global repository ARN.
 func (c *Client) RepositoryARN(account, name string) string {
 	return regions.PublicRepositoryARN(account, name)
+}
+
+// RepositoryShape checks a repository's names as ECR Public gives them.
+func (c *Client) RepositoryShape(repo reconcile.Repository) string {
+	return regions.PublicRepository(repo.RegistryID, repo.Name, repo.URI, repo.ARN)
 }
 
 // PlannedURI reads the registry's primary alias with DescribeRegistries.

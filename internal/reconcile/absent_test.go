@@ -301,3 +301,42 @@ func TestAbsentCountWaitsForTheRepositoryToBeVisible(t *testing.T) {
 		t.Error("not deleted")
 	}
 }
+
+// A repository whose images are all archived is not empty: ECR documents
+// that DeleteRepository without force needs an empty repository, and
+// archived images are still its contents (DescribeImages lists them with
+// imageStatus ARCHIVED). A plain deletion is refused and nothing is lost;
+// dry-run and force-delete count the archived images.
+func TestAbsentCountsArchivedImages(t *testing.T) {
+	t.Parallel()
+	archived := []emulator.Image{
+		{Tags: []string{"v1"}, StorageClass: emulator.StorageArchive},
+		{Tags: []string{"v2"}, StorageClass: emulator.StorageArchive},
+	}
+	setup := func(t *testing.T) *fixture {
+		f := newFixture(t, emulator.Options{})
+		f.emu.PutRepository(emulator.Repository{Name: "cold"})
+		if err := f.emu.PutImages("", "cold", archived...); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+
+	f := setup(t)
+	_, err := f.reconciler(false).Reconcile(context.Background(), absent("cold", false))
+	if err == nil || !strings.Contains(err.Error(), "holds 2 image(s)") || !f.exists("cold") {
+		t.Errorf("plain deletion: err = %v, exists %v; want refused, counting the 2 archived images", err, f.exists("cold"))
+	}
+
+	f = setup(t)
+	res, err := f.reconciler(true).Reconcile(context.Background(), absent("cold", true))
+	if err != nil || repositoryChange(t, res).From != "present, 2 image(s)" {
+		t.Errorf("dry-run with force-delete: %+v, %v; want the 2 archived images counted", res, err)
+	}
+
+	f = setup(t)
+	res = f.run(t, absent("cold", true))
+	if c := repositoryChange(t, res); c.Action != reconcile.ActionRemove || !strings.Contains(c.From, "2 image(s)") || f.exists("cold") {
+		t.Errorf("force-delete: %+v, exists %v", c, f.exists("cold"))
+	}
+}

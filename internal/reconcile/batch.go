@@ -3,14 +3,17 @@ package reconcile
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // describeBatchSize is the most names DescribeRepositories accepts at once.
-const describeBatchSize = 100
+const describeBatchSize = ecrspec.MaxNamesPerDescribe
 
 // Item is the outcome for one repository of a batch.
 type Item struct {
@@ -33,6 +36,10 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 	// The registry-level reads are the same for every repository: once,
 	// with the describes.
 	registry := r.startRegistry(ctx, spec)
+	// One policy check for the batch: every repository declares the same
+	// policy.
+	check, cancel := r.startPolicyCheck(ctx, spec)
+	defer cancel()
 	found, errs := r.describeAll(ctx, spec.RegistryID, names, sem)
 	reg := registry()
 	items := make([]Item, len(names))
@@ -48,12 +55,17 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			st, ok := found[name]
-			if ok {
-				st = r.readExisting(ctx, s, st)
-			}
-			st.Registry = reg
-			items[i].Result, items[i].Err = r.converge(ctx, s, st)
+			// A panic fails this repository only.
+			items[i].Err = safely(func() error {
+				st, ok := found[name]
+				if ok {
+					st = r.readExisting(ctx, s, st)
+				}
+				st.Registry, st.policyCheck = reg, check
+				var err error
+				items[i].Result, err = r.converge(ctx, s, st)
+				return err
+			})
 		})
 	}
 	wg.Wait()
@@ -75,7 +87,12 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 	var describe func(chunk []string)
 	describe = func(chunk []string) {
 		sem <- struct{}{}
-		out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+		var out *ecr.DescribeRepositoriesOutput
+		err := safely(func() error {
+			var err error
+			out, err = r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+			return err
+		})
 		<-sem
 		var rest []string
 		switch {
@@ -99,7 +116,27 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 		default:
 			mu.Lock()
 			for _, repo := range out.Repositories {
-				found[aws.ToString(repo.RepositoryName)] = stateOf(repo)
+				name := aws.ToString(repo.RepositoryName)
+				if !slices.Contains(chunk, name) {
+					continue // not asked for: no key of found or errs
+				}
+				if err := checkRepository("DescribeRepositories", &repo); err != nil {
+					errs[name] = err
+					continue
+				}
+				st := stateOf(repo)
+				if st.Repository, err = r.checked("DescribeRepositories", st.Repository); err != nil {
+					errs[name] = err
+					continue
+				}
+				found[name] = st
+			}
+			// ECR answers for every name or fails the call: a name left
+			// out is not a repository that does not exist.
+			for _, n := range chunk {
+				if _, ok := found[n]; !ok && errs[n] == nil {
+					errs[n] = missing("DescribeRepositories", "repository "+strconv.Quote(n))
+				}
 			}
 			mu.Unlock()
 		}

@@ -50,6 +50,11 @@ func TestPolicyPrincipalNeverAppears(t *testing.T) {
 	if msg := err.Error(); !strings.Contains(msg, "principal that does not exist") || !strings.Contains(msg, "6 times") {
 		t.Errorf("message does not explain the likely cause and the attempts: %s", msg)
 	}
+	// ECR gives the same answer for a policy it cannot accept: the message
+	// says so and names, by statement, the principal ECR had to resolve.
+	if msg := err.Error(); !strings.Contains(msg, "may also be invalid") || !strings.Contains(msg, `statement 1 (Sid "Deploy"): arn:aws:iam::123456789012:role/just-created`) {
+		t.Errorf("message does not name the statement and principal to check: %s", msg)
+	}
 	if res == nil || !res.Created || actionOf(res, reconcile.SettingRepositoryPolicy) != reconcile.ActionFailed {
 		t.Errorf("result = %+v, want created with the policy failed", res)
 	}

@@ -121,7 +121,7 @@ func TestDiffEverySetting(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := changeOf(t, diff(tc.spec, tc.state), tc.setting)
+			c := changeOf(t, diff(tc.spec, tc.state, "aws"), tc.setting)
 			if c.Action != tc.want {
 				t.Errorf("action = %s, want %s (%+v)", c.Action, tc.want, c)
 			}
@@ -147,23 +147,23 @@ func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
 	t.Parallel()
 	spec := Spec{Name: "app", Absent: true, ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "1"}}
 	for _, st := range []State{{}, existing()} {
-		changes := diff(spec, st)
+		changes := diff(spec, st, "aws")
 		if len(changes) != 1 || changes[0].Setting != SettingRepository {
 			t.Errorf("changes = %+v, want the repository alone", changes)
 		}
 	}
-	if !deletes(diff(spec, existing())) || deletes(diff(spec, State{})) {
+	if !deletes(diff(spec, existing(), "aws")) || deletes(diff(spec, State{}, "aws")) {
 		t.Error("deletes disagrees with the plan")
 	}
 	var re *RepositoryError
-	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }))), &re) {
+	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }), "aws")), &re) {
 		t.Error("a refused deletion is not a *RepositoryError")
 	}
 }
 
 func TestDiffManagesOnlyDeclaredSettings(t *testing.T) {
 	t.Parallel()
-	changes := diff(Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing())
+	changes := diff(Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing(), "aws")
 	var settings []string
 	for _, c := range changes {
 		settings = append(settings, c.Setting)
@@ -193,8 +193,8 @@ func TestDiffTagsPayload(t *testing.T) {
 	}
 }
 
-// Near the 50-tag limit the count after the change (kept + added, "aws:"
-// tags included) is checked before any write.
+// Near the 50-tag limit the count after the change (kept + added; "aws:"
+// tags do not count) is checked before any write.
 func TestDiffTagsLimit(t *testing.T) {
 	t.Parallel()
 	full := map[string]string{"aws:system": "x"}
@@ -210,7 +210,7 @@ func TestDiffTagsLimit(t *testing.T) {
 		errSubs   []string
 		notInErrs []string
 	}{
-		{"without prune: refused, prune-tags would fit", false, ActionFailed, []string{"53 tags", "50", "tags", "prune-tags: true", "49 tags that are not declared"}, nil},
+		{"without prune: refused, prune-tags would fit", false, ActionFailed, []string{"52 tags", "50", "tags", "prune-tags: true", "49 tags that are not declared"}, nil},
 		{"with prune: fits (1 aws: tag kept + 3 added)", true, ActionUpdate, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,7 +302,7 @@ func TestDiffOwnedPolicy(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := diffOwnedPolicy(tc.want, "ci-", tc.cur, nil, tc.exists)
+			c := diffOwnedPolicy(tc.want, "ci-", "aws", tc.cur, nil, tc.exists)
 			if c.Action != tc.action || !strings.Contains(c.To, tc.to) {
 				t.Fatalf("change %+v, want %s with %q", c, tc.action, tc.to)
 			}
@@ -314,5 +314,14 @@ func TestDiffOwnedPolicy(t *testing.T) {
 				t.Fatalf("merged policy lost the foreign statement: %s", o.policy)
 			}
 		})
+	}
+}
+
+// The preview's budget is ECR's own waiter for it (20 polls 5 s apart,
+// ecrspec, tied to the model's waiters-2.json by the conformance test).
+func TestPreviewBudgetIsECRsWaiter(t *testing.T) {
+	t.Parallel()
+	if previewBackoff.Within != 100*time.Second || previewBackoff.Max != 5*time.Second {
+		t.Errorf("preview backoff = %+v, want 100 s in all, polls at most 5 s apart", previewBackoff)
 	}
 }

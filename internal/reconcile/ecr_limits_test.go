@@ -59,7 +59,9 @@ func TestTagsAtTheLimitRemoveBeforeAdd(t *testing.T) {
 func TestTagsOverTheLimitAreRefusedBeforeAnyWrite(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, emulator.Options{})
-	f.emu.PutRepository(emulator.Repository{Name: "app", Tags: fiftyTags()})
+	full := fiftyTags()
+	full["old49"] = "v" // 50 user tags, and the aws: tag that does not count
+	f.emu.PutRepository(emulator.Repository{Name: "app", Tags: full})
 	f.emu.ResetCalls()
 	_, err := f.reconciler(false).Reconcile(context.Background(), reconcile.Spec{
 		Name: "app", Tags: map[string]string{"team": "payments"}, ScanOnPush: ptr(true),
@@ -68,7 +70,7 @@ func TestTagsOverTheLimitAreRefusedBeforeAnyWrite(t *testing.T) {
 	if !errors.As(err, &se) || len(se.Failed) != 1 || se.Failed[0].Setting != reconcile.SettingTags {
 		t.Fatalf("err = %v, want the tags setting refused", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "51 tags") || !strings.Contains(msg, "prune-tags: true") {
+	if msg := err.Error(); !strings.Contains(msg, "51 tags") || !strings.Contains(msg, "prune-tags: true") || !strings.Contains(msg, "aws: prefix do not count") {
 		t.Errorf("message does not give the count and the prune-tags way out: %s", msg)
 	}
 	for _, c := range f.emu.Writes() {
@@ -76,8 +78,58 @@ func TestTagsOverTheLimitAreRefusedBeforeAnyWrite(t *testing.T) {
 			t.Errorf("a tag write was sent: %+v", c)
 		}
 	}
-	if len(f.repo(t, "app").Tags) != 50 || !f.repo(t, "app").ScanOnPush {
+	if len(f.repo(t, "app").Tags) != 51 || !f.repo(t, "app").ScanOnPush {
 		t.Errorf("tags changed or the other setting not applied: %+v", f.repo(t, "app"))
+	}
+}
+
+// Tags with the reserved aws: prefix do not count against the 50-tag limit
+// (AWS's tagging rules): a repository CloudFormation created, with its
+// three aws:cloudformation:* tags, takes 48 to 50 declared tags, and 51
+// are refused before any write with a message that says so.
+func TestAWSTagsDoNotCountAgainstTheLimit(t *testing.T) {
+	t.Parallel()
+	stack := map[string]string{
+		"aws:cloudformation:stack-name": "core",
+		"aws:cloudformation:stack-id":   "arn:aws:cloudformation:us-east-1:123456789012:stack/core/1",
+		"aws:cloudformation:logical-id": "Repository",
+	}
+	declaredTags := func(n int) map[string]string {
+		tags := map[string]string{}
+		for i := range n {
+			tags[fmt.Sprintf("k%02d", i)] = "v"
+		}
+		return tags
+	}
+	for _, n := range []int{48, 49, 50} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, emulator.Options{})
+			f.emu.PutRepository(emulator.Repository{Name: "app", Tags: stack})
+			spec := reconcile.Spec{Name: "app", Tags: declaredTags(n), PruneTags: true}
+			if res := f.run(t, spec); actionOf(res, reconcile.SettingTags) != reconcile.ActionUpdate {
+				t.Fatalf("tags %s, want update", actionOf(res, reconcile.SettingTags))
+			}
+			want := maps.Clone(spec.Tags)
+			maps.Copy(want, stack)
+			if got := f.repo(t, "app").Tags; !maps.Equal(got, want) {
+				t.Errorf("tags = %v, want the %d declared and the aws: tags", got, n)
+			}
+			f.emu.ResetCalls()
+			f.run(t, spec)
+			if w := f.writeOps(); len(w) != 0 {
+				t.Errorf("re-run wrote %v", w)
+			}
+		})
+	}
+	f := newFixture(t, emulator.Options{})
+	f.emu.PutRepository(emulator.Repository{Name: "app", Tags: stack})
+	_, err := f.reconciler(false).Reconcile(context.Background(), reconcile.Spec{Name: "app", Tags: declaredTags(51)})
+	if err == nil || !strings.Contains(err.Error(), "51 tags") || !strings.Contains(err.Error(), "aws: prefix do not count") || strings.Contains(err.Error(), "included") {
+		t.Errorf("51 declared: err = %v; want refused, counting user tags only", err)
+	}
+	if w := f.writeOps(); len(w) != 0 {
+		t.Errorf("51 declared: wrote %v", w)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // ECR is the part of the ECR API the reconciler uses; *ecr.Client satisfies it.
@@ -98,7 +100,7 @@ func awsErrorActions(op string, err error, also ...string) error {
 	action := svc + ":" + op
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s did not complete before the deadline (timeout-seconds): %w", action, err)
+		return fmt.Errorf("%s did not complete before the deadline (%v): %w", action, inputref.Timeout, err)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s was cancelled (the job was cancelled or the process interrupted): %w", action, err)
 	case isAccessDenied(err):

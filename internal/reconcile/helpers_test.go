@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
@@ -30,6 +31,10 @@ const (
 type fixture struct {
 	emu *emulator.Emulator
 	ecr *ecr.Client
+	// analyzer is IAM Access Analyzer's client on the same emulator; the
+	// reconciler uses it only when checked says so.
+	analyzer *accessanalyzer.Client
+	url      string
 }
 
 func newFixture(t *testing.T, opts emulator.Options) *fixture {
@@ -44,17 +49,41 @@ func newFixtureWrapped(t *testing.T, opts emulator.Options, wrap func(http.Handl
 	emu := emulator.New(opts)
 	srv := httptest.NewServer(wrap(emu))
 	t.Cleanup(srv.Close)
-	client := ecr.New(ecr.Options{
+	f := &fixture{emu: emu, url: srv.URL}
+	f.ecr = f.clientAs("AKIDEXAMPLE")
+	f.analyzer = accessanalyzer.New(accessanalyzer.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
 			o.MaxAttempts = 5
 			o.MaxBackoff = 5 * time.Millisecond
+			o.RateLimiter = ratelimit.None
+		}),
+	})
+	return f
+}
+
+// clientAs is a client of the fixture's emulator signing with another
+// access key: another job, as the emulator's call log and holds see it.
+func (f *fixture) clientAs(keyID string) *ecr.Client {
+	return ecr.New(ecr.Options{
+		Region:       region,
+		BaseEndpoint: aws.String(f.url),
+		Credentials:  credentials.NewStaticCredentialsProvider(keyID, "secret", ""),
+		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 5
+			o.MaxBackoff = 5 * time.Millisecond
 			o.RateLimiter = ratelimit.None // as the action's own client: no retry quota
 		}),
 	})
-	return &fixture{emu: emu, ecr: client}
+}
+
+// checked is reconciler with the policy check of IAM Access Analyzer.
+func (f *fixture) checked(dryRun bool) *reconcile.Reconciler {
+	rec := f.reconciler(dryRun)
+	rec.Options.Analyzer = f.analyzer
+	return rec
 }
 
 // createBarrier holds the first n CreateRepository requests until all n
@@ -91,6 +120,7 @@ func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
 		Region:      region,
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
+		OwnedSettle: func(context.Context) error { return nil },
 	}}
 }
 

@@ -345,7 +345,9 @@ func TestOwnedPolicyTwoPrefixesRace(t *testing.T) {
 			t.Errorf("final policy %v lacks %s", got, want)
 		}
 	}
-	// Exactly one job was overwritten and merged again.
+	// The read right before each write usually lets the later job merge
+	// the earlier one's statements; at most one job was overwritten and
+	// merged again.
 	var retried int
 	for i, res := range results {
 		c := policyChange(t, res)
@@ -357,8 +359,8 @@ func TestOwnedPolicyTwoPrefixesRace(t *testing.T) {
 			t.Errorf("job %d: %q does not report 1 or 2 attempts", i, c.To)
 		}
 	}
-	if retried != 1 {
-		t.Errorf("%d jobs merged again, want exactly 1 (the one overwritten)", retried)
+	if retried > 1 {
+		t.Errorf("%d jobs merged again, want at most 1 (the one overwritten)", retried)
 		for _, c := range f.emu.Calls() {
 			t.Logf("%+v", c)
 		}

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
 // PreviewMode says when the lifecycle policy preview runs; the values are
@@ -36,10 +38,12 @@ const (
 const PreviewSampleSize = 5
 
 // previewBackoff polls GetLifecyclePolicyPreview: at once, then after about
-// 1, 2, 4 and every 5 seconds, for at most a minute. ECR's own waiter
-// (LifecyclePolicyPreviewComplete) polls every 5 seconds; starting sooner
-// catches the small repositories that ECR previews in a second or two.
-var previewBackoff = Backoff{Base: time.Second, Max: 5 * time.Second, Within: time.Minute}
+// 1, 2, 4 and every 5 seconds, for at most as long as ECR's own waiter
+// (LifecyclePolicyPreviewComplete: 20 polls 5 s apart, 100 s). Starting
+// sooner than the waiter catches the small repositories that ECR previews
+// in a second or two.
+var previewBackoff = Backoff{Base: time.Second, Max: ecrspec.PreviewWaiterDelay,
+	Within: ecrspec.PreviewWaiterMaxAttempts * ecrspec.PreviewWaiterDelay}
 
 // LifecyclePreview is what ECR's lifecycle policy preview says the declared
 // policy would do to the repository's images now.
@@ -58,6 +62,9 @@ type LifecyclePreview struct {
 	// (the budget ran out, or the call failed): the totals are still
 	// ECR's, the rules' counts cover only the images read.
 	Partial bool `json:"partial,omitempty"`
+	// invalid is the first answer add refused: a field of a shape the
+	// SDK's enum does not list.
+	invalid error
 }
 
 // RulePreview is one rule's share of a preview.
@@ -142,6 +149,24 @@ func (r *Reconciler) previewPoll(ctx context.Context) Backoff {
 // errPreviewPending stands for a preview still IN_PROGRESS.
 var errPreviewPending = errors.New("the preview is still in progress")
 
+// errPreviewOfAnother stands for an answer about another policy's preview:
+// GetLifecyclePolicyPreview returns the repository's latest preview, which
+// another run (or, right after the start, the one before) may have started
+// for another policy text. It is waited out like a pending preview.
+var errPreviewOfAnother = errors.New("the repository's latest preview is of another lifecycle policy")
+
+// previewOf reports whether a preview answer is about the policy text
+// (compared by meaning: ECR returns the text re-formatted). An answer
+// without the text cannot be told apart and is taken as it is.
+func previewOf(out *ecr.GetLifecyclePolicyPreviewOutput, text string) bool {
+	got := aws.ToString(out.LifecyclePolicyText)
+	if got == "" {
+		return true
+	}
+	eq, err := policy.LifecyclePoliciesEqual(got, text)
+	return err == nil && eq
+}
+
 // runPreview starts a preview of text, polls it until it is no longer in
 // progress and reads its result list. A preview that cannot be made
 // returns a nil preview and the notice that says why.
@@ -158,36 +183,62 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	var out *ecr.GetLifecyclePolicyPreviewOutput
 	_, err = poll.retryWhile(ctx, func(err error) bool {
 		// Right after the start ECR may not find the preview yet.
-		return errors.Is(err, errPreviewPending) || is[*types.LifecyclePolicyPreviewNotFoundException](err)
+		return errors.Is(err, errPreviewPending) || errors.Is(err, errPreviewOfAnother) || is[*types.LifecyclePolicyPreviewNotFoundException](err)
 	}, func() error {
 		var err error
-		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, in); err == nil && out.Status == types.LifecyclePolicyPreviewStatusInProgress {
+		switch out, err = r.ECR.GetLifecyclePolicyPreview(ctx, in); {
+		case err != nil:
+			return err
+		case !previewOf(out, text):
+			return errPreviewOfAnother
+		case out.Status == types.LifecyclePolicyPreviewStatusInProgress:
 			return errPreviewPending
 		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, previewNote("GetLifecyclePolicyPreview", err, poll.Within)
+	}
+	if out.Status == "" {
+		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + missing("GetLifecyclePolicyPreview", "status").Error()
 	}
 	if out.Status != types.LifecyclePolicyPreviewStatusComplete {
 		return nil, fmt.Sprintf("ECR's lifecycle policy preview ended %s, so what the policy would expire is not shown; the policy itself is reconciled as usual, and the next run previews it again", out.Status)
 	}
 	p := newPreview(text, out.Summary)
+	p.Partial = !r.readPreviewPages(ctx, in, out, text, p)
+	p.finish()
+	if p.invalid != nil {
+		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + p.invalid.Error()
+	}
+	return p, ""
+}
+
+// readPreviewPages counts the result list, first the page already read,
+// then the next ones by nextToken. It reports whether the whole list was
+// read: a failed call, a page of another policy's preview (another run
+// started one meanwhile) or a token ECR already gave (an endpoint that
+// would otherwise be paged forever) stop it. The totals are ECR's summary
+// either way.
+func (r *Reconciler) readPreviewPages(ctx context.Context, in *ecr.GetLifecyclePolicyPreviewInput, out *ecr.GetLifecyclePolicyPreviewOutput, text string, p *LifecyclePreview) bool {
+	seen := map[string]bool{}
 	for {
 		p.add(out.PreviewResults)
-		if out.NextToken == nil {
-			break
+		token := aws.ToString(out.NextToken)
+		switch {
+		case token == "":
+			return true
+		case seen[token]:
+			return false
 		}
+		seen[token] = true
 		next := *in
 		next.NextToken = out.NextToken
-		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, &next); err != nil {
-			// The totals are ECR's already: show what was read.
-			p.Partial = true
-			break
+		var err error
+		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, &next); err != nil || !previewOf(out, text) {
+			return false
 		}
 	}
-	p.finish()
-	return p, ""
 }
 
 // previewNote explains a preview that could not be made.
@@ -196,12 +247,15 @@ func previewNote(op string, err error, budget time.Duration) string {
 	switch {
 	case isAccessDenied(err):
 		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
-			"(optional, see the README's IAM section), or set lifecycle-policy-preview: off", lead, op)
+			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePreview)
 	case is[*types.LifecyclePolicyPreviewInProgressException](err):
 		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
+	case errors.Is(err, errPreviewOfAnother):
+		return fmt.Sprintf("%s: until its budget of %s ran out, ECR answered with the preview of another lifecycle policy (a repository has only its latest preview; "+
+			"another run probably started one for another policy); the next run previews again", lead, budget.Round(time.Second))
 	case errors.Is(err, errPreviewPending), errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most 1 minute, and half the time left before timeout-seconds)",
-			lead, budget.Round(time.Second))
+		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most %s, as ECR's own waiter, and half the time left before %v)",
+			lead, budget.Round(time.Second), previewBackoff.Within, inputref.Timeout)
 	case errors.Is(err, context.Canceled):
 		return lead + ": the preview was cancelled"
 	}
@@ -246,6 +300,12 @@ func (p *LifecyclePreview) add(results []types.LifecyclePolicyPreviewResult) {
 			i = len(p.Rules) - 1
 		}
 		rule := &p.Rules[i]
+		if res.Action != nil && !slices.Contains(res.Action.Type.Values(), res.Action.Type) {
+			// The type becomes a word of the plan and a cell of the job
+			// summary: only ECR's own values are shown.
+			p.invalid = cmp.Or(p.invalid, shapeError("GetLifecyclePolicyPreview", "previewResults[].action.type", string(res.Action.Type)))
+			continue
+		}
 		if rule.Action == "" && res.Action != nil {
 			rule.Action = strings.ToLower(string(res.Action.Type))
 		}

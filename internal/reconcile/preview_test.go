@@ -1,9 +1,13 @@
 package reconcile_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -558,5 +562,103 @@ func TestPreviewPartialWhenAPageFails(t *testing.T) {
 	p := lifecycleChange(t, res).Preview
 	if p == nil || !p.Partial || p.Expiring != 140 || p.Rules[0].Images != 100 {
 		t.Errorf("preview %+v, want partial: ECR's 140 in total, 100 counted from the first page", p)
+	}
+}
+
+// GetLifecyclePolicyPreview answers with the repository's latest preview,
+// with the policy text it was started for. Right after the start, or when
+// another run starts a preview of another policy, that is not the declared
+// policy's: such an answer counts as pending, and when it outlasts the
+// budget the preview is not shown, never the other policy's figures.
+func TestPreviewOfAnotherPolicyIsNotShown(t *testing.T) {
+	t.Parallel()
+	spec := reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewPolicy}}
+	setup := func(t *testing.T, previousGets int) *fixture {
+		f := newPreviewFixture(t, nil)
+		f.seed(t, "app", lifecycle, previewImages()...)
+		// The preview of the policy in place, complete: another policy's.
+		if _, err := f.ecr.StartLifecyclePolicyPreview(context.Background(), &ecr.StartLifecyclePolicyPreviewInput{RepositoryName: aws.String("app")}); err != nil {
+			t.Fatal(err)
+		}
+		f.emu.SetLifecyclePreviewBehavior(emulator.LifecyclePreviewBehavior{PreviousGets: previousGets})
+		f.emu.ResetCalls()
+		return f
+	}
+
+	f := setup(t, 2)
+	res, err := f.previewer(true, reconcile.PreviewOn).Reconcile(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRules(t, lifecycleChange(t, res).Preview, wantRules)
+	if got := f.previewCalls(); len(got) != 4 { // start, 2 answers about the other policy, ours
+		t.Errorf("preview calls %v, want the start and 3 gets", got)
+	}
+
+	f = setup(t, -1)
+	rec := f.previewer(false, reconcile.PreviewOn)
+	// Long enough for the first answers on a loaded machine: the notice
+	// must be about the other policy, not a call cut short.
+	rec.Options.PreviewPoll.Within = time.Second
+	if res, err = rec.Reconcile(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	if c := lifecycleChange(t, res); c.Preview != nil || c.Action != reconcile.ActionUpdate {
+		t.Errorf("another policy's preview was shown: %+v", c)
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0].Text, "answered with the preview of another lifecycle policy") {
+		t.Errorf("notes %+v", res.Notes)
+	}
+	if got := f.writeOps(); !slices.Equal(got, []string{"PutLifecyclePolicy"}) {
+		t.Errorf("writes %v", got)
+	}
+}
+
+// An endpoint that gives back the nextToken it was sent would be paged
+// forever: the repeated token ends the result list, marked partial, after
+// one more call.
+func TestPreviewStopsOnARepeatedNextToken(t *testing.T) {
+	t.Parallel()
+	repeat := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetLifecyclePolicyPreview") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			var in map[string]any
+			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			delete(in, "nextToken") // every page is the first
+			body, _ := json.Marshal(in)
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var out map[string]any
+			if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || rec.Code != http.StatusOK {
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
+			}
+			if out["status"] == "COMPLETE" {
+				out["nextToken"] = "again"
+			}
+			body, _ = json.Marshal(out)
+			w.Header().Set("Content-Type", rec.Header().Get("Content-Type"))
+			_, _ = w.Write(body)
+		})
+	}
+	f := newPreviewFixture(t, repeat)
+	f.seed(t, "app", lifecycle, previewImages()...)
+	res, err := f.previewer(true, reconcile.PreviewOn).Reconcile(context.Background(), reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewPolicy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := lifecycleChange(t, res).Preview; p == nil || !p.Partial {
+		t.Errorf("preview %+v, want one marked partial", p)
+	}
+	if got := f.previewCalls(); len(got) != 3 { // start, the first page, the page of the repeated token
+		t.Errorf("preview calls %d (%v), want the start and 2 gets", len(got), got[:min(len(got), 5)])
 	}
 }

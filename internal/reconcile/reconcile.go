@@ -2,9 +2,13 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
+	"time"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
 // Options tune a Reconciler.
@@ -28,13 +32,18 @@ type Options struct {
 	// a repository policy owned by Sid prefix; zero value means the
 	// default (5 attempts).
 	OwnedMerge Backoff
+	// OwnedSettle, when set, replaces the wait between writing a policy
+	// shared by Sid prefix and reading it back (a few seconds, so that a
+	// racing writer's write is seen; owned.go). Tests set it so that they
+	// never sleep.
+	OwnedSettle func(context.Context) error
 	// Preview says when the lifecycle policy preview runs (preview.go);
 	// the zero value never runs it.
 	Preview PreviewMode
 	// PreviewPoll is the preview's polling schedule, its Within the
 	// preview's time budget; zero value means the default (polls at 1, 2,
-	// 4, then every 5 s, for at most 1 minute). The budget is also capped
-	// at half the time left before the context's deadline.
+	// 4, then every 5 s, for at most 100 s, ECR's own waiter). The budget
+	// is also capped at half the time left before the context's deadline.
 	PreviewPoll Backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
@@ -43,6 +52,16 @@ type Options struct {
 	// Reconcilers of several Regions share one, so that max-concurrency
 	// bounds the step as a whole. Its capacity is the bound.
 	Slots chan struct{}
+	// Analyzer, when set, is IAM Access Analyzer in the repository's
+	// Region: the declared repository policy is checked with it before a
+	// run writes the policy (policycheck.go).
+	Analyzer PolicyAnalyzer
+	// PolicyCheckWithin bounds that check, its one retry included; zero
+	// value means the default (5 s).
+	PolicyCheckWithin time.Duration
+	// FailOnPolicySecurityWarning makes a SECURITY_WARNING finding refuse
+	// the policy as an ERROR does; otherwise it is a warning.
+	FailOnPolicySecurityWarning bool
 }
 
 // Reconciler reconciles repositories through an ECR client.
@@ -58,6 +77,10 @@ func (r *Reconciler) visibility() Backoff {
 	return r.Options.Consistency
 }
 
+// partition is the ID of the partition of the Reconciler's Region
+// ("aws" when no Region is set).
+func (r *Reconciler) partition() string { return regions.Of(r.Options.Region).ID }
+
 func (r *Reconciler) propagation() Backoff {
 	if r.Options.Propagation == (Backoff{}) {
 		return propagationBackoff
@@ -70,9 +93,26 @@ func (r *Reconciler) propagation() Backoff {
 // *SettingsError means the repository exists and is usable but some
 // settings could not be written; any other error is fatal.
 func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) {
+	var res *Result
+	err := safely(func() error {
+		var err error
+		res, err = r.reconcile(ctx, spec)
+		return err
+	})
+	var p *PanicError
+	if errors.As(err, &p) {
+		return nil, err
+	}
+	return res, err
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, spec Spec) (*Result, error) {
 	registry := r.startRegistry(ctx, spec)
+	check, cancel := r.startPolicyCheck(ctx, spec)
+	defer cancel()
 	st, err := r.read(ctx, spec)
 	st.Registry = registry()
+	st.policyCheck = check
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +123,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // diff, preview, apply. The preview runs before any write, so that what a
 // lifecycle policy would expire is shown even when its write fails.
 func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
-	changes := diff(spec, st)
-	notes := r.preview(ctx, spec, st, changes)
+	changes := diff(spec, st, r.partition())
+	// The policy check's verdict comes before anything is written.
+	checked, err := r.policyCheckNotes(spec, st, changes)
+	if err != nil {
+		return nil, err
+	}
+	notes := append(checked, r.preview(ctx, spec, st, changes)...)
 	if r.Options.DryRun {
 		switch {
 		case !st.Exists && spec.Absent:
@@ -96,14 +141,14 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 			}
 		}
 		res := &Result{Repository: st.Repository, Created: !st.Exists && !spec.Absent, Deleted: deletes(changes), DryRun: true, Changes: changes,
-			Notes: append(registryNotes(spec, st, !st.Exists && !spec.Absent, true), notes...)}
+			Notes: append(registryNotes(spec, st, r.partition(), !st.Exists && !spec.Absent, true), notes...)}
 		return res, failure(changes)
 	}
 	res, err := r.apply(ctx, spec, st, changes)
 	if err != nil {
 		return nil, err
 	}
-	res.Notes = append(registryNotes(spec, st, res.Created, false), notes...)
+	res.Notes = append(append(registryNotes(spec, st, r.partition(), res.Created, false), notes...), res.Notes...)
 	return res, failure(res.Changes)
 }
 
@@ -144,12 +189,14 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 
 // diff compares the declared spec with the state read and returns one
 // change per managed setting, in the order of allSettings. It is pure:
-// creation is a diff against a State that does not exist.
-func diff(spec Spec, st State) []Change {
+// creation is a diff against a State that does not exist. partition is the
+// repository's (r.partition()): ECR stores an account principal as its
+// root ARN.
+func diff(spec Spec, st State, partition string) []Change {
 	var changes []Change
 	for _, s := range allSettings {
 		if s.managedIn(spec) {
-			changes = append(changes, s.diff(spec, st))
+			changes = append(changes, s.diff(spec, st, partition))
 		}
 	}
 	return changes
@@ -173,7 +220,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			if err != nil {
 				return nil, err
 			}
-			return r.apply(ctx, spec, won, diff(spec, won))
+			return r.apply(ctx, spec, won, diff(spec, won, r.partition()))
 		}
 		if err != nil {
 			return nil, err
@@ -188,7 +235,7 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 			continue
 		}
 		wg.Go(func() {
-			if err := s.write(r, ctx, spec, res.Repository, *c); err != nil {
+			if err := safely(func() error { return s.write(r, ctx, spec, res.Repository, *c) }); err != nil {
 				c.Action, c.Error = ActionFailed, err.Error()
 			}
 			if p, ok := c.plan.(reporter); ok {
@@ -197,6 +244,11 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 		})
 	}
 	wg.Wait()
+	for _, c := range res.Changes {
+		if n, ok := c.plan.(noter); ok && c.Action != ActionFailed {
+			res.Notes = append(res.Notes, n.notes(c.Setting)...)
+		}
+	}
 	res.Deleted = deletes(res.Changes)
 	return res, nil
 }

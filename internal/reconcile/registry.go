@@ -3,9 +3,11 @@ package reconcile
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -79,17 +81,63 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() Regist
 	}
 	var wg sync.WaitGroup
 	var scanID, tmplID string
+	actx, cancel := advisoryContext(ctx)
 	if rs.Scanning {
-		wg.Go(func() { scanID, rs.ScanningConfig, rs.ScanningErr = readScanning(ctx, api) })
+		wg.Go(func() {
+			rs.ScanningErr = safely(func() (err error) {
+				scanID, rs.ScanningConfig, err = readScanning(actx, api)
+				return err
+			})
+			rs.ScanningErr = advisoryErr(ctx, actx, rs.ScanningErr)
+		})
 	}
 	if rs.Templates {
-		wg.Go(func() { tmplID, rs.TemplateList, rs.TemplatesErr = readTemplates(ctx, api) })
+		wg.Go(func() {
+			rs.TemplatesErr = safely(func() (err error) {
+				tmplID, rs.TemplateList, err = readTemplates(actx, api)
+				return err
+			})
+			rs.TemplatesErr = advisoryErr(ctx, actx, rs.TemplatesErr)
+		})
 	}
 	return func() RegistryState {
 		wg.Wait()
+		cancel()
 		rs.ID = cmp.Or(scanID, tmplID)
 		return rs
 	}
+}
+
+// advisoryShare is the part of the time left that the registry-level reads
+// may take. They only add notes, and the repository's own reads and writes
+// wait for them: a slow or endless answer (an endpoint that pages forever)
+// must leave the rest of the run the time it needs.
+const advisoryShare = 4 // a quarter
+
+// advisoryFallback bounds the registry-level reads of a run without a
+// deadline (a library caller's context).
+const advisoryFallback = 60 * time.Second
+
+// advisoryContext is ctx with the registry-level reads' share of the time.
+func advisoryContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	limit := advisoryFallback
+	if dl, ok := ctx.Deadline(); ok {
+		limit = time.Until(dl) / advisoryShare
+	}
+	return context.WithTimeout(ctx, limit)
+}
+
+// errAdvisoryTimeout says a registry-level read ran out of its share of the
+// time: the check is skipped (a note), the run goes on.
+var errAdvisoryTimeout = errors.New("the read did not complete within its share of the run's time (a quarter of the time left), and the repository was reconciled without it")
+
+// advisoryErr names a read cut by its own share of the time as such; the
+// SDK's error would blame the run's deadline, which has not passed.
+func advisoryErr(parent, actx context.Context, err error) error {
+	if err != nil && parent.Err() == nil && actx.Err() != nil {
+		return errAdvisoryTimeout
+	}
+	return err
 }
 
 func readScanning(ctx context.Context, api RegistryAPI) (string, registry.ScanningConfiguration, error) {
@@ -98,30 +146,40 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
 	}
-	if c := out.ScanningConfiguration; c != nil {
-		cfg.ScanType = string(c.ScanType)
-		for _, rule := range c.Rules {
-			sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
-			for _, f := range rule.RepositoryFilters {
-				sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
-			}
-			cfg.Rules = append(cfg.Rules, sr)
-		}
+	c := out.ScanningConfiguration
+	if c == nil {
+		return "", cfg, missing("GetRegistryScanningConfiguration", "scanningConfiguration")
 	}
-	return aws.ToString(out.RegistryId), cfg, nil
+	cfg.ScanType = string(c.ScanType)
+	for _, rule := range c.Rules {
+		sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
+		for _, f := range rule.RepositoryFilters {
+			sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
+		}
+		cfg.Rules = append(cfg.Rules, sr)
+	}
+	id, err := checkedRegistryID("GetRegistryScanningConfiguration", aws.ToString(out.RegistryId))
+	return id, cfg, err
 }
 
-// readTemplates reads every template, following nextToken.
+// readTemplates reads every template, following nextToken. The SDK's
+// paginator is not used: by default it follows a repeated token forever,
+// and even with StopOnDuplicateToken it only notices a token repeated on
+// the very next page and then ends as if the list were complete. A token
+// seen before is an error here: the list cannot be read to its end.
 func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
 	in := &ecr.DescribeRepositoryCreationTemplatesInput{MaxResults: aws.Int32(templatesPageSize)}
+	seen := map[string]bool{}
 	for {
 		out, err := api.DescribeRepositoryCreationTemplates(ctx, in)
 		if err != nil {
 			return "", nil, awsError("DescribeRepositoryCreationTemplates", err)
 		}
-		id = aws.ToString(out.RegistryId)
+		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", aws.ToString(out.RegistryId)); err != nil {
+			return "", nil, err
+		}
 		for _, t := range out.RepositoryCreationTemplates {
 			tmpl := registry.Template{
 				Prefix:           aws.ToString(t.Prefix),
@@ -146,9 +204,14 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 			}
 			list = append(list, tmpl)
 		}
-		if aws.ToString(out.NextToken) == "" {
+		next := aws.ToString(out.NextToken)
+		if next == "" {
 			return id, list, nil
 		}
+		if seen[next] {
+			return "", nil, fmt.Errorf("ecr:DescribeRepositoryCreationTemplates returned the nextToken of an earlier page again after %d page(s): the list has no end", len(seen)+1)
+		}
+		seen[next] = true
 		in.NextToken = out.NextToken
 	}
 }
@@ -158,7 +221,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 // is pure. created is whether the run creates (in dry-run, would create)
 // the repository. The repository's own changes are not affected: the
 // scan-on-push change still says what the repository's flag is.
-func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
+func registryNotes(spec Spec, st State, partition string, created, dryRun bool) []Note {
 	rs := st.Registry
 	own := spec.RegistryID
 	if st.Exists {
@@ -179,7 +242,7 @@ func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
 			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
 		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
 			"whether a repository creation template would create the repository on push with other settings than the declared ones",
-			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, created, dryRun) }},
+			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, partition, created, dryRun) }},
 	}
 	var notes []Note
 	for _, c := range checks {
@@ -197,13 +260,17 @@ func registryNotes(spec Spec, st State, created, dryRun bool) []Note {
 }
 
 // templateNotes warns about each managed setting the CREATE_ON_PUSH
-// template for the repository's name sets otherwise.
-func templateNotes(spec Spec, templates []registry.Template, created, dryRun bool) []Note {
+// template for the repository's name sets otherwise. A template never
+// applies to this run's CreateRepository, only to a push that creates the
+// repository first.
+func templateNotes(spec Spec, templates []registry.Template, partition string, created, dryRun bool) []Note {
 	t, ok := registry.TemplateFor(templates, spec.Name, registry.AppliedForCreateOnPush)
 	if !ok {
 		return nil
 	}
-	diffs, err := registry.TemplateDifferences(t, declared(spec))
+	d := declared(spec)
+	d.Partition = partition
+	diffs, err := registry.TemplateDifferences(t, d)
 	if err != nil {
 		return []Note{{Setting: SettingRepository, Level: NoteWarning, Text: fmt.Sprintf(
 			"the repository creation template %q could not be compared with the declared settings: %v", t.Prefix, err)}}

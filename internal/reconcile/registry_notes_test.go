@@ -122,7 +122,7 @@ func TestRegistryNotes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			notes := registryNotes(tc.spec, tc.state, tc.created, false)
+			notes := registryNotes(tc.spec, tc.state, "aws", tc.created, false)
 			if len(notes) != len(tc.want) {
 				t.Fatalf("notes %+v, want %d", notes, len(tc.want))
 			}
@@ -147,8 +147,8 @@ func TestRegistryDenialNotesAreTheSameForEveryRepository(t *testing.T) {
 	spec := Spec{ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "b"}}
 	a, b := spec, spec
 	a.Name, b.Name = "team/a", "team/b"
-	na := registryNotes(a, withRegistry(State{}, rs), true, false)
-	nb := registryNotes(b, withRegistry(State{}, rs), true, false)
+	na := registryNotes(a, withRegistry(State{}, rs), "aws", true, false)
+	nb := registryNotes(b, withRegistry(State{}, rs), "aws", true, false)
 	if len(na) != 2 || !slices.Equal(na, nb) {
 		t.Errorf("notes differ between repositories:\n%+v\n%+v", na, nb)
 	}

@@ -186,6 +186,33 @@ func TestNoTemplateNoNote(t *testing.T) {
 	}
 }
 
+// ROOT applies only to names no other template matches, and a prefix has
+// an implied "/" at its end: a prefix template for replication only leaves
+// its namespace without a template on push even though ROOT is for push,
+// while a name outside every namespace (the bare prefix "web" included)
+// gets ROOT's warning.
+func TestRootTemplateOnlyWithoutAnotherTemplate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, emulator.Options{})
+	root := teamTemplate()
+	root.Prefix = emulator.RootPrefix
+	f.emu.PutCreationTemplate("", root)
+	replication := teamTemplate()
+	replication.Prefix, replication.AppliedFor = "web", []string{emulator.AppliedForReplication}
+	f.emu.PutCreationTemplate("", replication)
+	for _, name := range []string{"web/app", "web/team/app"} {
+		f.emu.PutRepository(emulator.Repository{Name: name, Mutability: "MUTABLE", Tags: map[string]string{"team": "web"}})
+		if res := f.run(t, templateSpec(name)); len(res.Notes) != 0 {
+			t.Errorf("%s: notes %+v; want none (its template %q is not for CREATE_ON_PUSH, and ROOT is not its template)", name, res.Notes, "web")
+		}
+	}
+	for _, name := range []string{"web", "website/app"} {
+		f.emu.PutRepository(emulator.Repository{Name: name, Mutability: "MUTABLE", Tags: map[string]string{"team": "web"}})
+		res := f.run(t, templateSpec(name))
+		wantNote(t, res, reconcile.SettingMutability, reconcile.NoteWarning, `template "ROOT" (applied for CREATE_ON_PUSH) sets image-tag-mutability to IMMUTABLE`)
+	}
+}
+
 // The templates are read page by page.
 func TestTemplatesArePaged(t *testing.T) {
 	t.Parallel()

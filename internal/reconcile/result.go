@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
@@ -143,7 +144,7 @@ type RepositoryError struct {
 }
 
 func (e *RepositoryError) Error() string {
-	return "state: absent: " + e.Change.Error
+	return inputref.State.String() + ": absent: " + e.Change.Error
 }
 
 // failure is the error of a result's changes: a failed repository change

@@ -33,8 +33,8 @@ type setting struct {
 	read *settingRead
 
 	// diff plans the change: pure, and against a State that does not
-	// exist for a creation.
-	diff func(Spec, State) Change
+	// exist for a creation. partition is the repository's.
+	diff func(spec Spec, st State, partition string) Change
 	// write carries out a change on an existing repository; nil when ECR
 	// cannot change the setting once the repository exists.
 	write writeFunc
@@ -44,7 +44,8 @@ type setting struct {
 
 	// template puts the declared value where a repository creation
 	// template's is compared with it (registry.go); nil when templates do
-	// not set the setting.
+	// not set the setting. A template never applies to this run's
+	// CreateRepository, only to a push that creates the repository first.
 	template func(Spec, *registry.Declared)
 
 	// private and public say which kind of registry has the setting; lacks
@@ -77,10 +78,11 @@ type settingRead struct {
 	// wanted says whether the read is made; nil: whenever the setting is
 	// managed.
 	wanted func(r *Reconciler, spec Spec) bool
-	// call makes the read and returns, with its error, the function that
-	// puts the answer into the state; put is never nil, and takes the
-	// error as the run names it.
-	call func(r *Reconciler, ctx context.Context, at repoRef) (put func(*State, error), err error)
+	// call makes the read.
+	call func(r *Reconciler, ctx context.Context, at repoRef) (any, error)
+	// put puts what call answered (nil when it failed or was not made)
+	// and the error, as the run names it, into the state.
+	put func(st *State, answer any, err error)
 }
 
 // allSettings is every setting, in the order of the changes a run reports.
@@ -176,6 +178,12 @@ func planOf[T any](c Change) T {
 // reporter is a plan that has something to add to its change once written.
 type reporter interface {
 	report(c *Change)
+}
+
+// noter is a plan whose write found something the result's notes say
+// (a race repaired), once the write succeeded.
+type noter interface {
+	notes(setting string) []Note
 }
 
 // whileInvisible repeats a write that says the repository does not exist:

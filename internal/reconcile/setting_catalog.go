@@ -2,13 +2,13 @@ package reconcile
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -22,12 +22,12 @@ var catalog = setting{
 	managed: func(spec Spec) bool { return spec.Catalog != nil },
 	read: &settingRead{
 		op: "GetRepositoryCatalogData",
-		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
-			data, err := r.readCatalog(ctx, at.registryID, at.name)
-			return func(st *State, err error) { st.Catalog, st.CatalogErr = data, err }, err
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
+			return r.readCatalog(ctx, at.registryID, at.name)
 		},
+		put: func(st *State, data any, err error) { st.Catalog, _ = data.(*CatalogData); st.CatalogErr = err },
 	},
-	diff:  func(spec Spec, st State) Change { return diffCatalog(*spec.Catalog, st) },
+	diff:  func(spec Spec, st State, _ string) Change { return diffCatalog(*spec.Catalog, st) },
 	write: (*Reconciler).updateCatalog,
 	create: func(spec Spec, c *creation) {
 		// ECR Public's CreateRepository takes the catalog data (createWith).
@@ -87,9 +87,21 @@ type Naming interface {
 	// have (dry-run outputs only); "" when the registry cannot have one
 	// yet. An error is a failed call, which fails the dry-run.
 	PlannedURI(ctx context.Context, account, name string) (string, error)
+	// RepositoryShape names the first field of a repository as the
+	// endpoint described it that does not have the service's documented
+	// shape, "" when all do (regions.PublicRepository).
+	RepositoryShape(repo Repository) string
 }
 
-var errNoCatalogAPI = errors.New("catalog data is only managed for ECR Public repositories (public: true)")
+var errNoCatalogAPI error = noCatalogAPI{}
+
+// noCatalogAPI is worded when it is read, after the entry point has worded
+// the inputs (inputref).
+type noCatalogAPI struct{}
+
+func (noCatalogAPI) Error() string {
+	return fmt.Sprintf("catalog data is only managed for ECR Public repositories (%v: true)", inputref.Public)
+}
 
 // readCatalog reads the catalog data through the client's CatalogAPI.
 func (r *Reconciler) readCatalog(ctx context.Context, registryID, name string) (*CatalogData, error) {
@@ -176,7 +188,7 @@ func diffCatalog(want Catalog, st State) Change {
 	if cur.HasLogo && want.Logo == nil {
 		c.Action = ActionFailed
 		c.Error = "the repository has a logo, which ECR Public never returns, and PutRepositoryCatalogData writes the catalog data as a whole: " +
-			"writing it without the logo could remove it. Set catalog-logo to the logo's file so that it is sent with the rest; nothing was written"
+			"writing it without the logo could remove it. Set " + inputref.CatalogLogo.String() + " to the logo's file so that it is sent with the rest; nothing was written"
 		return c
 	}
 	c.Action, c.From, c.To = ActionUpdate, "differs", strings.Join(parts, "; ")

@@ -42,7 +42,7 @@ func TestDiffCatalog(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := changeOf(t, diff(Spec{Name: "app", Catalog: &tc.want}, tc.state), SettingCatalog)
+			c := changeOf(t, diff(Spec{Name: "app", Catalog: &tc.want}, tc.state, "aws"), SettingCatalog)
 			if c.Action != tc.action || !strings.Contains(c.To+c.Error, tc.sub) {
 				t.Errorf("change = %+v, want %s with %q", c, tc.action, tc.sub)
 			}
@@ -68,7 +68,7 @@ func TestDiffCatalog(t *testing.T) {
 func TestDiffCatalogShowsTheTextDiff(t *testing.T) {
 	t.Parallel()
 	st := with(func(st *State) { st.Catalog = &CatalogData{UsageText: "line one\nline two\n"} })
-	c := changeOf(t, diff(Spec{Name: "app", Catalog: &Catalog{UsageText: ptrTo("line one\nline 2\n")}}, st), SettingCatalog)
+	c := changeOf(t, diff(Spec{Name: "app", Catalog: &Catalog{UsageText: ptrTo("line one\nline 2\n")}}, st, "aws"), SettingCatalog)
 	if !strings.Contains(c.Diff, "usage:\n") || !strings.Contains(c.Diff, "-line two") || !strings.Contains(c.Diff, "+line 2") {
 		t.Errorf("diff = %q", c.Diff)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -23,7 +24,7 @@ var encryption = setting{
 			st.EncryptionType, st.KMSKey = string(e.EncryptionType), aws.ToString(e.KmsKey)
 		}
 	},
-	diff: func(spec Spec, st State) Change { return diffEncryption(*spec.Encryption, st) },
+	diff: func(spec Spec, st State, _ string) Change { return diffEncryption(*spec.Encryption, st) },
 	create: func(spec Spec, c *creation) {
 		e := spec.Encryption
 		c.in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type), KmsKey: optional(e.KMSKey)}
@@ -36,9 +37,9 @@ var encryption = setting{
 			}
 			// ECR calls KMS with the caller's credentials to check the key
 			// and grant itself its use.
-			return fmt.Errorf("ecr:CreateRepository could not use the KMS key: with encryption-type %s the credentials also need "+
+			return fmt.Errorf("ecr:CreateRepository could not use the KMS key: with %v %s the credentials also need "+
 				"kms:DescribeKey and kms:CreateGrant on the key (ECR calls KMS on the caller's behalf), and the key must be enabled and in this region: %w",
-				e.Type, awsError("CreateRepository", err))
+				inputref.EncryptionType, e.Type, awsError("CreateRepository", err))
 		}
 	},
 	template: func(spec Spec, d *registry.Declared) {
@@ -66,14 +67,14 @@ func diffEncryption(want Encryption, st State) Change {
 	}
 	gotType, gotKey := st.EncryptionType, st.KMSKey
 	if gotType == "" {
-		gotType = "AES256"
+		gotType = string(types.EncryptionTypeAes256)
 	}
 	c.Action, c.From = ActionUnchanged, encryptionString(gotType, gotKey)
 	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
 		c.Action = ActionFailed
 		c.Error = fmt.Sprintf("the repository is encrypted with %s but %s is declared; ECR sets encryption only when it creates a repository. "+
-			"Remove the encryption-type and kms-key inputs to accept the current encryption, or create a new repository and move the images to change it",
-			c.From, c.To)
+			"Remove the %v and %v inputs to accept the current encryption, or create a new repository and move the images to change it",
+			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
 	}
 	return c
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // SettingRepository is the repository's existence: created when it is
@@ -22,14 +23,16 @@ var existence = setting{
 	read: &settingRead{
 		op:     "DescribeImages",
 		wanted: func(r *Reconciler, spec Spec) bool { return r.countsFirst(spec) },
-		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			n, err := r.countImages(ctx, at.name, at.registryID)
-			return func(st *State, err error) {
-				st.Images, st.ImagesErr = &n, err
-				if err != nil {
-					st.Images = nil
-				}
-			}, err
+			return &n, err
+		},
+		put: func(st *State, n any, err error) {
+			st.Images, _ = n.(*int)
+			st.ImagesErr = err
+			if err != nil {
+				st.Images = nil
+			}
 		},
 	},
 	diff:  diffExistence,
@@ -55,7 +58,7 @@ func (r *Reconciler) countsFirst(spec Spec) bool {
 
 // diffExistence plans the repository itself: its creation when it is
 // missing, its deletion with state: absent.
-func diffExistence(spec Spec, st State) Change {
+func diffExistence(spec Spec, st State, _ string) Change {
 	if spec.Absent {
 		return diffAbsent(spec.ForceDelete, st)
 	}
@@ -98,8 +101,8 @@ func diffAbsent(force bool, st State) Change {
 
 // notEmptyError says why a repository with images is not deleted, and the fix.
 func notEmptyError(images int) string {
-	return fmt.Sprintf("it holds %d image(s) and force-delete is not set, so nothing was deleted. "+
-		"Set force-delete: true to delete the repository with its images, or delete the images first", images)
+	return fmt.Sprintf("it holds %d image(s) and %v is not set, so nothing was deleted. "+
+		"Set %[2]v: true to delete the repository with its images, or delete the images first", images, inputref.ForceDelete)
 }
 
 func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) }
@@ -149,7 +152,10 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	case err != nil:
 		return Repository{}, awsErrorActions("CreateRepository", err, c.also...)
 	}
-	return stateOf(*out.Repository).Repository, nil
+	if err := checkRepository("CreateRepository", out.Repository); err != nil {
+		return Repository{}, err
+	}
+	return r.checked("CreateRepository", stateOf(*out.Repository).Repository)
 }
 
 // createWith creates the repository through the client's CatalogAPI when
@@ -204,7 +210,7 @@ func (r *Reconciler) deleteRepository(ctx context.Context, spec Spec, repo Repos
 		n, cerr := r.countImages(ctx, repo.Name, repo.RegistryID)
 		if cerr != nil {
 			return fmt.Errorf("ECR refused to delete it because it still holds images (counting them failed: %w), so nothing was deleted. "+
-				"Set force-delete: true to delete the repository with its images, or delete the images first", awsError("DescribeImages", cerr))
+				"Set %v: true to delete the repository with its images, or delete the images first", awsError("DescribeImages", cerr), inputref.ForceDelete)
 		}
 		d.images = &n
 		return errors.New(notEmptyError(n))

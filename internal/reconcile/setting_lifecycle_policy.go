@@ -20,19 +20,24 @@ var lifecyclePolicy = setting{
 	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
-		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
-			var text *string
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &at.name, RegistryId: optional(at.registryID)})
 			switch {
 			case is[*types.LifecyclePolicyNotFoundException](err):
-				err = nil
-			case err == nil:
-				text = out.LifecyclePolicyText
+				return (*string)(nil), nil
+			case err != nil:
+				return nil, err
+			case out.LifecyclePolicyText == nil:
+				return nil, missing("GetLifecyclePolicy", "lifecyclePolicyText")
 			}
-			return func(st *State, err error) { st.LifecyclePolicy, st.LifecyclePolicyErr = text, err }, err
+			return out.LifecyclePolicyText, nil
+		},
+		put: func(st *State, text any, err error) {
+			st.LifecyclePolicy, _ = text.(*string)
+			st.LifecyclePolicyErr = err
 		},
 	},
-	diff: func(spec Spec, st State) Change {
+	diff: func(spec Spec, st State, _ string) Change {
 		return diffDocument(lifecyclePolicyDocument, *spec.LifecyclePolicy, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists)
 	},
 	write:    (*Reconciler).updateLifecyclePolicy,

@@ -25,7 +25,7 @@ var mutability = setting{
 			st.ExclusionFilters = append(st.ExclusionFilters, aws.ToString(f.Filter))
 		}
 	},
-	diff:  func(spec Spec, st State) Change { return diffMutability(*spec.Mutability, st) },
+	diff:  func(spec Spec, st State, _ string) Change { return diffMutability(*spec.Mutability, st) },
 	write: (*Reconciler).updateMutability,
 	create: func(spec Spec, c *creation) {
 		c.in.ImageTagMutability = types.ImageTagMutability(spec.Mutability.Value)
@@ -63,7 +63,7 @@ func diffMutability(want Mutability, st State) Change {
 
 func mutabilityString(value string, filters []string) string {
 	if value == "" {
-		value = "MUTABLE"
+		value = string(types.ImageTagMutabilityMutable)
 	}
 	if len(filters) == 0 {
 		return value

@@ -23,7 +23,7 @@ var scanOnPush = setting{
 			st.ScanOnPush = c.ScanOnPush
 		}
 	},
-	diff:  func(spec Spec, st State) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
+	diff:  func(spec Spec, st State, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
 	write: (*Reconciler).updateScanOnPush,
 	create: func(spec Spec, c *creation) {
 		c.in.ImageScanningConfiguration = &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush}

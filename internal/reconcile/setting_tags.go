@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -23,19 +25,20 @@ var tags = setting{
 	read: &settingRead{
 		op:    "ListTagsForResource",
 		byARN: true,
-		call: func(r *Reconciler, ctx context.Context, at repoRef) (func(*State, error), error) {
-			var got map[string]string
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			out, err := r.ECR.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: &at.arn})
-			if err == nil {
-				got = make(map[string]string, len(out.Tags))
-				for _, t := range out.Tags {
-					got[aws.ToString(t.Key)] = aws.ToString(t.Value)
-				}
+			if err != nil {
+				return nil, err
 			}
-			return func(st *State, err error) { st.Tags, st.TagsErr = got, err }, err
+			got := make(map[string]string, len(out.Tags))
+			for _, t := range out.Tags {
+				got[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+			return got, nil
 		},
+		put: func(st *State, tags any, err error) { st.Tags, _ = tags.(map[string]string); st.TagsErr = err },
 	},
-	diff:  diffTags,
+	diff:  func(spec Spec, st State, _ string) Change { return diffTags(spec, st) },
 	write: (*Reconciler).updateTags,
 	create: func(spec Spec, c *creation) {
 		for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
@@ -58,7 +61,7 @@ var tags = setting{
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
 
 // maxTags is ECR's limit on tags per repository, "aws:" tags included.
-const maxTags = 50
+const maxTags = ecrspec.MaxTags
 
 // tagsPlan is what the tags write sends: tags to add or update, keys to
 // remove. Computed by diff so that the write only carries it out.
@@ -68,9 +71,12 @@ type tagsPlan struct {
 }
 
 // diffTags adds or updates declared tags and, with PruneTags, removes the
-// others. Tags under the reserved "aws:" prefix are never removed. The
-// count after the change is checked against ECR's limit before any write:
-// TagResource would refuse it, after UntagResource already removed tags.
+// others. Tags under the reserved "aws:" prefix are never removed, and do
+// not count against ECR's limit (AWS's tagging rules), so a repository
+// CloudFormation created with its three aws:cloudformation:* tags still
+// takes 50 declared ones. The count of user tags after the change is checked
+// against the limit before any write: TagResource would refuse it, after
+// UntagResource already removed tags.
 func diffTags(spec Spec, st State) Change {
 	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
 	if !st.Exists {
@@ -103,8 +109,13 @@ func diffTags(spec Spec, st State) Change {
 		set[k] = v
 	}
 	var remove, undeclared []string
+	user := 0
 	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
-		if _, keep := spec.Tags[k]; !keep && !isAWSTag(k) {
+		if isAWSTag(k) {
+			continue
+		}
+		user++
+		if _, keep := spec.Tags[k]; !keep {
 			undeclared = append(undeclared, k)
 		}
 	}
@@ -117,12 +128,12 @@ func diffTags(spec Spec, st State) Change {
 	if len(parts) == 0 {
 		return c
 	}
-	if total := len(st.Tags) - len(remove) + added; total > maxTags {
+	if total := user - len(remove) + added; total > maxTags {
 		c.Action = ActionFailed
-		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository ('aws:' tags included); nothing was written. Declare fewer tags in tags",
-			total, len(st.Tags)-len(remove), added, maxTags)
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in %v",
+			total, user-len(remove), added, maxTags, inputref.Tags)
 		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
-			c.Error += fmt.Sprintf(", or set prune-tags: true to remove the %d tags that are not declared (%d would remain)", len(undeclared), fits)
+			c.Error += fmt.Sprintf(", or set %v: true to remove the %d tags that are not declared (%d would remain)", inputref.PruneTags, len(undeclared), fits)
 		}
 		return c
 	}

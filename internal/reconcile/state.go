@@ -42,6 +42,9 @@ type State struct {
 	// Registry is the registry-level state read with the repository
 	// (registry.go).
 	Registry RegistryState
+	// policyCheck waits for IAM Access Analyzer's verdict on the declared
+	// repository policy; nil when none was asked (policycheck.go).
+	policyCheck func() policyVerdict
 }
 
 // errNotVisible stands for a repository that a racing job created but that
@@ -83,7 +86,15 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
 	}
 	for _, repo := range out.Repositories {
 		if aws.ToString(repo.RepositoryName) == spec.Name {
-			return stateOf(repo), nil
+			if err := checkRepository("DescribeRepositories", &repo); err != nil {
+				return State{}, err
+			}
+			st := stateOf(repo)
+			st.Repository, err = r.checked("DescribeRepositories", st.Repository)
+			if err != nil {
+				return State{}, err
+			}
+			return st, nil
 		}
 	}
 	return State{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)
@@ -103,7 +114,7 @@ func (r *Reconciler) wanted(spec Spec) selection {
 
 // answer is what one setting's read answered.
 type answer struct {
-	put func(*State, error)
+	v   any
 	err error
 }
 
@@ -119,10 +130,13 @@ func (r *Reconciler) readSettings(ctx context.Context, at repoRef, sel selection
 		}
 		wg.Go(func() {
 			a := &answers[i]
+			// A panic fails this read only.
 			fn := func() error {
-				var err error
-				a.put, err = s.read.call(r, ctx, at)
-				return err
+				return safely(func() error {
+					var err error
+					a.v, err = s.read.call(r, ctx, at)
+					return err
+				})
 			}
 			if !waitVisible {
 				a.err = fn()
@@ -150,7 +164,7 @@ func (st *State) merge(first []answer, early selection, late []answer, again sel
 		default:
 			continue
 		}
-		a.put(st, orAWSError(s.read.op, a.err, !again[i]))
+		s.read.put(st, a.v, orAWSError(s.read.op, a.err, !again[i]))
 	}
 }
 

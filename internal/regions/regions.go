@@ -13,9 +13,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // Partition is an AWS partition: a group of Regions with its own ARN prefix
@@ -131,6 +131,9 @@ func Parse(input string) ([]string, error) {
 		}
 		out = append(out, f)
 	}
+	if len(bad) > maxBadEntries {
+		bad = append(bad[:maxBadEntries], fmt.Sprintf("and %d more entries that are not Region codes", len(bad)-maxBadEntries))
+	}
 	if len(bad) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(bad, "; "))
 	}
@@ -146,19 +149,13 @@ func Parse(input string) ([]string, error) {
 	return out, nil
 }
 
-// maxQuotedChars bounds how much of a bad entry a message repeats: every
-// Region code is far shorter, and an input pasted by mistake (a whole file)
-// must not fill an annotation.
-const maxQuotedChars = 40
+// maxBadEntries is how many bad entries a message names: an input pasted
+// by mistake (a whole file of lines) must not fill an annotation with one
+// complaint per line.
+const maxBadEntries = 5
 
-// quoted is s in quotes, cut after maxQuotedChars characters.
-func quoted(s string) string {
-	if utf8.RuneCountInString(s) <= maxQuotedChars {
-		return strconv.Quote(s)
-	}
-	cut := string([]rune(s)[:maxQuotedChars])
-	return fmt.Sprintf("%s… (%d characters in all)", strconv.Quote(cut), utf8.RuneCountInString(s))
-}
+// quoted is s as a message repeats it: quoted and bounded.
+var quoted = wfcmd.Quote
 
 // Of returns the partition of region as the SDK resolves it: a listed Region
 // first, then the patterns, and the aws partition for anything else.

@@ -2,6 +2,7 @@ package regions
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,22 @@ func TestParseErrorIsBounded(t *testing.T) {
 	}
 	if len(err.Error()) > 300 || !strings.Contains(err.Error(), "(5000 characters in all)") {
 		t.Errorf("error = %q, want it cut and the length named", err)
+	}
+}
+
+// Many bad entries (a file of lines pasted by mistake) give one bounded
+// message: the first few, then how many more.
+func TestParseErrorNamesFewEntries(t *testing.T) {
+	t.Parallel()
+	var lines strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&lines, "line %d of a file pasted by mistake which is not a Region code\n", i)
+	}
+	_, err := Parse("us-east-1\n" + lines.String())
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if len(err.Error()) > 2000 || !strings.Contains(err.Error(), "and 1995 more entries that are not Region codes") {
+		t.Errorf("error is %d bytes: %.300q…", len(err.Error()), err)
 	}
 }

@@ -100,11 +100,17 @@ func TestTemplateFor(t *testing.T) {
 	}{
 		{"prod/app", AppliedForCreateOnPush, "prod"},
 		{"prod/team/app", AppliedForCreateOnPush, "prod/team/"},
-		{"prod/team/cache/x", AppliedForCreateOnPush, "prod/team/"}, // the longer prefix is for another scenario
+		// The longest matching prefix is the name's template; it is for
+		// another scenario, so no template applies on push.
+		{"prod/team/cache/x", AppliedForCreateOnPush, ""},
 		{"prod/team/cache/x", AppliedForPullThroughCache, "prod/team/cache"},
 		{"production/app", AppliedForCreateOnPush, RootPrefix}, // a prefix is a namespace, not a string prefix
 		{"prod", AppliedForCreateOnPush, RootPrefix},
-		{"dev/app", AppliedForCreateOnPush, RootPrefix},
+		// ROOT is only for names no other template matches: "dev" matches,
+		// so ROOT does not apply on push although it is for CREATE_ON_PUSH.
+		{"dev/app", AppliedForCreateOnPush, ""},
+		{"dev", AppliedForCreateOnPush, RootPrefix},
+		{"devel/app", AppliedForCreateOnPush, RootPrefix},
 		{"dev/app", AppliedForReplication, "dev"},
 		{"other", AppliedForReplication, ""},
 	} {
@@ -175,9 +181,18 @@ func TestTemplateDifferences(t *testing.T) {
 		{name: "whole policy without a prefix", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull)},
 			want: []string{"repository-policy"}},
 	}
+	// In another partition ECR stores an account as that partition's root.
+	cnTmpl := Template{Prefix: "prod", RepositoryPolicy: strings.Replace(pullAsECR, "arn:aws:", "arn:aws-cn:", 1)}
+	if diffs, err := TemplateDifferences(cnTmpl, Declared{RepositoryPolicy: ptr(pull), Partition: "aws-cn"}); err != nil || len(diffs) != 0 {
+		t.Errorf("aws-cn template as ECR stores it: differences %v, %v; want none", diffs, err)
+	}
+	if diffs, err := TemplateDifferences(cnTmpl, Declared{RepositoryPolicy: ptr(pull), Partition: "aws"}); err != nil || len(diffs) != 1 {
+		t.Errorf("aws-cn root ARN in the aws partition: differences %v, %v; want one", diffs, err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
+			tt.declared.Partition = "aws"
 			diffs, err := TemplateDifferences(tt.tmpl, tt.declared)
 			if err != nil {
 				t.Fatal(err)

@@ -10,16 +10,20 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
-// Scan types and frequencies, as ECR's API spells them.
+// Scan types and frequencies, as the SDK's enums spell them.
 const (
-	ScanTypeBasic    = "BASIC"
-	ScanTypeEnhanced = "ENHANCED"
+	ScanTypeBasic    = string(types.ScanTypeBasic)
+	ScanTypeEnhanced = string(types.ScanTypeEnhanced)
 
-	FrequencyScanOnPush = "SCAN_ON_PUSH"
-	FrequencyContinuous = "CONTINUOUS_SCAN"
-	FrequencyManual     = "MANUAL"
+	FrequencyScanOnPush = string(types.ScanFrequencyScanOnPush)
+	FrequencyContinuous = string(types.ScanFrequencyContinuousScan)
+	FrequencyManual     = string(types.ScanFrequencyManual)
 )
 
 // ScanningConfiguration is a registry's scanning configuration
@@ -111,9 +115,9 @@ func ScanOnPushOverride(cfg ScanningConfiguration, repository string, declared b
 	} else {
 		fix = fmt.Sprintf("change the registry's scanning rules so that no %s or %s filter matches %s", FrequencyScanOnPush, FrequencyContinuous, repository)
 	}
-	d.Warning = fmt.Sprintf("scan-on-push is declared %t, but %s, so images are %s: the repository's scanOnPush flag does not decide; to change it, %s "+
-		"(ECR console: Private registry > Settings > Scanning, or aws ecr put-registry-scanning-configuration), or stop managing scan-on-push",
-		declared, what, describeEffect(d.Effective), fix)
+	d.Warning = fmt.Sprintf("%[5]v is declared %[1]t, but %[2]s, so images are %[3]s: the repository's scanOnPush flag does not decide; to change it, %[4]s "+
+		"(ECR console: Private registry > Settings > Scanning, or aws ecr put-registry-scanning-configuration), or stop managing %[5]v",
+		declared, what, describeEffect(d.Effective), fix, inputref.ScanOnPush)
 	return d
 }
 

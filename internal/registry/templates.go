@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -13,11 +16,25 @@ import (
 // prefix matches.
 const RootPrefix = "ROOT"
 
-// Scenarios a template applies to (RCTAppliedFor).
+// Scenarios a template applies to (the SDK's RCTAppliedFor).
 const (
-	AppliedForCreateOnPush     = "CREATE_ON_PUSH"
-	AppliedForReplication      = "REPLICATION"
-	AppliedForPullThroughCache = "PULL_THROUGH_CACHE"
+	AppliedForCreateOnPush     = string(types.RCTAppliedForCreateOnPush)
+	AppliedForReplication      = string(types.RCTAppliedForReplication)
+	AppliedForPullThroughCache = string(types.RCTAppliedForPullThroughCache)
+)
+
+// settingEncryption names the encryption setting, which two inputs
+// declare (inputref.EncryptionType and inputref.KMSKey).
+var settingEncryption = plainName("encryption")
+
+type plainName string
+
+func (n plainName) String() string { return string(n) }
+
+// ECR's defaults for a template that leaves them out.
+const (
+	defaultMutability = string(types.ImageTagMutabilityMutable)
+	defaultEncryption = string(types.EncryptionTypeAes256)
 )
 
 // Template is a repository creation template as read with
@@ -36,17 +53,21 @@ type Template struct {
 }
 
 // TemplateFor returns the template that applies when ECR creates repository
-// in the scenario appliedFor (AppliedForCreateOnPush for a docker push): of
-// the templates for that scenario, the one with the longest prefix that is
-// a namespace of the name ("prod" and "prod/" match "prod/app", not
-// "production"), else the ROOT template.
+// in the scenario appliedFor (AppliedForCreateOnPush for a docker push).
+// ECR documents that a prefix has an implied "/" at its end ("prod" and
+// "prod/" match "prod/app", not "production/app" nor "prod") and that ROOT
+// applies to the repositories that have no other template. The template of
+// a name is therefore the one with the longest prefix that is a namespace
+// of the name, whatever its scenarios (the longest is an assumption: ECR
+// does not say how nested prefixes rank), and ROOT only when no prefix
+// matches; it applies only when it lists appliedFor. A matching prefix
+// template for other scenarios leaves the name with no template for
+// appliedFor, even when ROOT has it. Templates never apply to
+// CreateRepository: they are for the repositories ECR creates itself.
 func TemplateFor(templates []Template, repository, appliedFor string) (Template, bool) {
 	best, found := Template{}, false
 	bestLen := -1
 	for _, t := range templates {
-		if !slices.Contains(t.AppliedFor, appliedFor) {
-			continue
-		}
 		n := -1
 		switch {
 		case t.Prefix == RootPrefix:
@@ -58,7 +79,10 @@ func TemplateFor(templates []Template, repository, appliedFor string) (Template,
 			best, found, bestLen = t, true, n
 		}
 	}
-	return best, found
+	if !found || !slices.Contains(best.AppliedFor, appliedFor) {
+		return Template{}, false
+	}
+	return best, true
 }
 
 // Declared is what the workflow manages; nil (or a nil map) is a setting
@@ -77,6 +101,9 @@ type Declared struct {
 	// SidPrefix, when set, compares only the repository policy statements
 	// the action owns.
 	SidPrefix string
+	// Partition is the registry's partition ("aws", "aws-cn", ...), in
+	// which an account principal means that partition's root ARN.
+	Partition string
 }
 
 // Encryption is a repository's encryption configuration.
@@ -87,7 +114,7 @@ type Encryption struct {
 
 // Difference is one setting on which a template and the declaration differ.
 type Difference struct {
-	Setting  string // the action's input name
+	Setting  string // the declared value's input name (inputref), or "encryption"
 	Template string // what the template sets, for display
 	Declared string
 	Warning  string
@@ -99,39 +126,40 @@ type Difference struct {
 // change it back on its next run. Policies are compared by meaning.
 func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 	var out []Difference
-	add := func(setting, tv, dv string) {
+	add := func(ref fmt.Stringer, tv, dv string) {
+		setting := ref.String()
 		out = append(out, Difference{Setting: setting, Template: tv, Declared: dv, Warning: fmt.Sprintf(
 			"the repository creation template %q (applied for %s) sets %s to %s, but %s is declared: a repository a push creates from the template "+
 				"gets the template's value until this action changes it; align the template with the workflow, or the workflow with the template",
 			t.Prefix, strings.Join(t.AppliedFor, ", "), setting, tv, dv)})
 	}
 	if d.Mutability != nil {
-		tm, dm := cmpOr(t.Mutability, "MUTABLE"), *d.Mutability
+		tm, dm := cmpOr(t.Mutability, defaultMutability), *d.Mutability
 		if tm != dm {
-			add("image-tag-mutability", tm, dm)
+			add(inputref.Mutability, tm, dm)
 		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
-			add("image-tag-mutability-exclusion-filters", list(t.ExclusionFilters), list(d.ExclusionFilters))
+			add(inputref.ExclusionFilters, list(t.ExclusionFilters), list(d.ExclusionFilters))
 		}
 	}
 	if e := d.Encryption; e != nil {
-		tt, dt := cmpOr(t.EncryptionType, "AES256"), cmpOr(e.Type, "AES256")
+		tt, dt := cmpOr(t.EncryptionType, defaultEncryption), cmpOr(e.Type, defaultEncryption)
 		// A template names its key by ARN; a declared alias cannot be
 		// compared without KMS, so only a declared ARN is compared.
-		keyDiffers := dt != "AES256" && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
+		keyDiffers := dt != defaultEncryption && strings.HasPrefix(e.KMSKey, "arn:") && e.KMSKey != t.KMSKey
 		if tt != dt || keyDiffers {
-			add("encryption", encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
+			add(settingEncryption, encryption(tt, t.KMSKey), encryption(dt, e.KMSKey))
 		}
 	}
 	if (d.Tags != nil || d.PruneTags) && tagsDiffer(t.ResourceTags, d.Tags, d.PruneTags) {
-		add("tags", tags(t.ResourceTags), tags(d.Tags))
+		add(inputref.Tags, tags(t.ResourceTags), tags(d.Tags))
 	}
 	if d.RepositoryPolicy != nil {
-		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix)
+		same, err := sameRepositoryPolicy(t.RepositoryPolicy, *d.RepositoryPolicy, d.SidPrefix, d.Partition)
 		if err != nil {
 			return nil, fmt.Errorf("template %q repository policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("repository-policy", present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
+			add(inputref.RepositoryPolicy, present(t.RepositoryPolicy), present(*d.RepositoryPolicy)+" (compared by meaning)")
 		}
 	}
 	if d.LifecyclePolicy != nil {
@@ -140,7 +168,7 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 			return nil, fmt.Errorf("template %q lifecycle policy: %w", t.Prefix, err)
 		}
 		if !same {
-			add("lifecycle-policy", present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
+			add(inputref.LifecyclePolicy, present(t.LifecyclePolicy), present(*d.LifecyclePolicy)+" (compared by meaning)")
 		}
 	}
 	return out, nil
@@ -158,12 +186,14 @@ func tagsDiffer(template, declared map[string]string, prune bool) bool {
 	return prune && len(template) != len(declared)
 }
 
-func sameRepositoryPolicy(tmpl, declared, prefix string) (bool, error) {
+func sameRepositoryPolicy(tmpl, declared, prefix, partition string) (bool, error) {
 	if prefix != "" {
-		c, err := policy.CompareOwned(tmpl, declared, prefix)
+		c, err := policy.CompareOwned(tmpl, declared, prefix, partition)
 		return c.Equal, err
 	}
-	return sameDocument(tmpl, declared, policy.RepositoryPoliciesEqual)
+	return sameDocument(tmpl, declared, func(a, b string) (bool, error) {
+		return policy.RepositoryPoliciesEqual(a, b, partition)
+	})
 }
 
 // sameDocument compares two optional documents ("" = none) with eq.

@@ -38,8 +38,8 @@ func TestRacingJobsWithDifferentPolicies(t *testing.T) {
 		if !ok || w.emu.RepositoryCount() != 1 {
 			t.Fatalf("%d racing jobs left %d repositories", n, w.emu.RepositoryCount())
 		}
-		a, errA := policy.RepositoryPoliciesEqual(r.Policy, pullPolicy)
-		b, errB := policy.RepositoryPoliciesEqual(r.Policy, otherPolicy)
+		a, errA := policy.RepositoryPoliciesEqual(r.Policy, pullPolicy, "aws")
+		b, errB := policy.RepositoryPoliciesEqual(r.Policy, otherPolicy, "aws")
 		if errA != nil || errB != nil || a == b {
 			t.Errorf("%d racing jobs: policy is neither declared one exactly: %s", n, r.Policy)
 		}

@@ -10,13 +10,14 @@ import (
 )
 
 // registryChecks is the part of docs/iam/registry-checks-policy.json that
-// the registry-level reads use: its statements on "*" (the calls that name
-// no repository; the emulator's iam_docs_test ties the file to that).
+// the registry-level reads use: its statements of ecr: actions on "*" (the
+// calls that name no repository; the emulator's iam_docs_test ties the
+// file to that). The policy check's statement is policyCheck's.
 func registryChecks(t *testing.T, w *world) []emulator.Statement {
 	t.Helper()
 	var out []emulator.Statement
 	for _, s := range documentedPolicy(t, w, "registry-checks-policy.json") {
-		if len(s.Resources) == 1 && s.Resources[0] == "*" {
+		if len(s.Resources) == 1 && s.Resources[0] == "*" && strings.HasPrefix(s.Actions[0], "ecr:") {
 			out = append(out, s)
 		}
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"html"
 	"io"
 	"strings"
 
@@ -109,9 +110,9 @@ func batchPreviews(b *strings.Builder, items []reconcile.Item) {
 			switch {
 			case p == nil:
 			case len(p.Rules) == 0:
-				fmt.Fprintf(b, "\n`%s` %s preview: %s.\n", it.Name, c.Setting, oneLine(previewHeadline(p)))
+				fmt.Fprintf(b, "\n%s %s preview: %s.\n", cell(it.Name), c.Setting, oneLine(previewHeadline(p)))
 			default:
-				fmt.Fprintf(b, "\n<details><summary><code>%s</code> %s preview: %s</summary>\n", it.Name, c.Setting, oneLine(previewHeadline(p)))
+				fmt.Fprintf(b, "\n<details><summary><code>%s</code> %s preview: %s</summary>\n", html.EscapeString(it.Name), c.Setting, oneLine(previewHeadline(p)))
 				previewTable(b, p)
 				b.WriteString("\n</details>\n")
 			}
@@ -126,7 +127,7 @@ func previewTable(b *strings.Builder, p *reconcile.LifecyclePreview) {
 	}
 	b.WriteString("\n| Rule | Description | Action | Images | Newest images (tags, pushed) |\n|---|---|---|---|---|\n")
 	for _, r := range p.Rules {
-		fmt.Fprintf(b, "| %d | %s | %s | %d | %s |\n", r.Priority, cell(r.Description), r.Action, r.Images, cell(sample(r)))
+		fmt.Fprintf(b, "| %d | %s | %s | %d | %s |\n", r.Priority, cell(r.Description), markdownText(r.Action), r.Images, cell(sample(r)))
 	}
 }
 

@@ -33,15 +33,18 @@ func RegionsSummary(sections []RegionSection, batch, dryRun, warnOnly bool) stri
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", s.heading(), result)
 	}
+	// Each Region's part shares what the table above leaves of the bound
+	// (less its heading).
+	share := (MaxSummaryBytes - b.Len()) / len(sections)
 	for _, s := range sections {
 		fmt.Fprintf(&b, "\n## %s\n\n", s.heading())
 		switch it := s.Items[0]; {
 		case batch:
-			b.WriteString(BatchSummary(s.Items, dryRun, warnOnly))
+			b.WriteString(batchSummary(s.Items, dryRun, warnOnly, share-len(s.heading())-8))
 		case it.Result != nil:
 			b.WriteString(Summary(it.Result))
 		default:
-			fmt.Fprintf(&b, "### ECR repository `%s`: **failed**\n\n%s\n", it.Name, cell(it.Err.Error()))
+			fmt.Fprintf(&b, "### ECR repository %s: **failed**\n\n%s\n", cell(it.Name), cell(it.Err.Error()))
 		}
 	}
 	return b.String()
@@ -49,7 +52,7 @@ func RegionsSummary(sections []RegionSection, batch, dryRun, warnOnly bool) stri
 
 func (s RegionSection) heading() string {
 	if s.Primary {
-		return "`" + s.Region + "` (primary)"
+		return cell(s.Region) + " (primary)"
 	}
-	return "`" + s.Region + "`"
+	return cell(s.Region)
 }

@@ -29,13 +29,13 @@ func Summary(res *reconcile.Result) string {
 	if res.DryRun {
 		title += " (dry run)"
 	}
-	fmt.Fprintf(&b, "### %s `%s`: %s\n\n", title, res.Repository.Name, Outcome(res))
+	fmt.Fprintf(&b, "### %s %s: %s\n\n", title, cell(res.Repository.Name), Outcome(res))
 	if res.Repository.URI != "" {
-		fmt.Fprintf(&b, "URI: `%s`\n\n", res.Repository.URI)
+		fmt.Fprintf(&b, "URI: %s\n\n", cell(res.Repository.URI))
 	}
 	b.WriteString("| Setting | Result | Value |\n|---|---|---|\n")
 	for _, c := range res.Changes {
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", c.Setting, badge(res.DryRun, c.Action), cell(value(c)))
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", markdownText(c.Setting), badge(res.DryRun, c.Action), cell(value(c)))
 	}
 	summaryPreviews(&b, res)
 	if len(res.Notes) > 0 {
@@ -79,7 +79,10 @@ func badge(dry bool, a reconcile.Action) string {
 	return badges[a]
 }
 
-// cell makes a value safe inside a Markdown table cell.
+// cell makes a value safe inside a Markdown table cell, or a heading, as
+// code: on one line, no "|" that ends the cell, no backtick that ends the
+// code span. Every value of a cell that did not come from this code goes
+// through cell or markdownText.
 func cell(s string) string {
 	if s == "" {
 		return ""

@@ -80,59 +80,6 @@ func readMeta(t *testing.T, path string) *actionmeta.Metadata {
 	return m
 }
 
-// TestSameInputsAndOutputsAsTheContainerAction keeps run/action.yml's
-// interface identical to action.yml's, so a workflow switches between the
-// two by its uses: line alone: the same inputs (order, descriptions,
-// defaults, required) and the same outputs, each the binary's own.
-func TestSameInputsAndOutputsAsTheContainerAction(t *testing.T) {
-	t.Parallel()
-	docker, run := readMeta(t, actionPath), readMeta(t, runActionPath)
-	if len(docker.Inputs) == 0 || len(docker.Outputs) == 0 {
-		t.Fatalf("%s declares %d inputs and %d outputs", actionPath, len(docker.Inputs), len(docker.Outputs))
-	}
-	if !slices.Equal(docker.Inputs, run.Inputs) {
-		t.Errorf("inputs differ:\n  %s: %+v\n  %s: %+v", actionPath, docker.Inputs, runActionPath, run.Inputs)
-	}
-	if !slices.Equal(docker.Outputs, run.Outputs) {
-		t.Errorf("outputs differ:\n  %s: %+v\n  %s: %+v", actionPath, docker.Outputs, runActionPath, run.Outputs)
-	}
-
-	c := readComposite(t, runActionPath)
-	if c.Runs.Using != "composite" {
-		t.Errorf("%s runs.using = %q, want composite", runActionPath, c.Runs.Using)
-	}
-	for _, out := range docker.Outputs {
-		if want := "${{ steps.run.outputs." + out.Name + " }}"; c.Outputs[out.Name].Value != want {
-			t.Errorf("output %s has value %q, want %q", out.Name, c.Outputs[out.Name].Value, want)
-		}
-	}
-
-	// The run step passes every input, and nothing else, as INPUT_<NAME>.
-	var env map[string]string
-	for _, s := range c.Runs.Steps {
-		if s.ID == "run" {
-			env = s.Env
-		}
-	}
-	if env == nil {
-		t.Fatalf("%s has no step with id run", runActionPath)
-	}
-	want := map[string]string{"ECR_RECONCILE_BIN": "${{ steps.fetch.outputs.path }}"}
-	for _, in := range docker.Inputs {
-		want[ghrunner.InputVar(in.Name)] = "${{ inputs." + in.Name + " }}"
-	}
-	for k, v := range want {
-		if env[k] != v {
-			t.Errorf("run step env %s = %q, want %q", k, env[k], v)
-		}
-	}
-	for k := range env {
-		if _, ok := want[k]; !ok {
-			t.Errorf("run step env has %s, which is not an input", k)
-		}
-	}
-}
-
 // release is a fake release of testVersion: one asset per target, each with
 // its own content, served over HTTP, with the checksums file the release
 // workflow writes.

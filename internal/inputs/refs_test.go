@@ -1,0 +1,126 @@
+package inputs
+
+import (
+	"go/scanner"
+	"go/token"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref/inputreftest"
+)
+
+// TestEngineRefsAreInputs: every declared value the engine's messages can
+// point at is worded as an input of action.yml, so that a fix the engine
+// suggests ("set force-delete: true") names an input that exists.
+func TestEngineRefsAreInputs(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := actionmeta.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range inputref.All() {
+		word, ok := refInputs[r]
+		if !ok {
+			t.Errorf("%v has no input in the table", r)
+			continue
+		}
+		if _, ok := meta.Input(word); !ok {
+			t.Errorf("%v is worded %q, which is not an input of action.yml", r, word)
+		}
+		if r.String() != word {
+			t.Errorf("%v prints %q, want the input %q: the table is not in use", r, r.String(), word)
+		}
+	}
+}
+
+// The engine's tests word the references as the action does.
+func TestEngineTestsUseTheActionsWords(t *testing.T) {
+	t.Parallel()
+	if !maps.Equal(inputreftest.Words, refInputs) {
+		t.Errorf("inputreftest.Words %v, the action's table %v", inputreftest.Words, refInputs)
+	}
+}
+
+// TestEngineNamesNoInput: the engine (reconcile, registry, policy,
+// publicecr) refers to a declared value through internal/inputref and never
+// spells an input of action.yml in a string, so that only this package
+// words them. The exceptions are listed with their reason.
+func TestEngineNamesNoInput(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../action.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := actionmeta.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An input as a word of its own: hyphenated names anywhere, one-word
+	// names only where the text sets one ("state: absent").
+	var alts []string
+	for _, in := range meta.Inputs {
+		if strings.Contains(in.Name, "-") {
+			alts = append(alts, `(?:^|[^a-z-])(`+regexp.QuoteMeta(in.Name)+`)(?:[^a-z-]|$)`)
+		} else {
+			alts = append(alts, `(?:^|[^a-z-])(`+regexp.QuoteMeta(in.Name)+`): `)
+		}
+	}
+	input := regexp.MustCompile(strings.Join(alts, "|"))
+	allowed := map[string]string{
+		// The changes and notes outputs name a setting as its input.
+		"reconcile/setting_repository_policy.go repository-policy": "Setting constant",
+		"reconcile/setting_lifecycle_policy.go lifecycle-policy":   "Setting constant",
+		"reconcile/setting_mutability.go image-tag-mutability":     "Setting constant",
+		"reconcile/setting_scan_on_push.go scan-on-push":           "Setting constant",
+		// ECR's own term: the registry's scan-on-push rules.
+		"reconcile/registry.go scan-on-push": "ECR's term",
+		// Lines other work rewrites at the same time; worded after the merge.
+		"reconcile/diff.go prune-tags":         "pending",
+		"reconcile/preview.go timeout-seconds": "pending",
+		"reconcile/write.go repository-policy": "pending",
+	}
+	for _, dir := range []string{"reconcile", "registry", "policy", "publicecr"} {
+		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no engine files in %s: %v", dir, err)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fset := token.NewFileSet()
+			var s scanner.Scanner
+			s.Init(fset.AddFile(f, -1, len(src)), src, nil, 0)
+			for {
+				pos, tok, lit := s.Scan()
+				if tok == token.EOF {
+					break
+				}
+				if tok != token.STRING {
+					continue
+				}
+				for _, m := range input.FindAllStringSubmatch(lit, -1) {
+					name := strings.Join(m[1:], "")
+					key := dir + "/" + filepath.Base(f) + " " + name
+					if _, ok := allowed[key]; !ok {
+						t.Errorf("%s: the engine spells the input %s in %s: refer to it through internal/inputref", fset.Position(pos), name, lit)
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package reconcile
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+)
+
+// AnswerError is a successful answer (HTTP 200) without a field the engine
+// needs: ECR always sends it, so the endpoint is not behaving as ECR does,
+// and nothing is decided (or written) on a guess of what it meant.
+type AnswerError struct {
+	Service, Op, Field string
+}
+
+func (e *AnswerError) Error() string {
+	return fmt.Sprintf("%s:%s answered without %s; the endpoint does not answer as AWS does, so the run does not go on from it", e.Service, e.Op, e.Field)
+}
+
+func missing(op, field string) error { return &AnswerError{Service: "ecr", Op: op, Field: field} }
+
+// checkRepository makes sure an answer's repository has what the engine
+// reads of it: its name, ARN, URI and registry ID.
+func checkRepository(op string, repo *types.Repository) error {
+	switch {
+	case repo == nil:
+		return missing(op, "repository")
+	case aws.ToString(repo.RepositoryName) == "":
+		return missing(op, "repositoryName")
+	case aws.ToString(repo.RepositoryArn) == "":
+		return missing(op, "repositoryArn")
+	case aws.ToString(repo.RepositoryUri) == "":
+		return missing(op, "repositoryUri")
+	case aws.ToString(repo.RegistryId) == "":
+		return missing(op, "registryId")
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package reconcile_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+)
+
+// panicky is the real client, except that the calls it names panic for
+// one repository, with text from outside in the value.
+type panicky struct {
+	reconcile.ECR
+	name string
+	ops  map[string]bool
+}
+
+func (p panicky) boom(op string, name *string) {
+	if p.ops[op] && aws.ToString(name) == p.name {
+		panic("answer: ##[error]x\n::stop-commands::y")
+	}
+}
+
+func (p panicky) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, o ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
+	p.boom("CreateRepository", in.RepositoryName)
+	return p.ECR.CreateRepository(ctx, in, o...)
+}
+
+func (p panicky) GetLifecyclePolicy(ctx context.Context, in *ecr.GetLifecyclePolicyInput, o ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error) {
+	p.boom("GetLifecyclePolicy", in.RepositoryName)
+	return p.ECR.GetLifecyclePolicy(ctx, in, o...)
+}
+
+func (p panicky) PutLifecyclePolicy(ctx context.Context, in *ecr.PutLifecyclePolicyInput, o ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error) {
+	p.boom("PutLifecyclePolicy", in.RepositoryName)
+	return p.ECR.PutLifecyclePolicy(ctx, in, o...)
+}
+
+// A panic in any of the engine's goroutines fails the call or the
+// repository it happened in, as a *reconcile.PanicError: the runtime does
+// not print it raw and end the process, and a batch goes on.
+func TestPanicsFailOnlyWhereTheyHappen(t *testing.T) {
+	t.Parallel()
+	const lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
+	for _, op := range []string{"CreateRepository", "GetLifecyclePolicy", "PutLifecyclePolicy"} {
+		t.Run(op, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, emulator.Options{})
+			rec := f.reconciler(false)
+			rec.ECR = panicky{ECR: f.ecr, name: "svc/b", ops: map[string]bool{op: true}}
+			if op == "GetLifecyclePolicy" {
+				f.emu.PutRepository(emulator.Repository{Name: "svc/b"})
+			}
+			spec := reconcile.Spec{LifecyclePolicy: &reconcile.Document{Text: lifecycle}}
+			items := rec.ReconcileBatch(context.Background(), spec, []string{"svc/a", "svc/b"}, 2)
+			if items[0].Err != nil || items[0].Result == nil {
+				t.Errorf("svc/a: %v", items[0].Err)
+			}
+			var p *reconcile.PanicError
+			b := items[1]
+			switch {
+			case errors.As(b.Err, &p):
+			case b.Result != nil:
+				// The panic failed one setting.
+				failed := false
+				for _, c := range b.Result.Changes {
+					failed = failed || (c.Setting == "lifecycle-policy" && c.Action == reconcile.ActionFailed)
+				}
+				if !failed {
+					t.Errorf("svc/b: the panic failed nothing: %+v", b.Result.Changes)
+				}
+			default:
+				t.Errorf("svc/b: %v", b.Err)
+			}
+
+			// In single mode, Reconcile returns it.
+			spec.Name = "svc/b"
+			res, err := rec.Reconcile(context.Background(), spec)
+			if op == "CreateRepository" && (!errors.As(err, &p) || res != nil) {
+				t.Errorf("Reconcile: %v, %v", res, err)
+			}
+		})
+	}
+}
