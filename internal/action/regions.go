@@ -15,6 +15,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
@@ -54,7 +55,7 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 		}
 		client := auth.ECRClient(opts...)
 		recs = append(recs, &reconcile.Reconciler{
-			ECR: client,
+			ECR: ecrsdk.New(client),
 			Options: reconcile.Options{
 				DryRun:  r.cfg.DryRun,
 				Preview: r.cfg.LifecyclePreview,
@@ -80,13 +81,13 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 // Access Analyzer's is not (AWS_ENDPOINT_URL_ACCESSANALYZER, or
 // AWS_ENDPOINT_URL for every service), the check goes to ECR's endpoint: a
 // run pointed at a stand-in for ECR never sends its policy to AWS.
-func analyzer(auth awsauth.Result, region string, ecrEndpoint *string) *accessanalyzer.Client {
-	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) {
+func analyzer(auth awsauth.Result, region string, ecrEndpoint *string) reconcile.PolicyAnalyzer {
+	return ecrsdk.NewAnalyzer(accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) {
 		o.Region = region
 		if o.BaseEndpoint == nil {
 			o.BaseEndpoint = ecrEndpoint
 		}
-	})
+	}))
 }
 
 // regionRun is one Region's part of a step over several Regions. In single

@@ -2,9 +2,6 @@ package reconcile
 
 import (
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // AnswerError is a successful answer (HTTP 200) without a field the engine
@@ -21,18 +18,17 @@ func (e *AnswerError) Error() string {
 func missing(op, field string) error { return &AnswerError{Service: "ecr", Op: op, Field: field} }
 
 // checkRepository makes sure an answer's repository has what the engine
-// reads of it: its name, ARN, URI and registry ID.
-func checkRepository(op string, repo *types.Repository) error {
+// reads of it: its name, ARN, URI and registry ID (an answer without a
+// repository at all is the adapter's to refuse).
+func checkRepository(op string, repo Repository) error {
 	switch {
-	case repo == nil:
-		return missing(op, "repository")
-	case aws.ToString(repo.RepositoryName) == "":
+	case repo.Name == "":
 		return missing(op, "repositoryName")
-	case aws.ToString(repo.RepositoryArn) == "":
+	case repo.ARN == "":
 		return missing(op, "repositoryArn")
-	case aws.ToString(repo.RepositoryUri) == "":
+	case repo.URI == "":
 		return missing(op, "repositoryUri")
-	case aws.ToString(repo.RegistryId) == "":
+	case repo.RegistryID == "":
 		return missing(op, "registryId")
 	}
 	return nil

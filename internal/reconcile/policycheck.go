@@ -9,25 +9,35 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
-// ActionValidatePolicy is the IAM action of the policy check. It names no
+// actionValidatePolicy is the IAM action of the policy check. It names no
 // resource: it is granted on "*" (docs/iam/registry-checks-policy.json).
-const ActionValidatePolicy = "access-analyzer:ValidatePolicy"
+const actionValidatePolicy = "access-analyzer:ValidatePolicy"
 
-// PolicyAnalyzer is IAM Access Analyzer's policy validation; the SDK's
-// client has it. The client is for the repository's Region (us-east-1 for
-// ECR Public).
+// PolicyAnalyzer is IAM Access Analyzer's policy validation of a resource
+// policy, in the repository's Region (us-east-1 for ECR Public):
+// internal/reconcile/ecrsdk adapts the SDK's client to it. It returns
+// every finding, following the service's pages, with at most one retry:
+// the check must not use up the time the writes need.
 type PolicyAnalyzer interface {
-	ValidatePolicy(context.Context, *accessanalyzer.ValidatePolicyInput, ...func(*accessanalyzer.Options)) (*accessanalyzer.ValidatePolicyOutput, error)
+	ValidatePolicy(ctx context.Context, text string) ([]PolicyFinding, error)
 }
 
-var _ PolicyAnalyzer = (*accessanalyzer.Client)(nil)
+// PolicyFinding is one finding of IAM Access Analyzer on a policy, as the
+// service wrote it (shown only after showFinding bounds it).
+type PolicyFinding struct {
+	// Type is ERROR, SECURITY_WARNING, SUGGESTION or WARNING.
+	Type                              string
+	Details, IssueCode, LearnMoreLink string
+	// Statement is the index of the statement the finding is located in,
+	// when HasStatement says it is located in one.
+	Statement    int
+	HasStatement bool
+}
 
 // defaultPolicyCheckWithin bounds the policy check: the verdict waits this
 // long at most, retries included, so that a slow or unreachable service
@@ -44,7 +54,7 @@ const (
 
 // policyVerdict is IAM Access Analyzer's answer about the declared policy.
 type policyVerdict struct {
-	findings []aatypes.ValidatePolicyFinding
+	findings []PolicyFinding
 	err      error
 }
 
@@ -71,30 +81,9 @@ func (r *Reconciler) startPolicyCheck(ctx context.Context, spec Spec) (wait func
 	var v policyVerdict
 	go func() {
 		defer close(done)
-		v = validatePolicy(ctx, r.Options.Analyzer, d.Text)
+		v.findings, v.err = r.Options.Analyzer.ValidatePolicy(ctx, d.Text)
 	}()
 	return func() policyVerdict { <-done; return v }, cancel
-}
-
-// validatePolicy asks for every finding on text, following nextToken. At
-// most one retry: the check must not use up the time the writes need.
-func validatePolicy(ctx context.Context, api PolicyAnalyzer, text string) policyVerdict {
-	p := accessanalyzer.NewValidatePolicyPaginator(api, &accessanalyzer.ValidatePolicyInput{
-		PolicyDocument: aws.String(text),
-		PolicyType:     aatypes.PolicyTypeResourcePolicy,
-		// ValidatePolicyResourceType is left out: its values (S3, DynamoDB,
-		// role trust policies) have none for an ECR repository, and the
-		// general resource policy checks apply without it.
-	})
-	var v policyVerdict
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, func(o *accessanalyzer.Options) { o.RetryMaxAttempts = 2 })
-		if err != nil {
-			return policyVerdict{err: err}
-		}
-		v.findings = append(v.findings, out.Findings...)
-	}
-	return v
 }
 
 // policyCheckNotes turns the verdict into notes, or into the refusal of
@@ -117,13 +106,13 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 	for _, f := range v.findings {
 		shown := showFinding(text, f)
 		switch {
-		case f.FindingType == aatypes.ValidatePolicyFindingTypeError,
-			f.FindingType == aatypes.ValidatePolicyFindingTypeSecurityWarning && r.Options.FailOnPolicySecurityWarning:
-			refused = append(refused, string(f.FindingType)+" "+shown)
-		case f.FindingType == aatypes.ValidatePolicyFindingTypeSecurityWarning:
+		case f.Type == string(aatypes.ValidatePolicyFindingTypeError),
+			f.Type == string(aatypes.ValidatePolicyFindingTypeSecurityWarning) && r.Options.FailOnPolicySecurityWarning:
+			refused = append(refused, f.Type+" "+shown)
+		case f.Type == string(aatypes.ValidatePolicyFindingTypeSecurityWarning):
 			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteWarning, Text: "IAM Access Analyzer security warning: " + shown})
 		default:
-			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(string(f.FindingType)), shown)})
+			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(f.Type), shown)})
 		}
 	}
 	if len(refused) > 0 {
@@ -163,53 +152,32 @@ func policyNotChecked(err error, within time.Duration) Note {
 	switch {
 	case isAccessDenied(err):
 		why = fmt.Sprintf("access denied to %s. Add %s (Resource \"*\") to the role's IAM policy (docs/iam/registry-checks-policy.json) to have the run check it",
-			ActionValidatePolicy, ActionValidatePolicy)
+			actionValidatePolicy, actionValidatePolicy)
 	case errors.Is(err, context.DeadlineExceeded):
 		why = fmt.Sprintf("IAM Access Analyzer did not answer within %s", within)
 	default:
 		why = "IAM Access Analyzer could not be reached: " + oneLine(err.Error(), maxFindingChars)
 	}
 	return Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
-		ActionValidatePolicy + "); the local checks passed and the run goes on. " + why}
+		actionValidatePolicy + "); the local checks passed and the run goes on. " + why}
 }
 
 // showFinding is one finding as the plan and errors show it: where, what,
 // the issue code and the link. Every part came from the service: it is
 // put on one line, bounded, and the link is shown only as an https URL.
-func showFinding(text string, f aatypes.ValidatePolicyFinding) string {
+func showFinding(text string, f PolicyFinding) string {
 	var b strings.Builder
-	if i, ok := statementIndex(f.Locations); ok {
-		b.WriteString(policy.StatementNameIn(text, i) + ": ")
+	if f.HasStatement {
+		b.WriteString(policy.StatementNameIn(text, f.Statement) + ": ")
 	}
-	b.WriteString(oneLine(aws.ToString(f.FindingDetails), maxFindingChars))
-	if code := issueCode(aws.ToString(f.IssueCode)); code != "" {
+	b.WriteString(oneLine(f.Details, maxFindingChars))
+	if code := issueCode(f.IssueCode); code != "" {
 		b.WriteString(" [" + code + "]")
 	}
-	if link := learnMoreLink(aws.ToString(f.LearnMoreLink)); link != "" {
+	if link := learnMoreLink(f.LearnMoreLink); link != "" {
 		b.WriteString(" (see " + link + ")")
 	}
 	return b.String()
-}
-
-// statementIndex is the statement a finding is located in: the first
-// location whose path starts at Statement, then an index (a policy whose
-// Statement is one object has no index: statement 0).
-func statementIndex(locs []aatypes.Location) (int, bool) {
-	for _, l := range locs {
-		if len(l.Path) == 0 {
-			continue
-		}
-		if k, ok := l.Path[0].(*aatypes.PathElementMemberValue); !ok || k.Value != "Statement" {
-			continue
-		}
-		if len(l.Path) > 1 {
-			if i, ok := l.Path[1].(*aatypes.PathElementMemberIndex); ok {
-				return int(i.Value), true
-			}
-		}
-		return 0, true
-	}
-	return 0, false
 }
 
 // oneLine replaces control characters (line breaks included) with spaces

@@ -9,33 +9,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
 // IAM actions of the registry-level reads. They are granted on "*": they
 // name no repository (docs/iam/registry-checks-policy.json).
 const (
-	ActionGetRegistryScanning = "ecr:GetRegistryScanningConfiguration"
-	ActionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
+	actionGetRegistryScanning = "ecr:GetRegistryScanningConfiguration"
+	actionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
 )
-
-// RegistryAPI is the registry-level reads. ECR's client has them; a client
-// without them (ECR Public's, which has neither registry scanning nor
-// creation templates) makes the checks not apply, and none is read.
-type RegistryAPI interface {
-	GetRegistryScanningConfiguration(context.Context, *ecr.GetRegistryScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.GetRegistryScanningConfigurationOutput, error)
-	DescribeRepositoryCreationTemplates(context.Context, *ecr.DescribeRepositoryCreationTemplatesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoryCreationTemplatesOutput, error)
-}
-
-var _ RegistryAPI = (*ecr.Client)(nil)
-
-// templatesPageSize is the most templates DescribeRepositoryCreationTemplates
-// returns a page (the model's MaxResults): one page for nearly any registry.
-const templatesPageSize = ecrspec.MaxResultsPerPage
 
 // RegistryState is what the registry, rather than the repository, decides:
 // its scanning configuration and its repository creation templates. It is
@@ -141,70 +123,31 @@ func advisoryErr(parent, actx context.Context, err error) error {
 }
 
 func readScanning(ctx context.Context, api RegistryAPI) (string, registry.ScanningConfiguration, error) {
-	var cfg registry.ScanningConfiguration
-	out, err := api.GetRegistryScanningConfiguration(ctx, &ecr.GetRegistryScanningConfigurationInput{})
+	id, cfg, err := api.GetRegistryScanningConfiguration(ctx)
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
 	}
-	c := out.ScanningConfiguration
-	if c == nil {
-		return "", cfg, missing("GetRegistryScanningConfiguration", "scanningConfiguration")
-	}
-	cfg.ScanType = string(c.ScanType)
-	for _, rule := range c.Rules {
-		sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
-		for _, f := range rule.RepositoryFilters {
-			sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
-		}
-		cfg.Rules = append(cfg.Rules, sr)
-	}
-	id, err := checkedRegistryID("GetRegistryScanningConfiguration", aws.ToString(out.RegistryId))
+	id, err = checkedRegistryID("GetRegistryScanningConfiguration", id)
 	return id, cfg, err
 }
 
-// readTemplates reads every template, following nextToken. The SDK's
-// paginator is not used: by default it follows a repeated token forever,
-// and even with StopOnDuplicateToken it only notices a token repeated on
-// the very next page and then ends as if the list were complete. A token
-// seen before is an error here: the list cannot be read to its end.
+// readTemplates reads every template, following nextToken. A token seen
+// before is an error: the list cannot be read to its end (the SDK's
+// paginator, by default, would follow a repeated token forever).
 func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
-	in := &ecr.DescribeRepositoryCreationTemplatesInput{MaxResults: aws.Int32(templatesPageSize)}
 	seen := map[string]bool{}
+	token := ""
 	for {
-		out, err := api.DescribeRepositoryCreationTemplates(ctx, in)
+		pageID, page, next, err := api.DescribeRepositoryCreationTemplates(ctx, token)
 		if err != nil {
 			return "", nil, awsError("DescribeRepositoryCreationTemplates", err)
 		}
-		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", aws.ToString(out.RegistryId)); err != nil {
+		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", pageID); err != nil {
 			return "", nil, err
 		}
-		for _, t := range out.RepositoryCreationTemplates {
-			tmpl := registry.Template{
-				Prefix:           aws.ToString(t.Prefix),
-				Mutability:       string(t.ImageTagMutability),
-				RepositoryPolicy: aws.ToString(t.RepositoryPolicy),
-				LifecyclePolicy:  aws.ToString(t.LifecyclePolicy),
-			}
-			for _, a := range t.AppliedFor {
-				tmpl.AppliedFor = append(tmpl.AppliedFor, string(a))
-			}
-			for _, f := range t.ImageTagMutabilityExclusionFilters {
-				tmpl.ExclusionFilters = append(tmpl.ExclusionFilters, aws.ToString(f.Filter))
-			}
-			if e := t.EncryptionConfiguration; e != nil {
-				tmpl.EncryptionType, tmpl.KMSKey = string(e.EncryptionType), aws.ToString(e.KmsKey)
-			}
-			if len(t.ResourceTags) > 0 {
-				tmpl.ResourceTags = map[string]string{}
-				for _, tag := range t.ResourceTags {
-					tmpl.ResourceTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-				}
-			}
-			list = append(list, tmpl)
-		}
-		next := aws.ToString(out.NextToken)
+		list = append(list, page...)
 		if next == "" {
 			return id, list, nil
 		}
@@ -212,7 +155,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 			return "", nil, fmt.Errorf("ecr:DescribeRepositoryCreationTemplates returned the nextToken of an earlier page again after %d page(s): the list has no end", len(seen)+1)
 		}
 		seen[next] = true
-		in.NextToken = out.NextToken
+		token = next
 	}
 }
 
@@ -237,10 +180,10 @@ func registryNotes(spec Spec, st State, partition string, created, dryRun bool) 
 		otherWhat             string
 		compare               func() []Note
 	}{
-		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, ActionGetRegistryScanning,
+		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, actionGetRegistryScanning,
 			"whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag",
 			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
-		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
+		{rs.Templates, rs.TemplatesErr, SettingRepository, actionDescribeTemplates,
 			"whether a repository creation template would create the repository on push with other settings than the declared ones",
 			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, partition, created, dryRun) }},
 	}

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -27,7 +24,7 @@ type setting struct {
 
 	// described fills the setting into the state from the repository as
 	// DescribeRepositories returns it; nil when it is not returned there.
-	described func(types.Repository, *State)
+	described func(RepositoryInfo, *State)
 	// read is the setting's own read call; nil when DescribeRepositories
 	// returns it.
 	read *settingRead
@@ -145,16 +142,16 @@ type repoRef struct {
 	name, registryID, arn string
 }
 
-func refOf(repo Repository) repoRef {
+func atOf(repo Repository) repoRef {
 	return repoRef{name: repo.Name, registryID: repo.RegistryID, arn: repo.ARN}
 }
+
+func (at repoRef) ref() RepositoryRef { return RepositoryRef{Name: at.name, RegistryID: at.registryID} }
 
 // creation is what CreateRepository sends: the settings it takes set their
 // part of it (setting.create).
 type creation struct {
-	in *ecr.CreateRepositoryInput
-	// catalog is ECR Public's catalog data, sent in the same call.
-	catalog *CatalogData
+	req CreateRequest
 	// also lists the other IAM actions the call is authorised as
 	// (tag-on-create is ecr:TagResource as well).
 	also []string

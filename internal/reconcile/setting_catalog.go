@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
@@ -30,8 +28,8 @@ var catalog = setting{
 	diff:  func(spec Spec, st State, _ string) Change { return diffCatalog(*spec.Catalog, st) },
 	write: (*Reconciler).updateCatalog,
 	create: func(spec Spec, c *creation) {
-		// ECR Public's CreateRepository takes the catalog data (createWith).
-		c.catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, State{}))
+		// ECR Public's CreateRepository takes the catalog data.
+		c.req.Catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, State{}))
 	},
 	public: true,
 	lacks:  "private ECR repositories have no catalog data",
@@ -60,21 +58,6 @@ type CatalogData struct {
 	Logo []byte
 	// HasLogo is what a read says: the repository has a logo (a logo URL).
 	HasLogo bool
-}
-
-// CatalogAPI is implemented by a client that manages ECR Public
-// repositories: their catalog data, which private ECR does not have. It is
-// optional; Spec.Catalog is only valid with a client that implements it.
-type CatalogAPI interface {
-	// GetRepositoryCatalogData reads the catalog data; a repository without
-	// any is the zero CatalogData. A missing repository is an error for
-	// which isNotFound holds (*types.RepositoryNotFoundException).
-	GetRepositoryCatalogData(ctx context.Context, registryID, name string) (CatalogData, error)
-	// PutRepositoryCatalogData writes the whole catalog data.
-	PutRepositoryCatalogData(ctx context.Context, registryID, name string, data CatalogData) error
-	// CreateRepositoryWithCatalog is CreateRepository with the catalog
-	// data in the same call, as ECR Public's CreateRepository takes it.
-	CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, data CatalogData) (*ecr.CreateRepositoryOutput, error)
 }
 
 // Naming is implemented by a client whose repositories are not named as

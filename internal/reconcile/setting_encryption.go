@@ -1,10 +1,10 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
@@ -19,20 +19,18 @@ const SettingEncryption = "encryption"
 var encryption = setting{
 	name:    SettingEncryption,
 	managed: func(spec Spec) bool { return spec.Encryption != nil },
-	described: func(repo types.Repository, st *State) {
-		if e := repo.EncryptionConfiguration; e != nil {
-			st.EncryptionType, st.KMSKey = string(e.EncryptionType), aws.ToString(e.KmsKey)
-		}
+	described: func(repo RepositoryInfo, st *State) {
+		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
 	},
 	diff: func(spec Spec, st State, _ string) Change { return diffEncryption(*spec.Encryption, st) },
 	create: func(spec Spec, c *creation) {
 		e := spec.Encryption
-		c.in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type), KmsKey: optional(e.KMSKey)}
+		c.req.Encryption = e
 		if e.Type == string(types.EncryptionTypeAes256) {
 			return
 		}
 		c.explain = func(err error) error {
-			if !is[*types.KmsException](err) {
+			if !errors.Is(err, ErrKMS) {
 				return nil
 			}
 			// ECR calls KMS with the caller's credentials to check the key

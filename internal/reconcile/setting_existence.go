@@ -5,11 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
@@ -38,7 +33,7 @@ var existence = setting{
 	diff:  diffExistence,
 	write: (*Reconciler).deleteRepository,
 	create: func(spec Spec, c *creation) {
-		c.in.RepositoryName, c.in.RegistryId = &spec.Name, optional(spec.RegistryID)
+		c.req.Ref = RepositoryRef{Name: spec.Name, RegistryID: spec.RegistryID}
 	},
 	private: true,
 	public:  true,
@@ -113,37 +108,20 @@ func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) 
 // manifests of a multi-architecture image count one each. Pages of 1000,
 // the most ECR returns at once.
 func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (int, error) {
-	p := ecr.NewDescribeImagesPaginator(r.ECR, &ecr.DescribeImagesInput{
-		RepositoryName: &name,
-		RegistryId:     optional(registryID),
-		MaxResults:     aws.Int32(describeImagesPageSize),
-		Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
-	})
-	n := 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return n, err
-		}
-		n += len(out.ImageDetails)
-	}
-	return n, nil
+	return r.ECR.CountImages(ctx, RepositoryRef{Name: name, RegistryID: registryID})
 }
-
-// describeImagesPageSize is the most images DescribeImages returns a call.
-const describeImagesPageSize = ecrspec.MaxResultsPerPage
 
 // createRepository creates the repository with every setting ECR accepts
 // at creation (setting.create). A RepositoryAlreadyExistsException comes
 // back as is.
 func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repository, error) {
-	c := creation{in: &ecr.CreateRepositoryInput{}}
+	var c creation
 	for _, s := range allSettings {
 		if s.create != nil && s.managedIn(spec) {
 			s.create(spec, &c)
 		}
 	}
-	out, err := r.createWith(ctx, c)
+	repo, err := r.ECR.CreateRepository(ctx, c.req)
 	switch {
 	case isAlreadyExists(err):
 		return Repository{}, err
@@ -152,20 +130,10 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	case err != nil:
 		return Repository{}, awsErrorActions("CreateRepository", err, c.also...)
 	}
-	if err := checkRepository("CreateRepository", out.Repository); err != nil {
+	if err := checkRepository("CreateRepository", repo.Repository); err != nil {
 		return Repository{}, err
 	}
-	return r.checked("CreateRepository", stateOf(*out.Repository).Repository)
-}
-
-// createWith creates the repository through the client's CatalogAPI when
-// catalog data is declared, so that it is set in the same call.
-func (r *Reconciler) createWith(ctx context.Context, c creation) (*ecr.CreateRepositoryOutput, error) {
-	api, ok := r.ECR.(CatalogAPI)
-	if c.catalog == nil || !ok {
-		return r.ECR.CreateRepository(ctx, c.in)
-	}
-	return api.CreateRepositoryWithCatalog(ctx, c.in, *c.catalog)
+	return r.checked("CreateRepository", repo.Repository)
 }
 
 // deletionPlan is what the deletion found out, for the change to report.
@@ -200,8 +168,7 @@ func (r *Reconciler) deleteRepository(ctx context.Context, spec Spec, repo Repos
 	if c.Action != ActionRemove || d == nil {
 		return nil
 	}
-	name, registry := &repo.Name, optional(repo.RegistryID)
-	_, err := r.ECR.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: name, RegistryId: registry, Force: spec.ForceDelete})
+	err := r.ECR.DeleteRepository(ctx, refOf(repo), spec.ForceDelete)
 	switch {
 	case isNotFound(err):
 		d.gone = true

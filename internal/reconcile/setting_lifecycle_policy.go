@@ -3,9 +3,6 @@ package reconcile
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -21,16 +18,7 @@ var lifecyclePolicy = setting{
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
-			out, err := r.ECR.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: &at.name, RegistryId: optional(at.registryID)})
-			switch {
-			case is[*types.LifecyclePolicyNotFoundException](err):
-				return (*string)(nil), nil
-			case err != nil:
-				return nil, err
-			case out.LifecyclePolicyText == nil:
-				return nil, missing("GetLifecyclePolicy", "lifecyclePolicyText")
-			}
-			return out.LifecyclePolicyText, nil
+			return r.ECR.GetLifecyclePolicy(ctx, at.ref())
 		},
 		put: func(st *State, text any, err error) {
 			st.LifecyclePolicy, _ = text.(*string)
@@ -53,19 +41,12 @@ var lifecyclePolicy = setting{
 var lifecyclePolicyDocument = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
 
 func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
-	name, registry := &repo.Name, optional(repo.RegistryID)
 	if c.Action == ActionRemove {
 		return r.whileInvisible(ctx, "DeleteLifecyclePolicy", func() error {
-			_, err := r.ECR.DeleteLifecyclePolicy(ctx, &ecr.DeleteLifecyclePolicyInput{RepositoryName: name, RegistryId: registry})
-			if is[*types.LifecyclePolicyNotFoundException](err) {
-				return nil
-			}
-			return err
+			return r.ECR.DeleteLifecyclePolicy(ctx, refOf(repo))
 		})
 	}
-	text := spec.LifecyclePolicy.Text
 	return r.whileInvisible(ctx, "PutLifecyclePolicy", func() error {
-		_, err := r.ECR.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
-		return err
+		return r.ECR.PutLifecyclePolicy(ctx, refOf(repo), spec.LifecyclePolicy.Text)
 	})
 }

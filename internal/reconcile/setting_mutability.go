@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
@@ -19,18 +17,12 @@ const SettingMutability = "image-tag-mutability"
 var mutability = setting{
 	name:    SettingMutability,
 	managed: func(spec Spec) bool { return spec.Mutability != nil },
-	described: func(repo types.Repository, st *State) {
-		st.Mutability = string(repo.ImageTagMutability)
-		for _, f := range repo.ImageTagMutabilityExclusionFilters {
-			st.ExclusionFilters = append(st.ExclusionFilters, aws.ToString(f.Filter))
-		}
+	described: func(repo RepositoryInfo, st *State) {
+		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
 	},
-	diff:  func(spec Spec, st State, _ string) Change { return diffMutability(*spec.Mutability, st) },
-	write: (*Reconciler).updateMutability,
-	create: func(spec Spec, c *creation) {
-		c.in.ImageTagMutability = types.ImageTagMutability(spec.Mutability.Value)
-		c.in.ImageTagMutabilityExclusionFilters = exclusionFilters(spec.Mutability.Filters)
-	},
+	diff:   func(spec Spec, st State, _ string) Change { return diffMutability(*spec.Mutability, st) },
+	write:  (*Reconciler).updateMutability,
+	create: func(spec Spec, c *creation) { c.req.Mutability = spec.Mutability },
 	template: func(spec Spec, d *registry.Declared) {
 		d.Mutability, d.ExclusionFilters = &spec.Mutability.Value, spec.Mutability.Filters
 	},
@@ -76,19 +68,6 @@ func mutabilityString(value string, filters []string) string {
 func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repository, _ Change) error {
 	m := spec.Mutability
 	return r.whileInvisible(ctx, "PutImageTagMutability", func() error {
-		_, err := r.ECR.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
-			RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID),
-			ImageTagMutability:                 types.ImageTagMutability(m.Value),
-			ImageTagMutabilityExclusionFilters: exclusionFilters(m.Filters),
-		})
-		return err
+		return r.ECR.PutImageTagMutability(ctx, refOf(repo), *m)
 	})
-}
-
-func exclusionFilters(filters []string) []types.ImageTagMutabilityExclusionFilter {
-	var out []types.ImageTagMutabilityExclusionFilter
-	for _, f := range filters {
-		out = append(out, types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
-	}
-	return out
 }

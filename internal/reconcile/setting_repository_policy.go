@@ -8,9 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
@@ -62,17 +59,7 @@ func repositoryPolicyDocument(partition string) document {
 
 // getRepositoryPolicy reads the repository policy; nil when none exists.
 func (r *Reconciler) getRepositoryPolicy(ctx context.Context, at repoRef) (*string, error) {
-	out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &at.name, RegistryId: optional(at.registryID)})
-	switch {
-	case is[*types.RepositoryPolicyNotFoundException](err):
-		return nil, nil
-	case err != nil:
-		return nil, err
-	case out.PolicyText == nil:
-		// Not "no policy": that is RepositoryPolicyNotFoundException.
-		return nil, missing("GetRepositoryPolicy", "policyText")
-	}
-	return out.PolicyText, nil
+	return r.ECR.GetRepositoryPolicy(ctx, at.ref())
 }
 
 // diffOwnedPolicy plans a repository policy of which the action owns only
@@ -141,13 +128,8 @@ func (r *Reconciler) updateRepositoryPolicy(ctx context.Context, spec Spec, repo
 }
 
 func (r *Reconciler) deleteRepositoryPolicy(ctx context.Context, repo Repository) error {
-	name, registry := &repo.Name, optional(repo.RegistryID)
 	return r.whileInvisible(ctx, "DeleteRepositoryPolicy", func() error {
-		_, err := r.ECR.DeleteRepositoryPolicy(ctx, &ecr.DeleteRepositoryPolicyInput{RepositoryName: name, RegistryId: registry})
-		if is[*types.RepositoryPolicyNotFoundException](err) {
-			return nil
-		}
-		return err
+		return r.ECR.DeleteRepositoryPolicy(ctx, refOf(repo))
 	})
 }
 
@@ -158,10 +140,8 @@ func (r *Reconciler) setRepositoryPolicy(ctx context.Context, repo Repository, t
 // putRepositoryPolicy is one SetRepositoryPolicy, waiting while a new
 // repository is not visible yet.
 func (r *Reconciler) putRepositoryPolicy(ctx context.Context, repo Repository, text string) error {
-	name, registry := &repo.Name, optional(repo.RegistryID)
 	return r.whileInvisible(ctx, "SetRepositoryPolicy", func() error {
-		_, err := r.ECR.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: name, RegistryId: registry, PolicyText: &text})
-		return err
+		return r.ECR.SetRepositoryPolicy(ctx, refOf(repo), text)
 	})
 }
 
@@ -187,17 +167,9 @@ func (r *Reconciler) whilePrincipalsPropagate(ctx context.Context, declared stri
 	return err
 }
 
-// isPrincipalPending matches ECR's refusal of a repository policy that names
-// a principal IAM has not made visible yet. ECR has answered it in two forms
-// over time; both are InvalidParameterException.
-func isPrincipalPending(err error) bool {
-	var e *types.InvalidParameterException
-	if !errors.As(err, &e) {
-		return false
-	}
-	msg := e.ErrorMessage()
-	return strings.Contains(msg, "Invalid repository policy provided") || strings.Contains(msg, "Principal not found")
-}
+// isPrincipalPending matches the refusal of a repository policy that names
+// a principal IAM has not made visible yet (the adapter classifies it).
+func isPrincipalPending(err error) bool { return errors.Is(err, ErrPrincipalPending) }
 
 // The policy owned by Sid prefix: merged into the current policy, written,
 // read back and merged again when a racing writer replaced it.
@@ -356,16 +328,12 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 // readPolicyBack reads the repository policy around a write (when says
 // which side); "" when none exists.
 func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository, when string) (string, error) {
-	out, err := r.ECR.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID)})
+	text, err := r.ECR.GetRepositoryPolicy(ctx, refOf(repo))
 	switch {
-	case is[*types.RepositoryPolicyNotFoundException](err):
-		return "", nil
 	case err != nil:
 		return "", fmt.Errorf("reading the repository policy %s: %w", when, awsError("GetRepositoryPolicy", err))
-	case out.PolicyText == nil:
-		// Not "no policy" (that is RepositoryPolicyNotFoundException): a
-		// merge with nothing would drop the statements others own.
-		return "", missing("GetRepositoryPolicy", "policyText")
+	case text == nil:
+		return "", nil
 	}
-	return *out.PolicyText, nil
+	return *text, nil
 }

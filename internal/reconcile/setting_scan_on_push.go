@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -16,21 +13,15 @@ import (
 const SettingScanOnPush = "scan-on-push"
 
 var scanOnPush = setting{
-	name:    SettingScanOnPush,
-	managed: func(spec Spec) bool { return spec.ScanOnPush != nil },
-	described: func(repo types.Repository, st *State) {
-		if c := repo.ImageScanningConfiguration; c != nil {
-			st.ScanOnPush = c.ScanOnPush
-		}
-	},
-	diff:  func(spec Spec, st State, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
-	write: (*Reconciler).updateScanOnPush,
-	create: func(spec Spec, c *creation) {
-		c.in.ImageScanningConfiguration = &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush}
-	},
-	private: true,
-	lacks:   "ECR Public does not scan images",
-	iam:     iamActions{writes: []string{"PutImageScanningConfiguration"}},
+	name:      SettingScanOnPush,
+	managed:   func(spec Spec) bool { return spec.ScanOnPush != nil },
+	described: func(repo RepositoryInfo, st *State) { st.ScanOnPush = repo.ScanOnPush },
+	diff:      func(spec Spec, st State, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
+	write:     (*Reconciler).updateScanOnPush,
+	create:    func(spec Spec, c *creation) { c.req.ScanOnPush = spec.ScanOnPush },
+	private:   true,
+	lacks:     "ECR Public does not scan images",
+	iam:       iamActions{writes: []string{"PutImageScanningConfiguration"}},
 }
 
 func diffScanOnPush(want bool, st State) Change {
@@ -47,11 +38,7 @@ func diffScanOnPush(want bool, st State) Change {
 
 func (r *Reconciler) updateScanOnPush(ctx context.Context, spec Spec, repo Repository, _ Change) error {
 	return r.whileInvisible(ctx, "PutImageScanningConfiguration", func() error {
-		_, err := r.ECR.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
-			RepositoryName: &repo.Name, RegistryId: optional(repo.RegistryID),
-			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
-		})
-		return err
+		return r.ECR.PutImageScanningConfiguration(ctx, refOf(repo), *spec.ScanOnPush)
 	})
 }
 

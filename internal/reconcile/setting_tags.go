@@ -7,10 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
@@ -26,25 +22,15 @@ var tags = setting{
 		op:    "ListTagsForResource",
 		byARN: true,
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
-			out, err := r.ECR.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: &at.arn})
-			if err != nil {
-				return nil, err
-			}
-			got := make(map[string]string, len(out.Tags))
-			for _, t := range out.Tags {
-				got[aws.ToString(t.Key)] = aws.ToString(t.Value)
-			}
-			return got, nil
+			return r.ECR.ListTagsForResource(ctx, at.arn)
 		},
 		put: func(st *State, tags any, err error) { st.Tags, _ = tags.(map[string]string); st.TagsErr = err },
 	},
 	diff:  func(spec Spec, st State, _ string) Change { return diffTags(spec, st) },
 	write: (*Reconciler).updateTags,
 	create: func(spec Spec, c *creation) {
-		for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
-			c.in.Tags = append(c.in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
-		}
-		if len(c.in.Tags) > 0 {
+		c.req.Tags = spec.Tags
+		if len(spec.Tags) > 0 {
 			// IAM authorises tag-on-create as ecr:TagResource as well.
 			c.also = append(c.also, "TagResource")
 		}
@@ -167,8 +153,7 @@ func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c 
 	}
 	if len(p.remove) > 0 {
 		err := r.whileInvisible(ctx, "UntagResource", func() error {
-			_, err := r.ECR.UntagResource(ctx, &ecr.UntagResourceInput{ResourceArn: &arn, TagKeys: p.remove})
-			return err
+			return r.ECR.UntagResource(ctx, arn, p.remove)
 		})
 		if err != nil {
 			return err
@@ -177,12 +162,7 @@ func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c 
 	if len(p.set) == 0 {
 		return nil
 	}
-	var tags []types.Tag
-	for _, k := range slices.Sorted(maps.Keys(p.set)) {
-		tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(p.set[k])})
-	}
 	return r.whileInvisible(ctx, "TagResource", func() error {
-		_, err := r.ECR.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: &arn, Tags: tags})
-		return err
+		return r.ECR.TagResource(ctx, arn, p.set)
 	})
 }

@@ -2,12 +2,9 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -49,20 +46,12 @@ type State struct {
 
 // errNotVisible stands for a repository that a racing job created but that
 // DescribeRepositories does not return yet.
-var errNotVisible error = &types.RepositoryNotFoundException{Message: aws.String("the repository is not visible yet")}
+var errNotVisible = Classify(errors.New("the repository is not visible yet"), ErrRepositoryNotFound)
 
 // stateOf is the state of a repository DescribeRepositories returned:
 // its identity, and the settings it returns (setting.described).
-func stateOf(repo types.Repository) State {
-	st := State{
-		Exists: true,
-		Repository: Repository{
-			Name:       aws.ToString(repo.RepositoryName),
-			ARN:        aws.ToString(repo.RepositoryArn),
-			URI:        aws.ToString(repo.RepositoryUri),
-			RegistryID: aws.ToString(repo.RegistryId),
-		},
-	}
+func stateOf(repo RepositoryInfo) State {
+	st := State{Exists: true, Repository: repo.Repository}
 	for _, s := range allSettings {
 		if s.described != nil {
 			s.described(repo, &st)
@@ -74,19 +63,16 @@ func stateOf(repo types.Repository) State {
 // describe reads the repository itself. A missing repository is a State
 // that does not exist, not an error.
 func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
-	out, err := r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{
-		RepositoryNames: []string{spec.Name},
-		RegistryId:      optional(spec.RegistryID),
-	})
+	repos, err := r.ECR.DescribeRepositories(ctx, spec.RegistryID, []string{spec.Name})
 	switch {
 	case isNotFound(err):
 		return State{}, nil
 	case err != nil:
 		return State{}, awsError("DescribeRepositories", err)
 	}
-	for _, repo := range out.Repositories {
-		if aws.ToString(repo.RepositoryName) == spec.Name {
-			if err := checkRepository("DescribeRepositories", &repo); err != nil {
+	for _, repo := range repos {
+		if repo.Name == spec.Name {
+			if err := checkRepository("DescribeRepositories", repo.Repository); err != nil {
 				return State{}, err
 			}
 			st := stateOf(repo)
@@ -179,7 +165,7 @@ func orAWSError(op string, err error, raw bool) error {
 // mode), in one round trip.
 func (r *Reconciler) readExisting(ctx context.Context, spec Spec, st State) State {
 	sel := r.wanted(spec)
-	answers := r.readSettings(ctx, refOf(st.Repository), sel, true)
+	answers := r.readSettings(ctx, atOf(st.Repository), sel, true)
 	st.merge(nil, make(selection, len(allSettings)), answers, sel)
 	return st
 }
@@ -228,11 +214,4 @@ func (r *Reconciler) plannedRepository(ctx context.Context, spec Spec) (Reposito
 		repo.ARN = regions.RepositoryARN(account, r.Options.Region, spec.Name)
 	}
 	return repo, nil
-}
-
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
 }
