@@ -76,9 +76,9 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 // rounds rather than one each. A chunk that IAM refuses is halved the same
 // way, so that only the names outside the policy's scope fail. The registry
 // is never listed: a policy scoped to some repositories does not allow that.
-func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, sem chan struct{}) (map[string]State, map[string]error) {
+func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, sem chan struct{}) (map[string]state, map[string]error) {
 	var mu sync.Mutex
-	found := map[string]State{}
+	found := map[string]state{}
 	errs := map[string]error{}
 	var wg sync.WaitGroup
 	var describe func(chunk []string)

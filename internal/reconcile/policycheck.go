@@ -92,7 +92,7 @@ func (r *Reconciler) startPolicyCheck(ctx context.Context, spec Spec) (wait func
 // write. Only a run that writes (in dry-run, would write) the policy
 // waits for the verdict; a run that leaves the policy as it is shows
 // nothing about it.
-func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]Note, error) {
+func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]Note, error) {
 	if st.policyCheck == nil || !writesPolicy(changes) {
 		return nil, nil
 	}

@@ -108,7 +108,7 @@ func (r *Reconciler) wantsPreview(spec Spec, c Change) bool {
 // the declared lifecycle policy to its change, when one is wanted, and
 // returns the notes for a preview that could not be made. It never fails
 // the run and never writes.
-func (r *Reconciler) preview(ctx context.Context, spec Spec, st State, changes []Change) []Note {
+func (r *Reconciler) preview(ctx context.Context, spec Spec, st state, changes []Change) []Note {
 	for i := range changes {
 		c := &changes[i]
 		if !r.wantsPreview(spec, *c) {

@@ -122,7 +122,7 @@ func (r *Reconciler) reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // converge is what follows the read, in single and batch mode alike:
 // diff, preview, apply. The preview runs before any write, so that what a
 // lifecycle policy would expire is shown even when its write fails.
-func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
+func (r *Reconciler) converge(ctx context.Context, spec Spec, st state) (*Result, error) {
 	changes := diff(spec, st, r.partition())
 	// The policy check's verdict comes before anything is written.
 	checked, err := r.policyCheckNotes(spec, st, changes)
@@ -156,8 +156,8 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 // in one round trip when it can: the policy reads take the name, and the
 // tags read takes an ARN that is known in advance when the registry account
 // is. Unmanaged settings are never read. A repository that does not exist
-// is a State with Exists false, not an error.
-func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
+// is a state with Exists false, not an error.
+func (r *Reconciler) read(ctx context.Context, spec Spec) (state, error) {
 	arn := r.knownARN(spec)
 	want := r.wanted(spec)
 	early := slices.Clone(want)
@@ -189,10 +189,10 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 
 // diff compares the declared spec with the state read and returns one
 // change per managed setting, in the order of allSettings. It is pure:
-// creation is a diff against a State that does not exist. partition is the
+// creation is a diff against a state that does not exist. partition is the
 // repository's (r.partition()): ECR stores an account principal as its
 // root ARN.
-func diff(spec Spec, st State, partition string) []Change {
+func diff(spec Spec, st state, partition string) []Change {
 	var changes []Change
 	for _, s := range allSettings {
 		if s.managedIn(spec) {
@@ -208,7 +208,7 @@ func diff(spec Spec, st State, partition string) []Change {
 // another job is not an error: the winner's repository is read and the
 // remaining differences applied. The error is fatal (the repository could
 // not be created or read); failed settings are in the result's changes.
-func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []Change) (*Result, error) {
+func (r *Reconciler) apply(ctx context.Context, spec Spec, st state, changes []Change) (*Result, error) {
 	res := &Result{Repository: st.Repository, Changes: changes}
 	if !st.Exists && spec.Absent {
 		res.Repository = Repository{Name: spec.Name}
@@ -255,8 +255,8 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 
 // readWinner reads the repository a racing job just created, waiting while
 // it is not visible yet.
-func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (State, error) {
-	var st State
+func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (state, error) {
+	var st state
 	_, err := r.visibility().retryWhile(ctx, isNotFound, func() error {
 		var err error
 		if st, err = r.read(ctx, spec); err == nil && !st.Exists {
@@ -265,7 +265,7 @@ func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (State, error) {
 		return err
 	})
 	if isNotFound(err) {
-		return State{}, fmt.Errorf("ecr:CreateRepository said the repository exists, but ecr:DescribeRepositories still does not find it: %w", err)
+		return state{}, fmt.Errorf("ecr:CreateRepository said the repository exists, but ecr:DescribeRepositories still does not find it: %w", err)
 	}
 	return st, err
 }

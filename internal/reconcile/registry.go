@@ -19,12 +19,12 @@ const (
 	actionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
 )
 
-// RegistryState is what the registry, rather than the repository, decides:
+// registryState is what the registry, rather than the repository, decides:
 // its scanning configuration and its repository creation templates. It is
 // read once per run, in the first round, and shared by every repository of
 // a batch. Neither call takes a registry ID: ECR answers for the caller's
 // own registry, whose account is ID.
-type RegistryState struct {
+type registryState struct {
 	// Scanning and Templates say which reads were made.
 	Scanning, Templates bool
 	ID                  string
@@ -38,8 +38,8 @@ type RegistryState struct {
 // scanning configuration only when scan-on-push is managed, the templates
 // only when a setting a template also sets is, so that a run managing
 // neither pays no call.
-func registrySelection(spec Spec) RegistryState {
-	rs := RegistryState{Scanning: scanOnPush.managedIn(spec)}
+func registrySelection(spec Spec) registryState {
+	rs := registryState{Scanning: scanOnPush.managedIn(spec)}
 	for _, s := range allSettings {
 		rs.Templates = rs.Templates || (s.template != nil && s.managedIn(spec))
 	}
@@ -51,15 +51,15 @@ func registrySelection(spec Spec) RegistryState {
 // repository's first round. When the repository is in another account's
 // registry (registry-id) and the caller's account is known, nothing is read:
 // the answers would be about the caller's registry.
-func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() RegistryState {
+func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() registryState {
 	rs := registrySelection(spec)
 	api, ok := r.ECR.(RegistryAPI)
 	if !ok {
-		return func() RegistryState { return RegistryState{} }
+		return func() registryState { return registryState{} }
 	}
 	if other := spec.RegistryID != "" && r.Options.Account != "" && spec.RegistryID != r.Options.Account; other || (!rs.Scanning && !rs.Templates) {
 		rs.ID = r.Options.Account
-		return func() RegistryState { return rs }
+		return func() registryState { return rs }
 	}
 	var wg sync.WaitGroup
 	var scanID, tmplID string
@@ -82,7 +82,7 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() Regist
 			rs.TemplatesErr = advisoryErr(ctx, actx, rs.TemplatesErr)
 		})
 	}
-	return func() RegistryState {
+	return func() registryState {
 		wg.Wait()
 		cancel()
 		rs.ID = cmp.Or(scanID, tmplID)
@@ -164,7 +164,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 // is pure. created is whether the run creates (in dry-run, would create)
 // the repository. The repository's own changes are not affected: the
 // scan-on-push change still says what the repository's flag is.
-func registryNotes(spec Spec, st State, partition string, created, dryRun bool) []Note {
+func registryNotes(spec Spec, st state, partition string, created, dryRun bool) []Note {
 	rs := st.Registry
 	own := spec.RegistryID
 	if st.Exists {

@@ -24,14 +24,14 @@ type setting struct {
 
 	// described fills the setting into the state from the repository as
 	// DescribeRepositories returns it; nil when it is not returned there.
-	described func(RepositoryInfo, *State)
+	described func(RepositoryInfo, *state)
 	// read is the setting's own read call; nil when DescribeRepositories
 	// returns it.
 	read *settingRead
 
-	// diff plans the change: pure, and against a State that does not
+	// diff plans the change: pure, and against a state that does not
 	// exist for a creation. partition is the repository's.
-	diff func(spec Spec, st State, partition string) Change
+	diff func(spec Spec, st state, partition string) Change
 	// write carries out a change on an existing repository; nil when ECR
 	// cannot change the setting once the repository exists.
 	write writeFunc
@@ -79,7 +79,7 @@ type settingRead struct {
 	call func(r *Reconciler, ctx context.Context, at repoRef) (any, error)
 	// put puts what call answered (nil when it failed or was not made)
 	// and the error, as the run names it, into the state.
-	put func(st *State, answer any, err error)
+	put func(st *state, answer any, err error)
 }
 
 // allSettings is every setting, in the order of the changes a run reports.

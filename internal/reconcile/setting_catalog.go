@@ -23,13 +23,13 @@ var catalog = setting{
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			return r.readCatalog(ctx, at.registryID, at.name)
 		},
-		put: func(st *State, data any, err error) { st.Catalog, _ = data.(*CatalogData); st.CatalogErr = err },
+		put: func(st *state, data any, err error) { st.Catalog, _ = data.(*CatalogData); st.CatalogErr = err },
 	},
-	diff:  func(spec Spec, st State, _ string) Change { return diffCatalog(*spec.Catalog, st) },
+	diff:  func(spec Spec, st state, _ string) Change { return diffCatalog(*spec.Catalog, st) },
 	write: (*Reconciler).updateCatalog,
 	create: func(spec Spec, c *creation) {
 		// ECR Public's CreateRepository takes the catalog data.
-		c.req.Catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, State{}))
+		c.req.Catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, state{}))
 	},
 	public: true,
 	lacks:  "private ECR repositories have no catalog data",
@@ -103,7 +103,7 @@ func (r *Reconciler) readCatalog(ctx context.Context, registryID, name string) (
 // and plans one write of the whole catalog data: the declared members, the
 // current value of every other text and list member (so that a write that
 // replaces the catalog data keeps them), and the declared logo.
-func diffCatalog(want Catalog, st State) Change {
+func diffCatalog(want Catalog, st state) Change {
 	c := Change{Setting: SettingCatalog, Action: ActionUnchanged}
 	var cur CatalogData
 	switch {

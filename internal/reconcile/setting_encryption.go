@@ -19,10 +19,10 @@ const SettingEncryption = "encryption"
 var encryption = setting{
 	name:    SettingEncryption,
 	managed: func(spec Spec) bool { return spec.Encryption != nil },
-	described: func(repo RepositoryInfo, st *State) {
+	described: func(repo RepositoryInfo, st *state) {
 		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
 	},
-	diff: func(spec Spec, st State, _ string) Change { return diffEncryption(*spec.Encryption, st) },
+	diff: func(spec Spec, st state, _ string) Change { return diffEncryption(*spec.Encryption, st) },
 	create: func(spec Spec, c *creation) {
 		e := spec.Encryption
 		c.req.Encryption = e
@@ -58,7 +58,7 @@ type Encryption struct {
 	KMSKey string
 }
 
-func diffEncryption(want Encryption, st State) Change {
+func diffEncryption(want Encryption, st state) Change {
 	c := Change{Setting: SettingEncryption, Action: ActionCreate, To: encryptionString(want.Type, want.KMSKey)}
 	if !st.Exists {
 		return c

@@ -22,7 +22,7 @@ var existence = setting{
 			n, err := r.countImages(ctx, at.name, at.registryID)
 			return &n, err
 		},
-		put: func(st *State, n any, err error) {
+		put: func(st *state, n any, err error) {
 			st.Images, _ = n.(*int)
 			st.ImagesErr = err
 			if err != nil {
@@ -53,7 +53,7 @@ func (r *Reconciler) countsFirst(spec Spec) bool {
 
 // diffExistence plans the repository itself: its creation when it is
 // missing, its deletion with state: absent.
-func diffExistence(spec Spec, st State, _ string) Change {
+func diffExistence(spec Spec, st state, _ string) Change {
 	if spec.Absent {
 		return diffAbsent(spec.ForceDelete, st)
 	}
@@ -68,7 +68,7 @@ func diffExistence(spec Spec, st State, _ string) Change {
 // declared. An existing one is deleted, unless the images were counted
 // (dry-run, force-delete) and it holds some without force: that is refused
 // here, before any write.
-func diffAbsent(force bool, st State) Change {
+func diffAbsent(force bool, st state) Change {
 	c := Change{Setting: SettingRepository, Action: ActionUnchanged, To: "absent"}
 	if !st.Exists {
 		return c

@@ -20,12 +20,12 @@ var lifecyclePolicy = setting{
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			return r.ECR.GetLifecyclePolicy(ctx, at.ref())
 		},
-		put: func(st *State, text any, err error) {
+		put: func(st *state, text any, err error) {
 			st.LifecyclePolicy, _ = text.(*string)
 			st.LifecyclePolicyErr = err
 		},
 	},
-	diff: func(spec Spec, st State, _ string) Change {
+	diff: func(spec Spec, st state, _ string) Change {
 		return diffDocument(lifecyclePolicyDocument, *spec.LifecyclePolicy, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists)
 	},
 	write:    (*Reconciler).updateLifecyclePolicy,

@@ -17,10 +17,10 @@ const SettingMutability = "image-tag-mutability"
 var mutability = setting{
 	name:    SettingMutability,
 	managed: func(spec Spec) bool { return spec.Mutability != nil },
-	described: func(repo RepositoryInfo, st *State) {
+	described: func(repo RepositoryInfo, st *state) {
 		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
 	},
-	diff:   func(spec Spec, st State, _ string) Change { return diffMutability(*spec.Mutability, st) },
+	diff:   func(spec Spec, st state, _ string) Change { return diffMutability(*spec.Mutability, st) },
 	write:  (*Reconciler).updateMutability,
 	create: func(spec Spec, c *creation) { c.req.Mutability = spec.Mutability },
 	template: func(spec Spec, d *registry.Declared) {
@@ -41,7 +41,7 @@ type Mutability struct {
 	Filters []string
 }
 
-func diffMutability(want Mutability, st State) Change {
+func diffMutability(want Mutability, st state) Change {
 	c := Change{Setting: SettingMutability, Action: ActionCreate, To: mutabilityString(want.Value, want.Filters)}
 	if !st.Exists {
 		return c

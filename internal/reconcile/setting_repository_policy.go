@@ -26,12 +26,12 @@ var repositoryPolicy = setting{
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			return r.getRepositoryPolicy(ctx, at)
 		},
-		put: func(st *State, text any, err error) {
+		put: func(st *state, text any, err error) {
 			st.RepositoryPolicy, _ = text.(*string)
 			st.RepositoryPolicyErr = err
 		},
 	},
-	diff: func(spec Spec, st State, partition string) Change {
+	diff: func(spec Spec, st state, partition string) Change {
 		if spec.RepositoryPolicySidPrefix != "" {
 			return diffOwnedPolicy(*spec.RepositoryPolicy, spec.RepositoryPolicySidPrefix, partition, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists)
 		}

@@ -15,8 +15,8 @@ const SettingScanOnPush = "scan-on-push"
 var scanOnPush = setting{
 	name:      SettingScanOnPush,
 	managed:   func(spec Spec) bool { return spec.ScanOnPush != nil },
-	described: func(repo RepositoryInfo, st *State) { st.ScanOnPush = repo.ScanOnPush },
-	diff:      func(spec Spec, st State, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
+	described: func(repo RepositoryInfo, st *state) { st.ScanOnPush = repo.ScanOnPush },
+	diff:      func(spec Spec, st state, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
 	write:     (*Reconciler).updateScanOnPush,
 	create:    func(spec Spec, c *creation) { c.req.ScanOnPush = spec.ScanOnPush },
 	private:   true,
@@ -24,7 +24,7 @@ var scanOnPush = setting{
 	iam:       iamActions{writes: []string{"PutImageScanningConfiguration"}},
 }
 
-func diffScanOnPush(want bool, st State) Change {
+func diffScanOnPush(want bool, st state) Change {
 	c := Change{Setting: SettingScanOnPush, Action: ActionCreate, To: fmt.Sprint(want)}
 	if !st.Exists {
 		return c

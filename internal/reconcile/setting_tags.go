@@ -24,9 +24,9 @@ var tags = setting{
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
 			return r.ECR.ListTagsForResource(ctx, at.arn)
 		},
-		put: func(st *State, tags any, err error) { st.Tags, _ = tags.(map[string]string); st.TagsErr = err },
+		put: func(st *state, tags any, err error) { st.Tags, _ = tags.(map[string]string); st.TagsErr = err },
 	},
-	diff:  func(spec Spec, st State, _ string) Change { return diffTags(spec, st) },
+	diff:  func(spec Spec, st state, _ string) Change { return diffTags(spec, st) },
 	write: (*Reconciler).updateTags,
 	create: func(spec Spec, c *creation) {
 		c.req.Tags = spec.Tags
@@ -63,7 +63,7 @@ type tagsPlan struct {
 // takes 50 declared ones. The count of user tags after the change is checked
 // against the limit before any write: TagResource would refuse it, after
 // UntagResource already removed tags.
-func diffTags(spec Spec, st State) Change {
+func diffTags(spec Spec, st state) Change {
 	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
 	if !st.Exists {
 		if len(spec.Tags) > 0 {

@@ -1,10 +1,10 @@
 // Package reconcile brings one Amazon ECR repository to a declared state in
 // three steps with plain values between them (reconcile.go): read returns
-// the State of the repository and of the settings the caller manages, in as
+// the state of the repository and of the settings the caller manages, in as
 // few round trips as possible; diff, a pure function, compares it with the
 // Spec and returns the changes; apply carries them out with one named write
 // per setting (write.go). Dry-run stops after diff, and creation is a diff
-// against a State that does not exist.
+// against a state that does not exist.
 //
 // The package works on plain Go values and a small ECR interface so that it
 // can be driven by the GitHub Action, the CLI and tests alike.

@@ -9,11 +9,11 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
-// State is the repository as read: whether it exists and every managed
+// state is the repository as read: whether it exists and every managed
 // setting. Unmanaged settings are left at their zero value. A nil policy
 // means none exists; an error means the read failed and the setting cannot
 // be reconciled this run.
-type State struct {
+type state struct {
 	Exists     bool
 	Repository Repository
 
@@ -38,7 +38,7 @@ type State struct {
 	ImagesErr error
 	// Registry is the registry-level state read with the repository
 	// (registry.go).
-	Registry RegistryState
+	Registry registryState
 	// policyCheck waits for IAM Access Analyzer's verdict on the declared
 	// repository policy; nil when none was asked (policycheck.go).
 	policyCheck func() policyVerdict
@@ -50,8 +50,8 @@ var errNotVisible = Classify(errors.New("the repository is not visible yet"), Er
 
 // stateOf is the state of a repository DescribeRepositories returned:
 // its identity, and the settings it returns (setting.described).
-func stateOf(repo RepositoryInfo) State {
-	st := State{Exists: true, Repository: repo.Repository}
+func stateOf(repo RepositoryInfo) state {
+	st := state{Exists: true, Repository: repo.Repository}
 	for _, s := range allSettings {
 		if s.described != nil {
 			s.described(repo, &st)
@@ -60,30 +60,30 @@ func stateOf(repo RepositoryInfo) State {
 	return st
 }
 
-// describe reads the repository itself. A missing repository is a State
+// describe reads the repository itself. A missing repository is a state
 // that does not exist, not an error.
-func (r *Reconciler) describe(ctx context.Context, spec Spec) (State, error) {
+func (r *Reconciler) describe(ctx context.Context, spec Spec) (state, error) {
 	repos, err := r.ECR.DescribeRepositories(ctx, spec.RegistryID, []string{spec.Name})
 	switch {
 	case isNotFound(err):
-		return State{}, nil
+		return state{}, nil
 	case err != nil:
-		return State{}, awsError("DescribeRepositories", err)
+		return state{}, awsError("DescribeRepositories", err)
 	}
 	for _, repo := range repos {
 		if repo.Name == spec.Name {
 			if err := checkRepository("DescribeRepositories", repo.Repository); err != nil {
-				return State{}, err
+				return state{}, err
 			}
 			st := stateOf(repo)
 			st.Repository, err = r.checked("DescribeRepositories", st.Repository)
 			if err != nil {
-				return State{}, err
+				return state{}, err
 			}
 			return st, nil
 		}
 	}
-	return State{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)
+	return state{}, fmt.Errorf("ecr:DescribeRepositories returned no repository named %q", spec.Name)
 }
 
 // selection says which settings' own reads (setting.read) are made, by
@@ -139,7 +139,7 @@ func (r *Reconciler) readSettings(ctx context.Context, at repoRef, sel selection
 // merge fills the settings into st: from the second round where it was
 // read again, from the first otherwise. An early read went out without
 // waiting; its errors are named here.
-func (st *State) merge(first []answer, early selection, late []answer, again selection) {
+func (st *state) merge(first []answer, early selection, late []answer, again selection) {
 	for i, s := range allSettings {
 		var a answer
 		switch {
@@ -163,7 +163,7 @@ func orAWSError(op string, err error, raw bool) error {
 
 // readExisting reads the settings of a repository already described (batch
 // mode), in one round trip.
-func (r *Reconciler) readExisting(ctx context.Context, spec Spec, st State) State {
+func (r *Reconciler) readExisting(ctx context.Context, spec Spec, st state) state {
 	sel := r.wanted(spec)
 	answers := r.readSettings(ctx, atOf(st.Repository), sel, true)
 	st.merge(nil, make(selection, len(allSettings)), answers, sel)
