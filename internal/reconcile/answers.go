@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -16,6 +17,13 @@ func (e *AnswerError) Error() string {
 }
 
 func missing(op, field string) error { return &AnswerError{Service: "ecr", Op: op, Field: field} }
+
+// isAnswerError reports whether err is an adapter's refusal of an answer
+// without a field: it names the call already.
+func isAnswerError(err error) bool {
+	var a *AnswerError
+	return errors.As(err, &a)
+}
 
 // checkRepository makes sure an answer's repository has what the engine
 // reads of it: its name, ARN, URI and registry ID (an answer without a

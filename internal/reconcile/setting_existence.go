@@ -123,7 +123,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	}
 	repo, err := r.ECR.CreateRepository(ctx, c.req)
 	switch {
-	case isAlreadyExists(err):
+	case isAlreadyExists(err), isAnswerError(err):
 		return Repository{}, err
 	case err != nil && c.explain != nil && c.explain(err) != nil:
 		return Repository{}, c.explain(err)

@@ -330,6 +330,10 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 func (r *Reconciler) readPolicyBack(ctx context.Context, repo Repository, when string) (string, error) {
 	text, err := r.ECR.GetRepositoryPolicy(ctx, refOf(repo))
 	switch {
+	case isAnswerError(err):
+		// Not "no policy": a merge with nothing would drop the statements
+		// others own.
+		return "", err
 	case err != nil:
 		return "", fmt.Errorf("reading the repository policy %s: %w", when, awsError("GetRepositoryPolicy", err))
 	case text == nil:
