@@ -34,7 +34,7 @@ type Options struct {
 	OwnedMerge Backoff
 	// OwnedSettle, when set, replaces the wait between writing a policy
 	// shared by Sid prefix and reading it back (a few seconds, so that a
-	// racing writer's write is seen; owned.go). Tests set it so that they
+	// racing writer's write is seen; setting_repository_policy.go). Tests set it so that they
 	// never sleep.
 	OwnedSettle func(context.Context) error
 	// Preview says when the lifecycle policy preview runs (preview.go);

@@ -3,11 +3,15 @@
 // the state of the repository and of the settings the caller manages, in as
 // few round trips as possible; diff, a pure function, compares it with the
 // Spec and returns the changes; apply carries them out with one named write
-// per setting (write.go). Dry-run stops after diff, and creation is a diff
-// against a state that does not exist.
+// per setting. Dry-run stops after diff, and creation is a diff against a
+// state that does not exist. Each step goes over one list of settings, and
+// each setting is one file, setting_*.go, with all the engine knows about it
+// (setting.go; docs/adding-a-setting.md).
 //
-// The package works on plain Go values and a small ECR interface so that it
-// can be driven by the GitHub Action, the CLI and tests alike.
+// The package works on plain Go values and an ECR interface of its own
+// (client.go), which internal/reconcile/ecrsdk and internal/publicecr
+// implement over the SDK's clients, so that it can be driven by the GitHub
+// Action, the CLI and tests alike.
 package reconcile
 
 // Spec is the declared state of one repository. A nil pointer or nil map
