@@ -75,7 +75,7 @@ func awsErrorActions(op string, err error, also ...string) error {
 		for _, o := range also {
 			others = append(others, svc+":"+o)
 		}
-		return &AccessDeniedError{Action: action, Also: others, Err: err}
+		return &accessDeniedError{Action: action, Also: others, Err: err}
 	}
 	// The SDK retried throttling, 5xx and network errors; say so plainly.
 	var exhausted *retry.MaxAttemptsError
@@ -101,16 +101,16 @@ func iamService(err error) string {
 	return "ecr"
 }
 
-// AccessDeniedError is a call that IAM refused. Also lists the other IAM
+// accessDeniedError is a call that IAM refused. Also lists the other IAM
 // actions the same call is authorised as (CreateRepository with tags is
 // also ecr:TagResource): any of them may be the one missing.
-type AccessDeniedError struct {
+type accessDeniedError struct {
 	Action string
 	Also   []string
 	Err    error
 }
 
-func (e *AccessDeniedError) Error() string {
+func (e *accessDeniedError) Error() string {
 	if len(e.Also) == 0 {
 		return fmt.Sprintf("access denied to %s: the credentials in use are not allowed to call it; add %q to the role's IAM policy (see the README's IAM section): %v",
 			e.Action, e.Action, e.Err)
@@ -120,4 +120,4 @@ func (e *AccessDeniedError) Error() string {
 		e.Action, strings.Join(all, " and "), e.Err)
 }
 
-func (e *AccessDeniedError) Unwrap() error { return e.Err }
+func (e *accessDeniedError) Unwrap() error { return e.Err }

@@ -116,20 +116,20 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]
 		}
 	}
 	if len(refused) > 0 {
-		return nil, &PolicyRefusedError{Findings: refused}
+		return nil, &policyRefusedError{Findings: refused}
 	}
 	return notes, nil
 }
 
-// PolicyRefusedError is IAM Access Analyzer's refusal of the declared
+// policyRefusedError is IAM Access Analyzer's refusal of the declared
 // repository policy; nothing was written.
-type PolicyRefusedError struct {
+type policyRefusedError struct {
 	// Findings are the refusing findings as shown: type, statement, text,
 	// issue code and link.
 	Findings []string
 }
 
-func (e *PolicyRefusedError) Error() string {
+func (e *policyRefusedError) Error() string {
 	return fmt.Sprintf("%s: IAM Access Analyzer refused the declared policy, so nothing was written: %s. Fix the policy and run again",
 		SettingRepositoryPolicy, strings.Join(e.Findings, "; "))
 }

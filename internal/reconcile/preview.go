@@ -31,9 +31,9 @@ const (
 	PreviewOff PreviewMode = "off"
 )
 
-// PreviewSampleSize is how many images the preview keeps per rule: the most
+// previewSampleSize is how many images the preview keeps per rule: the most
 // recently pushed ones, which a rule selecting the wrong images hurts first.
-const PreviewSampleSize = 5
+const previewSampleSize = 5
 
 // previewBackoff polls GetLifecyclePolicyPreview: at once, then after about
 // 1, 2, 4 and every 5 seconds, for at most as long as ECR's own waiter
@@ -72,7 +72,7 @@ type RulePreview struct {
 	// Action is "expire" or "transition" as the policy writes it.
 	Action string `json:"action"`
 	Images int    `json:"images"`
-	// Sample holds up to PreviewSampleSize of the images, newest push
+	// Sample holds up to previewSampleSize of the images, newest push
 	// first. It is shown in the plan and the job summary, not the outputs.
 	Sample []PreviewImage `json:"-"`
 }
@@ -308,7 +308,7 @@ func (p *LifecyclePreview) add(results []PreviewResult) {
 		slices.SortFunc(rule.Sample, func(a, b PreviewImage) int {
 			return cmp.Or(b.PushedAt.Compare(a.PushedAt), cmp.Compare(a.Digest, b.Digest))
 		})
-		rule.Sample = rule.Sample[:min(len(rule.Sample), PreviewSampleSize)]
+		rule.Sample = rule.Sample[:min(len(rule.Sample), previewSampleSize)]
 	}
 }
 

@@ -99,7 +99,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 		res, err = r.reconcile(ctx, spec)
 		return err
 	})
-	var p *PanicError
+	var p *panicError
 	if errors.As(err, &p) {
 		return nil, err
 	}
