@@ -46,11 +46,12 @@ func startEmulator(t *testing.T) (*emulator.Emulator, string) {
 
 func staticEnv(url string) map[string]string {
 	return map[string]string{
-		"AWS_ACCESS_KEY_ID":     "AKIACONTRACTTEST0000",
-		"AWS_SECRET_ACCESS_KEY": "contract-secret-access-key",
-		"AWS_REGION":            "eu-west-1",
-		"AWS_ENDPOINT_URL_ECR":  url,
-		"AWS_ENDPOINT_URL_STS":  url,
+		"AWS_ACCESS_KEY_ID":               "AKIACONTRACTTEST0000",
+		"AWS_SECRET_ACCESS_KEY":           "contract-secret-access-key",
+		"AWS_REGION":                      "eu-west-1",
+		"AWS_ENDPOINT_URL_ECR":            url,
+		"AWS_ENDPOINT_URL_STS":            url,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": url,
 	}
 }
 
@@ -136,13 +137,14 @@ func TestContractOIDCLeaksNoSecret(t *testing.T) {
 	t.Cleanup(oidc.Close)
 
 	env := map[string]string{
-		"AWS_REGION":                     "us-east-1",
-		"AWS_ENDPOINT_URL_ECR":           url,
-		"AWS_ENDPOINT_URL_STS":           url,
-		"ACTIONS_ID_TOKEN_REQUEST_URL":   oidc.URL + "/token?api-version=2.0",
-		"ACTIONS_ID_TOKEN_REQUEST_TOKEN": requestToken,
-		"RUNNER_DEBUG":                   "1",
-		"GITHUB_RUN_ID":                  "4242",
+		"AWS_REGION":                      "us-east-1",
+		"AWS_ENDPOINT_URL_ECR":            url,
+		"AWS_ENDPOINT_URL_STS":            url,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": url,
+		"ACTIONS_ID_TOKEN_REQUEST_URL":    oidc.URL + "/token?api-version=2.0",
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN":  requestToken,
+		"RUNNER_DEBUG":                    "1",
+		"GITHUB_RUN_ID":                   "4242",
 	}
 	res, err := ghrunner.Run(context.Background(), ghrunner.Step{Bin: bin, Env: env, Inputs: map[string]string{
 		"repository":     "svc/api",
@@ -318,5 +320,31 @@ func TestContractCommandLineBadFlagOnce(t *testing.T) {
 	}
 	if res.ExitCode != 2 || res.Stdout != "" || strings.Count(res.Stderr, "flag provided but not defined") != 1 || strings.Count(res.Stderr, "\n") != 2 {
 		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+}
+
+// AWS_ENDPOINT_URL_ACCESSANALYZER, read by the SDK from the process's
+// environment, is where the policy check goes; ECR's endpoint never gets it.
+func TestContractAccessAnalyzerEndpoint(t *testing.T) {
+	t.Parallel()
+	emu, url := startEmulator(t)
+	analyzer, analyzerURL := startEmulator(t)
+	env := staticEnv(url)
+	env["AWS_ENDPOINT_URL_ACCESSANALYZER"] = analyzerURL
+	step := ghrunner.Step{Bin: bin, Env: env, Inputs: map[string]string{
+		"repository": "svc/checked",
+		"aws-region": "eu-west-1",
+		"repository-policy": `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow",` +
+			`"Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":"ecr:BatchGetImage"}]}`,
+	}}
+	res, err := ghrunner.Run(context.Background(), step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.ExitCode, res.Stdout, res.Stderr)
+	}
+	if n, m := analyzer.Count("ValidatePolicy"), emu.Count("ValidatePolicy"); n != 1 || m != 0 {
+		t.Errorf("ValidatePolicy sent %d times to Access Analyzer's endpoint and %d times to ECR's, want 1 and 0", n, m)
 	}
 }

@@ -255,13 +255,14 @@ func execAction(ctx context.Context, bin string, srv *server, inputs map[string]
 		Dir:    dir,
 		Inputs: inputs,
 		Env: map[string]string{
-			"AWS_ACCESS_KEY_ID":     accessKeyID,
-			"AWS_SECRET_ACCESS_KEY": secretAccessKey,
-			"AWS_REGION":            region,
-			"AWS_ENDPOINT_URL_ECR":  srv.url,
-			"AWS_ENDPOINT_URL_STS":  srv.url,
-			helperReportEnv:         reportPath,
-			helperBinEnv:            bin,
+			"AWS_ACCESS_KEY_ID":               accessKeyID,
+			"AWS_SECRET_ACCESS_KEY":           secretAccessKey,
+			"AWS_REGION":                      region,
+			"AWS_ENDPOINT_URL_ECR":            srv.url,
+			"AWS_ENDPOINT_URL_STS":            srv.url,
+			"AWS_ENDPOINT_URL_ACCESSANALYZER": srv.url,
+			helperReportEnv:                   reportPath,
+			helperBinEnv:                      bin,
 		},
 	}
 

@@ -124,10 +124,11 @@ func realMain(ctx context.Context, w io.Writer) error {
 			"aws-region":                             emu.Region(),
 		},
 		Env: map[string]string{
-			"AWS_ACCESS_KEY_ID":     "AKIADEMODEMODEMO0000",
-			"AWS_SECRET_ACCESS_KEY": "demo-secret-access-key",
-			"AWS_ENDPOINT_URL_ECR":  endpoint,
-			"AWS_ENDPOINT_URL_STS":  endpoint,
+			"AWS_ACCESS_KEY_ID":               "AKIADEMODEMODEMO0000",
+			"AWS_SECRET_ACCESS_KEY":           "demo-secret-access-key",
+			"AWS_ENDPOINT_URL_ECR":            endpoint,
+			"AWS_ENDPOINT_URL_STS":            endpoint,
+			"AWS_ENDPOINT_URL_ACCESSANALYZER": endpoint,
 		},
 	}
 

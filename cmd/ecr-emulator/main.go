@@ -2,7 +2,8 @@
 // demos and manual testing:
 //
 //	ecr-emulator -addr 127.0.0.1:9324
-//	AWS_ENDPOINT_URL_ECR=http://127.0.0.1:9324 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9324 ...
+//	AWS_ENDPOINT_URL_ECR=http://127.0.0.1:9324 AWS_ENDPOINT_URL_STS=http://127.0.0.1:9324 \
+//	AWS_ENDPOINT_URL_ACCESSANALYZER=http://127.0.0.1:9324 ...
 package main
 
 import (

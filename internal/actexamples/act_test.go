@@ -350,6 +350,7 @@ func act(t *testing.T, ws, name string, p pass, jobImage, actionDir, orgDir, end
 		"--env", "AWS_ENDPOINT_URL_ECR=" + endpoint,
 		"--env", "AWS_ENDPOINT_URL_ECR_PUBLIC=" + endpoint,
 		"--env", "AWS_ENDPOINT_URL_STS=" + endpoint,
+		"--env", "AWS_ENDPOINT_URL_ACCESSANALYZER=" + endpoint,
 		"--env", "ACTIONS_ID_TOKEN_REQUEST_URL=" + oidcURL + "/token?api-version=2.0",
 		"--env", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=" + requestToken,
 	}

@@ -94,6 +94,9 @@ func (r *runner) run(ctx context.Context) error {
 		r.mask(a.Getenv(k))
 	}
 
+	// An input's error may quote an account ID: masked from the start.
+	r.log.setMaskAccounts(inputs.MasksAccountIDs(a))
+
 	// Reading policy files is bounded by the step's deadline too.
 	loadCtx, cancelLoad := context.WithTimeout(ctx, inputs.ReadTimeout(a.GetInput("timeout-seconds")))
 	cfg, err := inputs.LoadContext(loadCtx, a, a.Getenv("GITHUB_WORKSPACE"))
@@ -117,8 +120,10 @@ func (r *runner) run(ctx context.Context) error {
 	client := awsclient.Options{
 		Region:   cfg.Region,
 		Adaptive: cfg.Batch(),
-		Logf:     r.log.info,
-		Debugf:   r.log.debugSink(),
+		// Retries and the SDK's warnings are progress notes: the command
+		// line's stdout holds only the plan and the outputs.
+		Logf:   r.log.note,
+		Debugf: r.log.debugSink(),
 	}
 	for _, o := range r.opts {
 		o(&client)

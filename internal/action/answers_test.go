@@ -110,13 +110,13 @@ func TestAnswersWithoutTheirFieldsAreErrors(t *testing.T) {
 }
 
 // ECR Public's CreateRepository without the repository is the same error,
-// not a repository with an empty URI.
+// naming ECR Public's call, not a repository with an empty URI.
 func TestPublicCreateWithoutRepositoryIsAnError(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	answerEmpty(t, e, "CreateRepository")
 	log, err := e.run(t, map[string]string{"repository": "team/app", "public": "true", "tags": "team=web"})
-	if err == nil || !strings.Contains(strings.Join(annotations(log, "error"), "\n"), "CreateRepository answered without repository") {
+	if err == nil || !strings.Contains(strings.Join(annotations(log, "error"), "\n"), "ecr-public:CreateRepository answered without repository") {
 		t.Errorf("err %v\n%s", err, log)
 	}
 	if b, _ := os.ReadFile(e.vars["GITHUB_OUTPUT"]); strings.Contains(string(b), "repository-uri") {

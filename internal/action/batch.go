@@ -3,7 +3,6 @@ package action
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
@@ -71,7 +70,7 @@ func (b batchReport) regionEntry() RegionBatchJSON {
 }
 
 func (b batchReport) failure() string {
-	return fmt.Sprintf("%d of %d repositories failed: %s", len(b.failed), b.n, strings.Join(b.failed, ", "))
+	return fmt.Sprintf("%d of %d repositories failed: %s", len(b.failed), b.n, someOf(b.failed, ", ", "see the results output"))
 }
 
 // reportItem shows one repository's plan as a log group and its failure or

@@ -69,7 +69,8 @@ func TestHostileRepositoryURIReachesNoOutput(t *testing.T) {
 			if err == nil {
 				t.Fatalf("the step succeeded:\n%s", log)
 			}
-			if a := annotations(log, "error"); len(a) != 1 || !strings.Contains(a[0], "ecr:CreateRepository answered a repositoryUri that does not have the shape") {
+			service := map[bool]string{false: "ecr", true: "ecr-public"}[tc.public]
+			if a := annotations(log, "error"); len(a) != 1 || !strings.Contains(a[0], service+":CreateRepository answered a repositoryUri that does not have the shape") {
 				t.Errorf("error annotations %q", a)
 			}
 			if b, err := os.ReadFile(e.vars["GITHUB_OUTPUT"]); strings.Contains(string(b), "curl") || (err != nil && !os.IsNotExist(err)) {

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
 // Interrupted is the cause of the run's context when a signal stopped it:
@@ -77,7 +78,8 @@ func (r *runner) track(label string, it reconcile.Item) {
 func (r *runner) interrupted(summary string) error {
 	msg := fmt.Sprintf("%s before the run finished. %s Outputs are not set. Re-run the step to finish: it changes only what still differs.", r.stopped, progress(r.tracked))
 	r.annotate("error", "ecr-reconcile: interrupted", msg)
-	if err := r.writeSummary("### Interrupted\n\n" + msg + "\n\n" + summary); err != nil {
+	head := "### Interrupted\n\n" + msg + "\n\n"
+	if err := r.writeSummary(head + within(summary, report.MaxSummaryBytes-len(head))); err != nil {
 		return err
 	}
 	return fmt.Errorf("%w: %w", r.stopped, errReported)
@@ -113,16 +115,54 @@ func progress(items []tracked) string {
 			}
 		}
 	}
+	const more = "the plans in the log say which"
 	var b strings.Builder
 	if len(done) == 0 {
 		b.WriteString("No write completed.")
 	} else {
-		b.WriteString("Written: " + strings.Join(done, "; ") + ".")
+		b.WriteString("Written: " + someOf(done, "; ", more) + ".")
 	}
 	if len(notDone) > 0 {
-		b.WriteString(" Not written (a call in flight when the signal came may still have taken effect): " + strings.Join(notDone, "; ") + ".")
+		b.WriteString(" Not written (a call in flight when the signal came may still have taken effect): " + someOf(notDone, "; ", more) + ".")
 	}
 	return b.String()
+}
+
+// maxListed bounds the entries a list in an annotation names.
+const maxListed = 20
+
+// someOf joins the first maxListed entries of list, each cut to a bounded
+// length, and counts the others, saying where they are (where).
+func someOf(list []string, sep, where string) string {
+	shown := make([]string, 0, min(len(list), maxListed))
+	for _, s := range list[:min(len(list), maxListed)] {
+		if r := []rune(s); len(r) > maxListedChars {
+			s = string(r[:maxListedChars]) + "…"
+		}
+		shown = append(shown, s)
+	}
+	out := strings.Join(shown, sep)
+	if n := len(list) - len(shown); n > 0 {
+		out += fmt.Sprintf("%sand %d more; %s", sep, n, where)
+	}
+	return out
+}
+
+// maxListedChars bounds one entry of such a list: a repository name (256
+// at most) and what happened to it.
+const maxListedChars = 400
+
+// within cuts a job summary to budget bytes, at a line, and says so.
+func within(summary string, budget int) string {
+	const cut = "\n\n… the rest of the summary is left out to keep it within its size bound; the log has every plan.\n"
+	if len(summary) <= budget {
+		return summary
+	}
+	keep := summary[:max(budget-len(cut), 0)]
+	if i := strings.LastIndexByte(keep, '\n'); i >= 0 {
+		keep = keep[:i]
+	}
+	return keep + cut
 }
 
 func pastTense(a reconcile.Action) string {

@@ -69,3 +69,25 @@ func TestMaskAccountIDsInAWSText(t *testing.T) {
 		})
 	}
 }
+
+// Under mask-aws-account-id, an input's error that quotes an account ID
+// is printed after the ID is masked: the input is read before the others.
+func TestMaskAccountIDsInInputErrors(t *testing.T) {
+	t.Parallel()
+	const id = "111122223333"
+	for _, in := range []map[string]string{
+		{"repository": "app", "encryption-type": "KMS", "kms-key": "arn:aws:kms:us-east-1:" + id + ":alias"},
+		{"repository": "app", "role-to-assume": "arn:aws:iam::" + id + ":group/deployers"},
+	} {
+		e := newEnv(t)
+		in["mask-aws-account-id"] = "true"
+		log, err := e.run(t, in)
+		if err == nil {
+			t.Fatalf("%v: the run did not fail:\n%s", in, log)
+		}
+		if !strings.Contains(log, id) {
+			t.Fatalf("%v: no error quotes the account ID; pick another invalid input:\n%s", in, log)
+		}
+		maskedFirst(t, log, id)
+	}
+}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
@@ -37,7 +36,7 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 				Region:                      regions.ECRPublicRegion,
 				Account:                     auth.AccountID,
 				AccountID:                   auth.AccountLookup(r.maskAccount),
-				Analyzer:                    analyzer(auth, regions.ECRPublicRegion, ecrpublic.NewFromConfig(auth.Config).Options().BaseEndpoint),
+				Analyzer:                    analyzer(auth, regions.ECRPublicRegion),
 				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		}}
@@ -67,7 +66,7 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 				Slots:     slots,
 				// The policy is checked in the Region it is written in:
 				// one call per Region, shared by a batch's repositories.
-				Analyzer:                    analyzer(auth, region, client.Options().BaseEndpoint),
+				Analyzer:                    analyzer(auth, region),
 				FailOnPolicySecurityWarning: r.cfg.FailOnPolicySecurityWarning,
 			},
 		})
@@ -76,18 +75,13 @@ func (r *runner) reconcilers(auth awsauth.Result) []*reconcile.Reconciler {
 }
 
 // analyzer is IAM Access Analyzer in region, with the run's credentials,
-// for the check of the declared repository policy. Where ECR's endpoint
-// is overridden (AWS_ENDPOINT_URL_ECR: an emulator, moto, LocalStack) and
-// Access Analyzer's is not (AWS_ENDPOINT_URL_ACCESSANALYZER, or
-// AWS_ENDPOINT_URL for every service), the check goes to ECR's endpoint: a
-// run pointed at a stand-in for ECR never sends its policy to AWS.
-func analyzer(auth awsauth.Result, region string, ecrEndpoint *string) reconcile.PolicyAnalyzer {
-	return ecrsdk.NewAnalyzer(accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) {
-		o.Region = region
-		if o.BaseEndpoint == nil {
-			o.BaseEndpoint = ecrEndpoint
-		}
-	}))
+// for the check of the declared repository policy. Its endpoint is the
+// SDK's: AWS_ENDPOINT_URL_ACCESSANALYZER, else AWS_ENDPOINT_URL, else
+// AWS's. ECR's override (AWS_ENDPOINT_URL_ECR) is not Access Analyzer's:
+// it often names an ECR VPC endpoint, a FIPS endpoint or a proxy that
+// does not serve Access Analyzer.
+func analyzer(auth awsauth.Result, region string) reconcile.PolicyAnalyzer {
+	return ecrsdk.NewAnalyzer(accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region }))
 }
 
 // regionRun is one Region's part of a step over several Regions. In single

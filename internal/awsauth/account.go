@@ -21,6 +21,9 @@ import (
 func (r Result) AccountLookup(found func(account string)) func(context.Context) (string, error) {
 	var mu sync.Mutex
 	account := r.AccountID
+	if !awsid.IsAccountID(account) {
+		account = ""
+	}
 	return func(ctx context.Context) (string, error) {
 		mu.Lock()
 		defer mu.Unlock()

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
 // Options configures Load.
@@ -150,7 +151,13 @@ func Load(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return Result{}, md.explain(err)
 	}
-	res := Result{Config: cfg, Source: md.source(creds), AccountID: creds.AccountID}
+	res := Result{Config: cfg, Source: md.source(creds)}
+	// The credentials' account (AWS_ACCOUNT_ID, a profile's
+	// aws_account_id, a credential process's answer) goes into ARNs and
+	// URIs: one that is not an account ID is ignored, as unknown.
+	if awsid.IsAccountID(creds.AccountID) {
+		res.AccountID = creds.AccountID
+	}
 	if a, err := arn.Parse(o.RoleToAssume); err == nil && a.AccountID != "" {
 		res.AccountID = a.AccountID
 	}

@@ -318,3 +318,18 @@ func TestHostileFlagsCannotStartWorkflowCommands(t *testing.T) {
 		}
 	}
 }
+
+// The AWS SDK's lines (a retry, a warning) are progress notes: on stderr,
+// never on stdout, which holds only the plan and the outputs.
+func TestRetryLinesGoToStderr(t *testing.T) {
+	t.Parallel()
+	emu := emulator.New(emulator.Options{})
+	emu.AddFault(emulator.FaultRule{Operation: "DescribeRepositories", Kind: emulator.FaultThrottle, Times: 1})
+	out, stderr, err := run(t, emu, "--repository", "app")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if strings.Contains(out, "Retrying") || !strings.Contains(stderr, "Retrying ecr DescribeRepositories") {
+		t.Errorf("the retry line is not on stderr alone:\nstdout:\n%s\nstderr:\n%s", out, stderr)
+	}
+}

@@ -124,10 +124,11 @@ func TestRunsAsTheRunnerRunsIt(t *testing.T) {
 			"scan-on-push":                           "true",
 		},
 		env: map[string]string{
-			"AWS_ENDPOINT_URL_ECR":           endpoint,
-			"AWS_ENDPOINT_URL_STS":           endpoint,
-			"ACTIONS_ID_TOKEN_REQUEST_URL":   oidcURL,
-			"ACTIONS_ID_TOKEN_REQUEST_TOKEN": "request-token-c0ffee",
+			"AWS_ENDPOINT_URL_ECR":            endpoint,
+			"AWS_ENDPOINT_URL_STS":            endpoint,
+			"AWS_ENDPOINT_URL_ACCESSANALYZER": endpoint,
+			"ACTIONS_ID_TOKEN_REQUEST_URL":    oidcURL,
+			"ACTIONS_ID_TOKEN_REQUEST_TOKEN":  "request-token-c0ffee",
 		},
 		files: map[string]string{
 			// A path relative to the workspace: found only if the working
@@ -533,10 +534,11 @@ func startOIDC(t *testing.T, requestToken, idToken string) string {
 
 func staticCredentials(endpoint string) map[string]string {
 	return map[string]string{
-		"AWS_ACCESS_KEY_ID":     "AKIACONTAINERTEST000",
-		"AWS_SECRET_ACCESS_KEY": "container-test-secret-access-key",
-		"AWS_ENDPOINT_URL_ECR":  endpoint,
-		"AWS_ENDPOINT_URL_STS":  endpoint,
+		"AWS_ACCESS_KEY_ID":               "AKIACONTAINERTEST000",
+		"AWS_SECRET_ACCESS_KEY":           "container-test-secret-access-key",
+		"AWS_ENDPOINT_URL_ECR":            endpoint,
+		"AWS_ENDPOINT_URL_STS":            endpoint,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": endpoint,
 	}
 }
 

@@ -117,12 +117,13 @@ func (s *scenario) step(inputs map[string]string) ghrunner.Step {
 		in["lifecycle-policy-preview"] = "off"
 	}
 	return ghrunner.Step{Bin: bin, Inputs: in, Env: map[string]string{
-		"AWS_ACCESS_KEY_ID":         accessKeyID,
-		"AWS_SECRET_ACCESS_KEY":     secretAccessKey,
-		"AWS_REGION":                region,
-		"AWS_ENDPOINT_URL_ECR":      s.rec.url,
-		"AWS_ENDPOINT_URL_STS":      s.rec.url,
-		"AWS_EC2_METADATA_DISABLED": "true",
+		"AWS_ACCESS_KEY_ID":               accessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           secretAccessKey,
+		"AWS_REGION":                      region,
+		"AWS_ENDPOINT_URL_ECR":            s.rec.url,
+		"AWS_ENDPOINT_URL_STS":            s.rec.url,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": s.rec.url,
+		"AWS_EC2_METADATA_DISABLED":       "true",
 	}}
 }
 

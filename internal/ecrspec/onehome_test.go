@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // supportDirs are the internal packages that are not the product: the
@@ -32,6 +34,8 @@ func TestProductReadsEnumsFromTheSDK(t *testing.T) {
 	} {
 		values = append(values, vs...)
 	}
+	// And ECR's own constants that have their home in ecrspec.
+	values = append(values, ecrspec.ReservedTagPrefix)
 	dirs, err := filepath.Glob("../*")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +43,8 @@ func TestProductReadsEnumsFromTheSDK(t *testing.T) {
 	dirs = append(dirs, "../..") // main.go
 	checked := 0
 	for _, dir := range dirs {
-		if slices.Contains(supportDirs, filepath.Base(dir)) {
+		// ecrspec is the home of its constants.
+		if slices.Contains(supportDirs, filepath.Base(dir)) || filepath.Base(dir) == "ecrspec" {
 			continue
 		}
 		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -61,7 +66,7 @@ func TestProductReadsEnumsFromTheSDK(t *testing.T) {
 					break
 				}
 				if v, err := strconv.Unquote(lit); tok == token.STRING && err == nil && slices.Contains(values, v) {
-					t.Errorf("%s: %s is an ECR enum value: use the SDK's constant (types.…)", fset.Position(pos), lit)
+					t.Errorf("%s: %s is an ECR enum value or an ecrspec constant: use the SDK's constant (types.…) or ecrspec's", fset.Position(pos), lit)
 				}
 			}
 		}

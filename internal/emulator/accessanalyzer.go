@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -172,32 +171,6 @@ func (e *Emulator) writeAnalyzer(w http.ResponseWriter, req *request, status int
 	_, _ = w.Write(body)
 }
 
-// principalARN is what IAM takes as an AWS principal ARN: an account root,
-// a user or role (with a path), an assumed-role session.
-var principalARN = regexp.MustCompile(`^arn:aws[a-z-]*:(?:iam::\d{12}:(?:root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)|sts::\d{12}:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+)$`)
-
-var accountID = regexp.MustCompile(`^\d{12}$`)
-
-// ecrActions are ECR's IAM actions, the emulator's own list (from the IAM
-// service authorization reference for Amazon ECR). ECR Public's actions
-// are its operations (ecrspec, tied to its service model).
-var ecrActions = []string{
-	"BatchCheckLayerAvailability", "BatchDeleteImage", "BatchGetImage", "BatchGetRepositoryScanningConfiguration",
-	"BatchImportUpstreamImage", "CompleteLayerUpload", "CreatePullThroughCacheRule", "CreateRepository",
-	"CreateRepositoryCreationTemplate", "DeleteLifecyclePolicy", "DeletePullThroughCacheRule", "DeleteRegistryPolicy",
-	"DeleteRepository", "DeleteRepositoryCreationTemplate", "DeleteRepositoryPolicy", "DescribeImageReplicationStatus",
-	"DescribeImageScanFindings", "DescribeImageSigningStatus", "DescribeImages", "DescribePullThroughCacheRules",
-	"DescribeRegistry", "DescribeRepositories", "DescribeRepositoryCreationTemplates", "GetAccountSetting",
-	"GetAuthorizationToken", "GetDownloadUrlForLayer", "GetImageCopyStatus", "GetLifecyclePolicy",
-	"GetLifecyclePolicyPreview", "GetRegistryPolicy", "GetRegistryScanningConfiguration", "GetRepositoryPolicy",
-	"GetSigningConfiguration", "InitiateLayerUpload", "ListImageReferrers", "ListImages", "ListTagsForResource",
-	"PutAccountSetting", "PutImage", "PutImageScanningConfiguration", "PutImageTagMutability", "PutLifecyclePolicy",
-	"PutRegistryPolicy", "PutRegistryScanningConfiguration", "PutReplicationConfiguration", "PutSigningConfiguration",
-	"ReplicateImage", "SetRepositoryPolicy", "StartImageScan", "StartLifecyclePolicyPreview", "TagResource",
-	"UntagResource", "UpdateImageStorageClass", "UpdatePullThroughCacheRule", "UpdateRepositoryCreationTemplate",
-	"UploadLayerPart", "ValidatePullThroughCacheRule",
-}
-
 // checkPolicy makes the emulator's own checks.
 func checkPolicy(text string) []wireFinding {
 	var doc map[string]any
@@ -229,7 +202,7 @@ func checkPolicy(text string) []wireFinding {
 		}
 		p, _ := st["Principal"].(map[string]any)
 		for j, id := range listOf(p["AWS"]) {
-			if id == "*" || accountID.MatchString(id) || principalARN.MatchString(id) {
+			if id == "*" || ecrspec.IsAccountID(id) || iamPrincipal.MatchString(id) {
 				continue
 			}
 			out = append(out, wireFinding{fmt.Sprintf("The principal %s is not a valid ARN or account ID.", id), FindingError, "INVALID_ARN_PRINCIPAL", analyzerLearnMore,
@@ -251,7 +224,7 @@ func known(action string) bool {
 	case !ok:
 		return false
 	case strings.EqualFold(prefix, "ecr"):
-		names = ecrActions
+		names = ecrspec.Actions
 	case strings.EqualFold(prefix, "ecr-public"):
 		names = ecrspec.PublicOperations
 	default:

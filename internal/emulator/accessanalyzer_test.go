@@ -93,3 +93,37 @@ func TestValidatePolicyDenied(t *testing.T) {
 		t.Errorf("allowed: %v", err)
 	}
 }
+
+// ValidatePolicy and SetRepositoryPolicy know the same ECR actions (those
+// of ECR's model, with the permission-only ones) and the same principals:
+// the emulator has one list and one pattern.
+func TestValidatePolicyAgreesWithTheRepositoryPolicyGrammar(t *testing.T) {
+	t.Parallel()
+	f := start(t, Options{})
+	c := f.analyzer("us-east-1")
+	for _, tc := range []struct {
+		action, principal string
+		valid             bool
+	}{
+		{"ecr:DeleteSigningConfiguration", "210987654321", true},
+		{"ecr:RegisterPullTimeUpdateExclusion", "210987654321", true},
+		{"ecr:DeregisterPullTimeUpdateExclusion", "210987654321", true},
+		{"ecr:ListPullTimeUpdateExclusions", "210987654321", true},
+		{"ecr:BatchImportUpstreamImage", "210987654321", true},
+		{"ecr:GetImageCopyStatus", "210987654321", false},
+		{"ecr:BatchGetImage", "arn:aws:sts::210987654321:federated-user/ci", true},
+		{"ecr:BatchGetImage", "arn:aws:iam::2109876543210:role/ci", false},
+	} {
+		text := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + tc.principal + `"},"Action":"` + tc.action + `"}]}`
+		fs, err := validate(t, c, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(fs) == 0; got != tc.valid {
+			t.Errorf("%s for %s: findings %v, want valid=%v", tc.action, tc.principal, codes(fs), tc.valid)
+		}
+		if got := grammatical(map[string]any{"Principal": map[string]any{"AWS": tc.principal}, "Action": tc.action}); got != tc.valid {
+			t.Errorf("%s for %s: the repository policy grammar says %v, want %v", tc.action, tc.principal, got, tc.valid)
+		}
+	}
+}

@@ -17,22 +17,23 @@ type Ref uint8
 
 // The declared values the engine's messages refer to.
 const (
-	State            Ref = iota + 1 // whether the repository must exist
-	ForceDelete                     // delete a repository with its images
-	Public                          // ECR Public rather than ECR
-	RepositoryPolicy                // the repository policy
-	SidPrefix                       // the Sid prefix of the owned statements
-	LifecyclePolicy                 // the lifecycle policy
-	LifecyclePreview                // when to preview the lifecycle policy
-	Tags                            // the tags
-	PruneTags                       // remove the tags not declared
-	Mutability                      // image tag mutability
-	ExclusionFilters                // its exclusion filters
-	ScanOnPush                      // basic scan on push
-	EncryptionType                  // encryption type
-	KMSKey                          // KMS key of the encryption
-	CatalogLogo                     // the ECR Public gallery's logo
-	Timeout                         // the deadline of the whole run
+	State                 Ref = iota + 1 // whether the repository must exist
+	ForceDelete                          // delete a repository with its images
+	Public                               // ECR Public rather than ECR
+	RepositoryPolicy                     // the repository policy
+	SidPrefix                            // the Sid prefix of the owned statements
+	LifecyclePolicy                      // the lifecycle policy
+	LifecyclePreview                     // when to preview the lifecycle policy
+	Tags                                 // the tags
+	PruneTags                            // remove the tags not declared
+	Mutability                           // image tag mutability
+	ExclusionFilters                     // its exclusion filters
+	ScanOnPush                           // basic scan on push
+	EncryptionType                       // encryption type
+	KMSKey                               // KMS key of the encryption
+	CatalogLogo                          // the ECR Public gallery's logo
+	Timeout                              // the deadline of the whole run
+	FailOnSecurityWarning                // refuse a policy IAM Access Analyzer warns about
 	count
 )
 
@@ -43,6 +44,7 @@ var engineNames = [count]string{
 	Tags: "Spec.Tags", PruneTags: "Spec.PruneTags", Mutability: "Spec.Mutability", ExclusionFilters: "Spec.Mutability.Filters",
 	ScanOnPush: "Spec.ScanOnPush", EncryptionType: "Spec.Encryption.Type", KMSKey: "Spec.Encryption.KMSKey",
 	CatalogLogo: "Spec.Catalog.Logo", Timeout: "the deadline",
+	FailOnSecurityWarning: "Options.FailOnPolicySecurityWarning",
 }
 
 var words atomic.Pointer[[count]string]

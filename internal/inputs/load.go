@@ -181,6 +181,15 @@ func value[T any](l *loader, input string) func(T, error) T {
 	}
 }
 
+// MasksAccountIDs reads mask-aws-account-id alone, so that the entry point
+// masks account IDs before it prints the other inputs' errors, which may
+// quote one. A value that is not a boolean reads as true, the safe side;
+// its error comes with the others.
+func MasksAccountIDs(src Source) bool {
+	b, err := parseBool(src.GetInput("mask-aws-account-id"))
+	return err != nil || b != nil && *b
+}
+
 func (l *loader) flag(input string) bool {
 	b := value[*bool](l, input)(parseBool(l.src.GetInput(input)))
 	return b != nil && *b

@@ -93,24 +93,61 @@ var conditionOperators = []string{
 	"Bool", "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
 }
 
-// checkConditionOperator accepts an IAM condition operator, with an
+// conditionOperator is a condition operator taken apart: the IAM operator
+// it is built on (spelled as in conditionOperators), the set operator
+// before it ("ForAnyValue:" or "ForAllValues:", or none) and whether
+// IfExists follows it. IAM reads operators in any letter case; so does
+// parseConditionOperator, and every rule that looks at an operator (the
+// grammar check, the public-principal guard) reads it through here.
+type conditionOperator struct {
+	base     string
+	set      string
+	ifExists bool
+}
+
+// negated reports whether the operator matches when the key does not
+// (StringNotEquals, NotIpAddress, ArnNotLike, ...).
+func (o conditionOperator) negated() bool { return strings.Contains(o.base, "Not") }
+
+// like reports whether the operator reads * and ? in its values as
+// wildcards.
+func (o conditionOperator) like() bool { return strings.HasSuffix(o.base, "Like") }
+
+// parseConditionOperator takes apart an IAM condition operator, with an
 // optional ForAnyValue: or ForAllValues: set operator before it and an
 // IfExists after it (except on Null, which already tests for existence).
-func checkConditionOperator(op string) error {
-	base := op
+func parseConditionOperator(op string) (conditionOperator, bool) {
+	var o conditionOperator
+	rest := op
 	for _, set := range []string{"ForAnyValue:", "ForAllValues:"} {
-		if len(base) > len(set) && strings.EqualFold(base[:len(set)], set) {
-			base = base[len(set):]
+		if len(rest) > len(set) && strings.EqualFold(rest[:len(set)], set) {
+			o.set, rest = set, rest[len(set):]
 			break
 		}
 	}
-	known := func(s string) bool {
-		return slices.ContainsFunc(conditionOperators, func(o string) bool { return strings.EqualFold(o, s) })
+	known := func(s string) (string, bool) {
+		i := slices.IndexFunc(conditionOperators, func(c string) bool { return strings.EqualFold(c, s) })
+		if i < 0 {
+			return "", false
+		}
+		return conditionOperators[i], true
 	}
-	if known(base) {
-		return nil
+	if b, ok := known(rest); ok {
+		o.base = b
+		return o, true
 	}
-	if trimmed, ok := cutSuffixFold(base, "IfExists"); ok && known(trimmed) && !strings.EqualFold(trimmed, "Null") {
+	if trimmed, ok := cutSuffixFold(rest, "IfExists"); ok {
+		if b, ok := known(trimmed); ok && b != "Null" {
+			o.base, o.ifExists = b, true
+			return o, true
+		}
+	}
+	return conditionOperator{}, false
+}
+
+// checkConditionOperator accepts what parseConditionOperator takes apart.
+func checkConditionOperator(op string) error {
+	if _, ok := parseConditionOperator(op); ok {
 		return nil
 	}
 	return fmt.Errorf(`Condition operator %q is not an IAM condition operator; use one such as StringEquals, StringLike, ArnLike, Bool or IpAddress (optionally with IfExists, or ForAnyValue:/ForAllValues: before it)`, shorten(op))

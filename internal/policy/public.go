@@ -104,27 +104,50 @@ func everyone(st map[string]any) bool {
 // narrowed reports whether a condition narrows who can use the statement:
 // one of NarrowingConditionKeys under an operator that requires the key to
 // match (not a negated one, not ...IfExists, which passes when the key is
-// absent, not Null), with a value that is not a bare "*".
+// absent, not Null, not ForAllValues:, which passes when the key has no
+// value), with a value that pins who the caller is (pinned).
 func narrowed(cond any) bool {
 	ops, _ := cond.(map[string]any)
 	for op, v := range ops {
-		base := op
-		if _, rest, ok := strings.Cut(op, ":"); ok {
-			base = rest // ForAnyValue:/ForAllValues:
-		}
-		if strings.Contains(base, "Not") || strings.HasSuffix(base, "IfExists") || base == "Null" || strings.HasPrefix(op, "ForAllValues:") {
+		o, ok := parseConditionOperator(op)
+		if !ok || o.negated() || o.ifExists || o.base == "Null" || o.set == "ForAllValues:" {
 			continue
 		}
 		keys, _ := v.(map[string]any)
 		for k, val := range keys {
-			if !slices.ContainsFunc(NarrowingConditionKeys, func(n string) bool { return strings.EqualFold(n, k) }) {
+			i := slices.IndexFunc(NarrowingConditionKeys, func(n string) bool { return strings.EqualFold(n, k) })
+			if i < 0 {
 				continue
 			}
 			vals, err := stringList(val)
-			if err == nil && !slices.Contains(vals, "*") {
+			if err == nil && len(vals) > 0 && !slices.ContainsFunc(vals, func(s string) bool { return !pinned(NarrowingConditionKeys[i], s, o.like()) }) {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// pinned reports whether a condition value names whose request it is. A
+// bare "*" never does. Under a ...Like operator, * and ? are wildcards: a
+// value with one pins the caller only when the part that names the owner
+// is free of them — the account of an ARN (arn:aws:iam::123456789012:role/*),
+// the organisation of an organisation path (o-abc/r-def/*). An ID with a
+// wildcard (o-*, 1234*) pins nothing.
+func pinned(key, v string, like bool) bool {
+	if v == "*" || v == "" {
+		return false
+	}
+	if !like || !strings.ContainsAny(v, "*?") {
+		return true
+	}
+	switch key {
+	case "aws:PrincipalArn", "aws:SourceArn":
+		parts := strings.SplitN(v, ":", 6)
+		return len(parts) == 6 && parts[4] != "" && !strings.ContainsAny(parts[4], "*?")
+	case "aws:PrincipalOrgPaths", "aws:SourceOrgPaths":
+		org, _, _ := strings.Cut(v, "/")
+		return org != "" && !strings.ContainsAny(org, "*?")
 	}
 	return false
 }

@@ -102,7 +102,7 @@ func (c *Client) CreateRepository(ctx context.Context, req reconcile.CreateReque
 	case err != nil:
 		return reconcile.RepositoryInfo{}, wrap(err)
 	case out.Repository == nil:
-		return reconcile.RepositoryInfo{}, &reconcile.AnswerError{Service: "ecr", Op: "CreateRepository", Field: "repository"}
+		return reconcile.RepositoryInfo{}, &reconcile.AnswerError{Service: iamService, Op: "CreateRepository", Field: "repository"}
 	}
 	return info(*out.Repository), nil
 }
@@ -114,21 +114,18 @@ func (c *Client) DeleteRepository(ctx context.Context, ref reconcile.RepositoryR
 	return wrap(err)
 }
 
-// CountImages counts the repository's images, for the count a deletion
-// reports. ECR Public has no image status filter: every image it lists is
-// in the repository and goes with it.
-func (c *Client) CountImages(ctx context.Context, ref reconcile.RepositoryRef) (int, error) {
-	in := &ecrpublic.DescribeImagesInput{RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name, MaxResults: aws.Int32(ecrspec.MaxResultsPerPage)}
-	p := ecrpublic.NewDescribeImagesPaginator(c.API, in)
-	n := 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return n, wrap(err)
-		}
-		n += len(out.ImageDetails)
+// DescribeImages counts one page of the repository's images, for the
+// count a deletion reports. ECR Public has no image status filter: every
+// image it lists is in the repository and goes with it.
+func (c *Client) DescribeImages(ctx context.Context, ref reconcile.RepositoryRef, nextToken string) (int, string, error) {
+	out, err := c.API.DescribeImages(ctx, &ecrpublic.DescribeImagesInput{
+		RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name,
+		MaxResults: aws.Int32(ecrspec.MaxResultsPerPage), NextToken: optional(nextToken),
+	})
+	if err != nil {
+		return 0, "", wrap(err)
 	}
-	return n, nil
+	return len(out.ImageDetails), aws.ToString(out.NextToken), nil
 }
 
 // GetRepositoryPolicy reads the policy; nil when none exists.
@@ -141,7 +138,7 @@ func (c *Client) GetRepositoryPolicy(ctx context.Context, ref reconcile.Reposito
 	case err != nil:
 		return nil, wrap(err)
 	case out.PolicyText == nil:
-		return nil, &reconcile.AnswerError{Service: "ecr", Op: "GetRepositoryPolicy", Field: "policyText"}
+		return nil, &reconcile.AnswerError{Service: iamService, Op: "GetRepositoryPolicy", Field: "policyText"}
 	}
 	return out.PolicyText, nil
 }
@@ -265,6 +262,12 @@ func (c *Client) RepositoryARN(account, name string) string {
 	return regions.PublicRepositoryARN(account, name)
 }
 
+// iamService is the prefix of ECR Public's IAM actions.
+const iamService = "ecr-public"
+
+// IAMService is ECR Public's IAM prefix (reconcile.Naming).
+func (c *Client) IAMService() string { return iamService }
+
 // RepositoryShape checks a repository's names as ECR Public gives them.
 func (c *Client) RepositoryShape(repo reconcile.Repository) string {
 	return regions.PublicRepository(repo.RegistryID, repo.Name, repo.URI, repo.ARN)
@@ -315,7 +318,7 @@ type Error struct {
 
 func (e *Error) Error() string      { return e.Err.Error() }
 func (e *Error) Unwrap() error      { return e.Err }
-func (e *Error) IAMService() string { return "ecr-public" }
+func (e *Error) IAMService() string { return iamService }
 
 func wrap(err error) error {
 	if err == nil {

@@ -117,7 +117,7 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 				if !slices.Contains(chunk, name) {
 					continue // not asked for: no key of found or errs
 				}
-				if err := checkRepository("DescribeRepositories", repo.Repository); err != nil {
+				if err := r.checkRepository("DescribeRepositories", repo.Repository); err != nil {
 					errs[name] = err
 					continue
 				}
@@ -132,7 +132,7 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 			// out is not a repository that does not exist.
 			for _, n := range chunk {
 				if _, ok := found[n]; !ok && errs[n] == nil {
-					errs[n] = missing("DescribeRepositories", "repository "+strconv.Quote(n))
+					errs[n] = r.missing("DescribeRepositories", "repository "+strconv.Quote(n))
 				}
 			}
 			mu.Unlock()

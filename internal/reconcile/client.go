@@ -24,8 +24,9 @@ type ECR interface {
 	// DeleteRepository deletes a repository, with its images under force
 	// (ErrRepositoryNotEmpty without force when it holds some).
 	DeleteRepository(ctx context.Context, ref RepositoryRef, force bool) error
-	// CountImages counts the images of a repository, in any status.
-	CountImages(ctx context.Context, ref RepositoryRef) (int, error)
+	// DescribeImages counts one page of a repository's images, in any
+	// status, and returns the next page's token ("" after the last).
+	DescribeImages(ctx context.Context, ref RepositoryRef, nextToken string) (images int, next string, err error)
 
 	// GetRepositoryPolicy reads the repository policy: nil when none exists.
 	GetRepositoryPolicy(ctx context.Context, ref RepositoryRef) (*string, error)

@@ -229,3 +229,23 @@ func TestPreviewActionTypeOfTheWrongShapeIsRefused(t *testing.T) {
 		t.Errorf("no note names the call and the field: %+v", res.Notes)
 	}
 }
+
+// An endpoint that pages DescribeImages with a token it gave before would
+// be counted forever: the image count of a force-delete fails at once,
+// and nothing is deleted on a count that has no end.
+func TestImageCountStopsOnARepeatedNextToken(t *testing.T) {
+	t.Parallel()
+	f := newFixtureWrapped(t, emulator.Options{}, answerWith("DescribeImages", func(n int) string {
+		return fmt.Sprintf(`{"imageDetails":[{"imageDigest":"sha256:%064d"}],"nextToken":"%d"}`, n, n%2)
+	}))
+	f.emu.PutRepository(emulator.Repository{Name: "app"})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	res, err := f.reconciler(false).Reconcile(ctx, reconcile.Spec{Name: "app", Absent: true, ForceDelete: true})
+	if err == nil || !strings.Contains(err.Error(), "ecr:DescribeImages returned the nextToken of an earlier page again after 3 page(s)") {
+		t.Errorf("Reconcile: %+v, %v; want the count refused for its repeated token", res, err)
+	}
+	if len(f.emu.Writes()) != 0 {
+		t.Errorf("writes %v", f.emu.Writes())
+	}
+}

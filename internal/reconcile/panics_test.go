@@ -3,6 +3,7 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
@@ -82,5 +83,41 @@ func TestPanicsFailOnlyWhereTheyHappen(t *testing.T) {
 				t.Errorf("Reconcile: %v, %v", res, err)
 			}
 		})
+	}
+}
+
+// panickyAnalyzer's ValidatePolicy panics, with text from outside in the
+// value.
+type panickyAnalyzer struct{}
+
+func (panickyAnalyzer) ValidatePolicy(context.Context, string, string) ([]reconcile.PolicyFinding, string, error) {
+	panic("answer: ##[error]x\n::stop-commands::y")
+}
+
+// A panic in the policy check's goroutine is a check not made: the run
+// goes on with the local checks and says so, or, asked to fail on
+// security warnings, refuses the policy; the process does not end.
+func TestPanicInThePolicyCheckIsACheckNotMade(t *testing.T) {
+	t.Parallel()
+	for _, strict := range []bool{false, true} {
+		f := newFixture(t, emulator.Options{})
+		rec := f.reconciler(false)
+		rec.Options.Analyzer = panickyAnalyzer{}
+		rec.Options.FailOnPolicySecurityWarning = strict
+		res, err := rec.Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+		if strict {
+			var nc *reconcile.PolicyNotCheckedError
+			if !errors.As(err, &nc) || !strings.Contains(err.Error(), "internal error") || len(f.emu.Writes()) != 0 {
+				t.Errorf("strict: err = %v, writes %v; want the policy refused before any write", err, f.emu.Writes())
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		notices := noteTexts(res, reconcile.NoteNotice)
+		if len(notices) != 1 || !strings.Contains(notices[0], "not checked") || !strings.Contains(notices[0], "internal error") {
+			t.Errorf("notices = %q", notices)
+		}
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
@@ -20,11 +22,12 @@ const actionValidatePolicy = "access-analyzer:ValidatePolicy"
 
 // PolicyAnalyzer is IAM Access Analyzer's policy validation of a resource
 // policy, in the repository's Region (us-east-1 for ECR Public):
-// internal/reconcile/ecrsdk adapts the SDK's client to it. It returns
-// every finding, following the service's pages, with at most one retry:
-// the check must not use up the time the writes need.
+// internal/reconcile/ecrsdk adapts the SDK's client to it, with at most one
+// retry a page: the check must not use up the time the writes need.
 type PolicyAnalyzer interface {
-	ValidatePolicy(ctx context.Context, text string) ([]PolicyFinding, error)
+	// ValidatePolicy returns one page of findings on text, the policy as
+	// a resource policy, and the next page's token ("" after the last).
+	ValidatePolicy(ctx context.Context, text, nextToken string) (findings []PolicyFinding, next string, err error)
 }
 
 // PolicyFinding is one finding of IAM Access Analyzer on a policy, as the
@@ -50,6 +53,8 @@ const (
 	maxFindingChars = 400
 	maxLinkChars    = 200
 	maxIssueChars   = 64
+	// maxFindings are shown at most; a note counts the rest.
+	maxFindings = 20
 )
 
 // policyVerdict is IAM Access Analyzer's answer about the declared policy.
@@ -81,9 +86,35 @@ func (r *Reconciler) startPolicyCheck(ctx context.Context, spec Spec) (wait func
 	var v policyVerdict
 	go func() {
 		defer close(done)
-		v.findings, v.err = r.Options.Analyzer.ValidatePolicy(ctx, d.Text)
+		// A panic fails the check, which is then not made, rather than
+		// the process.
+		if err := safely(func() error { v = validatePolicy(ctx, r.Options.Analyzer, d.Text); return nil }); err != nil {
+			v = policyVerdict{err: err}
+		}
 	}()
 	return func() policyVerdict { <-done; return v }, cancel
+}
+
+// validatePolicy asks for every finding on text, following nextToken (a
+// token seen before ends the check: pageTokens).
+func validatePolicy(ctx context.Context, api PolicyAnalyzer, text string) policyVerdict {
+	var v policyVerdict
+	var seen pageTokens
+	token := ""
+	for {
+		findings, next, err := api.ValidatePolicy(ctx, text, token)
+		if err != nil {
+			return policyVerdict{err: err}
+		}
+		v.findings = append(v.findings, findings...)
+		switch {
+		case seen.repeated(next):
+			return policyVerdict{err: seen.endless(actionValidatePolicy)}
+		case next == "":
+			return v
+		}
+		token = next
+	}
 }
 
 // policyCheckNotes turns the verdict into notes, or into the refusal of
@@ -99,7 +130,14 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]
 	v := st.policyCheck()
 	text := spec.RepositoryPolicy.Text
 	if v.err != nil {
-		return []Note{policyNotChecked(v.err, r.policyCheckWithin())}, nil
+		why := policyNotCheckedWhy(v.err, r.policyCheckWithin())
+		if r.Options.FailOnPolicySecurityWarning {
+			// Strictness asked for and no verdict: the policy is refused
+			// rather than written unchecked.
+			return nil, &PolicyNotCheckedError{Why: why}
+		}
+		return []Note{{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
+			actionValidatePolicy + "); the local checks passed and the run goes on. " + why}}, nil
 	}
 	var notes []Note
 	var refused []string
@@ -115,8 +153,16 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]
 			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(f.Type), shown)})
 		}
 	}
+	// The first maxFindings are shown, and the number of the others.
+	if n := len(refused) - maxFindings; n > 0 {
+		refused = append(refused[:maxFindings], fmt.Sprintf("and %d more finding(s)", n))
+	}
 	if len(refused) > 0 {
 		return nil, &policyRefusedError{Findings: refused}
+	}
+	if n := len(notes) - maxFindings; n > 0 {
+		notes = append(notes[:maxFindings], Note{Setting: SettingRepositoryPolicy, Level: NoteNotice,
+			Text: fmt.Sprintf("IAM Access Analyzer: and %d more finding(s), not shown", n)})
 	}
 	return notes, nil
 }
@@ -134,6 +180,21 @@ func (e *policyRefusedError) Error() string {
 		SettingRepositoryPolicy, strings.Join(e.Findings, "; "))
 }
 
+// PolicyNotCheckedError refuses the declared repository policy when the
+// run was asked to fail on IAM Access Analyzer's security warnings and the
+// check could not be made: without a verdict, a policy that might carry
+// one is not written. Nothing was written.
+type PolicyNotCheckedError struct {
+	// Why the check was not made, and the fix.
+	Why string
+}
+
+func (e *PolicyNotCheckedError) Error() string {
+	return fmt.Sprintf("%s: the declared policy could not be checked with IAM Access Analyzer (%s) and %v is true, so the policy is refused and nothing was written. %s. "+
+		"Or set %v: false to write it with the local checks only",
+		SettingRepositoryPolicy, actionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
+}
+
 // writesPolicy reports whether the run writes (in dry-run, would write)
 // the repository policy.
 func writesPolicy(changes []Change) bool {
@@ -145,9 +206,8 @@ func writesPolicy(changes []Change) bool {
 	return false
 }
 
-// policyNotChecked is the notice for a check that could not be made: the
-// run goes on with the local checks.
-func policyNotChecked(err error, within time.Duration) Note {
+// policyNotCheckedWhy says why a check could not be made, and what to do.
+func policyNotCheckedWhy(err error, within time.Duration) string {
 	var why string
 	switch {
 	case isAccessDenied(err):
@@ -158,8 +218,7 @@ func policyNotChecked(err error, within time.Duration) Note {
 	default:
 		why = "IAM Access Analyzer could not be reached: " + oneLine(err.Error(), maxFindingChars)
 	}
-	return Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
-		actionValidatePolicy + "); the local checks passed and the run goes on. " + why}
+	return why
 }
 
 // showFinding is one finding as the plan and errors show it: where, what,
@@ -198,11 +257,18 @@ func issueCode(s string) string {
 	return s
 }
 
-// learnMoreLink keeps a link that is an https URL of bounded length.
+// learnMoreLink keeps a link to AWS's documentation (an https URL on one
+// of docsHosts, of bounded length); a link anywhere else, which the plan
+// would show as AWS's advice, is dropped.
 func learnMoreLink(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "https" || u.Host == "" || len(s) > maxLinkChars || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+	if err != nil || u.Scheme != "https" || !slices.Contains(docsHosts, u.Host) || u.User != nil ||
+		len(s) > maxLinkChars || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return ""
 	}
 	return s
 }
+
+// docsHosts are the hosts of AWS's documentation: the global one and the
+// China Regions' (amazonaws.cn).
+var docsHosts = []string{"docs.aws.amazon.com", "docs.amazonaws.cn"}

@@ -3,6 +3,8 @@ package reconcile_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -274,6 +276,128 @@ func TestPolicyCheckRoundTrips(t *testing.T) {
 		}
 		if want := map[bool]int{false: 0, true: 3}[check]; f.emu.Count("ValidatePolicy") != want {
 			t.Errorf("check=%v: %d ValidatePolicy calls, want %d", check, f.emu.Count("ValidatePolicy"), want)
+		}
+	}
+}
+
+// Asked to fail on security warnings, a run whose check cannot be made
+// refuses the policy before any write, naming the permission or the
+// reachability problem; without it, the notice of TestPolicyCheckNotMade.
+func TestPolicyCheckNotMadeFailsClosedWhenStrict(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		setup func(*emulator.Emulator)
+		want  string
+	}{
+		{"denied", func(e *emulator.Emulator) { e.SetAllowedActions([]string{"ecr:*"}) }, "access denied to access-analyzer:ValidatePolicy"},
+		{"unreachable", func(e *emulator.Emulator) {
+			e.AddFault(emulator.FaultRule{Operation: "ValidatePolicy", Kind: emulator.FaultUnavailable})
+		}, "IAM Access Analyzer could not be reached"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			for _, dryRun := range []bool{false, true} {
+				f := newFixture(t, emulator.Options{})
+				tc.setup(f.emu)
+				rec := f.checked(dryRun)
+				rec.Options.FailOnPolicySecurityWarning = true
+				rec.Options.PolicyCheckWithin = 300 * time.Millisecond
+				res, err := rec.Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+				var nc *reconcile.PolicyNotCheckedError
+				if !errors.As(err, &nc) || res != nil {
+					t.Fatalf("dry-run=%v: err = %v, result %+v; want the policy refused", dryRun, err, res)
+				}
+				for _, want := range []string{"repository-policy", "access-analyzer:ValidatePolicy", tc.want, "nothing was written", "fail-on-policy-security-warning: false"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("dry-run=%v: error lacks %q: %v", dryRun, want, err)
+					}
+				}
+				if w := f.emu.Writes(); len(w) != 0 {
+					t.Errorf("dry-run=%v: writes %v", dryRun, w)
+				}
+			}
+		})
+	}
+}
+
+// An endpoint that gives back a nextToken it gave before is a check not
+// made, said at once, not one paged until the check's time is up.
+func TestPolicyCheckRepeatedNextToken(t *testing.T) {
+	t.Parallel()
+	repeat := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/policy/validation" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"findings":[],"nextToken":"again"}`))
+		})
+	}
+	f := newFixtureWrapped(t, emulator.Options{}, repeat)
+	rec := f.checked(false)
+	rec.Options.PolicyCheckWithin = 3 * time.Second
+	res, err := rec.Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := noteTexts(res, reconcile.NoteNotice)
+	if len(notices) != 1 || !strings.Contains(notices[0], "access-analyzer:ValidatePolicy returned the nextToken of an earlier page again after 2 page(s)") {
+		t.Errorf("notices = %q", notices)
+	}
+}
+
+// Findings are shown up to a bound, and the rest counted; a refusal too.
+func TestPolicyCheckFindingsBounded(t *testing.T) {
+	t.Parallel()
+	many := func(typ string) []emulator.PolicyFinding {
+		out := make([]emulator.PolicyFinding, 30)
+		for i := range out {
+			out[i] = emulator.PolicyFinding{Type: typ, IssueCode: "X", Details: fmt.Sprint("finding ", i), Statement: 0}
+		}
+		return out
+	}
+	f := newFixture(t, emulator.Options{})
+	f.emu.SetPolicyFindings(many(emulator.FindingSuggestion))
+	res, err := f.checked(false).Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notices := noteTexts(res, reconcile.NoteNotice)
+	if len(notices) != 21 || !strings.Contains(notices[20], "and 10 more finding(s)") || strings.Contains(strings.Join(notices, "\n"), "finding 20") {
+		t.Errorf("%d notices, last %q", len(notices), notices[len(notices)-1])
+	}
+
+	f = newFixture(t, emulator.Options{})
+	f.emu.SetPolicyFindings(many(emulator.FindingError))
+	_, err = f.checked(false).Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+	var refused *reconcile.PolicyRefusedError
+	if !errors.As(err, &refused) || len(refused.Findings) != 21 || refused.Findings[20] != "and 10 more finding(s)" {
+		t.Errorf("err = %v", err)
+	}
+}
+
+// A finding's link is shown only when it leads to AWS's documentation: the
+// plan would otherwise show any site as AWS's advice.
+func TestPolicyCheckLinkOnlyToAWSDocs(t *testing.T) {
+	t.Parallel()
+	for link, shown := range map[string]bool{
+		"https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html": true,
+		"https://docs.amazonaws.cn/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html":   true,
+		"https://attacker.example/fix-your-policy":                                                      false,
+		"https://docs.aws.amazon.com.attacker.example/x":                                                false,
+		"https://user@docs.aws.amazon.com/x":                                                            false,
+	} {
+		f := newFixture(t, emulator.Options{})
+		f.emu.SetPolicyFindings([]emulator.PolicyFinding{{Type: emulator.FindingWarning, IssueCode: "X", Details: "d", LearnMoreLink: link, Statement: 0}})
+		res, err := f.checked(false).Reconcile(context.Background(), policySpec("app", crossAccountPolicy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		notices := noteTexts(res, reconcile.NoteNotice)
+		if len(notices) != 1 || strings.Contains(notices[0], link) != shown {
+			t.Errorf("link %s: notices %q, want it shown=%v", link, notices, shown)
 		}
 	}
 }

@@ -218,17 +218,16 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 // would otherwise be paged forever) stop it. The totals are ECR's summary
 // either way.
 func (r *Reconciler) readPreviewPages(ctx context.Context, ref RepositoryRef, out PreviewPage, text string, p *LifecyclePreview) bool {
-	seen := map[string]bool{}
+	var seen pageTokens
 	for {
 		p.add(out.Results)
 		token := out.NextToken
 		switch {
+		case seen.repeated(token):
+			return false
 		case token == "":
 			return true
-		case seen[token]:
-			return false
 		}
-		seen[token] = true
 		var err error
 		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, ref, token); err != nil || !previewOf(out, text) {
 			return false

@@ -132,12 +132,12 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 }
 
 // readTemplates reads every template, following nextToken. A token seen
-// before is an error: the list cannot be read to its end (the SDK's
-// paginator, by default, would follow a repeated token forever).
+// before (pageTokens) is an error: the list cannot be read to its end (the
+// SDK's paginator would end it as if it were complete).
 func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
-	seen := map[string]bool{}
+	var seen pageTokens
 	token := ""
 	for {
 		pageID, page, next, err := api.DescribeRepositoryCreationTemplates(ctx, token)
@@ -148,13 +148,12 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 			return "", nil, err
 		}
 		list = append(list, page...)
+		if seen.repeated(next) {
+			return "", nil, seen.endless("ecr:DescribeRepositoryCreationTemplates")
+		}
 		if next == "" {
 			return id, list, nil
 		}
-		if seen[next] {
-			return "", nil, fmt.Errorf("ecr:DescribeRepositoryCreationTemplates returned the nextToken of an earlier page again after %d page(s): the list has no end", len(seen)+1)
-		}
-		seen[next] = true
 		token = next
 	}
 }

@@ -74,6 +74,9 @@ type Naming interface {
 	// endpoint described it that does not have the service's documented
 	// shape, "" when all do (regions.PublicRepository).
 	RepositoryShape(repo Repository) string
+	// IAMService is the prefix of the service's IAM actions (ecr-public),
+	// which errors about its answers name.
+	IAMService() string
 }
 
 var errNoCatalogAPI error = noCatalogAPI{}

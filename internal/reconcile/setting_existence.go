@@ -108,7 +108,23 @@ func imagesString(n int) string { return fmt.Sprintf("present, %d image(s)", n) 
 // manifests of a multi-architecture image count one each. Pages of 1000,
 // the most ECR returns at once.
 func (r *Reconciler) countImages(ctx context.Context, name, registryID string) (int, error) {
-	return r.ECR.CountImages(ctx, RepositoryRef{Name: name, RegistryID: registryID})
+	ref := RepositoryRef{Name: name, RegistryID: registryID}
+	n, token := 0, ""
+	var seen pageTokens
+	for {
+		images, next, err := r.ECR.DescribeImages(ctx, ref, token)
+		if err != nil {
+			return n, err
+		}
+		n += images
+		switch {
+		case seen.repeated(next):
+			return n, seen.endless("ecr:DescribeImages")
+		case next == "":
+			return n, nil
+		}
+		token = next
+	}
 }
 
 // createRepository creates the repository with every setting ECR accepts
@@ -130,7 +146,7 @@ func (r *Reconciler) createRepository(ctx context.Context, spec Spec) (Repositor
 	case err != nil:
 		return Repository{}, awsErrorActions("CreateRepository", err, c.also...)
 	}
-	if err := checkRepository("CreateRepository", repo.Repository); err != nil {
+	if err := r.checkRepository("CreateRepository", repo.Repository); err != nil {
 		return Repository{}, err
 	}
 	return r.checked("CreateRepository", repo.Repository)

@@ -46,7 +46,8 @@ var tags = setting{
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
 
-// maxTags is ECR's limit on tags per repository, "aws:" tags included.
+// maxTags is ECR's limit on tags per repository; the "aws:" tags do not
+// count against it (diffTags).
 const maxTags = ecrspec.MaxTags
 
 // tagsPlan is what the tags write sends: tags to add or update, keys to
@@ -133,7 +134,11 @@ func diffTags(spec Spec, st state) Change {
 	return c
 }
 
-func isAWSTag(k string) bool { return strings.HasPrefix(strings.ToLower(k), "aws:") }
+// isAWSTag reports whether a tag key is under the prefix AWS reserves, in
+// any letter case.
+func isAWSTag(k string) bool {
+	return strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix)
+}
 
 func tagsString(tags map[string]string) string {
 	parts := make([]string, 0, len(tags))

@@ -24,13 +24,15 @@ func (r *Reconciler) checked(call string, repo Repository) (Repository, error) {
 		return repo, nil
 	}
 	value := map[string]string{"registryId": repo.RegistryID, "repositoryName": repo.Name, "repositoryUri": repo.URI, "repositoryArn": repo.ARN}[field]
-	return Repository{}, shapeError(call, field, value)
+	return Repository{}, shapeErrorOf(r.service(), call, field, value)
 }
 
-// shapeError is the error for an answer of the wrong shape: it names the
-// call and the field, and quotes the value bounded and escaped.
-func shapeError(call, field, value string) error {
-	return fmt.Errorf("ecr:%s answered a %s that does not have the shape ECR documents (%s); the answer is refused: check AWS_ENDPOINT_URL and any proxy between the runner and ECR", call, field, wfcmd.Quote(value))
+// shapeError is the error for an ECR answer of the wrong shape: it names
+// the call and the field, and quotes the value bounded and escaped.
+func shapeError(call, field, value string) error { return shapeErrorOf("ecr", call, field, value) }
+
+func shapeErrorOf(service, call, field, value string) error {
+	return fmt.Errorf("%s:%s answered a %s that does not have the shape ECR documents (%s); the answer is refused: check AWS_ENDPOINT_URL and any proxy between the runner and ECR", service, call, field, wfcmd.Quote(value))
 }
 
 // checkedRegistryID is a registry-level read's registryId: an account ID

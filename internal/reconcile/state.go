@@ -72,7 +72,7 @@ func (r *Reconciler) describe(ctx context.Context, spec Spec) (state, error) {
 	}
 	for _, repo := range repos {
 		if repo.Name == spec.Name {
-			if err := checkRepository("DescribeRepositories", repo.Repository); err != nil {
+			if err := r.checkRepository("DescribeRepositories", repo.Repository); err != nil {
 				return state{}, err
 			}
 			st := stateOf(repo)

@@ -692,10 +692,11 @@ func runComposite(t *testing.T, action string, host target, r *runner, given, en
 
 func awsEnv(url string) map[string]string {
 	return map[string]string{
-		"AWS_ACCESS_KEY_ID":     "AKIACOMPOSITETEST000",
-		"AWS_SECRET_ACCESS_KEY": "composite-test-secret-access-key",
-		"AWS_ENDPOINT_URL_ECR":  url,
-		"AWS_ENDPOINT_URL_STS":  url,
+		"AWS_ACCESS_KEY_ID":               "AKIACOMPOSITETEST000",
+		"AWS_SECRET_ACCESS_KEY":           "composite-test-secret-access-key",
+		"AWS_ENDPOINT_URL_ECR":            url,
+		"AWS_ENDPOINT_URL_STS":            url,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": url,
 	}
 }
 

@@ -27,32 +27,30 @@ var _ reconcile.PolicyAnalyzer = (*Analyzer)(nil)
 // NewAnalyzer returns the adapter over an Access Analyzer SDK client.
 func NewAnalyzer(api AnalyzerAPI) *Analyzer { return &Analyzer{API: api} }
 
-// ValidatePolicy asks for every finding on text as a resource policy,
-// following nextToken, with at most one retry.
-func (a *Analyzer) ValidatePolicy(ctx context.Context, text string) ([]reconcile.PolicyFinding, error) {
-	p := accessanalyzer.NewValidatePolicyPaginator(a.API, &accessanalyzer.ValidatePolicyInput{
+// ValidatePolicy asks for one page of findings on text as a resource
+// policy, with at most one retry.
+func (a *Analyzer) ValidatePolicy(ctx context.Context, text, nextToken string) ([]reconcile.PolicyFinding, string, error) {
+	out, err := a.API.ValidatePolicy(ctx, &accessanalyzer.ValidatePolicyInput{
 		PolicyDocument: aws.String(text),
 		PolicyType:     aatypes.PolicyTypeResourcePolicy,
+		NextToken:      optional(nextToken),
 		// ValidatePolicyResourceType is left out: its values (S3, DynamoDB,
 		// role trust policies) have none for an ECR repository, and the
 		// general resource policy checks apply without it.
-	})
-	var findings []reconcile.PolicyFinding
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, func(o *accessanalyzer.Options) { o.RetryMaxAttempts = 2 })
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range out.Findings {
-			pf := reconcile.PolicyFinding{
-				Type: string(f.FindingType), Details: aws.ToString(f.FindingDetails),
-				IssueCode: aws.ToString(f.IssueCode), LearnMoreLink: aws.ToString(f.LearnMoreLink),
-			}
-			pf.Statement, pf.HasStatement = statementIndex(f.Locations)
-			findings = append(findings, pf)
-		}
+	}, func(o *accessanalyzer.Options) { o.RetryMaxAttempts = 2 })
+	if err != nil {
+		return nil, "", err
 	}
-	return findings, nil
+	var findings []reconcile.PolicyFinding
+	for _, f := range out.Findings {
+		pf := reconcile.PolicyFinding{
+			Type: string(f.FindingType), Details: aws.ToString(f.FindingDetails),
+			IssueCode: aws.ToString(f.IssueCode), LearnMoreLink: aws.ToString(f.LearnMoreLink),
+		}
+		pf.Statement, pf.HasStatement = statementIndex(f.Locations)
+		findings = append(findings, pf)
+	}
+	return findings, aws.ToString(out.NextToken), nil
 }
 
 // statementIndex is the statement a finding is located in: the first

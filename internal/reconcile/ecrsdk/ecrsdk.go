@@ -184,26 +184,22 @@ func (c *Client) DeleteRepository(ctx context.Context, ref reconcile.RepositoryR
 	return classify(err)
 }
 
-// CountImages counts the images as DescribeImages lists them: one per
-// image digest, tagged and untagged, in any status (archived images are in
-// the repository too and go with it). Pages of the most ECR returns at
-// once.
-func (c *Client) CountImages(ctx context.Context, ref reconcile.RepositoryRef) (int, error) {
-	p := ecr.NewDescribeImagesPaginator(c.API, &ecr.DescribeImagesInput{
+// DescribeImages counts one page of the images as DescribeImages lists
+// them: one per image digest, tagged and untagged, in any status (archived
+// images are in the repository too and go with it). Pages of the most ECR
+// returns at once.
+func (c *Client) DescribeImages(ctx context.Context, ref reconcile.RepositoryRef, nextToken string) (int, string, error) {
+	out, err := c.API.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RepositoryName: &ref.Name,
 		RegistryId:     optional(ref.RegistryID),
 		MaxResults:     aws.Int32(ecrspec.MaxResultsPerPage),
+		NextToken:      optional(nextToken),
 		Filter:         &types.DescribeImagesFilter{ImageStatus: types.ImageStatusFilterAny},
 	})
-	n := 0
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return n, classify(err)
-		}
-		n += len(out.ImageDetails)
+	if err != nil {
+		return 0, "", classify(err)
 	}
-	return n, nil
+	return len(out.ImageDetails), aws.ToString(out.NextToken), nil
 }
 
 func (c *Client) GetRepositoryPolicy(ctx context.Context, ref reconcile.RepositoryRef) (*string, error) {
