@@ -134,7 +134,7 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]
 		if r.Options.FailOnPolicySecurityWarning {
 			// Strictness asked for and no verdict: the policy is refused
 			// rather than written unchecked.
-			return nil, &PolicyNotCheckedError{Why: why}
+			return nil, &policyNotCheckedError{Why: why}
 		}
 		return []Note{{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
 			actionValidatePolicy + "); the local checks passed and the run goes on. " + why}}, nil
@@ -180,16 +180,16 @@ func (e *policyRefusedError) Error() string {
 		SettingRepositoryPolicy, strings.Join(e.Findings, "; "))
 }
 
-// PolicyNotCheckedError refuses the declared repository policy when the
+// policyNotCheckedError refuses the declared repository policy when the
 // run was asked to fail on IAM Access Analyzer's security warnings and the
 // check could not be made: without a verdict, a policy that might carry
 // one is not written. Nothing was written.
-type PolicyNotCheckedError struct {
+type policyNotCheckedError struct {
 	// Why the check was not made, and the fix.
 	Why string
 }
 
-func (e *PolicyNotCheckedError) Error() string {
+func (e *policyNotCheckedError) Error() string {
 	return fmt.Sprintf("%s: the declared policy could not be checked with IAM Access Analyzer (%s) and %v is true, so the policy is refused and nothing was written. %s. "+
 		"Or set %v: false to write it with the local checks only",
 		SettingRepositoryPolicy, actionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
