@@ -13,6 +13,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // Config is what one harness run measures.
@@ -126,7 +127,7 @@ func loadAuth(ctx context.Context, url string, adaptive bool) (awsauth.Result, e
 }
 
 func reconciler(c *ecr.Client, dryRun bool) *reconcile.Reconciler {
-	return &reconcile.Reconciler{ECR: c, Options: reconcile.Options{DryRun: dryRun, Region: region}}
+	return &reconcile.Reconciler{ECR: ecrsdk.New(c), Options: reconcile.Options{DryRun: dryRun, Region: region}}
 }
 
 const repositoryPolicy = `{

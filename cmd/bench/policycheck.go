@@ -12,6 +12,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // Scenarios of the policy check section, in the order they run on one
@@ -48,7 +49,7 @@ func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) error {
 		return func(ctx context.Context, c *ecr.Client, an *accessanalyzer.Client, spec reconcile.Spec) error {
 			rec := reconciler(c, false)
 			if check {
-				rec.Options.Analyzer = an
+				rec.Options.Analyzer = ecrsdk.NewAnalyzer(an)
 			}
 			_, err := rec.Reconcile(ctx, spec)
 			return err

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // Every ECR operation the engine can call is classified, and the writes are
@@ -17,7 +17,7 @@ func TestIsWriteCoversTheEngine(t *testing.T) {
 		"PutLifecyclePolicy": true, "DeleteLifecyclePolicy": true, "TagResource": true, "UntagResource": true,
 		"PutImageTagMutability": true, "PutImageScanningConfiguration": true, "DeleteRepository": true,
 	}
-	api := reflect.TypeOf((*reconcile.ECR)(nil)).Elem()
+	api := reflect.TypeOf((*ecrsdk.API)(nil)).Elem()
 	for i := range api.NumMethod() {
 		op := api.Method(i).Name
 		if got := emulator.IsWrite("ecr", op); got != writes[op] {

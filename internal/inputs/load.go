@@ -270,12 +270,36 @@ func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
 	}
 }
 
-// SettingInputs are the inputs that declare a setting of the repository.
-// With state: absent the repository is deleted and none of them is managed.
-var SettingInputs = []string{
-	"repository-policy", "repository-policy-sid-prefix", "lifecycle-policy", "tags", "prune-tags",
-	"image-tag-mutability", "image-tag-mutability-exclusion-filters", "scan-on-push", "encryption-type", "kms-key",
+// inputsOf names the inputs that declare each of the engine's settings
+// (reconcile.Settings); the engine's list says which registries have it.
+// The repository's existence is declared by repository and state.
+var inputsOf = map[string][]string{
+	reconcile.SettingRepository:       nil,
+	reconcile.SettingEncryption:       {"encryption-type", "kms-key"},
+	reconcile.SettingMutability:       {"image-tag-mutability", filtersInput},
+	reconcile.SettingScanOnPush:       {"scan-on-push"},
+	reconcile.SettingTags:             {"tags", "prune-tags"},
+	reconcile.SettingRepositoryPolicy: {"repository-policy", "repository-policy-sid-prefix"},
+	reconcile.SettingLifecyclePolicy:  {"lifecycle-policy"},
+	reconcile.SettingCatalog:          catalogInputNames,
 }
+
+// settingInputs lists, in the engine's order, the inputs of the settings
+// keep selects.
+func settingInputs(keep func(reconcile.SettingInfo) bool) []string {
+	var out []string
+	for _, s := range reconcile.Settings() {
+		if keep(s) {
+			out = append(out, inputsOf[s.Name]...)
+		}
+	}
+	return out
+}
+
+// SettingInputs are the inputs that declare a setting of a private
+// repository. With state: absent the repository is deleted and none of
+// them is managed.
+var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.Private })
 
 // deletion refuses, each by name, the settings declared with state: absent,
 // and force-delete without it: a deletion manages nothing else, and a

@@ -23,17 +23,25 @@ const (
 	inputCatalogLogo        = "catalog-logo"
 )
 
-var catalogInputs = []string{inputCatalogDescription, inputCatalogAbout, inputCatalogUsage, inputCatalogArch, inputCatalogOS, inputCatalogLogo}
+var catalogInputNames = []string{inputCatalogDescription, inputCatalogAbout, inputCatalogUsage, inputCatalogArch, inputCatalogOS, inputCatalogLogo}
 
-// privateOnly are the inputs of settings ECR Public does not have.
-var privateOnly = []struct{ input, why string }{
-	{"lifecycle-policy", "ECR Public has no lifecycle policies"},
-	{"image-tag-mutability", "ECR Public has no tag mutability setting"},
-	{filtersInput, "ECR Public has no tag mutability setting"},
-	{"scan-on-push", "ECR Public does not scan images"},
-	{"encryption-type", "ECR Public has no encryption setting"},
-	{"kms-key", "ECR Public has no encryption setting"},
-}
+// catalogInputs are the inputs of the settings only ECR Public has.
+var catalogInputs = settingInputs(func(s reconcile.SettingInfo) bool { return !s.Private })
+
+// privateOnly are the inputs of settings ECR Public does not have, each
+// with the reason (the engine's, reconcile.SettingInfo.Lacks).
+var privateOnly = func() []struct{ input, why string } {
+	var out []struct{ input, why string }
+	for _, s := range reconcile.Settings() {
+		if s.Public {
+			continue
+		}
+		for _, in := range inputsOf[s.Name] {
+			out = append(out, struct{ input, why string }{in, s.Lacks})
+		}
+	}
+	return out
+}()
 
 var logoFile = fileKind{
 	what:    "the logo image file",

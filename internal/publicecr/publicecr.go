@@ -1,6 +1,7 @@
 // Package publicecr lets the reconcile engine manage Amazon ECR Public
-// repositories: Client implements the engine's ECR interface (with ECR's
-// request and response types) on top of the ecrpublic client, so that the
+// repositories: Client implements the engine's client interface
+// (reconcile.ECR, in the engine's plain types) on top of the ecrpublic
+// client, as internal/reconcile/ecrsdk does on top of ECR's, so that the
 // same read, diff and apply, and the same owned-policy merge, serve both
 // kinds of repository; it adds the catalog data (reconcile.CatalogAPI) and
 // ECR Public's naming (reconcile.Naming).
@@ -16,13 +17,16 @@ import (
 	"errors"
 	"fmt"
 
+	"maps"
+	"slices"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
@@ -62,171 +66,156 @@ func New(cfg aws.Config, optFns ...func(*ecrpublic.Options)) *Client {
 	return &Client{API: ecrpublic.NewFromConfig(cfg, append([]func(*ecrpublic.Options){pin}, optFns...)...)}
 }
 
-func repository(r *types.Repository) ecrtypes.Repository {
-	if r == nil {
-		return ecrtypes.Repository{}
-	}
-	return ecrtypes.Repository{
-		RegistryId: r.RegistryId, RepositoryName: r.RepositoryName,
-		RepositoryArn: r.RepositoryArn, RepositoryUri: r.RepositoryUri, CreatedAt: r.CreatedAt,
-	}
+func info(r types.Repository) reconcile.RepositoryInfo {
+	return reconcile.RepositoryInfo{Repository: reconcile.Repository{
+		Name: aws.ToString(r.RepositoryName), ARN: aws.ToString(r.RepositoryArn),
+		URI: aws.ToString(r.RepositoryUri), RegistryID: aws.ToString(r.RegistryId),
+	}}
 }
 
-func (c *Client) DescribeRepositories(ctx context.Context, in *ecr.DescribeRepositoriesInput, _ ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error) {
-	out, err := c.API.DescribeRepositories(ctx, &ecrpublic.DescribeRepositoriesInput{RegistryId: in.RegistryId, RepositoryNames: in.RepositoryNames})
+func (c *Client) DescribeRepositories(ctx context.Context, registryID string, names []string) ([]reconcile.RepositoryInfo, error) {
+	out, err := c.API.DescribeRepositories(ctx, &ecrpublic.DescribeRepositoriesInput{RegistryId: optional(registryID), RepositoryNames: names})
 	if err != nil {
 		return nil, wrap(err)
 	}
-	res := &ecr.DescribeRepositoriesOutput{}
-	for i := range out.Repositories {
-		res.Repositories = append(res.Repositories, repository(&out.Repositories[i]))
+	repos := make([]reconcile.RepositoryInfo, 0, len(out.Repositories))
+	for _, r := range out.Repositories {
+		repos = append(repos, info(r))
 	}
-	return res, nil
+	return repos, nil
 }
 
-// CreateRepository creates the repository with its tags.
-func (c *Client) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, _ ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
-	return c.create(ctx, in, nil)
-}
-
-// CreateRepositoryWithCatalog creates the repository with its tags and
-// catalog data, in one call.
-func (c *Client) CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, d reconcile.CatalogData) (*ecr.CreateRepositoryOutput, error) {
-	return c.create(ctx, in, catalogInput(d))
-}
-
-func (c *Client) create(ctx context.Context, in *ecr.CreateRepositoryInput, catalog *types.RepositoryCatalogDataInput) (*ecr.CreateRepositoryOutput, error) {
-	if in.RegistryId != nil {
+// CreateRepository creates the repository with its tags and catalog data,
+// in one call; ECR Public has no other setting to create with.
+func (c *Client) CreateRepository(ctx context.Context, req reconcile.CreateRequest) (reconcile.RepositoryInfo, error) {
+	if req.Ref.RegistryID != "" {
 		// ECR Public creates repositories in the caller's registry only;
 		// the inputs refuse another registry before any call.
-		return nil, unsupported("CreateRepository in another account's registry")
+		return reconcile.RepositoryInfo{}, unsupported("CreateRepository in another account's registry")
 	}
-	out, err := c.API.CreateRepository(ctx, &ecrpublic.CreateRepositoryInput{RepositoryName: in.RepositoryName, Tags: publicTags(in.Tags), CatalogData: catalog})
-	if err != nil {
-		return nil, wrap(err)
+	in := &ecrpublic.CreateRepositoryInput{RepositoryName: &req.Ref.Name, Tags: publicTags(req.Tags)}
+	if req.Catalog != nil {
+		in.CatalogData = catalogInput(*req.Catalog)
 	}
-	if out.Repository == nil {
-		// The engine names the answer without a repository.
-		return &ecr.CreateRepositoryOutput{}, nil
+	out, err := c.API.CreateRepository(ctx, in)
+	switch {
+	case err != nil:
+		return reconcile.RepositoryInfo{}, wrap(err)
+	case out.Repository == nil:
+		return reconcile.RepositoryInfo{}, &reconcile.AnswerError{Service: iamService, Op: "CreateRepository", Field: "repository"}
 	}
-	repo := repository(out.Repository)
-	return &ecr.CreateRepositoryOutput{Repository: &repo}, nil
+	return info(*out.Repository), nil
 }
 
 // DeleteRepository deletes the repository (state: absent), with its
-// images when Force is set.
-func (c *Client) DeleteRepository(ctx context.Context, in *ecr.DeleteRepositoryInput, _ ...func(*ecr.Options)) (*ecr.DeleteRepositoryOutput, error) {
-	out, err := c.API.DeleteRepository(ctx, &ecrpublic.DeleteRepositoryInput{RegistryId: in.RegistryId, RepositoryName: in.RepositoryName, Force: in.Force})
-	if err != nil {
-		return nil, wrap(err)
-	}
-	repo := repository(out.Repository)
-	return &ecr.DeleteRepositoryOutput{Repository: &repo}, nil
+// images under force.
+func (c *Client) DeleteRepository(ctx context.Context, ref reconcile.RepositoryRef, force bool) error {
+	_, err := c.API.DeleteRepository(ctx, &ecrpublic.DeleteRepositoryInput{RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name, Force: force})
+	return wrap(err)
 }
 
-// DescribeImages lists the repository's images, for the count a deletion
-// reports. ECR Public has no image status filter: every image it lists is
-// in the repository and goes with it.
-func (c *Client) DescribeImages(ctx context.Context, in *ecr.DescribeImagesInput, _ ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error) {
+// DescribeImages counts one page of the repository's images, for the
+// count a deletion reports. ECR Public has no image status filter: every
+// image it lists is in the repository and goes with it.
+func (c *Client) DescribeImages(ctx context.Context, ref reconcile.RepositoryRef, nextToken string) (int, string, error) {
 	out, err := c.API.DescribeImages(ctx, &ecrpublic.DescribeImagesInput{
-		RegistryId: in.RegistryId, RepositoryName: in.RepositoryName, MaxResults: in.MaxResults, NextToken: in.NextToken,
+		RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name,
+		MaxResults: aws.Int32(ecrspec.MaxResultsPerPage), NextToken: optional(nextToken),
 	})
 	if err != nil {
-		return nil, wrap(err)
+		return 0, "", wrap(err)
 	}
-	res := &ecr.DescribeImagesOutput{NextToken: out.NextToken}
-	for _, d := range out.ImageDetails {
-		res.ImageDetails = append(res.ImageDetails, ecrtypes.ImageDetail{ImageDigest: d.ImageDigest, ImageTags: d.ImageTags})
-	}
-	return res, nil
+	return len(out.ImageDetails), aws.ToString(out.NextToken), nil
 }
 
-func (c *Client) GetRepositoryPolicy(ctx context.Context, in *ecr.GetRepositoryPolicyInput, _ ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error) {
-	out, err := c.API.GetRepositoryPolicy(ctx, &ecrpublic.GetRepositoryPolicyInput{RegistryId: in.RegistryId, RepositoryName: in.RepositoryName})
+// GetRepositoryPolicy reads the policy; nil when none exists.
+func (c *Client) GetRepositoryPolicy(ctx context.Context, ref reconcile.RepositoryRef) (*string, error) {
+	out, err := c.API.GetRepositoryPolicy(ctx, &ecrpublic.GetRepositoryPolicyInput{RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name})
+	var none *types.RepositoryPolicyNotFoundException
+	switch {
+	case errors.As(err, &none):
+		return nil, nil
+	case err != nil:
+		return nil, wrap(err)
+	case out.PolicyText == nil:
+		return nil, &reconcile.AnswerError{Service: iamService, Op: "GetRepositoryPolicy", Field: "policyText"}
+	}
+	return out.PolicyText, nil
+}
+
+func (c *Client) SetRepositoryPolicy(ctx context.Context, ref reconcile.RepositoryRef, text string) error {
+	_, err := c.API.SetRepositoryPolicy(ctx, &ecrpublic.SetRepositoryPolicyInput{RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name, PolicyText: &text})
+	return wrap(err)
+}
+
+// DeleteRepositoryPolicy deletes the policy; none is not an error.
+func (c *Client) DeleteRepositoryPolicy(ctx context.Context, ref reconcile.RepositoryRef) error {
+	_, err := c.API.DeleteRepositoryPolicy(ctx, &ecrpublic.DeleteRepositoryPolicyInput{RegistryId: optional(ref.RegistryID), RepositoryName: &ref.Name})
+	var none *types.RepositoryPolicyNotFoundException
+	if errors.As(err, &none) {
+		return nil
+	}
+	return wrap(err)
+}
+
+func (c *Client) ListTagsForResource(ctx context.Context, arn string) (map[string]string, error) {
+	out, err := c.API.ListTagsForResource(ctx, &ecrpublic.ListTagsForResourceInput{ResourceArn: &arn})
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return &ecr.GetRepositoryPolicyOutput{RegistryId: out.RegistryId, RepositoryName: out.RepositoryName, PolicyText: out.PolicyText}, nil
-}
-
-func (c *Client) SetRepositoryPolicy(ctx context.Context, in *ecr.SetRepositoryPolicyInput, _ ...func(*ecr.Options)) (*ecr.SetRepositoryPolicyOutput, error) {
-	out, err := c.API.SetRepositoryPolicy(ctx, &ecrpublic.SetRepositoryPolicyInput{RegistryId: in.RegistryId, RepositoryName: in.RepositoryName, PolicyText: in.PolicyText, Force: in.Force})
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return &ecr.SetRepositoryPolicyOutput{RegistryId: out.RegistryId, RepositoryName: out.RepositoryName, PolicyText: out.PolicyText}, nil
-}
-
-func (c *Client) DeleteRepositoryPolicy(ctx context.Context, in *ecr.DeleteRepositoryPolicyInput, _ ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error) {
-	out, err := c.API.DeleteRepositoryPolicy(ctx, &ecrpublic.DeleteRepositoryPolicyInput{RegistryId: in.RegistryId, RepositoryName: in.RepositoryName})
-	if err != nil {
-		return nil, wrap(err)
-	}
-	return &ecr.DeleteRepositoryPolicyOutput{RegistryId: out.RegistryId, RepositoryName: out.RepositoryName, PolicyText: out.PolicyText}, nil
-}
-
-func (c *Client) ListTagsForResource(ctx context.Context, in *ecr.ListTagsForResourceInput, _ ...func(*ecr.Options)) (*ecr.ListTagsForResourceOutput, error) {
-	out, err := c.API.ListTagsForResource(ctx, &ecrpublic.ListTagsForResourceInput{ResourceArn: in.ResourceArn})
-	if err != nil {
-		return nil, wrap(err)
-	}
-	res := &ecr.ListTagsForResourceOutput{}
+	m := make(map[string]string, len(out.Tags))
 	for _, t := range out.Tags {
-		res.Tags = append(res.Tags, ecrtypes.Tag{Key: t.Key, Value: t.Value})
+		m[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	return res, nil
+	return m, nil
 }
 
-func (c *Client) TagResource(ctx context.Context, in *ecr.TagResourceInput, _ ...func(*ecr.Options)) (*ecr.TagResourceOutput, error) {
-	if _, err := c.API.TagResource(ctx, &ecrpublic.TagResourceInput{ResourceArn: in.ResourceArn, Tags: publicTags(in.Tags)}); err != nil {
-		return nil, wrap(err)
-	}
-	return &ecr.TagResourceOutput{}, nil
+func (c *Client) TagResource(ctx context.Context, arn string, tags map[string]string) error {
+	_, err := c.API.TagResource(ctx, &ecrpublic.TagResourceInput{ResourceArn: &arn, Tags: publicTags(tags)})
+	return wrap(err)
 }
 
-func (c *Client) UntagResource(ctx context.Context, in *ecr.UntagResourceInput, _ ...func(*ecr.Options)) (*ecr.UntagResourceOutput, error) {
-	if _, err := c.API.UntagResource(ctx, &ecrpublic.UntagResourceInput{ResourceArn: in.ResourceArn, TagKeys: in.TagKeys}); err != nil {
-		return nil, wrap(err)
-	}
-	return &ecr.UntagResourceOutput{}, nil
+func (c *Client) UntagResource(ctx context.Context, arn string, keys []string) error {
+	_, err := c.API.UntagResource(ctx, &ecrpublic.UntagResourceInput{ResourceArn: &arn, TagKeys: keys})
+	return wrap(err)
 }
 
-func publicTags(tags []ecrtypes.Tag) []types.Tag {
+func publicTags(m map[string]string) []types.Tag {
 	var out []types.Tag
-	for _, t := range tags {
-		out = append(out, types.Tag{Key: t.Key, Value: t.Value})
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, types.Tag{Key: aws.String(k), Value: aws.String(m[k])})
 	}
 	return out
 }
 
 // The settings ECR Public does not have.
 
-func (c *Client) StartLifecyclePolicyPreview(context.Context, *ecr.StartLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error) {
+func (c *Client) StartLifecyclePolicyPreview(context.Context, reconcile.RepositoryRef, string) error {
+	return unsupported("lifecycle policies")
+}
+
+func (c *Client) GetLifecyclePolicyPreview(context.Context, reconcile.RepositoryRef, string) (reconcile.PreviewPage, error) {
+	return reconcile.PreviewPage{}, unsupported("lifecycle policies")
+}
+
+func (c *Client) GetLifecyclePolicy(context.Context, reconcile.RepositoryRef) (*string, error) {
 	return nil, unsupported("lifecycle policies")
 }
 
-func (c *Client) GetLifecyclePolicyPreview(context.Context, *ecr.GetLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error) {
-	return nil, unsupported("lifecycle policies")
+func (c *Client) PutLifecyclePolicy(context.Context, reconcile.RepositoryRef, string) error {
+	return unsupported("lifecycle policies")
 }
 
-func (c *Client) GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error) {
-	return nil, unsupported("lifecycle policies")
+func (c *Client) DeleteLifecyclePolicy(context.Context, reconcile.RepositoryRef) error {
+	return unsupported("lifecycle policies")
 }
 
-func (c *Client) PutLifecyclePolicy(context.Context, *ecr.PutLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error) {
-	return nil, unsupported("lifecycle policies")
+func (c *Client) PutImageTagMutability(context.Context, reconcile.RepositoryRef, reconcile.Mutability) error {
+	return unsupported("image tag mutability")
 }
 
-func (c *Client) DeleteLifecyclePolicy(context.Context, *ecr.DeleteLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.DeleteLifecyclePolicyOutput, error) {
-	return nil, unsupported("lifecycle policies")
-}
-
-func (c *Client) PutImageTagMutability(context.Context, *ecr.PutImageTagMutabilityInput, ...func(*ecr.Options)) (*ecr.PutImageTagMutabilityOutput, error) {
-	return nil, unsupported("image tag mutability")
-}
-
-func (c *Client) PutImageScanningConfiguration(context.Context, *ecr.PutImageScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.PutImageScanningConfigurationOutput, error) {
-	return nil, unsupported("image scanning")
+func (c *Client) PutImageScanningConfiguration(context.Context, reconcile.RepositoryRef, bool) error {
+	return unsupported("image scanning")
 }
 
 func unsupported(what string) error {
@@ -320,60 +309,41 @@ func optional(s string) *string {
 }
 
 // Error is an error of an ECR Public call. It names ecr-public as the IAM
-// service (reconcile.ServiceError) and lets the engine match ECR Public's
-// exceptions as the ECR exceptions of the same name and meaning, while
-// keeping the SDK's error chain (retries, deadlines) intact.
+// service (reconcile.ServiceError) and keeps the SDK's error chain
+// (retries, deadlines) intact; wrap classifies the exceptions the engine
+// reacts to (reconcile.Classify).
 type Error struct {
 	Err error
-	// ecr is the ECR exception of the same meaning, nil when none applies.
-	ecr error
 }
 
 func (e *Error) Error() string      { return e.Err.Error() }
 func (e *Error) Unwrap() error      { return e.Err }
 func (e *Error) IAMService() string { return iamService }
 
-// As presents the matching ECR exception to errors.As.
-func (e *Error) As(target any) bool {
-	return e.ecr != nil && errors.As(e.ecr, target)
-}
-
 func wrap(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &Error{Err: err, ecr: ecrException(err)}
+	return reconcile.Classify(&Error{Err: err}, kind(err))
 }
 
-// ecrException translates the ECR Public exceptions the engine reacts to.
-func ecrException(err error) error {
+// kind is the engine's error an ECR Public exception means, nil for none.
+func kind(err error) error {
 	var (
-		notFound   *types.RepositoryNotFoundException
-		exists     *types.RepositoryAlreadyExistsException
-		noPolicy   *types.RepositoryPolicyNotFoundException
-		invalid    *types.InvalidParameterException
-		tooMany    *types.TooManyTagsException
-		invalidTag *types.InvalidTagParameterException
-		limit      *types.LimitExceededException
-		notEmpty   *types.RepositoryNotEmptyException
+		notFound *types.RepositoryNotFoundException
+		exists   *types.RepositoryAlreadyExistsException
+		notEmpty *types.RepositoryNotEmptyException
+		invalid  *types.InvalidParameterException
 	)
 	switch {
 	case errors.As(err, &notFound):
-		return &ecrtypes.RepositoryNotFoundException{Message: notFound.Message}
-	case errors.As(err, &notEmpty):
-		return &ecrtypes.RepositoryNotEmptyException{Message: notEmpty.Message}
+		return reconcile.ErrRepositoryNotFound
 	case errors.As(err, &exists):
-		return &ecrtypes.RepositoryAlreadyExistsException{Message: exists.Message}
-	case errors.As(err, &noPolicy):
-		return &ecrtypes.RepositoryPolicyNotFoundException{Message: noPolicy.Message}
-	case errors.As(err, &invalid):
-		return &ecrtypes.InvalidParameterException{Message: invalid.Message}
-	case errors.As(err, &tooMany):
-		return &ecrtypes.TooManyTagsException{Message: tooMany.Message}
-	case errors.As(err, &invalidTag):
-		return &ecrtypes.InvalidTagParameterException{Message: invalidTag.Message}
-	case errors.As(err, &limit):
-		return &ecrtypes.LimitExceededException{Message: limit.Message}
+		return reconcile.ErrRepositoryExists
+	case errors.As(err, &notEmpty):
+		return reconcile.ErrRepositoryNotEmpty
+	case errors.As(err, &invalid) && ecrsdk.PrincipalPending(invalid.ErrorMessage()):
+		return reconcile.ErrPrincipalPending
 	}
 	return nil
 }

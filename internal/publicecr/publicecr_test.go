@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
@@ -35,17 +33,16 @@ func client(t *testing.T, emu *emulator.Emulator) *publicecr.Client {
 	return publicecr.New(cfg)
 }
 
-// ECR Public's exceptions are matched as ECR's of the same meaning, the
-// IAM service is ecr-public, and the SDK's error chain is kept.
+// ECR Public's exceptions are classified as the engine's errors of the same
+// meaning, the IAM service is ecr-public, and the SDK's error chain is kept.
 func TestErrorsReadAsECRExceptions(t *testing.T) {
 	t.Parallel()
 	emu := emulator.New(emulator.Options{})
 	c := client(t, emu)
 	ctx := context.Background()
 
-	_, err := c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"missing"}})
-	var notFound *ecrtypes.RepositoryNotFoundException
-	if !errors.As(err, &notFound) || !strings.Contains(notFound.ErrorMessage(), "'missing'") {
+	_, err := c.DescribeRepositories(ctx, "", []string{"missing"})
+	if !errors.Is(err, reconcile.ErrRepositoryNotFound) || !strings.Contains(err.Error(), "'missing'") {
 		t.Errorf("missing repository: %v", err)
 	}
 	var se reconcile.ServiceError
@@ -54,19 +51,17 @@ func TestErrorsReadAsECRExceptions(t *testing.T) {
 	}
 
 	emu.PutPublicRepository(emulator.PublicRepository{Name: "app"})
-	_, err = c.GetRepositoryPolicy(ctx, &ecr.GetRepositoryPolicyInput{RepositoryName: aws.String("app")})
-	var noPolicy *ecrtypes.RepositoryPolicyNotFoundException
-	if !errors.As(err, &noPolicy) {
-		t.Errorf("no policy: %v", err)
+	text, err := c.GetRepositoryPolicy(ctx, reconcile.RepositoryRef{Name: "app"})
+	if text != nil || err != nil {
+		t.Errorf("no policy: %v, %v", text, err)
 	}
-	_, err = c.CreateRepository(ctx, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")})
-	var exists *ecrtypes.RepositoryAlreadyExistsException
-	if !errors.As(err, &exists) {
+	_, err = c.CreateRepository(ctx, reconcile.CreateRequest{Ref: reconcile.RepositoryRef{Name: "app"}})
+	if !errors.Is(err, reconcile.ErrRepositoryExists) {
 		t.Errorf("existing repository: %v", err)
 	}
 
 	emu.AddFault(emulator.FaultRule{Operation: "DescribeRepositories", Kind: emulator.FaultThrottle})
-	_, err = c.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: []string{"app"}})
+	_, err = c.DescribeRepositories(ctx, "", []string{"app"})
 	var exhausted *retry.MaxAttemptsError
 	if !errors.As(err, &exhausted) || exhausted.Attempt != 2 {
 		t.Errorf("throttled: %v", err)
@@ -86,7 +81,7 @@ func TestUnsupportedSettings(t *testing.T) {
 	t.Parallel()
 	emu := emulator.New(emulator.Options{})
 	c := client(t, emu)
-	_, err := c.GetLifecyclePolicy(context.Background(), &ecr.GetLifecyclePolicyInput{RepositoryName: aws.String("app")})
+	_, err := c.GetLifecyclePolicy(context.Background(), reconcile.RepositoryRef{Name: "app"})
 	if err == nil || !strings.Contains(err.Error(), "ECR Public does not support lifecycle policies") || len(emu.Calls()) != 0 {
 		t.Errorf("err %v, calls %v", err, emu.Calls())
 	}

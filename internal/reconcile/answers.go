@@ -1,10 +1,8 @@
 package reconcile
 
 import (
+	"errors"
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // AnswerError is a successful answer (HTTP 200) without a field the engine
@@ -22,6 +20,13 @@ func (e *AnswerError) Error() string {
 // service.
 func missing(op, field string) error { return &AnswerError{Service: "ecr", Op: op, Field: field} }
 
+// isAnswerError reports whether err is an adapter's refusal of an answer
+// without a field: it names the call already.
+func isAnswerError(err error) bool {
+	var a *AnswerError
+	return errors.As(err, &a)
+}
+
 func (r *Reconciler) missing(op, field string) error {
 	return &AnswerError{Service: r.service(), Op: op, Field: field}
 }
@@ -36,19 +41,18 @@ func (r *Reconciler) service() string {
 }
 
 // checkRepository makes sure an answer's repository has what the engine
-// reads of it: its name, ARN, URI and registry ID.
-func (r *Reconciler) checkRepository(op string, repo *types.Repository) error {
+// reads of it: its name, ARN, URI and registry ID (an answer without a
+// repository at all is the adapter's to refuse).
+func (r *Reconciler) checkRepository(op string, repo Repository) error {
 	missing := r.missing
 	switch {
-	case repo == nil:
-		return missing(op, "repository")
-	case aws.ToString(repo.RepositoryName) == "":
+	case repo.Name == "":
 		return missing(op, "repositoryName")
-	case aws.ToString(repo.RepositoryArn) == "":
+	case repo.ARN == "":
 		return missing(op, "repositoryArn")
-	case aws.ToString(repo.RepositoryUri) == "":
+	case repo.URI == "":
 		return missing(op, "repositoryUri")
-	case aws.ToString(repo.RegistryId) == "":
+	case repo.RegistryID == "":
 		return missing(op, "registryId")
 	}
 	return nil

@@ -6,9 +6,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -79,18 +76,18 @@ func (r *Reconciler) ReconcileBatch(ctx context.Context, spec Spec, names []stri
 // rounds rather than one each. A chunk that IAM refuses is halved the same
 // way, so that only the names outside the policy's scope fail. The registry
 // is never listed: a policy scoped to some repositories does not allow that.
-func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, sem chan struct{}) (map[string]State, map[string]error) {
+func (r *Reconciler) describeAll(ctx context.Context, registryID string, names []string, sem chan struct{}) (map[string]state, map[string]error) {
 	var mu sync.Mutex
-	found := map[string]State{}
+	found := map[string]state{}
 	errs := map[string]error{}
 	var wg sync.WaitGroup
 	var describe func(chunk []string)
 	describe = func(chunk []string) {
 		sem <- struct{}{}
-		var out *ecr.DescribeRepositoriesOutput
+		var repos []RepositoryInfo
 		err := safely(func() error {
 			var err error
-			out, err = r.ECR.DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{RepositoryNames: chunk, RegistryId: optional(registryID)})
+			repos, err = r.ECR.DescribeRepositories(ctx, registryID, chunk)
 			return err
 		})
 		<-sem
@@ -115,12 +112,12 @@ func (r *Reconciler) describeAll(ctx context.Context, registryID string, names [
 			mu.Unlock()
 		default:
 			mu.Lock()
-			for _, repo := range out.Repositories {
-				name := aws.ToString(repo.RepositoryName)
+			for _, repo := range repos {
+				name := repo.Name
 				if !slices.Contains(chunk, name) {
 					continue // not asked for: no key of found or errs
 				}
-				if err := r.checkRepository("DescribeRepositories", &repo); err != nil {
+				if err := r.checkRepository("DescribeRepositories", repo.Repository); err != nil {
 					errs[name] = err
 					continue
 				}

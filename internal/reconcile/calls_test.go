@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // The call and write counts the benchmark reports (cmd/bench,
@@ -35,7 +36,7 @@ func callsWorld(t *testing.T) (*emulator.Emulator, *reconcile.Reconciler) {
 		BaseEndpoint: aws.String(srv.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCALLS", "secret", ""),
 	})
-	return emu, &reconcile.Reconciler{ECR: client, Options: reconcile.Options{Region: emu.Region()}}
+	return emu, &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{Region: emu.Region()}}
 }
 
 // everySetting manages every setting (the benchmark's single-repository spec).

@@ -18,11 +18,11 @@ const (
 	testLifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
 )
 
-func existing() State {
-	return State{Exists: true, Repository: Repository{Name: "app", ARN: "arn:aws:ecr:us-east-1:123456789012:repository/app"}, Mutability: "MUTABLE", EncryptionType: "AES256"}
+func existing() state {
+	return state{Exists: true, Repository: Repository{Name: "app", ARN: "arn:aws:ecr:us-east-1:123456789012:repository/app"}, Mutability: "MUTABLE", EncryptionType: "AES256"}
 }
 
-func with(f func(*State)) State {
+func with(f func(*state)) state {
 	st := existing()
 	f(&st)
 	return st
@@ -47,77 +47,77 @@ func TestDiffEverySetting(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		spec    Spec
-		state   State
+		state   state
 		setting string
 		want    Action
 		// from/to/errSub are checked when not empty.
 		from, to, errSub string
 	}{
-		{"repository create", Spec{Name: "app"}, State{}, SettingRepository, ActionCreate, "", "app", ""},
+		{"repository create", Spec{Name: "app"}, state{}, SettingRepository, ActionCreate, "", "app", ""},
 		{"repository unchanged", Spec{Name: "app"}, existing(), SettingRepository, ActionUnchanged, "", "app", ""},
 
-		{"absent: missing is as declared", Spec{Name: "app", Absent: true}, State{}, SettingRepository, ActionUnchanged, "", "absent", ""},
+		{"absent: missing is as declared", Spec{Name: "app", Absent: true}, state{}, SettingRepository, ActionUnchanged, "", "absent", ""},
 		{"absent: existing, not counted, deleted", Spec{Name: "app", Absent: true}, existing(), SettingRepository, ActionRemove, "present", "absent", ""},
-		{"absent: empty, counted", Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(0) }), SettingRepository, ActionRemove, "present, 0 image(s)", "absent", ""},
-		{"absent: images without force refused", Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(3) }),
+		{"absent: empty, counted", Spec{Name: "app", Absent: true}, with(func(s *state) { s.Images = ptrTo(0) }), SettingRepository, ActionRemove, "present, 0 image(s)", "absent", ""},
+		{"absent: images without force refused", Spec{Name: "app", Absent: true}, with(func(s *state) { s.Images = ptrTo(3) }),
 			SettingRepository, ActionFailed, "present, 3 image(s)", "absent", "holds 3 image(s) and force-delete is not set"},
-		{"absent: images with force deleted", Spec{Name: "app", Absent: true, ForceDelete: true}, with(func(s *State) { s.Images = ptrTo(3) }),
+		{"absent: images with force deleted", Spec{Name: "app", Absent: true, ForceDelete: true}, with(func(s *state) { s.Images = ptrTo(3) }),
 			SettingRepository, ActionRemove, "present, 3 image(s)", "absent", ""},
 		{"absent: count found no repository, deletion decides", Spec{Name: "app", Absent: true, ForceDelete: true},
-			with(func(s *State) { s.ImagesErr = fmt.Errorf("ecr:DescribeImages failed: %w", errNotVisible) }), SettingRepository, ActionRemove, "present (its images could not be counted: DescribeImages no longer finds it)", "absent", ""},
+			with(func(s *state) { s.ImagesErr = fmt.Errorf("ecr:DescribeImages failed: %w", errNotVisible) }), SettingRepository, ActionRemove, "present (its images could not be counted: DescribeImages no longer finds it)", "absent", ""},
 		{"absent: count failed, nothing deleted", Spec{Name: "app", Absent: true, ForceDelete: true},
-			with(func(s *State) { s.ImagesErr = errors.New("access denied to ecr:DescribeImages") }), SettingRepository, ActionFailed, "", "", "ecr:DescribeImages"},
+			with(func(s *state) { s.ImagesErr = errors.New("access denied to ecr:DescribeImages") }), SettingRepository, ActionFailed, "", "", "ecr:DescribeImages"},
 
-		{"encryption create", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "alias/x"}}, State{}, SettingEncryption, ActionCreate, "", "KMS (alias/x)", ""},
+		{"encryption create", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "alias/x"}}, state{}, SettingEncryption, ActionCreate, "", "KMS (alias/x)", ""},
 		{"encryption unchanged", Spec{Name: "app", Encryption: &Encryption{Type: "AES256"}}, existing(), SettingEncryption, ActionUnchanged, "AES256", "AES256", ""},
 		{"encryption unchanged, key ID matches ARN", Spec{Name: "app", Encryption: &Encryption{Type: "KMS", KMSKey: "k-1"}},
-			with(func(s *State) { s.EncryptionType, s.KMSKey = "KMS", "arn:aws:kms:us-east-1:123456789012:key/k-1" }), SettingEncryption, ActionUnchanged, "", "", ""},
+			with(func(s *state) { s.EncryptionType, s.KMSKey = "KMS", "arn:aws:kms:us-east-1:123456789012:key/k-1" }), SettingEncryption, ActionUnchanged, "", "", ""},
 		{"encryption failed: cannot change", Spec{Name: "app", Encryption: &Encryption{Type: "KMS"}}, existing(), SettingEncryption, ActionFailed, "AES256", "KMS", "ECR sets encryption only when it creates"},
 
-		{"mutability create", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE"}}, State{}, SettingMutability, ActionCreate, "", "IMMUTABLE", ""},
+		{"mutability create", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE"}}, state{}, SettingMutability, ActionCreate, "", "IMMUTABLE", ""},
 		{"mutability unchanged, filters as a set", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"b", "a"}}},
-			with(func(s *State) { s.Mutability, s.ExclusionFilters = "IMMUTABLE_WITH_EXCLUSION", []string{"a", "b", "a"} }), SettingMutability, ActionUnchanged, "", "", ""},
+			with(func(s *state) { s.Mutability, s.ExclusionFilters = "IMMUTABLE_WITH_EXCLUSION", []string{"a", "b", "a"} }), SettingMutability, ActionUnchanged, "", "", ""},
 		{"mutability update", Spec{Name: "app", Mutability: &Mutability{Value: "IMMUTABLE"}}, existing(), SettingMutability, ActionUpdate, "MUTABLE", "IMMUTABLE", ""},
-		{"mutability: empty read as MUTABLE", Spec{Name: "app", Mutability: &Mutability{Value: "MUTABLE"}}, with(func(s *State) { s.Mutability = "" }), SettingMutability, ActionUnchanged, "", "", ""},
+		{"mutability: empty read as MUTABLE", Spec{Name: "app", Mutability: &Mutability{Value: "MUTABLE"}}, with(func(s *state) { s.Mutability = "" }), SettingMutability, ActionUnchanged, "", "", ""},
 
-		{"scan create", Spec{Name: "app", ScanOnPush: ptrTo(true)}, State{}, SettingScanOnPush, ActionCreate, "", "true", ""},
+		{"scan create", Spec{Name: "app", ScanOnPush: ptrTo(true)}, state{}, SettingScanOnPush, ActionCreate, "", "true", ""},
 		{"scan unchanged", Spec{Name: "app", ScanOnPush: ptrTo(false)}, existing(), SettingScanOnPush, ActionUnchanged, "false", "false", ""},
 		{"scan update", Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing(), SettingScanOnPush, ActionUpdate, "false", "true", ""},
 
-		{"tags create", Spec{Name: "app", Tags: map[string]string{"b": "2", "a": "1"}}, State{}, SettingTags, ActionCreate, "", "a=1, b=2", ""},
-		{"tags managed, none declared, at creation", Spec{Name: "app", PruneTags: true}, State{}, SettingTags, ActionUnchanged, "", "", ""},
+		{"tags create", Spec{Name: "app", Tags: map[string]string{"b": "2", "a": "1"}}, state{}, SettingTags, ActionCreate, "", "a=1, b=2", ""},
+		{"tags managed, none declared, at creation", Spec{Name: "app", PruneTags: true}, state{}, SettingTags, ActionUnchanged, "", "", ""},
 		{"tags unchanged, others kept", Spec{Name: "app", Tags: map[string]string{"a": "1"}},
-			with(func(s *State) { s.Tags = map[string]string{"a": "1", "other": "x"} }), SettingTags, ActionUnchanged, "", "a=1", ""},
+			with(func(s *state) { s.Tags = map[string]string{"a": "1", "other": "x"} }), SettingTags, ActionUnchanged, "", "a=1", ""},
 		{"tags update lists only differences", Spec{Name: "app", Tags: map[string]string{"a": "2", "n": "v"}, PruneTags: true},
-			with(func(s *State) { s.Tags = map[string]string{"a": "1", "gone": "x", "aws:kept": "y"} }), SettingTags, ActionUpdate, "", "a: 1 -> 2, +n=v, -gone", ""},
+			with(func(s *state) { s.Tags = map[string]string{"a": "1", "gone": "x", "aws:kept": "y"} }), SettingTags, ActionUpdate, "", "a: 1 -> 2, +n=v, -gone", ""},
 		{"tags remove all undeclared with prune", Spec{Name: "app", Tags: map[string]string{}, PruneTags: true},
-			with(func(s *State) { s.Tags = map[string]string{"gone": "x"} }), SettingTags, ActionUpdate, "", "-gone", ""},
+			with(func(s *state) { s.Tags = map[string]string{"gone": "x"} }), SettingTags, ActionUpdate, "", "-gone", ""},
 		{"tags failed: read error", Spec{Name: "app", Tags: map[string]string{"a": "1"}},
-			with(func(s *State) { s.TagsErr = errors.New("ecr:ListTagsForResource failed") }), SettingTags, ActionFailed, "", "", "ListTagsForResource"},
+			with(func(s *state) { s.TagsErr = errors.New("ecr:ListTagsForResource failed") }), SettingTags, ActionFailed, "", "", "ListTagsForResource"},
 
-		{"repository-policy create", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, State{}, SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
+		{"repository-policy create", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, state{}, SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
 		{"repository-policy create on existing", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}}, existing(), SettingRepositoryPolicy, ActionCreate, "none", "declared", ""},
 		{"repository-policy unchanged by meaning", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
-			with(func(s *State) {
+			with(func(s *state) {
 				s.RepositoryPolicy = ptrTo(strings.ReplaceAll(testPolicy, `"ecr:BatchGetImage"`, `["ecr:BatchGetImage"]`))
 			}), SettingRepositoryPolicy, ActionUnchanged, "", "declared", ""},
 		{"repository-policy update", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
-			with(func(s *State) { s.RepositoryPolicy = ptrTo(strings.Replace(testPolicy, "Pull", "Other", 1)) }), SettingRepositoryPolicy, ActionUpdate, "differs", "declared", ""},
+			with(func(s *state) { s.RepositoryPolicy = ptrTo(strings.Replace(testPolicy, "Pull", "Other", 1)) }), SettingRepositoryPolicy, ActionUpdate, "differs", "declared", ""},
 		{"repository-policy remove", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}},
-			with(func(s *State) { s.RepositoryPolicy = ptrTo(testPolicy) }), SettingRepositoryPolicy, ActionRemove, "present", "none", ""},
+			with(func(s *state) { s.RepositoryPolicy = ptrTo(testPolicy) }), SettingRepositoryPolicy, ActionRemove, "present", "none", ""},
 		{"repository-policy none, none declared", Spec{Name: "app", RepositoryPolicy: &Document{Remove: true}}, existing(), SettingRepositoryPolicy, ActionUnchanged, "", "none", ""},
 		{"repository-policy failed: read error", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
-			with(func(s *State) { s.RepositoryPolicyErr = readErr }), SettingRepositoryPolicy, ActionFailed, "", "", "boom"},
+			with(func(s *state) { s.RepositoryPolicyErr = readErr }), SettingRepositoryPolicy, ActionFailed, "", "", "boom"},
 
-		{"lifecycle-policy create", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}}, State{}, SettingLifecyclePolicy, ActionCreate, "none", "declared", ""},
+		{"lifecycle-policy create", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}}, state{}, SettingLifecyclePolicy, ActionCreate, "none", "declared", ""},
 		{"lifecycle-policy unchanged", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
-			with(func(s *State) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionUnchanged, "", "declared", ""},
+			with(func(s *state) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionUnchanged, "", "declared", ""},
 		{"lifecycle-policy update", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
-			with(func(s *State) { s.LifecyclePolicy = ptrTo(strings.Replace(testLifecycle, "7", "8", 1)) }), SettingLifecyclePolicy, ActionUpdate, "differs", "declared", ""},
+			with(func(s *state) { s.LifecyclePolicy = ptrTo(strings.Replace(testLifecycle, "7", "8", 1)) }), SettingLifecyclePolicy, ActionUpdate, "differs", "declared", ""},
 		{"lifecycle-policy remove", Spec{Name: "app", LifecyclePolicy: &Document{Remove: true}},
-			with(func(s *State) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionRemove, "present", "none", ""},
+			with(func(s *state) { s.LifecyclePolicy = ptrTo(testLifecycle) }), SettingLifecyclePolicy, ActionRemove, "present", "none", ""},
 		{"lifecycle-policy failed: read error", Spec{Name: "app", LifecyclePolicy: &Document{Text: testLifecycle}},
-			with(func(s *State) { s.LifecyclePolicyErr = errors.New("ecr:GetLifecyclePolicy failed: denied") }), SettingLifecyclePolicy, ActionFailed, "", "", "denied"},
+			with(func(s *state) { s.LifecyclePolicyErr = errors.New("ecr:GetLifecyclePolicy failed: denied") }), SettingLifecyclePolicy, ActionFailed, "", "", "denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -146,17 +146,17 @@ func TestDiffEverySetting(t *testing.T) {
 func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
 	t.Parallel()
 	spec := Spec{Name: "app", Absent: true, ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "1"}}
-	for _, st := range []State{{}, existing()} {
+	for _, st := range []state{{}, existing()} {
 		changes := diff(spec, st, "aws")
 		if len(changes) != 1 || changes[0].Setting != SettingRepository {
 			t.Errorf("changes = %+v, want the repository alone", changes)
 		}
 	}
-	if !deletes(diff(spec, existing(), "aws")) || deletes(diff(spec, State{}, "aws")) {
+	if !deletes(diff(spec, existing(), "aws")) || deletes(diff(spec, state{}, "aws")) {
 		t.Error("deletes disagrees with the plan")
 	}
 	var re *RepositoryError
-	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *State) { s.Images = ptrTo(1) }), "aws")), &re) {
+	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *state) { s.Images = ptrTo(1) }), "aws")), &re) {
 		t.Error("a refused deletion is not a *RepositoryError")
 	}
 }
@@ -178,14 +178,18 @@ func TestDiffManagesOnlyDeclaredSettings(t *testing.T) {
 func TestDiffTagsPayload(t *testing.T) {
 	t.Parallel()
 	c := diffTags(Spec{Name: "app", Tags: map[string]string{"keep": "1", "new": "2", "upd": "3"}, PruneTags: true},
-		with(func(s *State) {
+		with(func(s *state) {
 			s.Tags = map[string]string{"keep": "1", "upd": "0", "old": "x", "aws:cloudformation:stack": "s"}
 		}))
-	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(c.tagsSet, want) {
-		t.Errorf("tagsSet = %v, want %v", c.tagsSet, want)
+	p := planOf[*tagsPlan](c)
+	if p == nil {
+		t.Fatalf("no tags write planned: %+v", c)
 	}
-	if want := []string{"old"}; !slices.Equal(c.tagsRemove, want) {
-		t.Errorf("tagsRemove = %v, want %v", c.tagsRemove, want)
+	if want := map[string]string{"new": "2", "upd": "3"}; !maps.Equal(p.set, want) {
+		t.Errorf("tags set = %v, want %v", p.set, want)
+	}
+	if want := []string{"old"}; !slices.Equal(p.remove, want) {
+		t.Errorf("tags removed = %v, want %v", p.remove, want)
 	}
 }
 
@@ -198,7 +202,7 @@ func TestDiffTagsLimit(t *testing.T) {
 		full["old"+string(rune('A'+i/26))+string(rune('a'+i%26))] = "v"
 	}
 	declared := map[string]string{"n1": "v", "n2": "v", "n3": "v"}
-	st := with(func(s *State) { s.Tags = full })
+	st := with(func(s *state) { s.Tags = full })
 	for _, tc := range []struct {
 		name      string
 		prune     bool
@@ -220,7 +224,7 @@ func TestDiffTagsLimit(t *testing.T) {
 					t.Errorf("error %q lacks %q", c.Error, s)
 				}
 			}
-			if tc.want == ActionFailed && (c.tagsSet != nil || c.tagsRemove != nil) {
+			if tc.want == ActionFailed && c.plan != nil {
 				t.Errorf("a refused change carries writes: %+v", c)
 			}
 		})
@@ -230,7 +234,7 @@ func TestDiffTagsLimit(t *testing.T) {
 	delete(many, "aws:system")
 	many["extra"] = "v"
 	many["extra2"] = "v"
-	c := diffTags(Spec{Name: "app", Tags: many}, with(func(s *State) { s.Tags = full }))
+	c := diffTags(Spec{Name: "app", Tags: many}, with(func(s *state) { s.Tags = full }))
 	if c.Action != ActionFailed || strings.Contains(c.Error, "prune-tags") {
 		t.Errorf("51 declared next to an aws: tag: %s %q, want failed without a prune-tags hint", c.Action, c.Error)
 	}
@@ -302,11 +306,12 @@ func TestDiffOwnedPolicy(t *testing.T) {
 			if c.Action != tc.action || !strings.Contains(c.To, tc.to) {
 				t.Fatalf("change %+v, want %s with %q", c, tc.action, tc.to)
 			}
-			if c.Changed() != (c.owned != nil) || (c.owned != nil && c.owned.delete != tc.delete) {
-				t.Fatalf("plan %+v for %+v", c.owned, c)
+			o := planOf[*ownedPlan](c)
+			if c.Changed() != (o != nil) || (o != nil && o.delete != tc.delete) {
+				t.Fatalf("plan %+v for %+v", o, c)
 			}
-			if c.owned != nil && !tc.delete && strings.Contains(tc.to, "kept") && !strings.Contains(c.owned.policy, "LambdaECRImageRetrievalPolicy") {
-				t.Fatalf("merged policy lost the foreign statement: %s", c.owned.policy)
+			if o != nil && !tc.delete && strings.Contains(tc.to, "kept") && !strings.Contains(o.policy, "LambdaECRImageRetrievalPolicy") {
+				t.Fatalf("merged policy lost the foreign statement: %s", o.policy)
 			}
 		})
 	}

@@ -8,48 +8,16 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
-// ECR is the part of the ECR API the reconciler uses; *ecr.Client satisfies it.
-type ECR interface {
-	DescribeRepositories(context.Context, *ecr.DescribeRepositoriesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoriesOutput, error)
-	CreateRepository(context.Context, *ecr.CreateRepositoryInput, ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error)
-	DeleteRepository(context.Context, *ecr.DeleteRepositoryInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryOutput, error)
-	DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
-	GetRepositoryPolicy(context.Context, *ecr.GetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.GetRepositoryPolicyOutput, error)
-	SetRepositoryPolicy(context.Context, *ecr.SetRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.SetRepositoryPolicyOutput, error)
-	DeleteRepositoryPolicy(context.Context, *ecr.DeleteRepositoryPolicyInput, ...func(*ecr.Options)) (*ecr.DeleteRepositoryPolicyOutput, error)
-	GetLifecyclePolicy(context.Context, *ecr.GetLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error)
-	PutLifecyclePolicy(context.Context, *ecr.PutLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error)
-	DeleteLifecyclePolicy(context.Context, *ecr.DeleteLifecyclePolicyInput, ...func(*ecr.Options)) (*ecr.DeleteLifecyclePolicyOutput, error)
-	ListTagsForResource(context.Context, *ecr.ListTagsForResourceInput, ...func(*ecr.Options)) (*ecr.ListTagsForResourceOutput, error)
-	TagResource(context.Context, *ecr.TagResourceInput, ...func(*ecr.Options)) (*ecr.TagResourceOutput, error)
-	UntagResource(context.Context, *ecr.UntagResourceInput, ...func(*ecr.Options)) (*ecr.UntagResourceOutput, error)
-	PutImageTagMutability(context.Context, *ecr.PutImageTagMutabilityInput, ...func(*ecr.Options)) (*ecr.PutImageTagMutabilityOutput, error)
-	PutImageScanningConfiguration(context.Context, *ecr.PutImageScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.PutImageScanningConfigurationOutput, error)
-	// The lifecycle policy preview (preview.go): reads, it changes no setting.
-	StartLifecyclePolicyPreview(context.Context, *ecr.StartLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.StartLifecyclePolicyPreviewOutput, error)
-	GetLifecyclePolicyPreview(context.Context, *ecr.GetLifecyclePolicyPreviewInput, ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyPreviewOutput, error)
-}
+func isNotFound(err error) bool { return errors.Is(err, ErrRepositoryNotFound) }
 
-var _ ECR = (*ecr.Client)(nil)
+func isAlreadyExists(err error) bool { return errors.Is(err, ErrRepositoryExists) }
 
-// is reports whether err is (or wraps) the SDK's typed exception T.
-func is[T error](err error) bool {
-	var target T
-	return errors.As(err, &target)
-}
-
-func isNotFound(err error) bool { return is[*types.RepositoryNotFoundException](err) }
-
-func isAlreadyExists(err error) bool { return is[*types.RepositoryAlreadyExistsException](err) }
-
-func isNotEmpty(err error) bool { return is[*types.RepositoryNotEmptyException](err) }
+func isNotEmpty(err error) bool { return errors.Is(err, ErrRepositoryNotEmpty) }
 
 // isAccessDenied matches IAM's refusal. ECR's service model declares no
 // typed exception for it, so it is the one error matched by code.
@@ -62,18 +30,6 @@ func isAccessDenied(err error) bool {
 	return code == "AccessDeniedException" || code == "AccessDenied"
 }
 
-// isPrincipalPending matches ECR's refusal of a repository policy that names
-// a principal IAM has not made visible yet. ECR has answered it in two forms
-// over time; both are InvalidParameterException.
-func isPrincipalPending(err error) bool {
-	var e *types.InvalidParameterException
-	if !errors.As(err, &e) {
-		return false
-	}
-	msg := e.ErrorMessage()
-	return strings.Contains(msg, "Invalid repository policy provided") || strings.Contains(msg, "Principal not found")
-}
-
 // missingRE finds the repository a RepositoryNotFoundException names:
 // "The repository with name 'team/app' does not exist in the registry with id '123456789012'".
 var missingRE = regexp.MustCompile(`repository with name '([^']+)' does not exist`)
@@ -81,11 +37,10 @@ var missingRE = regexp.MustCompile(`repository with name '([^']+)' does not exis
 // missingName returns the repository name a RepositoryNotFoundException
 // names, or "" when the message does not say.
 func missingName(err error) string {
-	var e *types.RepositoryNotFoundException
-	if !errors.As(err, &e) {
+	if !isNotFound(err) {
 		return ""
 	}
-	if m := missingRE.FindStringSubmatch(e.ErrorMessage()); m != nil {
+	if m := missingRE.FindStringSubmatch(err.Error()); m != nil {
 		return m[1]
 	}
 	return ""
@@ -120,7 +75,7 @@ func awsErrorActions(op string, err error, also ...string) error {
 		for _, o := range also {
 			others = append(others, svc+":"+o)
 		}
-		return &AccessDeniedError{Action: action, Also: others, Err: err}
+		return &accessDeniedError{Action: action, Also: others, Err: err}
 	}
 	// The SDK retried throttling, 5xx and network errors; say so plainly.
 	var exhausted *retry.MaxAttemptsError
@@ -146,16 +101,16 @@ func iamService(err error) string {
 	return "ecr"
 }
 
-// AccessDeniedError is a call that IAM refused. Also lists the other IAM
+// accessDeniedError is a call that IAM refused. Also lists the other IAM
 // actions the same call is authorised as (CreateRepository with tags is
 // also ecr:TagResource): any of them may be the one missing.
-type AccessDeniedError struct {
+type accessDeniedError struct {
 	Action string
 	Also   []string
 	Err    error
 }
 
-func (e *AccessDeniedError) Error() string {
+func (e *accessDeniedError) Error() string {
 	if len(e.Also) == 0 {
 		return fmt.Sprintf("access denied to %s: the credentials in use are not allowed to call it; add %q to the role's IAM policy (see the README's IAM section): %v",
 			e.Action, e.Action, e.Err)
@@ -165,4 +120,4 @@ func (e *AccessDeniedError) Error() string {
 		e.Action, strings.Join(all, " and "), e.Err)
 }
 
-func (e *AccessDeniedError) Unwrap() error { return e.Err }
+func (e *accessDeniedError) Unwrap() error { return e.Err }

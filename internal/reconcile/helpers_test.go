@@ -19,6 +19,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 const (
@@ -82,7 +83,7 @@ func (f *fixture) clientAs(keyID string) *ecr.Client {
 // checked is reconciler with the policy check of IAM Access Analyzer.
 func (f *fixture) checked(dryRun bool) *reconcile.Reconciler {
 	rec := f.reconciler(dryRun)
-	rec.Options.Analyzer = f.analyzer
+	rec.Options.Analyzer = ecrsdk.NewAnalyzer(f.analyzer)
 	return rec
 }
 
@@ -115,7 +116,7 @@ func createBarrier(n int) func(http.Handler) http.Handler {
 }
 
 func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
-	return &reconcile.Reconciler{ECR: f.ecr, Options: reconcile.Options{
+	return &reconcile.Reconciler{ECR: ecrsdk.New(f.ecr), Options: reconcile.Options{
 		DryRun:      dryRun,
 		Region:      region,
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},

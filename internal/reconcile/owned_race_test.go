@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // TestOwnedPolicyLostUpdate reproduces the lost update of a policy shared
@@ -29,7 +30,7 @@ func TestOwnedPolicyLostUpdate(t *testing.T) {
 	const keyA = "AKIDJOBA"
 	hold := f.emu.HoldNext(keyA, "SetRepositoryPolicy")
 	jobA := f.reconciler(false)
-	jobA.ECR = f.clientAs(keyA)
+	jobA.ECR = ecrsdk.New(f.clientAs(keyA))
 	jobB := f.reconciler(false)
 	settles := 0
 	jobB.Options.OwnedSettle = func(ctx context.Context) error {

@@ -2,8 +2,6 @@ package reconcile
 
 import (
 	"fmt"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
 // pageTokens are the nextTokens a list has given so far. An endpoint that
@@ -19,9 +17,8 @@ type pageTokens struct {
 
 // repeated records the nextToken of the page just read and reports
 // whether an earlier page gave it already.
-func (t *pageTokens) repeated(token *string) bool {
+func (t *pageTokens) repeated(s string) bool {
 	t.pages++
-	s := aws.ToString(token)
 	if s == "" {
 		return false
 	}

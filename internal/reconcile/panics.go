@@ -5,25 +5,25 @@ import (
 	"runtime/debug"
 )
 
-// PanicError is a panic of one of the engine's goroutines, recovered. Left
+// panicError is a panic of one of the engine's goroutines, recovered. Left
 // alone, the runtime would print it on stderr as it is (outside the
 // action's neutralising logger) and end the process: a whole batch with
 // one repository. Recovered, it fails only the call or the repository it
 // happened in, and its text reaches the log through the logger.
-type PanicError struct {
+type panicError struct {
 	Value any
 	Stack []byte
 }
 
-func (e *PanicError) Error() string {
+func (e *panicError) Error() string {
 	return fmt.Sprintf("internal error (please report it with the log): %v", e.Value)
 }
 
-// safely runs fn and turns a panic into a *PanicError.
+// safely runs fn and turns a panic into a *panicError.
 func safely(fn func() error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
+			err = &panicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
 	return fn()

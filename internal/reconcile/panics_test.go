@@ -6,10 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
@@ -22,25 +18,25 @@ type panicky struct {
 	ops  map[string]bool
 }
 
-func (p panicky) boom(op string, name *string) {
-	if p.ops[op] && aws.ToString(name) == p.name {
+func (p panicky) boom(op, name string) {
+	if p.ops[op] && name == p.name {
 		panic("answer: ##[error]x\n::stop-commands::y")
 	}
 }
 
-func (p panicky) CreateRepository(ctx context.Context, in *ecr.CreateRepositoryInput, o ...func(*ecr.Options)) (*ecr.CreateRepositoryOutput, error) {
-	p.boom("CreateRepository", in.RepositoryName)
-	return p.ECR.CreateRepository(ctx, in, o...)
+func (p panicky) CreateRepository(ctx context.Context, req reconcile.CreateRequest) (reconcile.RepositoryInfo, error) {
+	p.boom("CreateRepository", req.Ref.Name)
+	return p.ECR.CreateRepository(ctx, req)
 }
 
-func (p panicky) GetLifecyclePolicy(ctx context.Context, in *ecr.GetLifecyclePolicyInput, o ...func(*ecr.Options)) (*ecr.GetLifecyclePolicyOutput, error) {
-	p.boom("GetLifecyclePolicy", in.RepositoryName)
-	return p.ECR.GetLifecyclePolicy(ctx, in, o...)
+func (p panicky) GetLifecyclePolicy(ctx context.Context, ref reconcile.RepositoryRef) (*string, error) {
+	p.boom("GetLifecyclePolicy", ref.Name)
+	return p.ECR.GetLifecyclePolicy(ctx, ref)
 }
 
-func (p panicky) PutLifecyclePolicy(ctx context.Context, in *ecr.PutLifecyclePolicyInput, o ...func(*ecr.Options)) (*ecr.PutLifecyclePolicyOutput, error) {
-	p.boom("PutLifecyclePolicy", in.RepositoryName)
-	return p.ECR.PutLifecyclePolicy(ctx, in, o...)
+func (p panicky) PutLifecyclePolicy(ctx context.Context, ref reconcile.RepositoryRef, text string) error {
+	p.boom("PutLifecyclePolicy", ref.Name)
+	return p.ECR.PutLifecyclePolicy(ctx, ref, text)
 }
 
 // A panic in any of the engine's goroutines fails the call or the
@@ -54,7 +50,7 @@ func TestPanicsFailOnlyWhereTheyHappen(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t, emulator.Options{})
 			rec := f.reconciler(false)
-			rec.ECR = panicky{ECR: f.ecr, name: "svc/b", ops: map[string]bool{op: true}}
+			rec.ECR = panicky{ECR: rec.ECR, name: "svc/b", ops: map[string]bool{op: true}}
 			if op == "GetLifecyclePolicy" {
 				f.emu.PutRepository(emulator.Repository{Name: "svc/b"})
 			}
@@ -94,7 +90,7 @@ func TestPanicsFailOnlyWhereTheyHappen(t *testing.T) {
 // value.
 type panickyAnalyzer struct{}
 
-func (panickyAnalyzer) ValidatePolicy(context.Context, *accessanalyzer.ValidatePolicyInput, ...func(*accessanalyzer.Options)) (*accessanalyzer.ValidatePolicyOutput, error) {
+func (panickyAnalyzer) ValidatePolicy(context.Context, string, string) ([]reconcile.PolicyFinding, string, error) {
 	panic("answer: ##[error]x\n::stop-commands::y")
 }
 

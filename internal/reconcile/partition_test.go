@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 )
 
 // Outside the aws partition ECR stores an account principal as the root ARN
@@ -37,7 +38,7 @@ func TestAccountPrincipalInOtherPartitions(t *testing.T) {
 				Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 			})
 			rec := func(dryRun bool) *reconcile.Reconciler {
-				return &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
+				return &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{
 					DryRun: dryRun, Region: tc.region,
 					OwnedMerge: reconcile.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond},
 				}}

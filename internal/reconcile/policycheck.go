@@ -10,26 +10,37 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
 
-// ActionValidatePolicy is the IAM action of the policy check. It names no
+// actionValidatePolicy is the IAM action of the policy check. It names no
 // resource: it is granted on "*" (docs/iam/registry-checks-policy.json).
-const ActionValidatePolicy = "access-analyzer:ValidatePolicy"
+const actionValidatePolicy = "access-analyzer:ValidatePolicy"
 
-// PolicyAnalyzer is IAM Access Analyzer's policy validation; the SDK's
-// client has it. The client is for the repository's Region (us-east-1 for
-// ECR Public).
+// PolicyAnalyzer is IAM Access Analyzer's policy validation of a resource
+// policy, in the repository's Region (us-east-1 for ECR Public):
+// internal/reconcile/ecrsdk adapts the SDK's client to it, with at most one
+// retry a page: the check must not use up the time the writes need.
 type PolicyAnalyzer interface {
-	ValidatePolicy(context.Context, *accessanalyzer.ValidatePolicyInput, ...func(*accessanalyzer.Options)) (*accessanalyzer.ValidatePolicyOutput, error)
+	// ValidatePolicy returns one page of findings on text, the policy as
+	// a resource policy, and the next page's token ("" after the last).
+	ValidatePolicy(ctx context.Context, text, nextToken string) (findings []PolicyFinding, next string, err error)
 }
 
-var _ PolicyAnalyzer = (*accessanalyzer.Client)(nil)
+// PolicyFinding is one finding of IAM Access Analyzer on a policy, as the
+// service wrote it (shown only after showFinding bounds it).
+type PolicyFinding struct {
+	// Type is ERROR, SECURITY_WARNING, SUGGESTION or WARNING.
+	Type                              string
+	Details, IssueCode, LearnMoreLink string
+	// Statement is the index of the statement the finding is located in,
+	// when HasStatement says it is located in one.
+	Statement    int
+	HasStatement bool
+}
 
 // defaultPolicyCheckWithin bounds the policy check: the verdict waits this
 // long at most, retries included, so that a slow or unreachable service
@@ -48,7 +59,7 @@ const (
 
 // policyVerdict is IAM Access Analyzer's answer about the declared policy.
 type policyVerdict struct {
-	findings []aatypes.ValidatePolicyFinding
+	findings []PolicyFinding
 	err      error
 }
 
@@ -84,29 +95,26 @@ func (r *Reconciler) startPolicyCheck(ctx context.Context, spec Spec) (wait func
 	return func() policyVerdict { <-done; return v }, cancel
 }
 
-// validatePolicy asks for every finding on text, following nextToken. At
-// most one retry: the check must not use up the time the writes need.
+// validatePolicy asks for every finding on text, following nextToken (a
+// token seen before ends the check: pageTokens).
 func validatePolicy(ctx context.Context, api PolicyAnalyzer, text string) policyVerdict {
-	p := accessanalyzer.NewValidatePolicyPaginator(api, &accessanalyzer.ValidatePolicyInput{
-		PolicyDocument: aws.String(text),
-		PolicyType:     aatypes.PolicyTypeResourcePolicy,
-		// ValidatePolicyResourceType is left out: its values (S3, DynamoDB,
-		// role trust policies) have none for an ECR repository, and the
-		// general resource policy checks apply without it.
-	})
 	var v policyVerdict
 	var seen pageTokens
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx, func(o *accessanalyzer.Options) { o.RetryMaxAttempts = 2 })
+	token := ""
+	for {
+		findings, next, err := api.ValidatePolicy(ctx, text, token)
 		if err != nil {
 			return policyVerdict{err: err}
 		}
-		v.findings = append(v.findings, out.Findings...)
-		if seen.repeated(out.NextToken) {
-			return policyVerdict{err: seen.endless(ActionValidatePolicy)}
+		v.findings = append(v.findings, findings...)
+		switch {
+		case seen.repeated(next):
+			return policyVerdict{err: seen.endless(actionValidatePolicy)}
+		case next == "":
+			return v
 		}
+		token = next
 	}
-	return v
 }
 
 // policyCheckNotes turns the verdict into notes, or into the refusal of
@@ -115,7 +123,7 @@ func validatePolicy(ctx context.Context, api PolicyAnalyzer, text string) policy
 // write. Only a run that writes (in dry-run, would write) the policy
 // waits for the verdict; a run that leaves the policy as it is shows
 // nothing about it.
-func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]Note, error) {
+func (r *Reconciler) policyCheckNotes(spec Spec, st state, changes []Change) ([]Note, error) {
 	if st.policyCheck == nil || !writesPolicy(changes) {
 		return nil, nil
 	}
@@ -126,23 +134,23 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 		if r.Options.FailOnPolicySecurityWarning {
 			// Strictness asked for and no verdict: the policy is refused
 			// rather than written unchecked.
-			return nil, &PolicyNotCheckedError{Why: why}
+			return nil, &policyNotCheckedError{Why: why}
 		}
 		return []Note{{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: "not checked: the declared repository policy with IAM Access Analyzer (" +
-			ActionValidatePolicy + "); the local checks passed and the run goes on. " + why}}, nil
+			actionValidatePolicy + "); the local checks passed and the run goes on. " + why}}, nil
 	}
 	var notes []Note
 	var refused []string
 	for _, f := range v.findings {
 		shown := showFinding(text, f)
 		switch {
-		case f.FindingType == aatypes.ValidatePolicyFindingTypeError,
-			f.FindingType == aatypes.ValidatePolicyFindingTypeSecurityWarning && r.Options.FailOnPolicySecurityWarning:
-			refused = append(refused, string(f.FindingType)+" "+shown)
-		case f.FindingType == aatypes.ValidatePolicyFindingTypeSecurityWarning:
+		case f.Type == string(aatypes.ValidatePolicyFindingTypeError),
+			f.Type == string(aatypes.ValidatePolicyFindingTypeSecurityWarning) && r.Options.FailOnPolicySecurityWarning:
+			refused = append(refused, f.Type+" "+shown)
+		case f.Type == string(aatypes.ValidatePolicyFindingTypeSecurityWarning):
 			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteWarning, Text: "IAM Access Analyzer security warning: " + shown})
 		default:
-			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(string(f.FindingType)), shown)})
+			notes = append(notes, Note{Setting: SettingRepositoryPolicy, Level: NoteNotice, Text: fmt.Sprintf("IAM Access Analyzer %s: %s", strings.ToLower(f.Type), shown)})
 		}
 	}
 	// The first maxFindings are shown, and the number of the others.
@@ -150,7 +158,7 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 		refused = append(refused[:maxFindings], fmt.Sprintf("and %d more finding(s)", n))
 	}
 	if len(refused) > 0 {
-		return nil, &PolicyRefusedError{Findings: refused}
+		return nil, &policyRefusedError{Findings: refused}
 	}
 	if n := len(notes) - maxFindings; n > 0 {
 		notes = append(notes[:maxFindings], Note{Setting: SettingRepositoryPolicy, Level: NoteNotice,
@@ -159,32 +167,32 @@ func (r *Reconciler) policyCheckNotes(spec Spec, st State, changes []Change) ([]
 	return notes, nil
 }
 
-// PolicyRefusedError is IAM Access Analyzer's refusal of the declared
+// policyRefusedError is IAM Access Analyzer's refusal of the declared
 // repository policy; nothing was written.
-type PolicyRefusedError struct {
+type policyRefusedError struct {
 	// Findings are the refusing findings as shown: type, statement, text,
 	// issue code and link.
 	Findings []string
 }
 
-func (e *PolicyRefusedError) Error() string {
+func (e *policyRefusedError) Error() string {
 	return fmt.Sprintf("%s: IAM Access Analyzer refused the declared policy, so nothing was written: %s. Fix the policy and run again",
 		SettingRepositoryPolicy, strings.Join(e.Findings, "; "))
 }
 
-// PolicyNotCheckedError refuses the declared repository policy when the
+// policyNotCheckedError refuses the declared repository policy when the
 // run was asked to fail on IAM Access Analyzer's security warnings and the
 // check could not be made: without a verdict, a policy that might carry
 // one is not written. Nothing was written.
-type PolicyNotCheckedError struct {
+type policyNotCheckedError struct {
 	// Why the check was not made, and the fix.
 	Why string
 }
 
-func (e *PolicyNotCheckedError) Error() string {
+func (e *policyNotCheckedError) Error() string {
 	return fmt.Sprintf("%s: the declared policy could not be checked with IAM Access Analyzer (%s) and %v is true, so the policy is refused and nothing was written. %s. "+
 		"Or set %v: false to write it with the local checks only",
-		SettingRepositoryPolicy, ActionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
+		SettingRepositoryPolicy, actionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
 }
 
 // writesPolicy reports whether the run writes (in dry-run, would write)
@@ -204,7 +212,7 @@ func policyNotCheckedWhy(err error, within time.Duration) string {
 	switch {
 	case isAccessDenied(err):
 		why = fmt.Sprintf("access denied to %s. Add %s (Resource \"*\") to the role's IAM policy (docs/iam/registry-checks-policy.json) to have the run check it",
-			ActionValidatePolicy, ActionValidatePolicy)
+			actionValidatePolicy, actionValidatePolicy)
 	case errors.Is(err, context.DeadlineExceeded):
 		why = fmt.Sprintf("IAM Access Analyzer did not answer within %s", within)
 	default:
@@ -216,40 +224,19 @@ func policyNotCheckedWhy(err error, within time.Duration) string {
 // showFinding is one finding as the plan and errors show it: where, what,
 // the issue code and the link. Every part came from the service: it is
 // put on one line, bounded, and the link is shown only as an https URL.
-func showFinding(text string, f aatypes.ValidatePolicyFinding) string {
+func showFinding(text string, f PolicyFinding) string {
 	var b strings.Builder
-	if i, ok := statementIndex(f.Locations); ok {
-		b.WriteString(policy.StatementNameIn(text, i) + ": ")
+	if f.HasStatement {
+		b.WriteString(policy.StatementNameIn(text, f.Statement) + ": ")
 	}
-	b.WriteString(oneLine(aws.ToString(f.FindingDetails), maxFindingChars))
-	if code := issueCode(aws.ToString(f.IssueCode)); code != "" {
+	b.WriteString(oneLine(f.Details, maxFindingChars))
+	if code := issueCode(f.IssueCode); code != "" {
 		b.WriteString(" [" + code + "]")
 	}
-	if link := learnMoreLink(aws.ToString(f.LearnMoreLink)); link != "" {
+	if link := learnMoreLink(f.LearnMoreLink); link != "" {
 		b.WriteString(" (see " + link + ")")
 	}
 	return b.String()
-}
-
-// statementIndex is the statement a finding is located in: the first
-// location whose path starts at Statement, then an index (a policy whose
-// Statement is one object has no index: statement 0).
-func statementIndex(locs []aatypes.Location) (int, bool) {
-	for _, l := range locs {
-		if len(l.Path) == 0 {
-			continue
-		}
-		if k, ok := l.Path[0].(*aatypes.PathElementMemberValue); !ok || k.Value != "Statement" {
-			continue
-		}
-		if len(l.Path) > 1 {
-			if i, ok := l.Path[1].(*aatypes.PathElementMemberIndex); ok {
-				return int(i.Value), true
-			}
-		}
-		return 0, true
-	}
-	return 0, false
 }
 
 // oneLine replaces control characters (line breaks included) with spaces

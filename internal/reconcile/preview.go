@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
@@ -33,9 +31,9 @@ const (
 	PreviewOff PreviewMode = "off"
 )
 
-// PreviewSampleSize is how many images the preview keeps per rule: the most
+// previewSampleSize is how many images the preview keeps per rule: the most
 // recently pushed ones, which a rule selecting the wrong images hurts first.
-const PreviewSampleSize = 5
+const previewSampleSize = 5
 
 // previewBackoff polls GetLifecyclePolicyPreview: at once, then after about
 // 1, 2, 4 and every 5 seconds, for at most as long as ECR's own waiter
@@ -74,7 +72,7 @@ type RulePreview struct {
 	// Action is "expire" or "transition" as the policy writes it.
 	Action string `json:"action"`
 	Images int    `json:"images"`
-	// Sample holds up to PreviewSampleSize of the images, newest push
+	// Sample holds up to previewSampleSize of the images, newest push
 	// first. It is shown in the plan and the job summary, not the outputs.
 	Sample []PreviewImage `json:"-"`
 }
@@ -110,7 +108,7 @@ func (r *Reconciler) wantsPreview(spec Spec, c Change) bool {
 // the declared lifecycle policy to its change, when one is wanted, and
 // returns the notes for a preview that could not be made. It never fails
 // the run and never writes.
-func (r *Reconciler) preview(ctx context.Context, spec Spec, st State, changes []Change) []Note {
+func (r *Reconciler) preview(ctx context.Context, spec Spec, st state, changes []Change) []Note {
 	for i := range changes {
 		c := &changes[i]
 		if !r.wantsPreview(spec, *c) {
@@ -158,8 +156,8 @@ var errPreviewOfAnother = errors.New("the repository's latest preview is of anot
 // previewOf reports whether a preview answer is about the policy text
 // (compared by meaning: ECR returns the text re-formatted). An answer
 // without the text cannot be told apart and is taken as it is.
-func previewOf(out *ecr.GetLifecyclePolicyPreviewOutput, text string) bool {
-	got := aws.ToString(out.LifecyclePolicyText)
+func previewOf(out PreviewPage, text string) bool {
+	got := out.PolicyText
 	if got == "" {
 		return true
 	}
@@ -174,24 +172,23 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	poll := r.previewPoll(ctx)
 	ctx, cancel := context.WithTimeout(ctx, poll.Within)
 	defer cancel()
-	name, registry := &repo.Name, optional(repo.RegistryID)
-	_, err := r.ECR.StartLifecyclePolicyPreview(ctx, &ecr.StartLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, LifecyclePolicyText: &text})
+	ref := refOf(repo)
+	err := r.ECR.StartLifecyclePolicyPreview(ctx, ref, text)
 	if err != nil {
 		return nil, previewNote("StartLifecyclePolicyPreview", err, poll.Within)
 	}
-	in := &ecr.GetLifecyclePolicyPreviewInput{RepositoryName: name, RegistryId: registry, MaxResults: aws.Int32(ecrspec.MaxPreviewResultsPerPage)}
-	var out *ecr.GetLifecyclePolicyPreviewOutput
+	var out PreviewPage
 	_, err = poll.retryWhile(ctx, func(err error) bool {
 		// Right after the start ECR may not find the preview yet.
-		return errors.Is(err, errPreviewPending) || errors.Is(err, errPreviewOfAnother) || is[*types.LifecyclePolicyPreviewNotFoundException](err)
+		return errors.Is(err, errPreviewPending) || errors.Is(err, errPreviewOfAnother) || errors.Is(err, ErrPreviewNotFound)
 	}, func() error {
 		var err error
-		switch out, err = r.ECR.GetLifecyclePolicyPreview(ctx, in); {
+		switch out, err = r.ECR.GetLifecyclePolicyPreview(ctx, ref, ""); {
 		case err != nil:
 			return err
 		case !previewOf(out, text):
 			return errPreviewOfAnother
-		case out.Status == types.LifecyclePolicyPreviewStatusInProgress:
+		case out.Status == string(types.LifecyclePolicyPreviewStatusInProgress):
 			return errPreviewPending
 		}
 		return nil
@@ -202,11 +199,11 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 	if out.Status == "" {
 		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + missing("GetLifecyclePolicyPreview", "status").Error()
 	}
-	if out.Status != types.LifecyclePolicyPreviewStatusComplete {
+	if out.Status != string(types.LifecyclePolicyPreviewStatusComplete) {
 		return nil, fmt.Sprintf("ECR's lifecycle policy preview ended %s, so what the policy would expire is not shown; the policy itself is reconciled as usual, and the next run previews it again", out.Status)
 	}
-	p := newPreview(text, out.Summary)
-	p.Partial = !r.readPreviewPages(ctx, in, out, text, p)
+	p := newPreview(text, out)
+	p.Partial = !r.readPreviewPages(ctx, ref, out, text, p)
 	p.finish()
 	if p.invalid != nil {
 		return nil, "what the lifecycle policy would expire is not shown; the policy itself is reconciled as usual: " + p.invalid.Error()
@@ -220,20 +217,19 @@ func (r *Reconciler) runPreview(ctx context.Context, repo Repository, text strin
 // started one meanwhile) or a token ECR already gave (an endpoint that
 // would otherwise be paged forever) stop it. The totals are ECR's summary
 // either way.
-func (r *Reconciler) readPreviewPages(ctx context.Context, in *ecr.GetLifecyclePolicyPreviewInput, out *ecr.GetLifecyclePolicyPreviewOutput, text string, p *LifecyclePreview) bool {
+func (r *Reconciler) readPreviewPages(ctx context.Context, ref RepositoryRef, out PreviewPage, text string, p *LifecyclePreview) bool {
 	var seen pageTokens
 	for {
-		p.add(out.PreviewResults)
+		p.add(out.Results)
+		token := out.NextToken
 		switch {
-		case seen.repeated(out.NextToken):
+		case seen.repeated(token):
 			return false
-		case aws.ToString(out.NextToken) == "":
+		case token == "":
 			return true
 		}
-		next := *in
-		next.NextToken = out.NextToken
 		var err error
-		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, &next); err != nil || !previewOf(out, text) {
+		if out, err = r.ECR.GetLifecyclePolicyPreview(ctx, ref, token); err != nil || !previewOf(out, text) {
 			return false
 		}
 	}
@@ -246,7 +242,7 @@ func previewNote(op string, err error, budget time.Duration) string {
 	case isAccessDenied(err):
 		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
 			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePreview)
-	case is[*types.LifecyclePolicyPreviewInProgressException](err):
+	case errors.Is(err, ErrPreviewInProgress):
 		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
 	case errors.Is(err, errPreviewOfAnother):
 		return fmt.Sprintf("%s: until its budget of %s ran out, ECR answered with the preview of another lifecycle policy (a repository has only its latest preview; "+
@@ -262,13 +258,10 @@ func previewNote(op string, err error, budget time.Duration) string {
 
 // newPreview starts a preview's figures from ECR's summary and the rules of
 // the previewed policy text.
-func newPreview(text string, sum *types.LifecyclePolicyPreviewSummary) *LifecyclePreview {
+func newPreview(text string, page PreviewPage) *LifecyclePreview {
 	p := &LifecyclePreview{}
-	if sum != nil {
-		p.Expiring = int(aws.ToInt32(sum.ExpiringImageTotalCount))
-		for _, t := range sum.TransitioningImageTotalCounts {
-			p.Transitioning += int(aws.ToInt32(t.ImageTotalCount))
-		}
+	if page.HasSummary {
+		p.Expiring, p.Transitioning = page.Expiring, page.Transitioning
 	}
 	var doc struct {
 		Rules []struct {
@@ -289,31 +282,32 @@ func newPreview(text string, sum *types.LifecyclePolicyPreviewSummary) *Lifecycl
 }
 
 // add counts one page of results against their rules.
-func (p *LifecyclePreview) add(results []types.LifecyclePolicyPreviewResult) {
+func (p *LifecyclePreview) add(results []PreviewResult) {
 	for _, res := range results {
-		prio := aws.ToInt32(res.AppliedRulePriority)
+		prio := res.RulePriority
 		i := slices.IndexFunc(p.Rules, func(r RulePreview) bool { return r.Priority == prio })
 		if i < 0 {
 			p.Rules = append(p.Rules, RulePreview{Priority: prio})
 			i = len(p.Rules) - 1
 		}
 		rule := &p.Rules[i]
-		if res.Action != nil && !slices.Contains(res.Action.Type.Values(), res.Action.Type) {
+		typ := types.ImageActionType(res.ActionType)
+		if res.HasAction && !slices.Contains(typ.Values(), typ) {
 			// The type becomes a word of the plan and a cell of the job
 			// summary: only ECR's own values are shown.
-			p.invalid = cmp.Or(p.invalid, shapeError("GetLifecyclePolicyPreview", "previewResults[].action.type", string(res.Action.Type)))
+			p.invalid = cmp.Or(p.invalid, shapeError("GetLifecyclePolicyPreview", "previewResults[].action.type", res.ActionType))
 			continue
 		}
-		if rule.Action == "" && res.Action != nil {
-			rule.Action = strings.ToLower(string(res.Action.Type))
+		if rule.Action == "" && res.HasAction {
+			rule.Action = strings.ToLower(res.ActionType)
 		}
 		rule.Images++
-		img := PreviewImage{Digest: aws.ToString(res.ImageDigest), Tags: res.ImageTags, PushedAt: aws.ToTime(res.ImagePushedAt)}
+		img := PreviewImage{Digest: res.Digest, Tags: res.Tags, PushedAt: res.PushedAt}
 		rule.Sample = append(rule.Sample, img)
 		slices.SortFunc(rule.Sample, func(a, b PreviewImage) int {
 			return cmp.Or(b.PushedAt.Compare(a.PushedAt), cmp.Compare(a.Digest, b.Digest))
 		})
-		rule.Sample = rule.Sample[:min(len(rule.Sample), PreviewSampleSize)]
+		rule.Sample = rule.Sample[:min(len(rule.Sample), previewSampleSize)]
 	}
 }
 

@@ -328,7 +328,7 @@ func TestPreviewDeniedIsANotice(t *testing.T) {
 			Resources: []string{"arn:aws:ecr:*:" + account + ":repository/*"},
 		}, {
 			// The template check that a managed lifecycle policy brings.
-			Actions: []string{reconcile.ActionDescribeTemplates}, Resources: []string{"*"},
+			Actions: []string{"ecr:DescribeRepositoryCreationTemplates"}, Resources: []string{"*"},
 		}})
 		res, err := f.previewer(false, reconcile.PreviewOn).Reconcile(context.Background(), reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewPolicy}})
 		if err != nil {

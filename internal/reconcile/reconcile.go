@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,7 +34,7 @@ type Options struct {
 	OwnedMerge Backoff
 	// OwnedSettle, when set, replaces the wait between writing a policy
 	// shared by Sid prefix and reading it back (a few seconds, so that a
-	// racing writer's write is seen; owned.go). Tests set it so that they
+	// racing writer's write is seen; setting_repository_policy.go). Tests set it so that they
 	// never sleep.
 	OwnedSettle func(context.Context) error
 	// Preview says when the lifecycle policy preview runs (preview.go);
@@ -98,7 +99,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, spec Spec) (*Result, error) 
 		res, err = r.reconcile(ctx, spec)
 		return err
 	})
-	var p *PanicError
+	var p *panicError
 	if errors.As(err, &p) {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (r *Reconciler) reconcile(ctx context.Context, spec Spec) (*Result, error) 
 // converge is what follows the read, in single and batch mode alike:
 // diff, preview, apply. The preview runs before any write, so that what a
 // lifecycle policy would expire is shown even when its write fails.
-func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result, error) {
+func (r *Reconciler) converge(ctx context.Context, spec Spec, st state) (*Result, error) {
 	changes := diff(spec, st, r.partition())
 	// The policy check's verdict comes before anything is written.
 	checked, err := r.policyCheckNotes(spec, st, changes)
@@ -155,14 +156,19 @@ func (r *Reconciler) converge(ctx context.Context, spec Spec, st State) (*Result
 // in one round trip when it can: the policy reads take the name, and the
 // tags read takes an ARN that is known in advance when the registry account
 // is. Unmanaged settings are never read. A repository that does not exist
-// is a State with Exists false, not an error.
-func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
+// is a state with Exists false, not an error.
+func (r *Reconciler) read(ctx context.Context, spec Spec) (state, error) {
 	arn := r.knownARN(spec)
-	early := r.wanted(spec)
-	early.tags = early.tags && arn != ""
-	var first settings
+	want := r.wanted(spec)
+	early := slices.Clone(want)
+	for i, s := range allSettings {
+		early[i] = early[i] && (!s.read.byARN || arn != "")
+	}
+	var first []answer
 	var wg sync.WaitGroup
-	wg.Go(func() { first = r.readSettings(ctx, spec.Name, spec.RegistryID, arn, early, false) })
+	wg.Go(func() {
+		first = r.readSettings(ctx, repoRef{name: spec.Name, registryID: spec.RegistryID, arn: arn}, early, false)
+	})
 	st, err := r.describe(ctx, spec)
 	wg.Wait()
 	if err != nil || !st.Exists {
@@ -171,55 +177,27 @@ func (r *Reconciler) read(ctx context.Context, spec Spec) (State, error) {
 		return st, err
 	}
 	// The repository exists: a read that said otherwise lagged behind it.
-	// The tags are read now if their ARN was not known in advance.
-	again := selection{
-		policy:    early.policy && isNotFound(first.policyErr),
-		lifecycle: early.lifecycle && isNotFound(first.lifecycleErr),
-		catalog:   early.catalog && isNotFound(first.catalogErr),
-		tags:      tagsManaged(spec) && (!early.tags || arn != st.Repository.ARN || isNotFound(first.tagsErr)),
-		images:    early.images && isNotFound(first.imagesErr),
+	// A read by ARN is made now if its ARN was not known in advance.
+	again := make(selection, len(allSettings))
+	for i, s := range allSettings {
+		again[i] = want[i] && (!early[i] || isNotFound(first[i].err) || (s.read.byARN && arn != st.Repository.ARN))
 	}
-	late := r.readSettings(ctx, spec.Name, st.Repository.RegistryID, st.Repository.ARN, again, true)
+	late := r.readSettings(ctx, repoRef{name: spec.Name, registryID: st.Repository.RegistryID, arn: st.Repository.ARN}, again, true)
 	st.merge(first, early, late, again)
 	return st, nil
 }
 
 // diff compares the declared spec with the state read and returns one
-// change per managed setting, in a fixed order. It is pure: creation is a
-// diff against a State that does not exist. partition is the repository's
-// (r.partition()): ECR stores an account principal as its root ARN.
-func diff(spec Spec, st State, partition string) []Change {
-	if spec.Absent {
-		// Nothing but the repository's existence is managed.
-		return []Change{diffAbsent(spec.ForceDelete, st)}
-	}
-	repo := Change{Setting: SettingRepository, Action: ActionUnchanged, To: spec.Name}
-	if !st.Exists {
-		repo.Action = ActionCreate
-	}
-	changes := []Change{repo}
-	if e := spec.Encryption; e != nil {
-		changes = append(changes, diffEncryption(*e, st))
-	}
-	if m := spec.Mutability; m != nil {
-		changes = append(changes, diffMutability(*m, st))
-	}
-	if s := spec.ScanOnPush; s != nil {
-		changes = append(changes, diffScanOnPush(*s, st))
-	}
-	if tagsManaged(spec) {
-		changes = append(changes, diffTags(spec, st))
-	}
-	if d := spec.RepositoryPolicy; d != nil && spec.RepositoryPolicySidPrefix != "" {
-		changes = append(changes, diffOwnedPolicy(*d, spec.RepositoryPolicySidPrefix, partition, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
-	} else if d != nil {
-		changes = append(changes, diffDocument(repositoryPolicy(partition), *d, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists))
-	}
-	if d := spec.LifecyclePolicy; d != nil {
-		changes = append(changes, diffDocument(lifecyclePolicy, *d, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists))
-	}
-	if c := spec.Catalog; c != nil {
-		changes = append(changes, diffCatalog(*c, st))
+// change per managed setting, in the order of allSettings. It is pure:
+// creation is a diff against a state that does not exist. partition is the
+// repository's (r.partition()): ECR stores an account principal as its
+// root ARN.
+func diff(spec Spec, st state, partition string) []Change {
+	var changes []Change
+	for _, s := range allSettings {
+		if s.managedIn(spec) {
+			changes = append(changes, s.diff(spec, st, partition))
+		}
 	}
 	return changes
 }
@@ -230,7 +208,7 @@ func diff(spec Spec, st State, partition string) []Change {
 // another job is not an error: the winner's repository is read and the
 // remaining differences applied. The error is fatal (the repository could
 // not be created or read); failed settings are in the result's changes.
-func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []Change) (*Result, error) {
+func (r *Reconciler) apply(ctx context.Context, spec Spec, st state, changes []Change) (*Result, error) {
 	res := &Result{Repository: st.Repository, Changes: changes}
 	if !st.Exists && spec.Absent {
 		res.Repository = Repository{Name: spec.Name}
@@ -252,28 +230,23 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 	var wg sync.WaitGroup
 	for i := range res.Changes {
 		c := &res.Changes[i]
-		write := writeFor(*c)
-		if !c.Changed() || write == nil || (res.Created && setAtCreation(c.Setting)) {
+		s := settingNamed(c.Setting)
+		if !c.Changed() || s == nil || s.write == nil || (res.Created && s.create != nil) {
 			continue
 		}
 		wg.Go(func() {
-			if err := safely(func() error { return write(r, ctx, spec, res.Repository, *c) }); err != nil {
+			if err := safely(func() error { return s.write(r, ctx, spec, res.Repository, *c) }); err != nil {
 				c.Action, c.Error = ActionFailed, err.Error()
 			}
-			if o := c.owned; o != nil && c.Action != ActionFailed {
-				c.To += fmt.Sprintf("; read back and verified after %d write attempt(s)", o.attempts)
-			}
-			if d := c.deletion; d != nil {
-				d.report(c)
+			if p, ok := c.plan.(reporter); ok {
+				p.report(c)
 			}
 		})
 	}
 	wg.Wait()
 	for _, c := range res.Changes {
-		if o := c.owned; o != nil && c.Action != ActionFailed {
-			for _, race := range o.races {
-				res.Notes = append(res.Notes, Note{Setting: c.Setting, Level: NoteWarning, Text: "race detected and repaired: " + race})
-			}
+		if n, ok := c.plan.(noter); ok && c.Action != ActionFailed {
+			res.Notes = append(res.Notes, n.notes(c.Setting)...)
 		}
 	}
 	res.Deleted = deletes(res.Changes)
@@ -282,8 +255,8 @@ func (r *Reconciler) apply(ctx context.Context, spec Spec, st State, changes []C
 
 // readWinner reads the repository a racing job just created, waiting while
 // it is not visible yet.
-func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (State, error) {
-	var st State
+func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (state, error) {
+	var st state
 	_, err := r.visibility().retryWhile(ctx, isNotFound, func() error {
 		var err error
 		if st, err = r.read(ctx, spec); err == nil && !st.Exists {
@@ -292,7 +265,7 @@ func (r *Reconciler) readWinner(ctx context.Context, spec Spec) (State, error) {
 		return err
 	})
 	if isNotFound(err) {
-		return State{}, fmt.Errorf("ecr:CreateRepository said the repository exists, but ecr:DescribeRepositories still does not find it: %w", err)
+		return state{}, fmt.Errorf("ecr:CreateRepository said the repository exists, but ecr:DescribeRepositories still does not find it: %w", err)
 	}
 	return st, err
 }

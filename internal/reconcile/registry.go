@@ -9,40 +9,22 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
 // IAM actions of the registry-level reads. They are granted on "*": they
 // name no repository (docs/iam/registry-checks-policy.json).
 const (
-	ActionGetRegistryScanning = "ecr:GetRegistryScanningConfiguration"
-	ActionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
+	actionGetRegistryScanning = "ecr:GetRegistryScanningConfiguration"
+	actionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
 )
 
-// RegistryAPI is the registry-level reads. ECR's client has them; a client
-// without them (ECR Public's, which has neither registry scanning nor
-// creation templates) makes the checks not apply, and none is read.
-type RegistryAPI interface {
-	GetRegistryScanningConfiguration(context.Context, *ecr.GetRegistryScanningConfigurationInput, ...func(*ecr.Options)) (*ecr.GetRegistryScanningConfigurationOutput, error)
-	DescribeRepositoryCreationTemplates(context.Context, *ecr.DescribeRepositoryCreationTemplatesInput, ...func(*ecr.Options)) (*ecr.DescribeRepositoryCreationTemplatesOutput, error)
-}
-
-var _ RegistryAPI = (*ecr.Client)(nil)
-
-// templatesPageSize is the most templates DescribeRepositoryCreationTemplates
-// returns a page (the model's MaxResults): one page for nearly any registry.
-const templatesPageSize = ecrspec.MaxResultsPerPage
-
-// RegistryState is what the registry, rather than the repository, decides:
+// registryState is what the registry, rather than the repository, decides:
 // its scanning configuration and its repository creation templates. It is
 // read once per run, in the first round, and shared by every repository of
 // a batch. Neither call takes a registry ID: ECR answers for the caller's
 // own registry, whose account is ID.
-type RegistryState struct {
+type registryState struct {
 	// Scanning and Templates say which reads were made.
 	Scanning, Templates bool
 	ID                  string
@@ -56,12 +38,12 @@ type RegistryState struct {
 // scanning configuration only when scan-on-push is managed, the templates
 // only when a setting a template also sets is, so that a run managing
 // neither pays no call.
-func registrySelection(spec Spec) RegistryState {
-	return RegistryState{
-		Scanning: spec.ScanOnPush != nil,
-		Templates: spec.Mutability != nil || spec.Encryption != nil || tagsManaged(spec) ||
-			spec.RepositoryPolicy != nil || spec.LifecyclePolicy != nil,
+func registrySelection(spec Spec) registryState {
+	rs := registryState{Scanning: scanOnPush.managedIn(spec)}
+	for _, s := range allSettings {
+		rs.Templates = rs.Templates || (s.template != nil && s.managedIn(spec))
 	}
+	return rs
 }
 
 // startRegistry sends the registry-level reads the spec needs and returns
@@ -69,15 +51,15 @@ func registrySelection(spec Spec) RegistryState {
 // repository's first round. When the repository is in another account's
 // registry (registry-id) and the caller's account is known, nothing is read:
 // the answers would be about the caller's registry.
-func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() RegistryState {
+func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() registryState {
 	rs := registrySelection(spec)
 	api, ok := r.ECR.(RegistryAPI)
 	if !ok {
-		return func() RegistryState { return RegistryState{} }
+		return func() registryState { return registryState{} }
 	}
 	if other := spec.RegistryID != "" && r.Options.Account != "" && spec.RegistryID != r.Options.Account; other || (!rs.Scanning && !rs.Templates) {
 		rs.ID = r.Options.Account
-		return func() RegistryState { return rs }
+		return func() registryState { return rs }
 	}
 	var wg sync.WaitGroup
 	var scanID, tmplID string
@@ -100,7 +82,7 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() Regist
 			rs.TemplatesErr = advisoryErr(ctx, actx, rs.TemplatesErr)
 		})
 	}
-	return func() RegistryState {
+	return func() registryState {
 		wg.Wait()
 		cancel()
 		rs.ID = cmp.Or(scanID, tmplID)
@@ -141,75 +123,38 @@ func advisoryErr(parent, actx context.Context, err error) error {
 }
 
 func readScanning(ctx context.Context, api RegistryAPI) (string, registry.ScanningConfiguration, error) {
-	var cfg registry.ScanningConfiguration
-	out, err := api.GetRegistryScanningConfiguration(ctx, &ecr.GetRegistryScanningConfigurationInput{})
+	id, cfg, err := api.GetRegistryScanningConfiguration(ctx)
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
 	}
-	c := out.ScanningConfiguration
-	if c == nil {
-		return "", cfg, missing("GetRegistryScanningConfiguration", "scanningConfiguration")
-	}
-	cfg.ScanType = string(c.ScanType)
-	for _, rule := range c.Rules {
-		sr := registry.ScanningRule{Frequency: string(rule.ScanFrequency)}
-		for _, f := range rule.RepositoryFilters {
-			sr.Filters = append(sr.Filters, aws.ToString(f.Filter))
-		}
-		cfg.Rules = append(cfg.Rules, sr)
-	}
-	id, err := checkedRegistryID("GetRegistryScanningConfiguration", aws.ToString(out.RegistryId))
+	id, err = checkedRegistryID("GetRegistryScanningConfiguration", id)
 	return id, cfg, err
 }
 
-// readTemplates reads every template, following nextToken. The SDK's
-// paginator is not used: it would end a list whose token repeats as if it
-// were complete. A token seen before (pageTokens) is an error here: the
-// list cannot be read to its end.
+// readTemplates reads every template, following nextToken. A token seen
+// before (pageTokens) is an error: the list cannot be read to its end (the
+// SDK's paginator would end it as if it were complete).
 func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
-	in := &ecr.DescribeRepositoryCreationTemplatesInput{MaxResults: aws.Int32(templatesPageSize)}
 	var seen pageTokens
+	token := ""
 	for {
-		out, err := api.DescribeRepositoryCreationTemplates(ctx, in)
+		pageID, page, next, err := api.DescribeRepositoryCreationTemplates(ctx, token)
 		if err != nil {
 			return "", nil, awsError("DescribeRepositoryCreationTemplates", err)
 		}
-		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", aws.ToString(out.RegistryId)); err != nil {
+		if id, err = checkedRegistryID("DescribeRepositoryCreationTemplates", pageID); err != nil {
 			return "", nil, err
 		}
-		for _, t := range out.RepositoryCreationTemplates {
-			tmpl := registry.Template{
-				Prefix:           aws.ToString(t.Prefix),
-				Mutability:       string(t.ImageTagMutability),
-				RepositoryPolicy: aws.ToString(t.RepositoryPolicy),
-				LifecyclePolicy:  aws.ToString(t.LifecyclePolicy),
-			}
-			for _, a := range t.AppliedFor {
-				tmpl.AppliedFor = append(tmpl.AppliedFor, string(a))
-			}
-			for _, f := range t.ImageTagMutabilityExclusionFilters {
-				tmpl.ExclusionFilters = append(tmpl.ExclusionFilters, aws.ToString(f.Filter))
-			}
-			if e := t.EncryptionConfiguration; e != nil {
-				tmpl.EncryptionType, tmpl.KMSKey = string(e.EncryptionType), aws.ToString(e.KmsKey)
-			}
-			if len(t.ResourceTags) > 0 {
-				tmpl.ResourceTags = map[string]string{}
-				for _, tag := range t.ResourceTags {
-					tmpl.ResourceTags[aws.ToString(tag.Key)] = aws.ToString(tag.Value)
-				}
-			}
-			list = append(list, tmpl)
-		}
-		if seen.repeated(out.NextToken) {
+		list = append(list, page...)
+		if seen.repeated(next) {
 			return "", nil, seen.endless("ecr:DescribeRepositoryCreationTemplates")
 		}
-		if aws.ToString(out.NextToken) == "" {
+		if next == "" {
 			return id, list, nil
 		}
-		in.NextToken = out.NextToken
+		token = next
 	}
 }
 
@@ -218,7 +163,7 @@ func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Tem
 // is pure. created is whether the run creates (in dry-run, would create)
 // the repository. The repository's own changes are not affected: the
 // scan-on-push change still says what the repository's flag is.
-func registryNotes(spec Spec, st State, partition string, created, dryRun bool) []Note {
+func registryNotes(spec Spec, st state, partition string, created, dryRun bool) []Note {
 	rs := st.Registry
 	own := spec.RegistryID
 	if st.Exists {
@@ -234,10 +179,10 @@ func registryNotes(spec Spec, st State, partition string, created, dryRun bool) 
 		otherWhat             string
 		compare               func() []Note
 	}{
-		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, ActionGetRegistryScanning,
+		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, actionGetRegistryScanning,
 			"whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag",
 			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
-		{rs.Templates, rs.TemplatesErr, SettingRepository, ActionDescribeTemplates,
+		{rs.Templates, rs.TemplatesErr, SettingRepository, actionDescribeTemplates,
 			"whether a repository creation template would create the repository on push with other settings than the declared ones",
 			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, partition, created, dryRun) }},
 	}
@@ -254,15 +199,6 @@ func registryNotes(spec Spec, st State, partition string, created, dryRun bool) 
 		}
 	}
 	return notes
-}
-
-// scanningNotes warns when the registry's scanning configuration does
-// otherwise than the declared scanOnPush.
-func scanningNotes(spec Spec, cfg registry.ScanningConfiguration) []Note {
-	if d := registry.ScanOnPushOverride(cfg, spec.Name, *spec.ScanOnPush); d.Overrides {
-		return []Note{{Setting: SettingScanOnPush, Level: NoteWarning, Text: d.Warning}}
-	}
-	return nil
 }
 
 // templateNotes warns about each managed setting the CREATE_ON_PUSH
@@ -299,31 +235,16 @@ func templateNotes(spec Spec, templates []registry.Template, partition string, c
 	return notes
 }
 
-// declared is what the spec manages, as the template comparison takes it.
+// declared is what the spec manages, as the template comparison takes it
+// (setting.template).
 func declared(spec Spec) registry.Declared {
-	d := registry.Declared{Tags: spec.Tags, PruneTags: spec.PruneTags, SidPrefix: spec.RepositoryPolicySidPrefix}
-	if m := spec.Mutability; m != nil {
-		d.Mutability, d.ExclusionFilters = &m.Value, m.Filters
+	var d registry.Declared
+	for _, s := range allSettings {
+		if s.template != nil && s.managedIn(spec) {
+			s.template(spec, &d)
+		}
 	}
-	if e := spec.Encryption; e != nil {
-		d.Encryption = &registry.Encryption{Type: e.Type, KMSKey: e.KMSKey}
-	}
-	d.RepositoryPolicy = documentText(spec.RepositoryPolicy)
-	d.LifecyclePolicy = documentText(spec.LifecyclePolicy)
 	return d
-}
-
-// documentText is a declared document as the comparison takes it: "" for
-// none, nil when not managed.
-func documentText(d *Document) *string {
-	if d == nil {
-		return nil
-	}
-	text := d.Text
-	if d.Remove {
-		text = ""
-	}
-	return &text
 }
 
 // readFailed is the note for a registry read that failed: a notice naming

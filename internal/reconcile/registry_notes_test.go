@@ -13,7 +13,7 @@ import (
 
 // The registry notes are pure, like the diff: no HTTP server, no client.
 
-func withRegistry(st State, rs RegistryState) State {
+func withRegistry(st state, rs registryState) state {
 	st.Registry = rs
 	return st
 }
@@ -48,24 +48,24 @@ func TestRegistryNotes(t *testing.T) {
 	failed := errors.New("ecr:DescribeRepositoryCreationTemplates gave up after 8 attempts; last error: 500")
 	basicOnPush := registry.ScanningConfiguration{ScanType: registry.ScanTypeBasic, Rules: []registry.ScanningRule{{Frequency: registry.FrequencyScanOnPush, Filters: []string{"prod-*"}}}}
 	enhanced := registry.ScanningConfiguration{ScanType: registry.ScanTypeEnhanced, Rules: []registry.ScanningRule{{Frequency: registry.FrequencyContinuous, Filters: []string{"*"}}}}
-	scanRead := func(cfg registry.ScanningConfiguration) RegistryState {
-		return RegistryState{Scanning: true, ID: self, ScanningConfig: cfg}
+	scanRead := func(cfg registry.ScanningConfiguration) registryState {
+		return registryState{Scanning: true, ID: self, ScanningConfig: cfg}
 	}
 	push := []string{registry.AppliedForCreateOnPush}
 	teamTemplate := registry.Template{Prefix: "team", AppliedFor: push, Mutability: "IMMUTABLE", ResourceTags: map[string]string{"team": "core"}}
-	templatesRead := func(list ...registry.Template) RegistryState {
-		return RegistryState{Templates: true, ID: self, TemplateList: list}
+	templatesRead := func(list ...registry.Template) registryState {
+		return registryState{Templates: true, ID: self, TemplateList: list}
 	}
 	mutable := &Mutability{Value: "MUTABLE"}
-	present := func(name string) State {
-		return State{Exists: true, Repository: Repository{Name: name, RegistryID: self}}
+	present := func(name string) state {
+		return state{Exists: true, Repository: Repository{Name: name, RegistryID: self}}
 	}
 
 	type want struct{ setting, level, text string }
 	for _, tc := range []struct {
 		name    string
 		spec    Spec
-		state   State
+		state   state
 		created bool
 		want    []want
 	}{
@@ -80,12 +80,12 @@ func TestRegistryNotes(t *testing.T) {
 		{"enhanced continuous, declared false", Spec{Name: "app", ScanOnPush: ptrTo(false)}, withRegistry(present("app"), scanRead(enhanced)), false,
 			[]want{{SettingScanOnPush, NoteWarning, "enhanced scanning configuration applies continuous scanning to app"}}},
 		{"enhanced continuous meets declared true", Spec{Name: "app", ScanOnPush: ptrTo(true)}, withRegistry(present("app"), scanRead(enhanced)), false, nil},
-		{"overridden before creation too", Spec{Name: "dev-api", ScanOnPush: ptrTo(true)}, withRegistry(State{}, scanRead(basicOnPush)), true,
+		{"overridden before creation too", Spec{Name: "dev-api", ScanOnPush: ptrTo(true)}, withRegistry(state{}, scanRead(basicOnPush)), true,
 			[]want{{SettingScanOnPush, NoteWarning, "scan-on-push is declared true"}}},
-		{"scanning read denied", Spec{Name: "app", ScanOnPush: ptrTo(true)}, withRegistry(present("app"), RegistryState{Scanning: true, ScanningErr: denied}), false,
+		{"scanning read denied", Spec{Name: "app", ScanOnPush: ptrTo(true)}, withRegistry(present("app"), registryState{Scanning: true, ScanningErr: denied}), false,
 			[]want{{SettingScanOnPush, NoteNotice, "access denied to ecr:GetRegistryScanningConfiguration. Add ecr:GetRegistryScanningConfiguration"}}},
 		{"another account's registry is not the caller's", Spec{Name: "app", RegistryID: "210987654321", ScanOnPush: ptrTo(true)},
-			withRegistry(State{Exists: true, Repository: Repository{Name: "app", RegistryID: "210987654321"}}, scanRead(basicOnPush)), false,
+			withRegistry(state{Exists: true, Repository: Repository{Name: "app", RegistryID: "210987654321"}}, scanRead(basicOnPush)), false,
 			[]want{{SettingScanOnPush, NoteNotice, "the scanning configuration of registry 210987654321, where the repository is; ECR answers this read only for the caller's own registry (account 123456789012)"}}},
 
 		{"no template", Spec{Name: "team/app", Mutability: mutable}, withRegistry(present("team/app"), templatesRead()), false, nil},
@@ -101,21 +101,21 @@ func TestRegistryNotes(t *testing.T) {
 				{SettingTags, NoteWarning, "sets tags to team=core, but team=web is declared"},
 			}},
 		{"the ROOT template, at creation: the plan says so", Spec{Name: "app", Mutability: mutable},
-			withRegistry(State{}, templatesRead(registry.Template{Prefix: registry.RootPrefix, AppliedFor: push, Mutability: "IMMUTABLE"})), true, []want{
+			withRegistry(state{}, templatesRead(registry.Template{Prefix: registry.RootPrefix, AppliedFor: push, Mutability: "IMMUTABLE"})), true, []want{
 				{SettingMutability, NoteWarning, `template "ROOT"`},
 				{SettingRepository, NoteNotice, `this run creates app with the declared settings; a docker push that came first would have created it from the repository creation template "ROOT" with another image-tag-mutability`},
 			}},
 		{"unmanaged settings are not compared", Spec{Name: "team/app", LifecyclePolicy: &Document{Remove: true}},
 			withRegistry(present("team/app"), templatesRead(teamTemplate)), false, nil},
-		{"templates read denied", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(State{}, RegistryState{Templates: true, TemplatesErr: denied}), true,
+		{"templates read denied", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(state{}, registryState{Templates: true, TemplatesErr: denied}), true,
 			[]want{{SettingRepository, NoteNotice, "access denied to ecr:DescribeRepositoryCreationTemplates"}}},
-		{"templates read failed: a warning with the error", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(present("app"), RegistryState{Templates: true, TemplatesErr: failed}), false,
+		{"templates read failed: a warning with the error", Spec{Name: "app", Tags: map[string]string{"a": "b"}}, withRegistry(present("app"), registryState{Templates: true, TemplatesErr: failed}), false,
 			[]want{{SettingRepository, NoteWarning, "not checked: whether a repository creation template would create the repository on push with other settings than the declared ones; ecr:DescribeRepositoryCreationTemplates gave up after 8 attempts"}}},
 		{"a template policy that does not parse", Spec{Name: "app", RepositoryPolicy: &Document{Text: testPolicy}},
 			withRegistry(present("app"), templatesRead(registry.Template{Prefix: registry.RootPrefix, AppliedFor: push, RepositoryPolicy: "{"})), false,
 			[]want{{SettingRepository, NoteWarning, `the repository creation template "ROOT" could not be compared`}}},
 		{"both reads denied: one notice each", Spec{Name: "app", ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "b"}},
-			withRegistry(present("app"), RegistryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}), false, []want{
+			withRegistry(present("app"), registryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}), false, []want{
 				{SettingScanOnPush, NoteNotice, "ecr:GetRegistryScanningConfiguration"},
 				{SettingRepository, NoteNotice, "ecr:DescribeRepositoryCreationTemplates"},
 			}},
@@ -143,12 +143,12 @@ func TestRegistryNotes(t *testing.T) {
 func TestRegistryDenialNotesAreTheSameForEveryRepository(t *testing.T) {
 	t.Parallel()
 	denied := &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "not authorized"}
-	rs := RegistryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}
+	rs := registryState{Scanning: true, Templates: true, ScanningErr: denied, TemplatesErr: denied}
 	spec := Spec{ScanOnPush: ptrTo(true), Tags: map[string]string{"a": "b"}}
 	a, b := spec, spec
 	a.Name, b.Name = "team/a", "team/b"
-	na := registryNotes(a, withRegistry(State{}, rs), "aws", true, false)
-	nb := registryNotes(b, withRegistry(State{}, rs), "aws", true, false)
+	na := registryNotes(a, withRegistry(state{}, rs), "aws", true, false)
+	nb := registryNotes(b, withRegistry(state{}, rs), "aws", true, false)
 	if len(na) != 2 || !slices.Equal(na, nb) {
 		t.Errorf("notes differ between repositories:\n%+v\n%+v", na, nb)
 	}

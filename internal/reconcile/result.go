@@ -8,17 +8,8 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
-// Setting names, as used in logs, outputs and the job summary. They match
-// the action's input names.
-const (
-	SettingRepository       = "repository"
-	SettingRepositoryPolicy = "repository-policy"
-	SettingLifecyclePolicy  = "lifecycle-policy"
-	SettingTags             = "tags"
-	SettingMutability       = "image-tag-mutability"
-	SettingScanOnPush       = "scan-on-push"
-	SettingEncryption       = "encryption"
-)
+// Setting names (Change.Setting) are each setting's own, in its file
+// (setting_*.go); they match the action's input names.
 
 // Action says what happened (or, in dry-run, would happen) to a setting.
 type Action string
@@ -47,17 +38,10 @@ type Change struct {
 	// would expire (lifecycle-policy only, when one was made; preview.go).
 	Preview *LifecyclePreview `json:"preview,omitempty"`
 
-	// What the tags write sends: tags to add or update, keys to remove.
-	// Computed by diff so that the write only carries it out.
-	tagsSet    map[string]string
-	tagsRemove []string
-	// owned is the merged repository policy to write when the action owns
-	// only the statements of a Sid prefix.
-	owned *ownedPlan
-	// catalog is the whole catalog data to write.
-	catalog *CatalogData
-	// deletion is what the deletion of the repository found out.
-	deletion *deletionPlan
+	// plan is what the setting's write carries out, computed by diff so
+	// that the write only does it (planOf); nil when there is nothing to
+	// plan beyond the change itself.
+	plan any
 }
 
 // Changed reports whether the change writes something.

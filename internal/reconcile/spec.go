@@ -1,13 +1,17 @@
 // Package reconcile brings one Amazon ECR repository to a declared state in
 // three steps with plain values between them (reconcile.go): read returns
-// the State of the repository and of the settings the caller manages, in as
+// the state of the repository and of the settings the caller manages, in as
 // few round trips as possible; diff, a pure function, compares it with the
 // Spec and returns the changes; apply carries them out with one named write
-// per setting (write.go). Dry-run stops after diff, and creation is a diff
-// against a State that does not exist.
+// per setting. Dry-run stops after diff, and creation is a diff against a
+// state that does not exist. Each step goes over one list of settings, and
+// each setting is one file, setting_*.go, with all the engine knows about it
+// (setting.go; docs/adding-a-setting.md).
 //
-// The package works on plain Go values and a small ECR interface so that it
-// can be driven by the GitHub Action, the CLI and tests alike.
+// The package works on plain Go values and an ECR interface of its own
+// (client.go), which internal/reconcile/ecrsdk and internal/publicecr
+// implement over the SDK's clients, so that it can be driven by the GitHub
+// Action, the CLI and tests alike.
 package reconcile
 
 // Spec is the declared state of one repository. A nil pointer or nil map
@@ -58,22 +62,4 @@ type Document struct {
 	Text string
 	// Remove is set for the input value "none".
 	Remove bool
-}
-
-// Mutability is ECR's image tag mutability with its exclusion filters.
-type Mutability struct {
-	// Value is one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION,
-	// MUTABLE_WITH_EXCLUSION (upper case).
-	Value string
-	// Filters are wildcard filters, only for the *_WITH_EXCLUSION values.
-	// They are compared as a set.
-	Filters []string
-}
-
-// Encryption is the repository's encryption configuration.
-type Encryption struct {
-	// Type is AES256, KMS or KMS_DSSE.
-	Type string
-	// KMSKey is a key ID, key ARN, alias name or alias ARN (KMS types only).
-	KMSKey string
 }

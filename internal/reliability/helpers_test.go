@@ -13,6 +13,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
@@ -53,7 +54,7 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 		t.Fatal(err)
 	}
 	client := auth.ECRClient()
-	return &world{emu: emu, ecr: client, cfg: auth.Config, rec: &reconcile.Reconciler{ECR: client, Options: reconcile.Options{
+	return &world{emu: emu, ecr: client, cfg: auth.Config, rec: &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{
 		Region:      "us-east-1",
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
 )
 
@@ -19,14 +20,14 @@ import (
 func policyCheck(t *testing.T, w *world) emulator.Statement {
 	t.Helper()
 	for _, s := range documentedPolicy(t, w, "registry-checks-policy.json") {
-		if slices.Contains(s.Actions, reconcile.ActionValidatePolicy) {
+		if slices.Contains(s.Actions, "access-analyzer:ValidatePolicy") {
 			if len(s.Actions) != 1 || !slices.Equal(s.Resources, []string{"*"}) {
-				t.Fatalf("the policy check's statement grants %v on %v, want only %s on \"*\"", s.Actions, s.Resources, reconcile.ActionValidatePolicy)
+				t.Fatalf("the policy check's statement grants %v on %v, want only %s on \"*\"", s.Actions, s.Resources, "access-analyzer:ValidatePolicy")
 			}
 			return s
 		}
 	}
-	t.Fatalf("registry-checks-policy.json does not grant %s", reconcile.ActionValidatePolicy)
+	t.Fatalf("registry-checks-policy.json does not grant %s", "access-analyzer:ValidatePolicy")
 	return emulator.Statement{}
 }
 
@@ -38,7 +39,7 @@ func TestDocumentedPolicyCheckIsExactlyEnough(t *testing.T) {
 	t.Parallel()
 	run := func(t *testing.T, w *world) *reconcile.Result {
 		t.Helper()
-		w.rec.Options.Analyzer = accessanalyzer.NewFromConfig(w.cfg)
+		w.rec.Options.Analyzer = ecrsdk.NewAnalyzer(accessanalyzer.NewFromConfig(w.cfg))
 		s := reconcile.Spec{Name: "app", RepositoryPolicy: &reconcile.Document{Text: testsupport.PullPolicy}}
 		res, err := w.rec.Reconcile(context.Background(), s)
 		if err != nil {

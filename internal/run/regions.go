@@ -13,6 +13,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
@@ -51,7 +52,7 @@ func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(strin
 		}
 		client := auth.ECRClient(opts...)
 		recs = append(recs, &reconcile.Reconciler{
-			ECR: client,
+			ECR: ecrsdk.New(client),
 			Options: reconcile.Options{
 				DryRun:  cfg.DryRun,
 				Preview: cfg.LifecyclePreview,
@@ -77,8 +78,8 @@ func reconcilers(cfg *inputs.Config, auth awsauth.Result, maskAccount func(strin
 // AWS's. ECR's override (AWS_ENDPOINT_URL_ECR) is not Access Analyzer's:
 // it often names an ECR VPC endpoint, a FIPS endpoint or a proxy that
 // does not serve Access Analyzer.
-func analyzer(auth awsauth.Result, region string) *accessanalyzer.Client {
-	return accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region })
+func analyzer(auth awsauth.Result, region string) reconcile.PolicyAnalyzer {
+	return ecrsdk.NewAnalyzer(accessanalyzer.NewFromConfig(auth.Config, func(o *accessanalyzer.Options) { o.Region = region }))
 }
 
 // explainRefusals says why when ECR in one Region refused credentials that

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
@@ -16,6 +14,30 @@ import (
 // description, about and usage text, architectures, operating systems and
 // logo).
 const SettingCatalog = "catalog"
+
+var catalog = setting{
+	name:    SettingCatalog,
+	managed: func(spec Spec) bool { return spec.Catalog != nil },
+	read: &settingRead{
+		op: "GetRepositoryCatalogData",
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
+			return r.readCatalog(ctx, at.registryID, at.name)
+		},
+		put: func(st *state, data any, err error) { st.Catalog, _ = data.(*CatalogData); st.CatalogErr = err },
+	},
+	diff:  func(spec Spec, st state, _ string) Change { return diffCatalog(*spec.Catalog, st) },
+	write: (*Reconciler).updateCatalog,
+	create: func(spec Spec, c *creation) {
+		// ECR Public's CreateRepository takes the catalog data.
+		c.req.Catalog = planOf[*CatalogData](diffCatalog(*spec.Catalog, state{}))
+	},
+	public: true,
+	lacks:  "private ECR repositories have no catalog data",
+	iam: iamActions{
+		reads:  []string{"GetRepositoryCatalogData"},
+		writes: []string{"PutRepositoryCatalogData"},
+	},
+}
 
 // Catalog is the declared catalog data of an ECR Public repository. Each
 // nil member is not managed: the current value is kept.
@@ -36,21 +58,6 @@ type CatalogData struct {
 	Logo []byte
 	// HasLogo is what a read says: the repository has a logo (a logo URL).
 	HasLogo bool
-}
-
-// CatalogAPI is implemented by a client that manages ECR Public
-// repositories: their catalog data, which private ECR does not have. It is
-// optional; Spec.Catalog is only valid with a client that implements it.
-type CatalogAPI interface {
-	// GetRepositoryCatalogData reads the catalog data; a repository without
-	// any is the zero CatalogData. A missing repository is an error for
-	// which isNotFound holds (*types.RepositoryNotFoundException).
-	GetRepositoryCatalogData(ctx context.Context, registryID, name string) (CatalogData, error)
-	// PutRepositoryCatalogData writes the whole catalog data.
-	PutRepositoryCatalogData(ctx context.Context, registryID, name string, data CatalogData) error
-	// CreateRepositoryWithCatalog is CreateRepository with the catalog
-	// data in the same call, as ECR Public's CreateRepository takes it.
-	CreateRepositoryWithCatalog(ctx context.Context, in *ecr.CreateRepositoryInput, data CatalogData) (*ecr.CreateRepositoryOutput, error)
 }
 
 // Naming is implemented by a client whose repositories are not named as
@@ -99,7 +106,7 @@ func (r *Reconciler) readCatalog(ctx context.Context, registryID, name string) (
 // and plans one write of the whole catalog data: the declared members, the
 // current value of every other text and list member (so that a write that
 // replaces the catalog data keeps them), and the declared logo.
-func diffCatalog(want Catalog, st State) Change {
+func diffCatalog(want Catalog, st state) Change {
 	c := Change{Setting: SettingCatalog, Action: ActionUnchanged}
 	var cur CatalogData
 	switch {
@@ -175,7 +182,7 @@ func diffCatalog(want Catalog, st State) Change {
 	if !st.Exists {
 		c.Action, c.From = ActionCreate, ""
 	}
-	c.catalog = &put
+	c.plan = &put
 	return c
 }
 
@@ -197,22 +204,12 @@ func sameSet(a, b []string) bool {
 	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
-// createWith creates the repository through the client's CatalogAPI when
-// catalog data is declared, so that it is set in the same call.
-func (r *Reconciler) createWith(ctx context.Context, spec Spec, in *ecr.CreateRepositoryInput) (*ecr.CreateRepositoryOutput, error) {
-	api, ok := r.ECR.(CatalogAPI)
-	if spec.Catalog == nil || !ok {
-		return r.ECR.CreateRepository(ctx, in)
-	}
-	return api.CreateRepositoryWithCatalog(ctx, in, *diffCatalog(*spec.Catalog, State{}).catalog)
-}
-
 func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository, c Change) error {
 	api, ok := r.ECR.(CatalogAPI)
 	if !ok {
 		return errNoCatalogAPI
 	}
 	return r.whileInvisible(ctx, "PutRepositoryCatalogData", func() error {
-		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *c.catalog)
+		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *planOf[*CatalogData](c))
 	})
 }

@@ -1,0 +1,240 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// setting is everything the engine knows about one repository setting, as
+// a terraform-provider-aws resource file holds a resource's schema, read
+// and update: the pipeline (reconcile.go) reads, diffs and writes by going
+// over allSettings, and never names a setting itself. Each setting is one
+// file, setting_*.go; docs/adding-a-setting.md is the recipe.
+type setting struct {
+	// name is the setting's name in logs, outputs and the job summary
+	// (Change.Setting).
+	name string
+	// managed reports whether spec declares the setting. With state:
+	// absent only the repository's existence is managed (managedIn).
+	managed func(Spec) bool
+
+	// described fills the setting into the state from the repository as
+	// DescribeRepositories returns it; nil when it is not returned there.
+	described func(RepositoryInfo, *state)
+	// read is the setting's own read call; nil when DescribeRepositories
+	// returns it.
+	read *settingRead
+
+	// diff plans the change: pure, and against a state that does not
+	// exist for a creation. partition is the repository's.
+	diff func(spec Spec, st state, partition string) Change
+	// write carries out a change on an existing repository; nil when ECR
+	// cannot change the setting once the repository exists.
+	write writeFunc
+	// create sets the declared value in the creation call; nil when
+	// CreateRepository does not take it (a write follows the creation).
+	create func(Spec, *creation)
+
+	// template puts the declared value where a repository creation
+	// template's is compared with it (registry.go); nil when templates do
+	// not set the setting. A template never applies to this run's
+	// CreateRepository, only to a push that creates the repository first.
+	template func(Spec, *registry.Declared)
+
+	// private and public say which kind of registry has the setting; lacks
+	// says why the other one does not, for the refusal of its inputs.
+	private, public bool
+	lacks           string
+
+	// iam lists the IAM actions (ECR operations) the setting's reads and
+	// writes call; docs/iam is tested against them (iam_test.go).
+	iam iamActions
+}
+
+// iamActions are ECR operation names, without the service prefix: the
+// same operation is ecr:X for a private repository, ecr-public:X for a
+// public one.
+type iamActions struct {
+	reads, writes []string
+	// absent is what state: absent calls besides the reads.
+	absent []string
+}
+
+// settingRead is one setting's own read call, made in the first round
+// with DescribeRepositories when it can be.
+type settingRead struct {
+	// op is the API operation, named in errors.
+	op string
+	// byARN is set for a read that takes the repository's ARN, which is
+	// known before DescribeRepositories only when the account is.
+	byARN bool
+	// wanted says whether the read is made; nil: whenever the setting is
+	// managed.
+	wanted func(r *Reconciler, spec Spec) bool
+	// call makes the read.
+	call func(r *Reconciler, ctx context.Context, at repoRef) (any, error)
+	// put puts what call answered (nil when it failed or was not made)
+	// and the error, as the run names it, into the state.
+	put func(st *state, answer any, err error)
+}
+
+// allSettings is every setting, in the order of the changes a run reports.
+var allSettings = []*setting{
+	&existence, &encryption, &mutability, &scanOnPush, &tags, &repositoryPolicy, &lifecyclePolicy, &catalog,
+}
+
+// settingNamed returns the setting of a change, nil for an unknown name.
+func settingNamed(name string) *setting {
+	i := slices.IndexFunc(allSettings, func(s *setting) bool { return s.name == name })
+	if i < 0 {
+		return nil
+	}
+	return allSettings[i]
+}
+
+// managedIn reports whether spec manages the setting: a deletion (state:
+// absent) manages nothing but the repository's existence.
+func (s *setting) managedIn(spec Spec) bool {
+	if spec.Absent {
+		return s == &existence
+	}
+	return s.managed(spec)
+}
+
+// readWanted reports whether the setting's own read is made for spec.
+func (s *setting) readWanted(r *Reconciler, spec Spec) bool {
+	switch {
+	case s.read == nil:
+		return false
+	case s.read.wanted != nil:
+		return s.read.wanted(r, spec)
+	}
+	return s.managed(spec)
+}
+
+// SettingInfo is what the entry points know of a setting: its name and
+// which kind of registry has it. The inputs that declare it are theirs.
+type SettingInfo struct {
+	// Name is the setting's name (Change.Setting).
+	Name string
+	// Private and Public say whether ECR, and ECR Public, have it.
+	Private, Public bool
+	// Lacks says why the kind of registry that lacks it does.
+	Lacks string
+}
+
+// Settings lists every repository setting the engine manages, the
+// repository's existence first.
+func Settings() []SettingInfo {
+	out := make([]SettingInfo, 0, len(allSettings))
+	for _, s := range allSettings {
+		out = append(out, SettingInfo{Name: s.name, Private: s.private, Public: s.public, Lacks: s.lacks})
+	}
+	return out
+}
+
+// repoRef names a repository for a read or a write.
+type repoRef struct {
+	name, registryID, arn string
+}
+
+func atOf(repo Repository) repoRef {
+	return repoRef{name: repo.Name, registryID: repo.RegistryID, arn: repo.ARN}
+}
+
+func (at repoRef) ref() RepositoryRef { return RepositoryRef{Name: at.name, RegistryID: at.registryID} }
+
+// creation is what CreateRepository sends: the settings it takes set their
+// part of it (setting.create).
+type creation struct {
+	req CreateRequest
+	// also lists the other IAM actions the call is authorised as
+	// (tag-on-create is ecr:TagResource as well).
+	also []string
+	// explain, when set, says more about a failed creation than the
+	// plain error does (a KMS key ECR could not use); nil for an error it
+	// does not explain.
+	explain func(error) error
+}
+
+// One write function per setting, as terraform-provider-aws's ECR resources
+// have one update function per attribute. Each takes the declared spec,
+// the repository and the change diff planned, and writes only that.
+type writeFunc func(r *Reconciler, ctx context.Context, spec Spec, repo Repository, c Change) error
+
+// planOf returns the write a change's diff planned for its setting.
+func planOf[T any](c Change) T {
+	p, _ := c.plan.(T)
+	return p
+}
+
+// reporter is a plan that has something to add to its change once written.
+type reporter interface {
+	report(c *Change)
+}
+
+// noter is a plan whose write found something the result's notes say
+// (a race repaired), once the write succeeded.
+type noter interface {
+	notes(setting string) []Note
+}
+
+// whileInvisible repeats a write that says the repository does not exist:
+// right after a creation, ours or a racing job's, writes can lag behind it.
+func (r *Reconciler) whileInvisible(ctx context.Context, op string, write func() error) error {
+	attempts, err := r.visibility().retryWhile(ctx, isNotFound, write)
+	if isNotFound(err) {
+		return fmt.Errorf("the repository was still not visible after %d attempts: %w", attempts, awsError(op, err))
+	}
+	return awsError(op, err)
+}
+
+// document says how one of the two policy documents compares.
+type document struct {
+	setting string
+	equal   func(a, b string) (bool, error)
+}
+
+// diffDocument plans one policy document. cur is the current text (nil: none
+// exists) and readErr a failed read, which leaves the setting unreconciled.
+func diffDocument(k document, want Document, cur *string, readErr error, exists bool) Change {
+	c := Change{Setting: k.setting, Action: ActionUnchanged}
+	switch {
+	case readErr != nil && exists:
+		c.Action, c.Error = ActionFailed, readErr.Error()
+	case want.Remove && cur == nil:
+		c.To = "none"
+	case want.Remove:
+		c.Action, c.From, c.To = ActionRemove, "present", "none"
+		c.Diff = policy.Diff(*cur, "")
+	case cur == nil:
+		c.Action, c.From, c.To = ActionCreate, "none", "declared"
+		c.Diff = policy.Diff("", want.Text)
+	default:
+		// A current text that cannot be parsed differs from any valid one.
+		if eq, err := k.equal(*cur, want.Text); err == nil && eq {
+			c.To = "declared"
+			return c
+		}
+		c.Action, c.From, c.To = ActionUpdate, "differs", "declared"
+		c.Diff = policy.Diff(*cur, want.Text)
+	}
+	return c
+}
+
+// documentText is a declared document as the template comparison takes it:
+// "" for none, nil when not managed.
+func documentText(d *Document) *string {
+	if d == nil {
+		return nil
+	}
+	text := d.Text
+	if d.Remove {
+		text = ""
+	}
+	return &text
+}

@@ -1,0 +1,100 @@
+package reconcile
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// SettingEncryption is the repository's encryption configuration. ECR
+// sets it only when it creates a repository: afterwards it is verified,
+// never written.
+const SettingEncryption = "encryption"
+
+var encryption = setting{
+	name:    SettingEncryption,
+	managed: func(spec Spec) bool { return spec.Encryption != nil },
+	described: func(repo RepositoryInfo, st *state) {
+		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
+	},
+	diff: func(spec Spec, st state, _ string) Change { return diffEncryption(*spec.Encryption, st) },
+	create: func(spec Spec, c *creation) {
+		e := spec.Encryption
+		c.req.Encryption = e
+		if e.Type == string(types.EncryptionTypeAes256) {
+			return
+		}
+		c.explain = func(err error) error {
+			if !errors.Is(err, ErrKMS) {
+				return nil
+			}
+			// ECR calls KMS with the caller's credentials to check the key
+			// and grant itself its use.
+			return fmt.Errorf("ecr:CreateRepository could not use the KMS key: with %v %s the credentials also need "+
+				"kms:DescribeKey and kms:CreateGrant on the key (ECR calls KMS on the caller's behalf), and the key must be enabled and in this region: %w",
+				inputref.EncryptionType, e.Type, awsError("CreateRepository", err))
+		}
+	},
+	template: func(spec Spec, d *registry.Declared) {
+		d.Encryption = &registry.Encryption{Type: spec.Encryption.Type, KMSKey: spec.Encryption.KMSKey}
+	},
+	private: true,
+	lacks:   "ECR Public has no encryption setting",
+	// Set by CreateRepository (existence); a KMS key also needs
+	// kms:DescribeKey and kms:CreateGrant, which are KMS's, not ECR's.
+	iam: iamActions{},
+}
+
+// Encryption is the repository's encryption configuration.
+type Encryption struct {
+	// Type is AES256, KMS or KMS_DSSE.
+	Type string
+	// KMSKey is a key ID, key ARN, alias name or alias ARN (KMS types only).
+	KMSKey string
+}
+
+func diffEncryption(want Encryption, st state) Change {
+	c := Change{Setting: SettingEncryption, Action: ActionCreate, To: encryptionString(want.Type, want.KMSKey)}
+	if !st.Exists {
+		return c
+	}
+	gotType, gotKey := st.EncryptionType, st.KMSKey
+	if gotType == "" {
+		gotType = string(types.EncryptionTypeAes256)
+	}
+	c.Action, c.From = ActionUnchanged, encryptionString(gotType, gotKey)
+	if gotType != want.Type || !kmsKeyMatches(want.KMSKey, gotKey) {
+		c.Action = ActionFailed
+		c.Error = fmt.Sprintf("the repository is encrypted with %s but %s is declared; ECR sets encryption only when it creates a repository. "+
+			"Remove the %v and %v inputs to accept the current encryption, or create a new repository and move the images to change it",
+			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
+	}
+	return c
+}
+
+// kmsKeyMatches compares a declared key with the ARN ECR returns. A key ID
+// matches the ARN that ends in it; an alias cannot be resolved without KMS
+// access, so it is accepted rather than reported as a false mismatch.
+func kmsKeyMatches(want, gotARN string) bool {
+	switch {
+	case want == "" || want == gotARN:
+		return true
+	case strings.HasPrefix(want, "arn:"):
+		return strings.Contains(want, ":alias/")
+	case strings.HasPrefix(want, "alias/"):
+		return true
+	}
+	return strings.HasSuffix(gotARN, ":key/"+want)
+}
+
+func encryptionString(typ, key string) string {
+	if key == "" {
+		return typ
+	}
+	return typ + " (" + key + ")"
+}

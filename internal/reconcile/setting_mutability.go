@@ -1,0 +1,73 @@
+package reconcile
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// SettingMutability is the image tag mutability with its exclusion
+// filters (limits: ecrspec.MaxExclusionFilters, MaxExclusionFilterChars).
+const SettingMutability = "image-tag-mutability"
+
+var mutability = setting{
+	name:    SettingMutability,
+	managed: func(spec Spec) bool { return spec.Mutability != nil },
+	described: func(repo RepositoryInfo, st *state) {
+		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
+	},
+	diff:   func(spec Spec, st state, _ string) Change { return diffMutability(*spec.Mutability, st) },
+	write:  (*Reconciler).updateMutability,
+	create: func(spec Spec, c *creation) { c.req.Mutability = spec.Mutability },
+	template: func(spec Spec, d *registry.Declared) {
+		d.Mutability, d.ExclusionFilters = &spec.Mutability.Value, spec.Mutability.Filters
+	},
+	private: true,
+	lacks:   "ECR Public has no tag mutability setting",
+	iam:     iamActions{writes: []string{"PutImageTagMutability"}},
+}
+
+// Mutability is ECR's image tag mutability with its exclusion filters.
+type Mutability struct {
+	// Value is one of MUTABLE, IMMUTABLE, IMMUTABLE_WITH_EXCLUSION,
+	// MUTABLE_WITH_EXCLUSION (upper case).
+	Value string
+	// Filters are wildcard filters, only for the *_WITH_EXCLUSION values.
+	// They are compared as a set.
+	Filters []string
+}
+
+func diffMutability(want Mutability, st state) Change {
+	c := Change{Setting: SettingMutability, Action: ActionCreate, To: mutabilityString(want.Value, want.Filters)}
+	if !st.Exists {
+		return c
+	}
+	c.Action, c.From = ActionUnchanged, mutabilityString(st.Mutability, st.ExclusionFilters)
+	if c.From != c.To {
+		c.Action = ActionUpdate
+	}
+	return c
+}
+
+func mutabilityString(value string, filters []string) string {
+	if value == "" {
+		value = string(types.ImageTagMutabilityMutable)
+	}
+	if len(filters) == 0 {
+		return value
+	}
+	f := slices.Clone(filters)
+	slices.Sort(f)
+	return value + " [" + strings.Join(slices.Compact(f), ", ") + "]"
+}
+
+func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repository, _ Change) error {
+	m := spec.Mutability
+	return r.whileInvisible(ctx, "PutImageTagMutability", func() error {
+		return r.ECR.PutImageTagMutability(ctx, refOf(repo), *m)
+	})
+}

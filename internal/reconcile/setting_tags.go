@@ -1,0 +1,173 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
+)
+
+// SettingTags is the repository's tags.
+const SettingTags = "tags"
+
+var tags = setting{
+	name:    SettingTags,
+	managed: tagsManaged,
+	read: &settingRead{
+		op:    "ListTagsForResource",
+		byARN: true,
+		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
+			return r.ECR.ListTagsForResource(ctx, at.arn)
+		},
+		put: func(st *state, tags any, err error) { st.Tags, _ = tags.(map[string]string); st.TagsErr = err },
+	},
+	diff:  func(spec Spec, st state, _ string) Change { return diffTags(spec, st) },
+	write: (*Reconciler).updateTags,
+	create: func(spec Spec, c *creation) {
+		c.req.Tags = spec.Tags
+		if len(spec.Tags) > 0 {
+			// IAM authorises tag-on-create as ecr:TagResource as well.
+			c.also = append(c.also, "TagResource")
+		}
+	},
+	template: func(spec Spec, d *registry.Declared) { d.Tags, d.PruneTags = spec.Tags, spec.PruneTags },
+	private:  true,
+	public:   true,
+	iam: iamActions{
+		reads:  []string{"ListTagsForResource"},
+		writes: []string{"TagResource", "UntagResource"},
+	},
+}
+
+func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
+
+// maxTags is ECR's limit on tags per repository; the "aws:" tags do not
+// count against it (diffTags).
+const maxTags = ecrspec.MaxTags
+
+// tagsPlan is what the tags write sends: tags to add or update, keys to
+// remove. Computed by diff so that the write only carries it out.
+type tagsPlan struct {
+	set    map[string]string
+	remove []string
+}
+
+// diffTags adds or updates declared tags and, with PruneTags, removes the
+// others. Tags under the reserved "aws:" prefix are never removed, and do
+// not count against ECR's limit (AWS's tagging rules), so a repository
+// CloudFormation created with its three aws:cloudformation:* tags still
+// takes 50 declared ones. The count of user tags after the change is checked
+// against the limit before any write: TagResource would refuse it, after
+// UntagResource already removed tags.
+func diffTags(spec Spec, st state) Change {
+	c := Change{Setting: SettingTags, Action: ActionUnchanged, To: tagsString(spec.Tags)}
+	if !st.Exists {
+		if len(spec.Tags) > 0 {
+			c.Action, c.plan = ActionCreate, &tagsPlan{set: maps.Clone(spec.Tags)}
+		} else {
+			c.To = ""
+		}
+		return c
+	}
+	if st.TagsErr != nil {
+		c.Action, c.Error = ActionFailed, st.TagsErr.Error()
+		return c
+	}
+	var parts []string
+	set := map[string]string{}
+	added := 0
+	for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
+		v := spec.Tags[k]
+		old, ok := st.Tags[k]
+		switch {
+		case !ok:
+			parts = append(parts, "+"+k+"="+v)
+			added++
+		case old != v:
+			parts = append(parts, k+": "+old+" -> "+v)
+		default:
+			continue
+		}
+		set[k] = v
+	}
+	var remove, undeclared []string
+	user := 0
+	for _, k := range slices.Sorted(maps.Keys(st.Tags)) {
+		if isAWSTag(k) {
+			continue
+		}
+		user++
+		if _, keep := spec.Tags[k]; !keep {
+			undeclared = append(undeclared, k)
+		}
+	}
+	if spec.PruneTags {
+		remove = undeclared
+		for _, k := range remove {
+			parts = append(parts, "-"+k)
+		}
+	}
+	if len(parts) == 0 {
+		return c
+	}
+	if total := user - len(remove) + added; total > maxTags {
+		c.Action = ActionFailed
+		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in %v",
+			total, user-len(remove), added, maxTags, inputref.Tags)
+		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
+			c.Error += fmt.Sprintf(", or set %v: true to remove the %d tags that are not declared (%d would remain)", inputref.PruneTags, len(undeclared), fits)
+		}
+		return c
+	}
+	// The change lists only what differs: "+new=v, key: old -> new, -gone".
+	c.Action, c.To = ActionUpdate, strings.Join(parts, ", ")
+	p := &tagsPlan{remove: remove}
+	if len(set) > 0 {
+		p.set = set
+	}
+	c.plan = p
+	return c
+}
+
+// isAWSTag reports whether a tag key is under the prefix AWS reserves, in
+// any letter case.
+func isAWSTag(k string) bool {
+	return strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix)
+}
+
+func tagsString(tags map[string]string) string {
+	parts := make([]string, 0, len(tags))
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		parts = append(parts, k+"="+tags[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+// updateTags removes, then adds: near the 50-tag limit an addition that
+// lands before the removal would be refused with TooManyTagsException.
+func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c Change) error {
+	arn := repo.ARN
+	p := planOf[*tagsPlan](c)
+	if p == nil {
+		return nil
+	}
+	if len(p.remove) > 0 {
+		err := r.whileInvisible(ctx, "UntagResource", func() error {
+			return r.ECR.UntagResource(ctx, arn, p.remove)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if len(p.set) == 0 {
+		return nil
+	}
+	return r.whileInvisible(ctx, "TagResource", func() error {
+		return r.ECR.TagResource(ctx, arn, p.set)
+	})
+}
