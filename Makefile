@@ -66,7 +66,7 @@ fuzz:
 	done
 
 bench:
-	$(GO) run ./cmd/bench
+	$(GO) run ./internal/support/bench
 
 ci:
 	bash .ci/run

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
 // The binary over several Regions: aws-region as a multi-line input, one

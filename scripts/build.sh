@@ -1,7 +1,7 @@
 #!/bin/sh
 # The one build recipe of the ecr-reconcile binary. The Dockerfile, the
 # release workflow (the image and the six release binaries), .ci/run,
-# `make build` and the Go test harness (internal/ghrunner) all run this file,
+# `make build` and the Go test harness (internal/support/ghrunner) all run this file,
 # so every binary users or tests run is built the same way.
 #
 # Usage (from anywhere; every parameter is optional):

@@ -19,9 +19,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/logview"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
 const policy = `{

@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 func main() {

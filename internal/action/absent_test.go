@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // state: absent through the whole step: outputs, summary, log and exit agree.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const pullPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`

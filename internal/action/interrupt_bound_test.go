@@ -13,10 +13,10 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/action"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // An interrupted large batch names a bounded number of repositories in its

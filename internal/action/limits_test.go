@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // The token service's error body can hold anything, including the token

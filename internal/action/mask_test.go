@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // maskedFirst checks that every appearance of id in log comes after an

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const lambdaPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"LambdaECRImageRetrievalPolicy","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // TestPolicyDefaultsRerunWritesNothing: whether ECR stores a declared policy

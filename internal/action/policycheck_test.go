@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // checksByRegion counts the ValidatePolicy calls by Region and policy.

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const previewLifecycle = `{"rules": [

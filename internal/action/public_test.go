@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const publicPushPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ci-push","Effect":"Allow","Principal":{"AWS":"210987654321"},"Action":["ecr-public:BatchCheckLayerAvailability","ecr-public:PutImage"]}]}`

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // threeRegions is aws-region as a workflow would write it: a list, the

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // A registry that overrides scan-on-push: the run succeeds, the plan, an

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 func TestParseKeepsOrderAndDefaults(t *testing.T) {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/cli"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	core "github.com/ecr-reconcile/ecr-reconcile/internal/run"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 

@@ -46,7 +46,7 @@ func atoi(t *testing.T, s string) int {
 
 // benchCalls returns the calls and writes of ecr-reconcile as the action
 // runs it, with IAM Access Analyzer's policy check, in a scenario of the
-// policy check table that `go run ./cmd/bench` wrote.
+// policy check table that `go run ./internal/support/bench` wrote.
 func benchCalls(t *testing.T, scenario string) (reads, writes int) {
 	t.Helper()
 	m := claim(t, benchmarksPath, regexp.MustCompile(`(?m)^\| `+regexp.QuoteMeta(scenario)+` \| ecr-reconcile \+ IAM Access Analyzer \| (\d+) \| (\d+) \|`))

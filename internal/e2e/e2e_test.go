@@ -21,9 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
 var motoEndpoint = flag.String("moto-endpoint", "",

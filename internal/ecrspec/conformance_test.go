@@ -32,9 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const modelPath = "data/ecr/2015-09-21/service-2.json"

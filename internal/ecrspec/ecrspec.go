@@ -1,7 +1,7 @@
 // Package ecrspec holds Amazon ECR's documented constraints on the values
 // ecr-reconcile sends: one home for each pattern and limit, read by the
 // input validator (internal/inputs, internal/policy), the engine and the
-// emulator (internal/emulator). Enum values are not here: the SDK's types
+// emulator (internal/support/emulator). Enum values are not here: the SDK's types
 // carry them (types.ImageTagMutability("").Values() and the like).
 // conformance_test.go ties every value here, and the SDK's enums, to ECR's
 // service model where the model states it.

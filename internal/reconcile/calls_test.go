@@ -12,12 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
-// The call and write counts the benchmark reports (cmd/bench,
+// The call and write counts the benchmark reports (internal/support/bench,
 // docs/BENCHMARKS.md), asserted where they are decided: in the engine. The
 // round trips depend on timing and are measured by the benchmark only.
 

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const rolePolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"Deploy","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/just-created"},"Action":"ecr:BatchGetImage"}]}`

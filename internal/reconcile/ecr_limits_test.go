@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // fiftyTags is a repository at ECR's limit: 49 tags of its own and one

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // answerWith answers the operation op itself with answer (a JSON body, status

@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const (

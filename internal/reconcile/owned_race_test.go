@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // TestOwnedPolicyLostUpdate reproduces the lost update of a policy shared

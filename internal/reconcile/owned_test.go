@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // lambdaStatement is what AWS Lambda adds to a repository policy when a

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // unknownActionPolicy grants an action ECR does not have. The inputs'

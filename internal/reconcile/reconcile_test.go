@@ -10,8 +10,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 func TestCreateSetsEverythingWithFewestCalls(t *testing.T) {

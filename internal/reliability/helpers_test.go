@@ -11,10 +11,10 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 const (

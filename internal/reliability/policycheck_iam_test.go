@@ -8,10 +8,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // policyCheck is the statement of docs/iam/registry-checks-policy.json

@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // Jobs that declare different policies for the same new repository all

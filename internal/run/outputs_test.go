@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // action.yml declares exactly the outputs the two modes set, and its

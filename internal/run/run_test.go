@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // recorder is a run.Log that keeps what it was given.

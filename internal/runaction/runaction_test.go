@@ -21,9 +21,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 const (

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 

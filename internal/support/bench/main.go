@@ -4,9 +4,9 @@
 // injected per-call latency. It prints a Markdown report (docs/BENCHMARKS.md
 // is one such report).
 //
-//	go run ./cmd/bench                       # full run, a few minutes
-//	go run ./cmd/bench -quick                # smoke run (what the test runs)
-//	go run ./cmd/bench -runs 9 -latency 50ms -sizes 1,10,100,1000 -concurrency 10
+//	go run ./internal/support/bench                       # full run, a few minutes
+//	go run ./internal/support/bench -quick                # smoke run (what the test runs)
+//	go run ./internal/support/bench -runs 9 -latency 50ms -sizes 1,10,100,1000 -concurrency 10
 package main
 
 import (

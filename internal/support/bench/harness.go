@@ -39,7 +39,7 @@ func QuickConfig() Config {
 	return Config{Runs: 1, Latency: 10 * time.Millisecond, SingleLatency: 10 * time.Millisecond, Sizes: []int{1, 10, 120}, Concurrency: 10, Quick: true}
 }
 
-// DefaultConfig is `go run ./cmd/bench` without flags.
+// DefaultConfig is `go run ./internal/support/bench` without flags.
 func DefaultConfig() Config {
 	return Config{Runs: 5, Latency: 20 * time.Millisecond, SingleLatency: 50 * time.Millisecond, Sizes: []int{1, 10, 100, 1000}, Concurrency: 10, Process: true}
 }

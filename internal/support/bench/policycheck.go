@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // Scenarios of the policy check section, in the order they run on one

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 const (

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // Scenarios of the single-repository section, in the order they run.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
 func TestParseOutputs(t *testing.T) {

@@ -14,8 +14,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/ghrunner"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
 // ProcessRow is the median of runs of the real action binary.

@@ -17,7 +17,7 @@ import (
 func lifecycleFixtures(t *testing.T) (valid, invalid map[string]string) {
 	t.Helper()
 	read := func(dir string) map[string]string {
-		paths, err := filepath.Glob(filepath.Join("..", "policy", "testdata", dir, "*.json"))
+		paths, err := filepath.Glob(filepath.Join("..", "..", "policy", "testdata", dir, "*.json"))
 		if err != nil || len(paths) == 0 {
 			t.Fatalf("no fixtures in %s: %v", dir, err)
 		}

@@ -4,8 +4,8 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // Every ECR operation the engine can call is classified, and the writes are

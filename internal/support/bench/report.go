@@ -14,7 +14,7 @@ import (
 func printReport(w io.Writer, rep *Report, args []string) {
 	cfg := rep.Config
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	cmd := "go run ./cmd/bench"
+	cmd := "go run ./internal/support/bench"
 	if len(args) > 0 {
 		cmd += " " + strings.Join(args, " ")
 	}

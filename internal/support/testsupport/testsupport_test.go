@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // Test support is no part of the product: no file but a test imports it.
 func TestOnlyTestsImportIt(t *testing.T) {
 	t.Parallel()
 	root := testsupport.Root(t)
-	const self = "github.com/ecr-reconcile/ecr-reconcile/internal/testsupport"
+	const self = "github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 	fset := token.NewFileSet()
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

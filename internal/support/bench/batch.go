@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
 // BatchRow is the median of the runs of one batch size.

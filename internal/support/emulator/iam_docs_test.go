@@ -21,7 +21,7 @@ import (
 // are the ones granted on "*".
 func TestRegistryChecksPolicyIsExactlyEnough(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../docs/iam/registry-checks-policy.json")
+	b, err := os.ReadFile("../../../docs/iam/registry-checks-policy.json")
 	if err != nil {
 		t.Fatal(err)
 	}
