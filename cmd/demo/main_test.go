@@ -41,7 +41,7 @@ func TestDemoShowsCreateNoOpAndRepair(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := regexp.MustCompile(`AWS calls made: (\d+) \(.*\); writes: (\d+) `)
+	calls := regexp.MustCompile(`AWS calls made: (\d+) \((.*)\); writes: (\d+) `)
 	for i, re := range []*regexp.Regexp{
 		regexp.MustCompile(`\*\*run 1\*\* creates .*?\((\d+) reads, (\d+) writes\)`),
 		regexp.MustCompile(`\*\*run 2\*\* repeats .*?\((\d+) reads, [^,]*, (\d+) writes\)`),
@@ -52,8 +52,14 @@ func TestDemoShowsCreateNoOpAndRepair(t *testing.T) {
 			t.Fatalf("run %d: docs/development.md claim %q, demo log %q", i+1, said, got)
 		}
 		n, _ := strconv.Atoi(got[1])
-		w, _ := strconv.Atoi(got[2])
-		if said[1] != strconv.Itoa(n-w) || said[2] != got[2] {
+		w, _ := strconv.Atoi(got[3])
+		if i == 1 {
+			// A run that writes no policy cancels IAM Access Analyzer's
+			// check, which went out with the reads, unanswered: it may or
+			// may not have reached the emulator, and the docs leave it out.
+			n -= strings.Count(got[2], "ValidatePolicy")
+		}
+		if said[1] != strconv.Itoa(n-w) || said[2] != got[3] {
 			t.Errorf("run %d: docs/development.md says %s reads and %s writes; the demo made %d and %d", i+1, said[1], said[2], n-w, w)
 		}
 	}

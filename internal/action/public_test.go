@@ -115,13 +115,19 @@ func TestPublicCreateThenNoOp(t *testing.T) {
 	e.rerunWritesNothing(t, in)
 	// One round of reads after the describe: catalog, policy and tags
 	// together. The policy check went out with them (the policy could
-	// have needed a write); its answer is not used.
+	// have needed a write) and was cancelled unanswered, before or after
+	// it reached the emulator.
 	var ops []string
 	for _, c := range e.emu.Calls() {
-		ops = append(ops, c.Operation)
+		if c.Operation != "ValidatePolicy" {
+			ops = append(ops, c.Operation)
+		}
 	}
 	slices.Sort(ops)
-	if want := []string{"DescribeRepositories", "GetRepositoryCatalogData", "GetRepositoryPolicy", "ListTagsForResource", "ValidatePolicy"}; !slices.Equal(ops, want) {
+	if n := e.emu.Count("ValidatePolicy"); n > 1 {
+		t.Errorf("%d policy checks in the no-op, want at most 1", n)
+	}
+	if want := []string{"DescribeRepositories", "GetRepositoryCatalogData", "GetRepositoryPolicy", "ListTagsForResource"}; !slices.Equal(ops, want) {
 		t.Errorf("no-op calls = %v, want %v", ops, want)
 	}
 	out = e.outputs(t)

@@ -274,8 +274,11 @@ func TestPolicyCheckRoundTrips(t *testing.T) {
 		if got := depth(policySpec("app", updated)); got != 1 {
 			t.Errorf("check=%v: no-op took %d round trips, want 1", check, got)
 		}
-		if want := map[bool]int{false: 0, true: 3}[check]; f.emu.Count("ValidatePolicy") != want {
-			t.Errorf("check=%v: %d ValidatePolicy calls, want %d", check, f.emu.Count("ValidatePolicy"), want)
+		// The create and the update wait for the check; the no-op cancels
+		// it unanswered, before or after it reached the emulator.
+		n := f.emu.Count("ValidatePolicy")
+		if (!check && n != 0) || (check && n != 2 && n != 3) {
+			t.Errorf("check=%v: %d ValidatePolicy calls, want 0 without the check, 2 or 3 with it", check, n)
 		}
 	}
 }
