@@ -1,16 +1,12 @@
 // Package inputref lets the engine (internal/reconcile, internal/registry)
 // point at a declared value in a message, such as the fix "set force-delete:
 // true", without spelling its caller's input: the engine writes a Ref, and
-// the entry point that reads the inputs gives every Ref its word, in one
-// table (internal/inputs). The engine thus names no input, and an input
-// renamed in action.yml is renamed in one place.
-//
-// The words are set once, when the entry point's package is initialised,
-// before any run; until then a Ref prints as the engine's own name of the
-// value (the Spec field), which is what the engine's own tests see.
+// a Ref prints as the input that declares the value, from the one table
+// below. The engine's code thus names no input, and an input renamed in
+// action.yml is renamed here, in one place (internal/inputs' test checks
+// that every word is an input of action.yml). The command line's flags have
+// the same names.
 package inputref
-
-import "sync/atomic"
 
 // Ref is a declared value that a message tells the user to set or remove.
 type Ref uint8
@@ -37,17 +33,26 @@ const (
 	count
 )
 
-// engineNames are the Refs' names before the entry point words them.
-var engineNames = [count]string{
-	State: "Spec.Absent", ForceDelete: "Spec.ForceDelete", Public: "public client", RepositoryPolicy: "Spec.RepositoryPolicy",
-	SidPrefix: "Spec.RepositoryPolicySidPrefix", LifecyclePolicy: "Spec.LifecyclePolicy", LifecyclePreview: "Spec.Preview",
-	Tags: "Spec.Tags", PruneTags: "Spec.PruneTags", Mutability: "Spec.Mutability", ExclusionFilters: "Spec.Mutability.Filters",
-	ScanOnPush: "Spec.ScanOnPush", EncryptionType: "Spec.Encryption.Type", KMSKey: "Spec.Encryption.KMSKey",
-	CatalogLogo: "Spec.Catalog.Logo", Timeout: "the deadline",
-	FailOnSecurityWarning: "Options.FailOnPolicySecurityWarning",
+// inputs words each Ref as the input that declares the value.
+var inputs = [count]string{
+	State:                 "state",
+	ForceDelete:           "force-delete",
+	Public:                "public",
+	RepositoryPolicy:      "repository-policy",
+	SidPrefix:             "repository-policy-sid-prefix",
+	LifecyclePolicy:       "lifecycle-policy",
+	LifecyclePreview:      "lifecycle-policy-preview",
+	FailOnSecurityWarning: "fail-on-policy-security-warning",
+	Tags:                  "tags",
+	PruneTags:             "prune-tags",
+	Mutability:            "image-tag-mutability",
+	ExclusionFilters:      "image-tag-mutability-exclusion-filters",
+	ScanOnPush:            "scan-on-push",
+	EncryptionType:        "encryption-type",
+	KMSKey:                "kms-key",
+	CatalogLogo:           "catalog-logo",
+	Timeout:               "timeout-seconds",
 }
-
-var words atomic.Pointer[[count]string]
 
 // All lists every Ref, for the entry point's test that words each one.
 func All() []Ref {
@@ -58,25 +63,10 @@ func All() []Ref {
 	return out
 }
 
-// Use sets the words of the Refs (a Ref missing from w keeps its engine
-// name). The entry point calls it once, from its package's initialisation.
-func Use(w map[Ref]string) {
-	var t [count]string
-	for r, s := range w {
-		if r > 0 && r < count {
-			t[r] = s
-		}
-	}
-	words.Store(&t)
-}
-
-// String is the Ref's word, as the entry point set it.
+// String is the input that declares the value.
 func (r Ref) String() string {
 	if r == 0 || r >= count {
 		return "?"
 	}
-	if t := words.Load(); t != nil && t[r] != "" {
-		return t[r]
-	}
-	return engineNames[r]
+	return inputs[r]
 }

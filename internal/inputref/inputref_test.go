@@ -1,24 +1,18 @@
 package inputref
 
-import (
-	"strings"
-	"testing"
-)
+import "testing"
 
-// Before the entry point words them, references print as the engine's own
-// names, never as an input's; every reference has one.
-func TestEngineNames(t *testing.T) {
+// Every reference is worded, each as a different input; whether the word is
+// an input of action.yml is internal/inputs' test (TestEngineRefsAreInputs).
+func TestEveryRefIsWorded(t *testing.T) {
 	t.Parallel()
-	if words.Load() != nil {
-		t.Fatal("words set in the engine's own package")
-	}
-	seen := map[string]bool{}
+	seen := map[string]Ref{}
 	for _, r := range All() {
 		s := r.String()
-		if s == "" || seen[s] || strings.Contains(s, "-") {
-			t.Errorf("%d prints %q: want a distinct engine name, not an input's", r, s)
+		if other, dup := seen[s]; s == "" || dup {
+			t.Errorf("%d prints %q (as %d does): want a distinct input", r, s, other)
 		}
-		seen[s] = true
+		seen[s] = r
 	}
 	if got := Ref(0).String(); got != "?" {
 		t.Errorf("the zero Ref prints %q", got)
