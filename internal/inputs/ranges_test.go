@@ -2,13 +2,12 @@ package inputs
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // TestRangesAreDocumented ties every range the validator enforces to the
@@ -17,14 +16,7 @@ import (
 // and the parser accepts N and M and refuses N-1 and M+1.
 func TestRangesAreDocumented(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testsupport.Action(t)
 	chars := func(n int) string { return strings.Repeat("a", n) }
 	probes := map[string]func(n int) error{
 		"repository": func(n int) error { _, err := ParseRepositoryName(chars(n)); return err },

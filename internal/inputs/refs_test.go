@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // TestEngineRefsAreInputs: every declared value the engine's messages can
@@ -20,14 +20,7 @@ import (
 // suggests ("set force-delete: true") names an input that exists.
 func TestEngineRefsAreInputs(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testsupport.Action(t)
 	for _, r := range inputref.All() {
 		if _, ok := meta.Input(r.String()); !ok {
 			t.Errorf("reference %d is worded %q, which is not an input of action.yml", r, r)
@@ -41,14 +34,7 @@ func TestEngineRefsAreInputs(t *testing.T) {
 // words them. The exceptions are listed with their reason.
 func TestEngineNamesNoInput(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testsupport.Action(t)
 	// An input as a word of its own: hyphenated names anywhere, one-word
 	// names only where the text sets one ("state: absent").
 	var alts []string

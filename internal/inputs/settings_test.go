@@ -2,12 +2,11 @@ package inputs
 
 import (
 	"maps"
-	"os"
 	"slices"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/actionmeta"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // Every setting of the engine names the action.yml inputs that declare it,
@@ -15,14 +14,7 @@ import (
 // and public-only refusals and the absent rule are read from this list.
 func TestEverySettingHasItsInputs(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := actionmeta.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := testsupport.Action(t)
 	var names []string
 	for _, s := range reconcile.Settings() {
 		names = append(names, s.Name)
