@@ -47,8 +47,8 @@ func TestQuickRun(t *testing.T) {
 	var b strings.Builder
 	printReport(&b, rep, []string{"-quick"})
 	t.Log("\n" + b.String())
-	if len(rep.Single) != 2*len(singleScenarios) || len(rep.Ratios) != len(singleScenarios) || len(rep.Batch) != len(cfg.Sizes) {
-		t.Fatalf("report has %d single rows, %d ratios, %d batch rows", len(rep.Single), len(rep.Ratios), len(rep.Batch))
+	if len(rep.Single) != 2*len(singleScenarios) || len(rep.PolicyCheck) != 3*len(policyScenarios) || len(rep.Batch) != len(cfg.Sizes) {
+		t.Fatalf("report has %d single rows, %d policy check rows, %d batch rows", len(rep.Single), len(rep.PolicyCheck), len(rep.Batch))
 	}
 	structural := 0
 	for _, tg := range rep.Targets {
@@ -99,12 +99,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	def := DefaultConfig()
-	if cfg.Runs != 5 || cfg.Latency != 20*time.Millisecond || cfg.Concurrency != 10 || !slices.Equal(cfg.Sizes, []int{1, 10, 100, 1000}) || !cfg.Process {
+	if cfg.Runs != 5 || cfg.Latency != 20*time.Millisecond || cfg.SingleLatency != 50*time.Millisecond || cfg.Concurrency != 10 || !slices.Equal(cfg.Sizes, []int{1, 10, 100, 1000}) || !cfg.Process {
 		t.Errorf("defaults: %+v", cfg)
-	}
-	if cfg.SingleLatency != def.SingleLatency {
-		t.Errorf("single latency %v", cfg.SingleLatency)
 	}
 	cfg, err = parseFlags([]string{"-quick", "-runs", "3", "-sizes", "2,5"})
 	if err != nil {

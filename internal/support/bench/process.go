@@ -2,19 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
@@ -32,7 +29,9 @@ type ProcessRow struct {
 }
 
 // runProcess builds the action binary once, the way the Dockerfile does,
-// and runs it as the GitHub runner would against an in-process emulator.
+// and runs it as the GitHub runner would against an in-process emulator:
+// create and no-op of one repository with every setting, and a no-op batch
+// of copies of a repository the engine created, as in section 3.
 func runProcess(ctx context.Context, cfg Config, rep *Report) error {
 	root, err := ghrunner.ModuleRoot(ctx)
 	if err != nil {
@@ -48,75 +47,46 @@ func runProcess(ctx context.Context, cfg Config, rep *Report) error {
 	if err != nil {
 		return err
 	}
-
-	emu := emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: cfg.Latency})
-	srv, err := startServer(emu)
+	srv, err := startServer(cfg.Latency)
 	if err != nil {
 		return err
 	}
 	defer srv.close()
 
-	type sample struct {
-		first, wall time.Duration
-		rss, floor  int64
-		cnt         counts
-	}
-	samples := map[string][]sample{}
-	record := func(sc string, s procResult, cnt counts) {
-		samples[sc] = append(samples[sc], sample{first: s.first, wall: s.wall, rss: s.maxRSS, floor: s.helperHWM, cnt: cnt})
-	}
-
-	// Batch: copies of a repository the engine created, as in section 3.
 	maxN := slices.Max(cfg.Sizes)
-	batchName := fmt.Sprintf("batch N=%d, no-op", maxN)
-	c, err := newClient(ctx, srv.url, false)
-	if err != nil {
+	names := make([]string, maxN)
+	for i := range names {
+		names[i] = fmt.Sprintf("proc/svc-%04d", i)
+	}
+	if err := seedBatch(ctx, srv, names); err != nil {
 		return err
 	}
-	tmpl := batchSpec()
-	tmpl.Name = "seed/template"
-	if _, err := reconciler(c, false).Reconcile(ctx, tmpl); err != nil {
-		return err
-	}
-	var names []string
-	for i := range maxN {
-		names = append(names, fmt.Sprintf("proc/svc-%04d", i))
-	}
-	if err := seedCopies(emu, tmpl.Name, names); err != nil {
-		return err
-	}
-
+	batch := actionInputs(false)
+	batch["repositories"], batch["max-concurrency"] = strings.Join(names, "\n"), strconv.Itoa(cfg.Concurrency)
+	scenarios := []string{scenarioCreate, scenarioNoOp, fmt.Sprintf("batch N=%d, no-op", maxN)}
+	samples := map[string][]procResult{}
 	for run := range cfg.Runs {
 		cfg.logf("process: run %d/%d", run+1, cfg.Runs)
-		single := singleInputs(fmt.Sprintf("proc/app-%d", run))
-		for _, sc := range []string{scenarioCreate, scenarioNoOp} {
-			res, err := execAction(ctx, bin, srv, single)
+		single := actionInputs(true)
+		single["repository"] = fmt.Sprintf("proc/app-%d", run)
+		for i, inputs := range []map[string]string{single, single, batch} {
+			res, err := execAction(ctx, bin, srv, inputs)
 			if err != nil {
-				return fmt.Errorf("%s: %w", sc, err)
+				return fmt.Errorf("%s: %w", scenarios[i], err)
 			}
-			if _, ok := res.outputs["repository-uri"]; !ok {
-				return fmt.Errorf("%s: no repository-uri output", sc)
+			if i < 2 && res.outputs["repository-uri"] == "" || i == 2 && res.outputs["changed"] != "false" {
+				return fmt.Errorf("%s: unexpected outputs %q", scenarios[i], res.outputs)
 			}
-			record(sc, res, srv.counts())
+			samples[scenarios[i]] = append(samples[scenarios[i]], res)
 		}
-		res, err := execAction(ctx, bin, srv, batchInputs(names, cfg.Concurrency))
-		if err != nil {
-			return fmt.Errorf("batch: %w", err)
-		}
-		if res.outputs["changed"] != "false" {
-			return fmt.Errorf("batch: changed=%q, want false", res.outputs["changed"])
-		}
-		record(batchName, res, srv.counts())
 	}
-
-	for _, sc := range []string{scenarioCreate, scenarioNoOp, batchName} {
-		ss := samples[sc]
+	for _, sc := range scenarios {
 		var firsts, walls []time.Duration
 		var rss, floors, calls, writes []int
-		for _, s := range ss {
+		for _, s := range samples[sc] {
 			firsts, walls = append(firsts, s.first), append(walls, s.wall)
-			rss, floors = append(rss, int(s.rss)), append(floors, int(s.floor))
-			calls, writes = append(calls, s.cnt.Calls), append(writes, s.cnt.Writes)
+			rss, floors = append(rss, int(s.maxRSS)), append(floors, int(s.helperHWM))
+			calls, writes = append(calls, s.Calls), append(writes, s.Writes)
 		}
 		rep.Process = append(rep.Process, ProcessRow{
 			Scenario:     sc,
@@ -129,31 +99,23 @@ func runProcess(ctx context.Context, cfg Config, rep *Report) error {
 	return nil
 }
 
-func singleInputs(name string) map[string]string {
-	return map[string]string{
-		"repository":                             name,
-		"repository-policy":                      repositoryPolicy,
-		"lifecycle-policy":                       lifecyclePolicy,
-		"tags":                                   "team=payments,env=prod",
-		"image-tag-mutability":                   "IMMUTABLE_WITH_EXCLUSION",
-		"image-tag-mutability-exclusion-filters": "cache,latest",
-		"scan-on-push":                           "true",
-		"encryption-type":                        "AES256",
-	}
-}
-
-func batchInputs(names []string, concurrency int) map[string]string {
-	return map[string]string{
-		"repositories":      strings.Join(names, "\n"),
+// actionInputs declares fullSpec (single) or batchSpec as the action's inputs.
+func actionInputs(single bool) map[string]string {
+	in := map[string]string{
 		"repository-policy": repositoryPolicy,
 		"lifecycle-policy":  lifecyclePolicy,
-		"tags":              "team=platform,cost-center=1234",
+		"tags":              "team=payments,env=prod",
 		"scan-on-push":      "true",
-		"max-concurrency":   strconv.Itoa(concurrency),
 	}
+	if single {
+		in["image-tag-mutability"], in["image-tag-mutability-exclusion-filters"] = "IMMUTABLE_WITH_EXCLUSION", "cache,latest"
+		in["encryption-type"] = "AES256"
+	}
+	return in
 }
 
 type procResult struct {
+	counts
 	first, wall       time.Duration
 	maxRSS, helperHWM int64
 	outputs           map[string]string
@@ -164,75 +126,53 @@ type procResult struct {
 // started directly by the bench would report the bench's own peak RSS
 // (tens of MB after the batch section) instead of its own. The action is
 // therefore started by a fresh, small copy of this program, whose own
-// high-water mark (HelperHWM, reported) is the floor of the figure.
+// high-water mark (HelperHWM, reported) is the floor of the figure. The
+// helper adds its measurements to the step's outputs as helperOutput:
+// "start-unix-nanos wall-nanos max-rss helper-hwm".
 const (
-	helperReportEnv = "ECR_BENCH_EXEC_REPORT"
-	helperBinEnv    = "ECR_BENCH_EXEC_BIN"
+	helperBinEnv = "ECR_BENCH_EXEC_BIN"
+	helperOutput = "bench-exec-helper"
 )
 
-type helperReport struct {
-	StartUnixNano int64 `json:"start"`
-	WallNanos     int64 `json:"wall"`
-	MaxRSS        int64 `json:"maxRSS"`
-	HelperHWM     int64 `json:"helperHWM"`
-	ExitCode      int   `json:"exitCode"`
-}
-
-func isExecHelper() bool { return os.Getenv(helperReportEnv) != "" }
+func isExecHelper() bool { return os.Getenv(helperBinEnv) != "" }
 
 // execHelperMain runs the binary named by helperBinEnv with this process's
-// environment (minus the helper's variables) and standard streams, and
-// writes a helperReport to the path named by helperReportEnv.
+// environment and standard streams and exits with its exit code.
 func execHelperMain() int {
-	reportPath, bin := os.Getenv(helperReportEnv), os.Getenv(helperBinEnv)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, helperReportEnv+"=") && !strings.HasPrefix(kv, helperBinEnv+"=") {
-			env = append(env, kv)
-		}
-	}
-	hr := helperReport{HelperHWM: vmHWM()}
-	cmd := exec.Command(bin)
-	cmd.Env = env
+	hwm := vmHWM()
+	cmd := exec.Command(os.Getenv(helperBinEnv))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	start := time.Now()
-	hr.StartUnixNano = start.UnixNano()
 	err := cmd.Run()
-	hr.WallNanos = int64(time.Since(start))
-	var exit *exec.ExitError
-	switch {
-	case errors.As(err, &exit):
-		hr.ExitCode = exit.ExitCode()
-	case err != nil:
+	wall := time.Since(start)
+	if _, exited := err.(*exec.ExitError); err != nil && !exited {
 		fmt.Fprintln(os.Stderr, "bench exec helper:", err)
 		return 1
 	}
+	var rss int64
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		hr.MaxRSS = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
 	}
-	b, _ := json.Marshal(hr)
-	if err := os.WriteFile(reportPath, b, 0o644); err != nil {
+	f, err := os.OpenFile(os.Getenv("GITHUB_OUTPUT"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "%s=%d %d %d %d\n", helperOutput, start.UnixNano(), wall, rss, hwm)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench exec helper:", err)
 		return 1
 	}
-	return 0
+	return cmd.ProcessState.ExitCode()
 }
 
 // vmHWM is this process's peak resident set size so far, or 0 if unknown.
 func vmHWM() int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
+	b, _ := os.ReadFile("/proc/self/status")
+	var kb int64
+	if _, rest, ok := strings.Cut(string(b), "VmHWM:"); ok {
+		fmt.Sscanf(rest, "%d kB", &kb) //nolint:errcheck // 0 when unknown
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
-			if err == nil {
-				return kb * 1024
-			}
-		}
-	}
-	return 0
+	return kb * 1024
 }
 
 // execAction runs the binary through ghrunner.Run, as the GitHub runner
@@ -240,66 +180,37 @@ func vmHWM() int64 {
 // binary's max RSS is its own.
 func execAction(ctx context.Context, bin string, srv *server, inputs map[string]string) (procResult, error) {
 	var res procResult
-	dir, err := os.MkdirTemp("", "ecr-reconcile-bench-step")
-	if err != nil {
-		return res, err
-	}
-	defer os.RemoveAll(dir)
 	self, err := os.Executable()
 	if err != nil {
 		return res, err
 	}
-	reportPath := filepath.Join(dir, "rusage.json")
-	step := ghrunner.Step{
-		Bin:    self,
-		Dir:    dir,
-		Inputs: inputs,
-		Env: map[string]string{
-			"AWS_ACCESS_KEY_ID":               accessKeyID,
-			"AWS_SECRET_ACCESS_KEY":           secretAccessKey,
-			"AWS_REGION":                      region,
-			"AWS_ENDPOINT_URL_ECR":            srv.url,
-			"AWS_ENDPOINT_URL_STS":            srv.url,
-			"AWS_ENDPOINT_URL_ACCESSANALYZER": srv.url,
-			helperReportEnv:                   reportPath,
-			helperBinEnv:                      bin,
-		},
-	}
-
 	srv.reset()
-	run, err := ghrunner.Run(ctx, step)
+	run, err := ghrunner.Run(ctx, ghrunner.Step{Bin: self, Inputs: inputs, Env: map[string]string{
+		"AWS_ACCESS_KEY_ID":               accessKeyID,
+		"AWS_SECRET_ACCESS_KEY":           secretAccessKey,
+		"AWS_REGION":                      region,
+		"AWS_ENDPOINT_URL_ECR":            srv.url,
+		"AWS_ENDPOINT_URL_STS":            srv.url,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": srv.url,
+		helperBinEnv:                      bin,
+	}})
 	if err != nil {
 		return res, err
 	}
 	if run.ExitCode != 0 {
-		return res, fmt.Errorf("exec helper: exit %d\n%s", run.ExitCode, tail(run.Stderr))
+		return res, fmt.Errorf("the action failed (exit %d):\n%s\n%s", run.ExitCode, tail(run.Stdout), tail(run.Stderr))
 	}
-	b, err := os.ReadFile(reportPath)
-	if err != nil {
-		return res, err
+	var start, wall int64
+	if _, err := fmt.Sscan(run.Outputs[helperOutput], &start, &wall, &res.maxRSS, &res.helperHWM); err != nil {
+		return res, fmt.Errorf("the exec helper's report %q: %w", run.Outputs[helperOutput], err)
 	}
-	var hr helperReport
-	if err := json.Unmarshal(b, &hr); err != nil {
-		return res, err
-	}
-	if hr.ExitCode != 0 {
-		return res, fmt.Errorf("the action failed (exit %d):\n%s\n%s", hr.ExitCode, tail(run.Stdout), tail(run.Stderr))
-	}
-	first := srv.firstRequest()
-	if first.IsZero() {
+	res.counts, res.outputs, res.wall = srv.counts(), run.Outputs, time.Duration(wall)
+	if res.Calls == 0 {
 		return res, errors.New("the action made no request")
 	}
-	res.first = first.Sub(time.Unix(0, hr.StartUnixNano))
-	res.wall = time.Duration(hr.WallNanos)
-	res.maxRSS, res.helperHWM = hr.MaxRSS, hr.HelperHWM
-	res.outputs = run.Outputs
+	res.first = res.First.Sub(time.Unix(0, start))
 	return res, nil
 }
 
-func tail(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
-}
+// tail is the end of a long log.
+func tail(s string) string { return s[max(0, len(s)-2000):] }

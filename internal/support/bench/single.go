@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
@@ -29,18 +30,64 @@ const (
 	scenarioDrift     = "drift-repair"
 )
 
+var singleScenarios = []string{scenarioCreate, scenarioNoOp, scenarioNoOpKnown, scenarioDrift}
+
+// Scenarios of the policy check section, in the order they run on one
+// repository: the creation with every setting, an update of the
+// repository policy alone, then the no-op.
+const (
+	scenarioPolicyCreate = "create, policy managed"
+	scenarioPolicyUpdate = "policy update"
+	scenarioPolicyNoOp   = "no-op, policy managed"
+)
+
+var policyScenarios = []string{scenarioPolicyCreate, scenarioPolicyUpdate, scenarioPolicyNoOp}
+
 const (
 	implOurs     = "ecr-reconcile"
 	implBaseline = "naive baseline"
+	implNoCheck  = "ecr-reconcile, no policy check"
+	implChecked  = "ecr-reconcile + IAM Access Analyzer"
 )
+
+const repositoryPolicy = `{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Sid": "ClusterPull",
+    "Effect": "Allow",
+    "Principal": {"AWS": ["210987654321", "arn:aws:iam::111122223333:root"]},
+    "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+  }]
+}`
+
+const lifecyclePolicy = `{"rules": [
+  {"rulePriority": 1, "description": "untagged", "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}},
+  {"rulePriority": 2, "description": "keep 30", "selection": {"tagStatus": "tagged", "tagPatternList": ["v*", "release-*"], "countType": "imageCountMoreThan", "countNumber": 30}, "action": {"type": "expire"}}
+]}`
+
+// updatedPolicy is repositoryPolicy with one more account.
+var updatedPolicy = strings.Replace(repositoryPolicy, `"210987654321", `, `"210987654321", "444455556666", `, 1)
+
+// fullSpec manages every setting.
+func fullSpec(name string) reconcile.Spec {
+	scan := true
+	return reconcile.Spec{
+		Name:             name,
+		RepositoryPolicy: &reconcile.Document{Text: repositoryPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: lifecyclePolicy},
+		Tags:             map[string]string{"team": "payments", "env": "prod"},
+		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache", "latest"}},
+		ScanOnPush:       &scan,
+		Encryption:       &reconcile.Encryption{Type: "AES256"},
+	}
+}
 
 // SingleRow is the median of one scenario for one implementation.
 type SingleRow struct {
 	Scenario, Impl string
 	Calls, Writes  int
-	Wall           time.Duration // median
-	WallMin        time.Duration
-	WallMax        time.Duration
+	// Wall is the median, WallMin and WallMax the range.
+	Wall, WallMin, WallMax time.Duration
 	// RoundTrips is the median wall time ÷ the injected latency, rounded.
 	RoundTrips int
 	// Levels is the critical path counted from the server's call log
@@ -50,142 +97,157 @@ type SingleRow struct {
 	Ops []string
 }
 
-// RatioRow compares the baseline with ecr-reconcile for one scenario.
-type RatioRow struct {
-	Scenario                   string
-	Calls, Writes, Wall        float64 // baseline ÷ ours; +Inf when ours is 0
-	OursWrites, BaselineWrites int
-	OursCalls, BaselineCalls   int
-	OursWall, BaselineWall     time.Duration
+// impl is one implementation measured on one repository.
+type impl struct {
+	name string
+	run  func(context.Context, clients, reconcile.Spec) error
 }
 
-type sample struct {
-	counts counts
-	wall   time.Duration
-	ops    []string
-}
-
-// singleScenarios are measured in this order on one repository.
-var singleScenarios = []string{scenarioCreate, scenarioNoOp, scenarioNoOpKnown, scenarioDrift}
-
-// runSingle runs create, no-op and drift-repair for ecr-reconcile and for
-// the naive baseline, interleaved so that both see the same noise.
-func runSingle(ctx context.Context, cfg Config, rep *Report) error {
-	emu := emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: cfg.SingleLatency})
-	srv, err := startServer(emu)
-	if err != nil {
+func ours(name string, check bool) impl {
+	return impl{name, func(ctx context.Context, c clients, spec reconcile.Spec) error {
+		rec := reconciler(c.ecr, false)
+		if check {
+			rec.Options.Analyzer = ecrsdk.NewAnalyzer(c.an)
+		}
+		_, err := rec.Reconcile(ctx, spec)
 		return err
+	}}
+}
+
+var baseline = impl{implBaseline, func(ctx context.Context, c clients, spec reconcile.Spec) error { return naive(ctx, c.ecr, spec) }}
+
+// measure runs every scenario in order, each implementation on its own
+// repository, runs interleaved so that all see the same noise, and returns
+// one row per scenario and implementation. prepare returns the declared
+// spec of a scenario and may change the repository by hand; its calls are
+// not measured.
+func measure(ctx context.Context, cfg Config, section string, impls []impl, scenarios []string,
+	prepare func(emu *emulator.Emulator, name, scenario string) (reconcile.Spec, error),
+) ([]SingleRow, error) {
+	srv, err := startServer(cfg.SingleLatency)
+	if err != nil {
+		return nil, err
 	}
 	defer srv.close()
-
-	impls := []struct {
-		name string
-		run  func(context.Context, *ecr.Client, reconcile.Spec) error
-	}{
-		{implOurs, func(ctx context.Context, c *ecr.Client, spec reconcile.Spec) error {
-			_, err := reconciler(c, false).Reconcile(ctx, spec)
-			return err
-		}},
-		{implBaseline, naive},
+	type sample struct {
+		counts
+		wall time.Duration
 	}
 	samples := map[[2]string][]sample{}
 	for run := range cfg.Runs {
-		cfg.logf("single repository: run %d/%d", run+1, cfg.Runs)
-		for _, impl := range impls {
-			name := fmt.Sprintf("bench/%s-%d", strings.ReplaceAll(impl.name, " ", "-"), run)
-			spec := fullSpec(name)
-			for _, sc := range singleScenarios {
-				spec := spec
-				if sc == scenarioNoOpKnown {
-					spec.RegistryID = accountID
-				}
-				if sc == scenarioDrift {
-					if err := drift(emu, name); err != nil {
-						return err
-					}
-				}
-				c, err := newClient(ctx, srv.url, false)
+		cfg.logf("%s: run %d/%d", section, run+1, cfg.Runs)
+		for i, im := range impls {
+			name := fmt.Sprintf("bench/%s-%d-%d", section, i, run)
+			for _, sc := range scenarios {
+				spec, err := prepare(srv.emu, name, sc)
 				if err != nil {
-					return err
+					return nil, err
+				}
+				// The clients are built before the clock starts, as the
+				// action builds them before its first call.
+				c, err := dial(ctx, srv.url, false)
+				if err != nil {
+					return nil, err
 				}
 				srv.reset()
 				start := time.Now()
-				err = impl.run(ctx, c, spec)
-				wall := time.Since(start)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", impl.name, sc, err)
+				if err := im.run(ctx, c, spec); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", im.name, sc, err)
 				}
-				cnt := srv.counts()
-				var ops []string
-				for _, call := range emu.Calls() {
-					ops = append(ops, call.Operation)
-				}
-				key := [2]string{sc, impl.name}
-				samples[key] = append(samples[key], sample{counts: cnt, wall: wall, ops: ops})
-				// Both implementations must have reached the declared state.
-				if err := verifyDeclared(ctx, srv.url, spec); err != nil {
-					return fmt.Errorf("%s after %s: %w", impl.name, sc, err)
+				s := sample{wall: time.Since(start), counts: srv.counts()}
+				samples[[2]string{sc, im.name}] = append(samples[[2]string{sc, im.name}], s)
+				// Every implementation must have reached the declared state.
+				if err := verifyDeclared(ctx, c, spec); err != nil {
+					return nil, fmt.Errorf("%s after %s: %w", im.name, sc, err)
 				}
 			}
 		}
 	}
-
-	byKey := map[[2]string]SingleRow{}
-	for _, sc := range singleScenarios {
-		for _, impl := range impls {
-			ss := samples[[2]string{sc, impl.name}]
-			row := SingleRow{Scenario: sc, Impl: impl.name, Ops: ss[len(ss)-1].ops, Levels: 1 << 30}
+	var rows []SingleRow
+	for _, sc := range scenarios {
+		for _, im := range impls {
+			ss := samples[[2]string{sc, im.name}]
+			row := SingleRow{Scenario: sc, Impl: im.name, Ops: ss[len(ss)-1].Ops, Levels: math.MaxInt}
 			var calls, writes []int
 			var walls []time.Duration
 			for _, s := range ss {
-				calls = append(calls, s.counts.Calls)
-				writes = append(writes, s.counts.Writes)
-				walls = append(walls, s.wall)
-				row.Levels = min(row.Levels, s.counts.Levels)
-				row.LevelsMax = max(row.LevelsMax, s.counts.Levels)
+				calls, writes, walls = append(calls, s.Calls), append(writes, s.Writes), append(walls, s.wall)
+				row.Levels, row.LevelsMax = min(row.Levels, s.Levels), max(row.LevelsMax, s.Levels)
 			}
 			row.Calls, row.Writes, row.Wall = median(calls), median(writes), median(walls)
 			row.WallMin, row.WallMax = slices.Min(walls), slices.Max(walls)
 			row.RoundTrips = roundTrips(row.Wall, cfg.SingleLatency)
-			rep.Single = append(rep.Single, row)
-			byKey[[2]string{sc, impl.name}] = row
+			rows = append(rows, row)
 		}
-		ours, base := byKey[[2]string{sc, implOurs}], byKey[[2]string{sc, implBaseline}]
-		rep.Ratios = append(rep.Ratios, RatioRow{
-			Scenario:  sc,
-			Calls:     ratio(float64(base.Calls), float64(ours.Calls)),
-			Writes:    ratio(float64(base.Writes), float64(ours.Writes)),
-			Wall:      ratio(float64(base.Wall), float64(ours.Wall)),
-			OursCalls: ours.Calls, BaselineCalls: base.Calls,
-			OursWrites: ours.Writes, BaselineWrites: base.Writes,
-			OursWall: ours.Wall, BaselineWall: base.Wall,
-		})
 	}
+	return rows, nil
+}
 
-	noop, create := byKey[[2]string{scenarioNoOp, implOurs}], byKey[[2]string{scenarioCreate, implOurs}]
-	rep.target(true, noop.Writes == 0, "no-op: writes", "0", fmt.Sprint(noop.Writes))
-	rep.target(false, noop.Levels <= 2, "no-op: sequential round trips (call log)", "≤ 2", fmt.Sprint(noop.Levels))
-	rep.target(false, noop.RoundTrips <= 2, "no-op: sequential round trips (wall ÷ latency)", "≤ 2",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", noop.RoundTrips, ms(noop.Wall), cfg.SingleLatency))
-	known := byKey[[2]string{scenarioNoOpKnown, implOurs}]
-	rep.target(true, known.Writes == 0, "no-op, registry-id given: writes", "0", fmt.Sprint(known.Writes))
-	rep.target(false, known.Levels <= 1, "no-op, registry-id given: sequential round trips (call log)", "≤ 1", fmt.Sprint(known.Levels))
-	rep.target(false, known.RoundTrips <= 1, "no-op, registry-id given: sequential round trips (wall ÷ latency)", "≤ 1",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", known.RoundTrips, ms(known.Wall), cfg.SingleLatency))
-	rep.target(false, create.Levels <= 3, "create, both policies: sequential round trips (call log)", "≤ 3", fmt.Sprint(create.Levels))
-	rep.target(false, create.RoundTrips <= 3, "create, both policies: sequential round trips (wall ÷ latency)", "≤ 3",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", create.RoundTrips, ms(create.Wall), cfg.SingleLatency))
+// find returns the row of one scenario and implementation.
+func find(rows []SingleRow, scenario, impl string) SingleRow {
+	i := slices.IndexFunc(rows, func(r SingleRow) bool { return r.Scenario == scenario && r.Impl == impl })
+	if i < 0 {
+		return SingleRow{}
+	}
+	return rows[i]
+}
+
+// runSingle runs create, no-op and drift-repair for ecr-reconcile and for
+// the naive baseline.
+func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
+	rep.Single, err = measure(ctx, cfg, "single", []impl{ours(implOurs, false), baseline}, singleScenarios,
+		func(emu *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
+			spec := fullSpec(name)
+			switch sc {
+			case scenarioNoOpKnown:
+				spec.RegistryID = accountID
+			case scenarioDrift:
+				return spec, drift(emu, name)
+			}
+			return spec, nil
+		})
+	if err != nil {
+		return err
+	}
+	lat := cfg.SingleLatency
+	for _, t := range []struct {
+		sc, name string
+		bound    int
+	}{{scenarioNoOp, "no-op", 2}, {scenarioNoOpKnown, "no-op, registry-id given", 1}, {scenarioCreate, "create, both policies", 3}} {
+		r := find(rep.Single, t.sc, implOurs)
+		if t.sc != scenarioCreate {
+			rep.target(true, r.Writes == 0, t.name+": writes", "0", fmt.Sprint(r.Writes))
+		}
+		want := fmt.Sprintf("≤ %d", t.bound)
+		rep.target(false, r.Levels <= t.bound, t.name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels))
+		rep.target(false, r.RoundTrips <= t.bound, t.name+": sequential round trips (wall ÷ latency)", want,
+			fmt.Sprintf("%d (%.1f ms ÷ %v)", r.RoundTrips, ms(r.Wall), lat))
+	}
 	return nil
 }
 
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		if a == 0 {
-			return 1
-		}
-		return math.Inf(1)
+// runPolicyCheck measures create, policy update and no-op with and without
+// the policy check, and the naive baseline in the same run: the check goes
+// out with the first read round, so it must add no round trip.
+func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
+	rep.PolicyCheck, err = measure(ctx, cfg, "policy", []impl{ours(implNoCheck, false), ours(implChecked, true), baseline}, policyScenarios,
+		func(_ *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
+			spec := fullSpec(name)
+			if sc != scenarioPolicyCreate {
+				spec.RepositoryPolicy = &reconcile.Document{Text: updatedPolicy}
+			}
+			return spec, nil
+		})
+	if err != nil {
+		return err
 	}
-	return a / b
+	for _, sc := range policyScenarios {
+		with, without := find(rep.PolicyCheck, sc, implChecked), find(rep.PolicyCheck, sc, implNoCheck)
+		rep.target(true, with.Calls == without.Calls+1 && with.Writes == without.Writes, sc+": the check adds one call and no write",
+			fmt.Sprintf("%d calls, %d writes", without.Calls+1, without.Writes), fmt.Sprintf("%d calls, %d writes", with.Calls, with.Writes))
+		rep.target(false, with.Levels <= without.Levels, sc+": round trips with the check (call log)", fmt.Sprintf("≤ %d (without)", without.Levels), fmt.Sprint(with.Levels))
+	}
+	return nil
 }
 
 // drift changes by hand every setting that can be repaired.
@@ -194,7 +256,8 @@ func drift(emu *emulator.Emulator, name string) error {
 	if !ok {
 		return fmt.Errorf("drift: repository %q missing", name)
 	}
-	r.Policy, r.Lifecycle = driftPolicy, driftLife
+	r.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"ecr:BatchGetImage"}]}`
+	r.Lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
 	r.Tags = maps.Clone(r.Tags)
 	r.Tags["team"] = "someone-else"
 	r.Mutability, r.ExclusionFilters = "MUTABLE", nil
@@ -206,12 +269,8 @@ func drift(emu *emulator.Emulator, name string) error {
 // verifyDeclared checks, with a dry-run reconcile, that the repository holds
 // the declared state. Its calls are not measured (the log is reset before
 // the next measurement).
-func verifyDeclared(ctx context.Context, url string, spec reconcile.Spec) error {
-	c, err := newClient(ctx, url, false)
-	if err != nil {
-		return err
-	}
-	res, err := reconciler(c, true).Reconcile(ctx, spec)
+func verifyDeclared(ctx context.Context, c clients, spec reconcile.Spec) error {
+	res, err := reconciler(c.ecr, true).Reconcile(ctx, spec)
 	if err != nil {
 		return err
 	}
@@ -245,50 +304,40 @@ func naive(ctx context.Context, c *ecr.Client, spec reconcile.Spec) error {
 			// Encryption can only be set here.
 			in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type)}
 		}
-		created, err := c.CreateRepository(ctx, in)
-		if err != nil {
+		var created *ecr.CreateRepositoryOutput
+		if created, err = c.CreateRepository(ctx, in); err != nil {
 			return err
 		}
 		arn = aws.ToString(created.Repository.RepositoryArn)
 	default:
 		return err
 	}
+	// Each put runs only if every earlier call succeeded.
 	if d := spec.RepositoryPolicy; d != nil {
-		if _, err := c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &spec.Name, PolicyText: &d.Text}); err != nil {
-			return err
-		}
+		_, err = c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &spec.Name, PolicyText: &d.Text})
 	}
-	if d := spec.LifecyclePolicy; d != nil {
-		if _, err := c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: &spec.Name, LifecyclePolicyText: &d.Text}); err != nil {
-			return err
-		}
+	if d := spec.LifecyclePolicy; d != nil && err == nil {
+		_, err = c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: &spec.Name, LifecyclePolicyText: &d.Text})
 	}
-	if len(spec.Tags) > 0 {
-		var tags []types.Tag
+	if len(spec.Tags) > 0 && err == nil {
+		in := &ecr.TagResourceInput{ResourceArn: &arn}
 		for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
-			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
 		}
-		if _, err := c.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: &arn, Tags: tags}); err != nil {
-			return err
-		}
+		_, err = c.TagResource(ctx, in)
 	}
-	if m := spec.Mutability; m != nil {
+	if m := spec.Mutability; m != nil && err == nil {
 		in := &ecr.PutImageTagMutabilityInput{RepositoryName: &spec.Name, ImageTagMutability: types.ImageTagMutability(m.Value)}
 		for _, f := range m.Filters {
 			in.ImageTagMutabilityExclusionFilters = append(in.ImageTagMutabilityExclusionFilters,
 				types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
 		}
-		if _, err := c.PutImageTagMutability(ctx, in); err != nil {
-			return err
-		}
+		_, err = c.PutImageTagMutability(ctx, in)
 	}
-	if spec.ScanOnPush != nil {
-		if _, err := c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
-			RepositoryName:             &spec.Name,
-			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
-		}); err != nil {
-			return err
-		}
+	if spec.ScanOnPush != nil && err == nil {
+		_, err = c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
+			RepositoryName: &spec.Name, ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
+		})
 	}
-	return nil
+	return err
 }
