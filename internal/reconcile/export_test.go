@@ -7,6 +7,7 @@ type (
 	PanicError            = panicError
 	PolicyRefusedError    = policyRefusedError
 	PolicyNotCheckedError = policyNotCheckedError
+	RepositoryError       = repositoryError
 )
 
 const PreviewSampleSize = previewSampleSize
