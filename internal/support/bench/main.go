@@ -30,43 +30,30 @@ func main() {
 		os.Exit(execHelperMain())
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	err := realMain(ctx, os.Args[1:])
-	stop()
+	defer stop()
+	cfg, err := parseFlags(os.Args[1:])
+	var rep *Report
+	if err == nil {
+		rep, err = Run(ctx, cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // nothing to clean up but the signal handler
 	}
+	printReport(os.Stdout, rep, os.Args[1:])
 }
 
-func realMain(ctx context.Context, args []string) error {
-	cfg, err := parseFlags(args)
-	if err != nil {
-		return err
-	}
-	cfg.Log = os.Stderr
-	rep, err := Run(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	printReport(os.Stdout, rep, args)
-	return nil
-}
-
-// Config is what one harness run measures.
+// Config is what one harness run measures. Latency is added by the
+// emulator to every response in the batch and binary sections;
+// SingleLatency in the single-repository and policy check sections, where a
+// large value makes wall ÷ latency a reliable count of sequential round
+// trips. Process measures the real binary (builds it with go build).
 type Config struct {
-	Runs int
-	// Latency is added by the emulator to every response in the batch and
-	// process sections; SingleLatency in the single-repository and policy
-	// check sections, where a large value makes wall ÷ latency a reliable
-	// count of sequential round trips.
+	Runs                   int
 	Latency, SingleLatency time.Duration
 	Sizes                  []int
 	Concurrency            int
-	Quick                  bool
-	// Process measures the real binary (builds it with go build).
-	Process bool
-	// Log receives progress lines; nil discards them.
-	Log io.Writer
+	Quick, Process         bool
 }
 
 // QuickConfig is the smoke run the test uses: tiny sizes, one run, small latency.
@@ -79,11 +66,8 @@ func DefaultConfig() Config {
 	return Config{Runs: 5, Latency: 20 * time.Millisecond, SingleLatency: 50 * time.Millisecond, Sizes: []int{1, 10, 100, 1000}, Concurrency: 10, Process: true}
 }
 
-func (c Config) logf(format string, args ...any) {
-	if c.Log != nil {
-		fmt.Fprintf(c.Log, format+"\n", args...)
-	}
-}
+// logf writes a progress line.
+func logf(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) }
 
 // parseFlags parses twice: the first pass finds -quick, whose values become
 // the defaults of the second, so that explicit flags win over -quick.
@@ -94,9 +78,16 @@ func parseFlags(args []string) (Config, error) {
 		fs.IntVar(&cfg.Runs, "runs", cfg.Runs, "measured runs per figure (medians are reported)")
 		fs.DurationVar(&cfg.Latency, "latency", cfg.Latency, "latency the emulator adds to every response (batch and binary sections)")
 		fs.DurationVar(&cfg.SingleLatency, "single-latency", cfg.SingleLatency, "latency for the single-repository section, large so that wall ÷ latency counts round trips reliably")
-		fs.Func("sizes", "batch sizes, comma-separated (default 1,10,100,1000)", func(s string) (err error) {
-			cfg.Sizes, err = parseSizes(s)
-			return err
+		fs.Func("sizes", "batch sizes, comma-separated (default 1,10,100,1000)", func(s string) error {
+			cfg.Sizes = nil
+			for _, p := range strings.Split(s, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(p))
+				if err != nil || n < 1 {
+					return fmt.Errorf("%q is not a positive integer", p)
+				}
+				cfg.Sizes = append(cfg.Sizes, n)
+			}
+			return nil
 		})
 		fs.IntVar(&cfg.Concurrency, "concurrency", cfg.Concurrency, "batch concurrency (the action's max-concurrency default is 10)")
 		fs.BoolVar(&cfg.Quick, "quick", cfg.Quick, "smoke run: sizes 1,10,120, 1 run, 10ms latencies, no binary build (explicit flags still win)")
@@ -121,18 +112,6 @@ func parseFlags(args []string) (Config, error) {
 		return Config{}, errors.New("-concurrency must be at least 1")
 	}
 	return cfg, nil
-}
-
-func parseSizes(s string) ([]int, error) {
-	var out []int
-	for _, p := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("%q is not a positive integer", p)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // Report is everything measured, ready to print or assert on.
@@ -164,14 +143,10 @@ func (r *Report) target(structural, met bool, name, want, measured string) {
 // Run measures everything Config asks for.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	rep := &Report{Config: cfg, Started: time.Now()}
-	sections := []struct {
+	for _, s := range []struct {
 		name string
 		run  func(context.Context, Config, *Report) error
-	}{{"single repository", runSingle}, {"batch", runBatch}, {"policy check", runPolicyCheck}, {"process", runProcess}}
-	for _, s := range sections {
-		if s.name == "process" && !cfg.Process {
-			continue
-		}
+	}{{"single repository", runSingle}, {"batch", runBatch}, {"policy check", runPolicyCheck}, {"process", runProcess}} {
 		if err := s.run(ctx, cfg, rep); err != nil {
 			return rep, fmt.Errorf("%s: %w", s.name, err)
 		}
@@ -183,69 +158,61 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 func printReport(w io.Writer, rep *Report, args []string) {
 	cfg := rep.Config
 	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
-	table := func(head, align string) { p("%s\n%s", head, align) }
 	p("## Results: `%s`\n", strings.Join(append([]string{"go run ./internal/support/bench"}, args...), " "))
 	p("Runs %d (medians; min–max where shown), injected latency per call %v (single repository) and %v (batch, binary), batch concurrency %d, sizes %v, %s, GOMAXPROCS %d; started %s, took %s.\n",
 		cfg.Runs, cfg.SingleLatency, cfg.Latency, cfg.Concurrency, cfg.Sizes, runtime.Version(), runtime.GOMAXPROCS(0),
 		rep.Started.UTC().Format(time.RFC3339), rep.Elapsed.Round(time.Second))
 
 	p("### 1–2. Single repository, every setting managed: ecr-reconcile vs naive baseline\n")
-	table("| scenario | implementation | ECR calls | writes | wall ms median (min–max) | round trips = wall ÷ latency | levels in call log (min/max) | calls, in arrival order |", "|---|---|--:|--:|--:|--:|--:|---|")
+	p("| scenario | implementation | ECR calls | writes | wall ms median (min–max) | round trips = wall ÷ latency | levels in call log (min/max) | calls, in arrival order |\n|---|---|--:|--:|--:|--:|--:|---|")
 	for _, r := range rep.Single {
 		p("%s %s |", singleCells(r), strings.Join(r.Ops, ", "))
 	}
 	p("\nBaseline ÷ ecr-reconcile, same run:\n")
-	table("| scenario | calls | writes | wall time |", "|---|--:|--:|--:|")
+	p("| scenario | calls | writes | wall time |\n|---|--:|--:|--:|")
 	for _, sc := range singleScenarios {
 		o, b := find(rep.Single, sc, implOurs), find(rep.Single, sc, implBaseline)
-		p("| %s | %s (%d/%d) | %s (%d/%d) | %s (%.1f/%.1f ms) |", sc,
-			ratio(b.Calls, o.Calls), b.Calls, o.Calls, ratio(b.Writes, o.Writes), b.Writes, o.Writes,
-			ratio(b.Wall, o.Wall), ms(b.Wall), ms(o.Wall))
+		p("| %s | %s (%d/%d) | %s (%d/%d) | %s (%.1f/%.1f ms) |", sc, ratio(b.Calls, o.Calls), b.Calls, o.Calls,
+			ratio(b.Writes, o.Writes), b.Writes, o.Writes, ratio(b.Wall.Med, o.Wall.Med), ms(b.Wall.Med), ms(o.Wall.Med))
 	}
 
 	p("\n### 3. Batch, nothing to change (repository policy + lifecycle policy + tags + scan-on-push)\n")
 	p("Bound = %d reads per repository + ⌈N/100⌉ describes + %d registry-level reads per batch. Lower bound = calls × latency ÷ concurrency.\n", batchReadsPerRepo, batchRegistryReads)
-	table("| N | calls (bound) | writes | wall ms median (min–max) | lower bound ms | wall ÷ lower bound |", "|--:|--:|--:|--:|--:|--:|")
+	p("| N | calls (bound) | writes | wall ms median (min–max) | lower bound ms | wall ÷ lower bound |\n|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rep.Batch {
 		p("| %d | %d (%d) | %d | %.0f (%.0f–%.0f) | %.0f | %.2f |", r.N, r.Calls, r.Bound, r.Writes,
-			ms(r.Wall), ms(r.WallMin), ms(r.WallMax), ms(r.LowerBound), float64(r.Wall)/float64(r.LowerBound))
+			ms(r.Wall.Med), ms(r.Wall.Min), ms(r.Wall.Max), ms(r.LowerBound), float64(r.Wall.Med)/float64(r.LowerBound))
 	}
 	if len(rep.Batch) > 0 {
 		last := rep.Batch[len(rep.Batch)-1]
 		p("\nCalls at N=%d: %s.", last.N, opsString(last.Ops))
 	}
-	p("")
 
-	if len(rep.PolicyCheck) > 0 {
-		p("### 3b. Repository policy check (IAM Access Analyzer's ValidatePolicy), every setting managed\n")
-		p("The check goes out with the first read round whenever the policy may be written; only a run that writes it waits for the verdict. Same run, same latency as section 1–2.\n")
-		table("| scenario | implementation | calls | writes | wall ms median (min–max) | round trips = wall ÷ latency | levels in call log (min/max) |", "|---|---|--:|--:|--:|--:|--:|")
-		for _, r := range rep.PolicyCheck {
-			p("%s", singleCells(r))
-		}
-		p("\nBaseline wall time ÷ ecr-reconcile's, same run:\n")
-		table("| scenario | without the check | with the check |", "|---|--:|--:|")
-		for _, sc := range policyScenarios {
-			b := find(rep.PolicyCheck, sc, implBaseline).Wall
-			p("| %s | %s | %s |", sc, ratio(b, find(rep.PolicyCheck, sc, implNoCheck).Wall), ratio(b, find(rep.PolicyCheck, sc, implChecked).Wall))
-		}
-		p("")
+	p("\n### 3b. Repository policy check (IAM Access Analyzer's ValidatePolicy), every setting managed\n")
+	p("The check goes out with the first read round whenever the policy may be written; only a run that writes it waits for the verdict. Same run, same latency as section 1–2.\n")
+	p("| scenario | implementation | calls | writes | wall ms median (min–max) | round trips = wall ÷ latency | levels in call log (min/max) |\n|---|---|--:|--:|--:|--:|--:|")
+	for _, r := range rep.PolicyCheck {
+		p("%s", singleCells(r))
+	}
+	p("\nBaseline wall time ÷ ecr-reconcile's, same run:\n")
+	p("| scenario | without the check | with the check |\n|---|--:|--:|")
+	for _, sc := range policyScenarios {
+		b := find(rep.PolicyCheck, sc, implBaseline).Wall.Med
+		p("| %s | %s | %s |", sc, ratio(b, find(rep.PolicyCheck, sc, implNoCheck).Wall.Med), ratio(b, find(rep.PolicyCheck, sc, implChecked).Wall.Med))
 	}
 
 	if len(rep.Process) > 0 {
-		p("### 4. Real binary (built like the Dockerfile), run as the GitHub runner runs it\n")
+		p("\n### 4. Real binary (built like the Dockerfile), run as the GitHub runner runs it\n")
 		p("Max RSS is the binary's own (started from a small helper process, whose peak RSS, the floor of the figure, is shown).\n")
-		table("| run | exec → first AWS request ms median (min–max) | exec → exit ms | max RSS MiB median (max) | helper floor MiB | ECR calls | writes |", "|---|--:|--:|--:|--:|--:|--:|")
+		p("| run | exec → first AWS request ms median (min–max) | exec → exit ms | max RSS MiB median (max) | helper floor MiB | ECR calls | writes |\n|---|--:|--:|--:|--:|--:|--:|")
 		for _, r := range rep.Process {
-			p("| %s | %.1f (%.1f–%.1f) | %.0f | %.1f (%.1f) | %.1f | %d | %d |", r.Scenario,
-				ms(r.StartToFirst), ms(r.StartToFirstMin), ms(r.StartToFirstMax), ms(r.Wall),
-				mib(r.MaxRSS), mib(r.MaxRSSMax), mib(r.HelperHWM), r.Calls, r.Writes)
+			p("| %s | %.1f (%.1f–%.1f) | %.0f | %.1f (%.1f) | %.1f | %d | %d |", r.Scenario, ms(r.First.Med), ms(r.First.Min), ms(r.First.Max),
+				ms(r.Wall.Med), mib(r.RSS.Med), mib(r.RSS.Max), mib(r.HelperHWM), r.Calls, r.Writes)
 		}
-		p("")
 	}
 
-	p("### Targets\n")
-	table("| target | wanted | measured | met |", "|---|---|---|---|")
+	p("\n### Targets\n")
+	p("| target | wanted | measured | met |\n|---|---|---|---|")
 	for _, t := range rep.Targets {
 		p("| %s | %s | %s | %s |", t.Name, t.Want, t.Measured, map[bool]string{true: "yes", false: "**NO**"}[t.Met])
 	}
@@ -254,14 +221,14 @@ func printReport(w io.Writer, rep *Report, args []string) {
 // singleCells are the columns the single-repository and policy check tables share.
 func singleCells(r SingleRow) string {
 	return fmt.Sprintf("| %s | %s | %d | %d | %.1f (%.1f–%.1f) | %d | %d/%d |", r.Scenario, r.Impl, r.Calls, r.Writes,
-		ms(r.Wall), ms(r.WallMin), ms(r.WallMax), r.RoundTrips, r.Levels, r.LevelsMax)
+		ms(r.Wall.Med), ms(r.Wall.Min), ms(r.Wall.Max), r.RoundTrips, r.Levels.Min, r.Levels.Max)
 }
 
 // ratio is a ÷ b, printed; 1 when both are 0 and ∞ when only b is.
 func ratio[T int | time.Duration](a, b T) string {
 	switch {
-	case b == 0 && a == 0:
-		return fmt.Sprintf("%.2f×", 1.0)
+	case a == 0 && b == 0:
+		return "1.00×"
 	case b == 0:
 		return "∞"
 	}

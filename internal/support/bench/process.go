@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"slices"
@@ -15,15 +16,15 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
-// ProcessRow is the median of runs of the real action binary.
+// ProcessRow is one scenario of the real binary over the runs: First is
+// from just before exec to the emulator's first request, Wall from exec to
+// exit, RSS the binary's max RSS in bytes (from its rusage); HelperHWM is
+// the peak RSS of the process that started it, the floor below which RSS
+// cannot go (see execHelperMain).
 type ProcessRow struct {
-	Scenario string
-	// StartToFirst is from just before exec to the emulator's first request.
-	StartToFirst, StartToFirstMin, StartToFirstMax time.Duration
-	Wall                                           time.Duration // exec to exit
-	MaxRSS, MaxRSSMax                              int64         // bytes, from the child's rusage
-	// HelperHWM is the peak RSS of the process that started the binary: the
-	// floor below which MaxRSS cannot go (see execHelperMain).
+	Scenario      string
+	First, Wall   spread[time.Duration]
+	RSS           spread[int64]
 	HelperHWM     int64
 	Calls, Writes int
 }
@@ -33,6 +34,9 @@ type ProcessRow struct {
 // create and no-op of one repository with every setting, and a no-op batch
 // of copies of a repository the engine created, as in section 3.
 func runProcess(ctx context.Context, cfg Config, rep *Report) error {
+	if !cfg.Process {
+		return nil
+	}
 	root, err := ghrunner.ModuleRoot(ctx)
 	if err != nil {
 		return err
@@ -42,76 +46,53 @@ func runProcess(ctx context.Context, cfg Config, rep *Report) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	cfg.logf("process: building the action binary")
+	logf("process: building the action binary")
 	bin, err := ghrunner.Build(ctx, root, tmp)
 	if err != nil {
 		return err
 	}
-	srv, err := startServer(cfg.Latency)
+	srv := startServer(cfg.Latency)
+	defer srv.Close()
+	maxN := slices.Max(cfg.Sizes)
+	names, err := seedBatch(ctx, srv, "proc/svc", maxN)
 	if err != nil {
 		return err
 	}
-	defer srv.close()
-
-	maxN := slices.Max(cfg.Sizes)
-	names := make([]string, maxN)
-	for i := range names {
-		names[i] = fmt.Sprintf("proc/svc-%04d", i)
-	}
-	if err := seedBatch(ctx, srv, names); err != nil {
-		return err
-	}
-	batch := actionInputs(false)
-	batch["repositories"], batch["max-concurrency"] = strings.Join(names, "\n"), strconv.Itoa(cfg.Concurrency)
-	scenarios := []string{scenarioCreate, scenarioNoOp, fmt.Sprintf("batch N=%d, no-op", maxN)}
-	samples := map[string][]procResult{}
+	// The inputs declare fullSpec and batchSpec.
+	batch := map[string]string{"repository-policy": repositoryPolicy, "lifecycle-policy": lifecyclePolicy, "tags": "team=payments,env=prod",
+		"scan-on-push": "true", "repositories": strings.Join(names, "\n"), "max-concurrency": strconv.Itoa(cfg.Concurrency)}
+	single := maps.Clone(batch)
+	delete(single, "repositories")
+	single["image-tag-mutability"], single["image-tag-mutability-exclusion-filters"] = "IMMUTABLE_WITH_EXCLUSION", "cache,latest"
+	single["encryption-type"] = "AES256"
+	scenarios := []string{singleScenarios[0], singleScenarios[1], fmt.Sprintf("batch N=%d, no-op", maxN)}
+	samples := make([][]procResult, len(scenarios))
 	for run := range cfg.Runs {
-		cfg.logf("process: run %d/%d", run+1, cfg.Runs)
-		single := actionInputs(true)
+		logf("process: run %d/%d", run+1, cfg.Runs)
 		single["repository"] = fmt.Sprintf("proc/app-%d", run)
 		for i, inputs := range []map[string]string{single, single, batch} {
 			res, err := execAction(ctx, bin, srv, inputs)
+			if err == nil && (i < 2 && res.outputs["repository-uri"] == "" || i == 2 && res.outputs["changed"] != "false") {
+				err = fmt.Errorf("unexpected outputs %q", res.outputs)
+			}
 			if err != nil {
 				return fmt.Errorf("%s: %w", scenarios[i], err)
 			}
-			if i < 2 && res.outputs["repository-uri"] == "" || i == 2 && res.outputs["changed"] != "false" {
-				return fmt.Errorf("%s: unexpected outputs %q", scenarios[i], res.outputs)
-			}
-			samples[scenarios[i]] = append(samples[scenarios[i]], res)
+			samples[i] = append(samples[i], res)
 		}
 	}
-	for _, sc := range scenarios {
+	for i, ss := range samples {
 		var firsts, walls []time.Duration
-		var rss, floors, calls, writes []int
-		for _, s := range samples[sc] {
-			firsts, walls = append(firsts, s.first), append(walls, s.wall)
-			rss, floors = append(rss, int(s.maxRSS)), append(floors, int(s.helperHWM))
+		var rss, floors []int64
+		var calls, writes []int
+		for _, s := range ss {
+			firsts, walls, rss, floors = append(firsts, s.first), append(walls, s.wall), append(rss, s.maxRSS), append(floors, s.helperHWM)
 			calls, writes = append(calls, s.Calls), append(writes, s.Writes)
 		}
-		rep.Process = append(rep.Process, ProcessRow{
-			Scenario:     sc,
-			StartToFirst: median(firsts), StartToFirstMin: slices.Min(firsts), StartToFirstMax: slices.Max(firsts),
-			Wall:   median(walls),
-			MaxRSS: int64(median(rss)), MaxRSSMax: int64(slices.Max(rss)), HelperHWM: int64(slices.Max(floors)),
-			Calls: median(calls), Writes: median(writes),
-		})
+		rep.Process = append(rep.Process, ProcessRow{Scenario: scenarios[i], First: spreadOf(firsts), Wall: spreadOf(walls),
+			RSS: spreadOf(rss), HelperHWM: slices.Max(floors), Calls: median(calls), Writes: median(writes)})
 	}
 	return nil
-}
-
-// actionInputs declares fullSpec (single) or batchSpec as the action's inputs.
-func actionInputs(single bool) map[string]string {
-	in := map[string]string{
-		"repository-policy": repositoryPolicy,
-		"lifecycle-policy":  lifecyclePolicy,
-		"tags":              "team=payments,env=prod",
-		"scan-on-push":      "true",
-	}
-	if single {
-		in["image-tag-mutability"], in["image-tag-mutability-exclusion-filters"] = "IMMUTABLE_WITH_EXCLUSION", "cache,latest"
-		in["encryption-type"] = "AES256"
-	}
-	return in
 }
 
 type procResult struct {
@@ -178,20 +159,20 @@ func vmHWM() int64 {
 // execAction runs the binary through ghrunner.Run, as the GitHub runner
 // would, via a fresh copy of this program (see execHelperMain) so that the
 // binary's max RSS is its own.
-func execAction(ctx context.Context, bin string, srv *server, inputs map[string]string) (procResult, error) {
+func execAction(ctx context.Context, bin string, srv server, inputs map[string]string) (procResult, error) {
 	var res procResult
 	self, err := os.Executable()
 	if err != nil {
 		return res, err
 	}
-	srv.reset()
+	srv.ResetCalls()
 	run, err := ghrunner.Run(ctx, ghrunner.Step{Bin: self, Inputs: inputs, Env: map[string]string{
 		"AWS_ACCESS_KEY_ID":               accessKeyID,
 		"AWS_SECRET_ACCESS_KEY":           secretAccessKey,
 		"AWS_REGION":                      region,
-		"AWS_ENDPOINT_URL_ECR":            srv.url,
-		"AWS_ENDPOINT_URL_STS":            srv.url,
-		"AWS_ENDPOINT_URL_ACCESSANALYZER": srv.url,
+		"AWS_ENDPOINT_URL_ECR":            srv.URL,
+		"AWS_ENDPOINT_URL_STS":            srv.URL,
+		"AWS_ENDPOINT_URL_ACCESSANALYZER": srv.URL,
 		helperBinEnv:                      bin,
 	}})
 	if err != nil {

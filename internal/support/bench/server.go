@@ -3,11 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
-	"net"
-	"net/http"
+	"net/http/httptest"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
@@ -28,77 +25,42 @@ const (
 	secretAccessKey = "bench-secret-access-key"
 )
 
-// span is one request as the server saw it: arrival and the moment the
-// emulator's handler returned (latency included).
-type span struct{ start, end time.Time }
-
-// server is the emulator behind real HTTP on loopback, wrapped to record the
-// time of every request.
+// server is the emulator behind real HTTP on loopback.
 type server struct {
-	emu *emulator.Emulator
-	url string
-	srv *http.Server
-
-	mu    sync.Mutex
-	spans []span
+	*emulator.Emulator
+	*httptest.Server
 }
 
-// startServer serves a new emulator with the given latency on 127.0.0.1.
-func startServer(latency time.Duration) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s := &server{emu: emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: latency}), url: "http://" + ln.Addr().String()}
+// startServer serves a new emulator that adds latency to every response.
+func startServer(latency time.Duration) server {
+	emu := emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: latency})
+	srv := httptest.NewUnstartedServer(emu)
 	// Idle connections left by finished runs' clients are closed soon
 	// rather than piling up for the client's 90 s idle timeout.
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second}
-	go s.srv.Serve(ln) //nolint:errcheck // ends with close
-	return s, nil
+	srv.Config.IdleTimeout = 10 * time.Second
+	srv.Start()
+	return server{emu, srv}
 }
 
-func (s *server) close() { s.srv.Close() }
-
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	s.emu.ServeHTTP(w, r)
-	s.mu.Lock()
-	s.spans = append(s.spans, span{start: start, end: time.Now()})
-	s.mu.Unlock()
-}
-
-// reset empties the call log and the spans.
-func (s *server) reset() {
-	s.emu.ResetCalls()
-	s.mu.Lock()
-	s.spans = nil
-	s.mu.Unlock()
-}
-
-// counts are the calls of one measured run.
+// counts are the calls of one measured run, from the emulator's call log.
 type counts struct {
-	Calls, Writes int      // writes as emulator.Call.IsWrite says
-	Ops           []string // in arrival order
-	Levels        int      // longest chain of non-overlapping calls
-	First         time.Time
+	Calls, Writes int       // writes as emulator.Call.IsWrite says
+	Ops           []string  // in arrival order
+	Levels        int       // longest chain of non-overlapping calls
+	First         time.Time // the first request's arrival
 }
 
-func (s *server) counts() counts {
-	var c counts
-	for _, call := range s.emu.Calls() {
-		c.Calls++
+func (s server) counts() counts {
+	calls := s.Calls()
+	c := counts{Calls: len(calls), Levels: levels(calls)}
+	for _, call := range calls {
 		c.Ops = append(c.Ops, call.Operation)
 		if call.IsWrite() {
 			c.Writes++
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c.Levels = levels(s.spans)
-	for _, sp := range s.spans {
-		if c.First.IsZero() || sp.start.Before(c.First) {
-			c.First = sp.start
-		}
+	if len(calls) > 0 {
+		c.First = calls[0].Received
 	}
 	return c
 }
@@ -108,21 +70,18 @@ func (s *server) counts() counts {
 // made in parallel overlap and share a level. Noise (a goroutine delayed by
 // more than the injected latency) can only lengthen the chain, never shorten
 // it, so the minimum over runs is the structural figure.
-func levels(spans []span) int {
-	sp := slices.Clone(spans)
-	slices.SortFunc(sp, func(a, b span) int { return a.start.Compare(b.start) })
+func levels(calls []emulator.Call) int {
+	sp := slices.SortedFunc(slices.Values(calls), func(a, b emulator.Call) int { return a.Received.Compare(b.Received) })
 	depth := make([]int, len(sp))
-	best := 0
 	for i := range sp {
 		depth[i] = 1
 		for j := range i {
-			if !sp[j].end.After(sp[i].start) {
+			if !sp[j].Answered.After(sp[i].Received) {
 				depth[i] = max(depth[i], depth[j]+1)
 			}
 		}
-		best = max(best, depth[i])
 	}
-	return best
+	return slices.Max(append(depth, 0))
 }
 
 // clients are built the way the action builds them: awsauth.Load pointed at
@@ -149,113 +108,78 @@ func reconciler(c *ecr.Client, dryRun bool) *reconcile.Reconciler {
 	return &reconcile.Reconciler{ECR: ecrsdk.New(c), Options: reconcile.Options{DryRun: dryRun, Region: region}}
 }
 
-// seedBatch stores under each of names, bypassing the API, a copy of a
-// repository that a reconcile of batchSpec created (once per server), so
-// the copies hold exactly what the engine writes (policy text as ECR
-// re-formats it, tags, scan-on-push).
-func seedBatch(ctx context.Context, srv *server, names []string) error {
-	const template = "seed/template"
-	tmpl, ok := srv.emu.Repository("", template)
-	if !ok {
-		cl, err := dial(ctx, srv.url, false)
-		if err != nil {
-			return err
-		}
-		spec := batchSpec()
-		spec.Name = template
-		if _, err := reconciler(cl.ecr, false).Reconcile(ctx, spec); err != nil {
-			return fmt.Errorf("creating the seed template: %w", err)
-		}
-		tmpl, _ = srv.emu.Repository("", template)
-	}
-	for _, n := range names {
-		r := tmpl
-		r.Name, r.ARN, r.URI = n, "", ""
-		srv.emu.PutRepository(r)
-	}
-	return nil
-}
-
-func median[T int | int64 | float64 | time.Duration](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		var zero T
-		return zero
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func roundTrips(wall, latency time.Duration) int {
-	return int(math.Round(float64(wall) / float64(latency)))
-}
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
 // batchSpec is what a platform team manages across many repositories:
 // repository policy, lifecycle policy, tags and scan-on-push. Of these,
 // DescribeRepositories returns only scan-on-push, so each repository needs
-// three reads.
+// batchReadsPerRepo reads; the scanning configuration (scan-on-push is
+// managed) and the creation templates (tags and policies are) are
+// batchRegistryReads, once per batch.
 func batchSpec() reconcile.Spec {
 	spec := fullSpec("")
 	spec.Mutability, spec.Encryption = nil, nil
 	return spec
 }
 
-// batchReadsPerRepo is the number of managed settings of batchSpec that
-// DescribeRepositories does not return.
-const batchReadsPerRepo = 3
+const batchReadsPerRepo, batchRegistryReads = 3, 2
 
-// batchRegistryReads are the registry-level reads of batchSpec, once per
-// batch: the scanning configuration (scan-on-push is managed) and the
-// creation templates (tags and policies are).
-const batchRegistryReads = 2
+// seedBatch stores n repositories prefix-0000... bypassing the API, copies
+// of one a reconcile of batchSpec created (once per server), so that they
+// hold exactly what the engine writes (policy text as ECR re-formats it).
+func seedBatch(ctx context.Context, srv server, prefix string, n int) ([]string, error) {
+	const template = "seed/template"
+	if _, ok := srv.Repository("", template); !ok {
+		c, err := dial(ctx, srv.URL, false)
+		spec := batchSpec()
+		spec.Name = template
+		if err == nil {
+			_, err = reconciler(c.ecr, false).Reconcile(ctx, spec)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating the seed template: %w", err)
+		}
+	}
+	tmpl, _ := srv.Repository("", template)
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s-%04d", prefix, i)
+		r := tmpl
+		r.Name, r.ARN, r.URI = names[i], "", ""
+		srv.PutRepository(r)
+	}
+	return names, nil
+}
 
-// BatchRow is the median of the runs of one batch size.
+// BatchRow is one batch size: Bound is one read per managed setting not
+// returned by DescribeRepositories, per repository, plus ⌈N/100⌉
+// describes and the registry-level reads; LowerBound is calls × latency ÷
+// concurrency.
 type BatchRow struct {
-	N, Calls, Writes int
-	// Bound is one read per managed setting not returned by
-	// DescribeRepositories, per repository, plus ⌈N/100⌉ describes and
-	// the registry-level reads, once per batch.
-	Bound int
-	Ops   []string
-
-	Wall, WallMin, WallMax time.Duration
-	// LowerBound is calls × latency ÷ concurrency.
-	LowerBound time.Duration
+	N, Calls, Writes, Bound int
+	Ops                     []string
+	Wall                    spread[time.Duration]
+	LowerBound              time.Duration
 }
 
 // runBatch measures a batch with nothing to change at each size: one
 // unmeasured warm-up, then cfg.Runs measured runs.
 func runBatch(ctx context.Context, cfg Config, rep *Report) error {
-	srv, err := startServer(cfg.Latency)
-	if err != nil {
-		return err
-	}
-	defer srv.close()
+	srv := startServer(cfg.Latency)
+	defer srv.Close()
 	for _, n := range cfg.Sizes {
-		names := make([]string, n)
-		for i := range names {
-			names[i] = fmt.Sprintf("n%d/svc-%04d", n, i)
-		}
-		if err := seedBatch(ctx, srv, names); err != nil {
+		names, err := seedBatch(ctx, srv, fmt.Sprintf("n%d/svc", n), n)
+		if err != nil {
 			return err
 		}
 		row := BatchRow{N: n, Bound: batchReadsPerRepo*n + ceilDiv(n, 100) + batchRegistryReads}
 		var calls, writes []int
 		var walls []time.Duration
 		for run := -1; run < cfg.Runs; run++ {
-			cfg.logf("batch N=%d: run %d/%d", n, run+1, cfg.Runs)
-			c, err := dial(ctx, srv.url, true)
+			logf("batch N=%d: run %d/%d", n, run+1, cfg.Runs)
+			c, err := dial(ctx, srv.URL, true)
 			if err != nil {
 				return err
 			}
-			srv.reset()
+			srv.ResetCalls()
 			start := time.Now()
 			items := reconciler(c.ecr, false).ReconcileBatch(ctx, batchSpec(), names, cfg.Concurrency)
 			wall := time.Since(start)
@@ -265,16 +189,13 @@ func runBatch(ctx context.Context, cfg Config, rep *Report) error {
 				}
 			}
 			cnt := srv.counts()
-			if cnt.Writes != 0 && run < 0 {
+			if run < 0 && cnt.Writes != 0 {
 				return fmt.Errorf("N=%d: the seeded repositories differ from the declared state: %d writes (%s)", n, cnt.Writes, opsString(cnt.Ops))
-			}
-			if run >= 0 {
-				calls, writes, walls = append(calls, cnt.Calls), append(writes, cnt.Writes), append(walls, wall)
-				row.Ops = cnt.Ops
+			} else if run >= 0 {
+				calls, writes, walls, row.Ops = append(calls, cnt.Calls), append(writes, cnt.Writes), append(walls, wall), cnt.Ops
 			}
 		}
-		row.Calls, row.Writes = median(calls), median(writes)
-		row.Wall, row.WallMin, row.WallMax = median(walls), slices.Min(walls), slices.Max(walls)
+		row.Calls, row.Writes, row.Wall = median(calls), median(writes), spreadOf(walls)
 		row.LowerBound = time.Duration(row.Calls) * cfg.Latency / time.Duration(cfg.Concurrency)
 		rep.Batch = append(rep.Batch, row)
 		rep.target(true, row.Writes == 0, fmt.Sprintf("batch N=%d: writes when nothing differs", n), "0", fmt.Sprint(row.Writes))
@@ -283,3 +204,22 @@ func runBatch(ctx context.Context, cfg Config, rep *Report) error {
 	}
 	return nil
 }
+
+// spread is a figure over the runs: median, minimum and maximum.
+type spread[T int | int64 | time.Duration] struct{ Med, Min, Max T }
+
+func spreadOf[T int | int64 | time.Duration](xs []T) spread[T] {
+	return spread[T]{median(xs), slices.Min(xs), slices.Max(xs)}
+}
+
+func median[T int | int64 | time.Duration](xs []T) T {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func ceilDiv(a, b int) int { return (a + b - 1) / b }

@@ -20,28 +20,15 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
-// Scenarios of the single-repository section, in the order they run.
-const (
-	scenarioCreate = "create"
-	scenarioNoOp   = "no-op"
-	// scenarioNoOpKnown is the no-op with the registry account known (the
-	// registry-id input): the tags read then goes out with the describe.
-	scenarioNoOpKnown = "no-op, registry-id given"
-	scenarioDrift     = "drift-repair"
+// The scenarios of the single-repository section and of the policy check
+// section, in the order they run on one repository. "no-op, registry-id
+// given" knows the registry account (the registry-id input), so the tags
+// read goes out with the describe; "policy update" changes the repository
+// policy alone.
+var (
+	singleScenarios = []string{"create", "no-op", "no-op, registry-id given", "drift-repair"}
+	policyScenarios = []string{"create, policy managed", "policy update", "no-op, policy managed"}
 )
-
-var singleScenarios = []string{scenarioCreate, scenarioNoOp, scenarioNoOpKnown, scenarioDrift}
-
-// Scenarios of the policy check section, in the order they run on one
-// repository: the creation with every setting, an update of the
-// repository policy alone, then the no-op.
-const (
-	scenarioPolicyCreate = "create, policy managed"
-	scenarioPolicyUpdate = "policy update"
-	scenarioPolicyNoOp   = "no-op, policy managed"
-)
-
-var policyScenarios = []string{scenarioPolicyCreate, scenarioPolicyUpdate, scenarioPolicyNoOp}
 
 const (
 	implOurs     = "ecr-reconcile"
@@ -50,15 +37,9 @@ const (
 	implChecked  = "ecr-reconcile + IAM Access Analyzer"
 )
 
-const repositoryPolicy = `{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Sid": "ClusterPull",
-    "Effect": "Allow",
-    "Principal": {"AWS": ["210987654321", "arn:aws:iam::111122223333:root"]},
-    "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
-  }]
-}`
+const repositoryPolicy = `{"Version": "2012-10-17", "Statement": [{"Sid": "ClusterPull", "Effect": "Allow",
+  "Principal": {"AWS": ["210987654321", "arn:aws:iam::111122223333:root"]},
+  "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]}]}`
 
 const lifecyclePolicy = `{"rules": [
   {"rulePriority": 1, "description": "untagged", "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}},
@@ -82,19 +63,18 @@ func fullSpec(name string) reconcile.Spec {
 	}
 }
 
-// SingleRow is the median of one scenario for one implementation.
+// SingleRow is one scenario for one implementation: Calls and Writes are
+// medians; RoundTrips is the median wall time ÷ the injected latency,
+// rounded; Levels is the critical path counted from the server's call log
+// (its minimum over runs is the figure, its maximum shows the noise); Ops
+// are the last run's operations, in arrival order.
 type SingleRow struct {
 	Scenario, Impl string
 	Calls, Writes  int
-	// Wall is the median, WallMin and WallMax the range.
-	Wall, WallMin, WallMax time.Duration
-	// RoundTrips is the median wall time ÷ the injected latency, rounded.
-	RoundTrips int
-	// Levels is the critical path counted from the server's call log
-	// (minimum over runs; LevelsMax shows the noise).
-	Levels, LevelsMax int
-	// Ops lists the operations of the last run, in arrival order.
-	Ops []string
+	Wall           spread[time.Duration]
+	RoundTrips     int
+	Levels         spread[int]
+	Ops            []string
 }
 
 // impl is one implementation measured on one repository.
@@ -116,48 +96,48 @@ func ours(name string, check bool) impl {
 
 var baseline = impl{implBaseline, func(ctx context.Context, c clients, spec reconcile.Spec) error { return naive(ctx, c.ecr, spec) }}
 
-// measure runs every scenario in order, each implementation on its own
+// measure runs the scenarios in order, each implementation on its own
 // repository, runs interleaved so that all see the same noise, and returns
 // one row per scenario and implementation. prepare returns the declared
-// spec of a scenario and may change the repository by hand; its calls are
-// not measured.
+// spec of a scenario and may change the repository by hand, unmeasured.
 func measure(ctx context.Context, cfg Config, section string, impls []impl, scenarios []string,
 	prepare func(emu *emulator.Emulator, name, scenario string) (reconcile.Spec, error),
 ) ([]SingleRow, error) {
-	srv, err := startServer(cfg.SingleLatency)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.close()
+	srv := startServer(cfg.SingleLatency)
+	defer srv.Close()
 	type sample struct {
 		counts
 		wall time.Duration
 	}
 	samples := map[[2]string][]sample{}
 	for run := range cfg.Runs {
-		cfg.logf("%s: run %d/%d", section, run+1, cfg.Runs)
+		logf("%s: run %d/%d", section, run+1, cfg.Runs)
 		for i, im := range impls {
-			name := fmt.Sprintf("bench/%s-%d-%d", section, i, run)
 			for _, sc := range scenarios {
-				spec, err := prepare(srv.emu, name, sc)
+				spec, err := prepare(srv.Emulator, fmt.Sprintf("bench/%s-%d-%d", section, i, run), sc)
 				if err != nil {
 					return nil, err
 				}
 				// The clients are built before the clock starts, as the
 				// action builds them before its first call.
-				c, err := dial(ctx, srv.url, false)
+				c, err := dial(ctx, srv.URL, false)
 				if err != nil {
 					return nil, err
 				}
-				srv.reset()
+				srv.ResetCalls()
 				start := time.Now()
 				if err := im.run(ctx, c, spec); err != nil {
 					return nil, fmt.Errorf("%s %s: %w", im.name, sc, err)
 				}
 				s := sample{wall: time.Since(start), counts: srv.counts()}
 				samples[[2]string{sc, im.name}] = append(samples[[2]string{sc, im.name}], s)
-				// Every implementation must have reached the declared state.
-				if err := verifyDeclared(ctx, c, spec); err != nil {
+				// Every implementation must have reached the declared state:
+				// a dry-run reconcile finds nothing to change.
+				res, err := reconciler(c.ecr, true).Reconcile(ctx, spec)
+				if err == nil && res.Changed() {
+					err = fmt.Errorf("not in the declared state: %v", res.ChangedOnly())
+				}
+				if err != nil {
 					return nil, fmt.Errorf("%s after %s: %w", im.name, sc, err)
 				}
 			}
@@ -167,16 +147,13 @@ func measure(ctx context.Context, cfg Config, section string, impls []impl, scen
 	for _, sc := range scenarios {
 		for _, im := range impls {
 			ss := samples[[2]string{sc, im.name}]
-			row := SingleRow{Scenario: sc, Impl: im.name, Ops: ss[len(ss)-1].Ops, Levels: math.MaxInt}
-			var calls, writes []int
+			var calls, writes, levels []int
 			var walls []time.Duration
 			for _, s := range ss {
-				calls, writes, walls = append(calls, s.Calls), append(writes, s.Writes), append(walls, s.wall)
-				row.Levels, row.LevelsMax = min(row.Levels, s.Levels), max(row.LevelsMax, s.Levels)
+				calls, writes, levels, walls = append(calls, s.Calls), append(writes, s.Writes), append(levels, s.Levels), append(walls, s.wall)
 			}
-			row.Calls, row.Writes, row.Wall = median(calls), median(writes), median(walls)
-			row.WallMin, row.WallMax = slices.Min(walls), slices.Max(walls)
-			row.RoundTrips = roundTrips(row.Wall, cfg.SingleLatency)
+			row := SingleRow{Scenario: sc, Impl: im.name, Calls: median(calls), Writes: median(writes), Wall: spreadOf(walls), Levels: spreadOf(levels), Ops: ss[len(ss)-1].Ops}
+			row.RoundTrips = int(math.Round(float64(row.Wall.Med) / float64(cfg.SingleLatency)))
 			rows = append(rows, row)
 		}
 	}
@@ -186,9 +163,6 @@ func measure(ctx context.Context, cfg Config, section string, impls []impl, scen
 // find returns the row of one scenario and implementation.
 func find(rows []SingleRow, scenario, impl string) SingleRow {
 	i := slices.IndexFunc(rows, func(r SingleRow) bool { return r.Scenario == scenario && r.Impl == impl })
-	if i < 0 {
-		return SingleRow{}
-	}
 	return rows[i]
 }
 
@@ -198,10 +172,10 @@ func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
 	rep.Single, err = measure(ctx, cfg, "single", []impl{ours(implOurs, false), baseline}, singleScenarios,
 		func(emu *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
 			spec := fullSpec(name)
-			switch sc {
-			case scenarioNoOpKnown:
+			if sc == "no-op, registry-id given" {
 				spec.RegistryID = accountID
-			case scenarioDrift:
+			}
+			if sc == "drift-repair" {
 				return spec, drift(emu, name)
 			}
 			return spec, nil
@@ -209,19 +183,18 @@ func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
 	if err != nil {
 		return err
 	}
-	lat := cfg.SingleLatency
 	for _, t := range []struct {
 		sc, name string
 		bound    int
-	}{{scenarioNoOp, "no-op", 2}, {scenarioNoOpKnown, "no-op, registry-id given", 1}, {scenarioCreate, "create, both policies", 3}} {
+	}{{"no-op", "no-op", 2}, {"no-op, registry-id given", "no-op, registry-id given", 1}, {"create", "create, both policies", 3}} {
 		r := find(rep.Single, t.sc, implOurs)
-		if t.sc != scenarioCreate {
+		if t.sc != "create" {
 			rep.target(true, r.Writes == 0, t.name+": writes", "0", fmt.Sprint(r.Writes))
 		}
 		want := fmt.Sprintf("≤ %d", t.bound)
-		rep.target(false, r.Levels <= t.bound, t.name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels))
+		rep.target(false, r.Levels.Min <= t.bound, t.name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels.Min))
 		rep.target(false, r.RoundTrips <= t.bound, t.name+": sequential round trips (wall ÷ latency)", want,
-			fmt.Sprintf("%d (%.1f ms ÷ %v)", r.RoundTrips, ms(r.Wall), lat))
+			fmt.Sprintf("%d (%.1f ms ÷ %v)", r.RoundTrips, ms(r.Wall.Med), cfg.SingleLatency))
 	}
 	return nil
 }
@@ -233,7 +206,7 @@ func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
 	rep.PolicyCheck, err = measure(ctx, cfg, "policy", []impl{ours(implNoCheck, false), ours(implChecked, true), baseline}, policyScenarios,
 		func(_ *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
 			spec := fullSpec(name)
-			if sc != scenarioPolicyCreate {
+			if sc != policyScenarios[0] {
 				spec.RepositoryPolicy = &reconcile.Document{Text: updatedPolicy}
 			}
 			return spec, nil
@@ -245,7 +218,7 @@ func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
 		with, without := find(rep.PolicyCheck, sc, implChecked), find(rep.PolicyCheck, sc, implNoCheck)
 		rep.target(true, with.Calls == without.Calls+1 && with.Writes == without.Writes, sc+": the check adds one call and no write",
 			fmt.Sprintf("%d calls, %d writes", without.Calls+1, without.Writes), fmt.Sprintf("%d calls, %d writes", with.Calls, with.Writes))
-		rep.target(false, with.Levels <= without.Levels, sc+": round trips with the check (call log)", fmt.Sprintf("≤ %d (without)", without.Levels), fmt.Sprint(with.Levels))
+		rep.target(false, with.Levels.Min <= without.Levels.Min, sc+": round trips with the check (call log)", fmt.Sprintf("≤ %d (without)", without.Levels.Min), fmt.Sprint(with.Levels.Min))
 	}
 	return nil
 }
@@ -263,20 +236,6 @@ func drift(emu *emulator.Emulator, name string) error {
 	r.Mutability, r.ExclusionFilters = "MUTABLE", nil
 	r.ScanOnPush = false
 	emu.PutRepository(r)
-	return nil
-}
-
-// verifyDeclared checks, with a dry-run reconcile, that the repository holds
-// the declared state. Its calls are not measured (the log is reset before
-// the next measurement).
-func verifyDeclared(ctx context.Context, c clients, spec reconcile.Spec) error {
-	res, err := reconciler(c.ecr, true).Reconcile(ctx, spec)
-	if err != nil {
-		return err
-	}
-	if res.Changed() {
-		return fmt.Errorf("not in the declared state: %v", res.ChangedOnly())
-	}
 	return nil
 }
 
