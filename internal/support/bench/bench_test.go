@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -14,19 +13,10 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
-// TestMain lets the test binary serve as the exec helper of the binary
-// section, as the bench binary does.
-func TestMain(m *testing.M) {
-	if isExecHelper() {
-		os.Exit(execHelperMain())
-	}
-	os.Exit(m.Run())
-}
-
-// TestQuickRun runs the harness in -quick mode: every section completes and
-// every structural target (computed from call counts, never from time) is
-// met. The counts themselves are asserted by the engine's tests
-// (internal/reconcile/calls_test.go).
+// TestQuickRun runs the harness in -quick mode: every section but the
+// binary's completes and every structural target (computed from call
+// counts, never from time) is met. The engine's tests assert the counts
+// themselves (internal/reconcile/calls_test.go).
 func TestQuickRun(t *testing.T) {
 	t.Parallel()
 	cfg, err := parseFlags([]string{"-quick"})

@@ -77,44 +77,35 @@ type SingleRow struct {
 	Ops            []string
 }
 
-// impl is one implementation measured on one repository.
-type impl struct {
-	name string
-	run  func(context.Context, clients, reconcile.Spec) error
+// run runs one implementation.
+func run(ctx context.Context, impl string, c clients, spec reconcile.Spec) error {
+	if impl == implBaseline {
+		return naive(ctx, c.ecr, spec)
+	}
+	rec := reconciler(c.ecr, false)
+	if impl == implChecked {
+		rec.Options.Analyzer = ecrsdk.NewAnalyzer(c.an)
+	}
+	_, err := rec.Reconcile(ctx, spec)
+	return err
 }
-
-func ours(name string, check bool) impl {
-	return impl{name, func(ctx context.Context, c clients, spec reconcile.Spec) error {
-		rec := reconciler(c.ecr, false)
-		if check {
-			rec.Options.Analyzer = ecrsdk.NewAnalyzer(c.an)
-		}
-		_, err := rec.Reconcile(ctx, spec)
-		return err
-	}}
-}
-
-var baseline = impl{implBaseline, func(ctx context.Context, c clients, spec reconcile.Spec) error { return naive(ctx, c.ecr, spec) }}
 
 // measure runs the scenarios in order, each implementation on its own
 // repository, runs interleaved so that all see the same noise, and returns
-// one row per scenario and implementation. prepare returns the declared
-// spec of a scenario and may change the repository by hand, unmeasured.
-func measure(ctx context.Context, cfg Config, section string, impls []impl, scenarios []string,
-	prepare func(emu *emulator.Emulator, name, scenario string) (reconcile.Spec, error),
-) ([]SingleRow, error) {
+// one row per scenario and implementation.
+func measure(ctx context.Context, cfg Config, section string, impls, scenarios []string) ([]SingleRow, error) {
 	srv := startServer(cfg.SingleLatency)
 	defer srv.Close()
-	type sample struct {
-		counts
-		wall time.Duration
-	}
-	samples := map[[2]string][]sample{}
-	for run := range cfg.Runs {
-		logf("%s: run %d/%d", section, run+1, cfg.Runs)
+	samples := make([]struct {
+		calls, writes, levels []int
+		walls                 []time.Duration
+		ops                   []string
+	}, len(scenarios)*len(impls))
+	for n := range cfg.Runs {
+		logf("%s: run %d/%d", section, n+1, cfg.Runs)
 		for i, im := range impls {
-			for _, sc := range scenarios {
-				spec, err := prepare(srv.Emulator, fmt.Sprintf("bench/%s-%d-%d", section, i, run), sc)
+			for j, sc := range scenarios {
+				spec, err := declare(srv.Emulator, fmt.Sprintf("bench/%s-%d-%d", section, i, n), sc)
 				if err != nil {
 					return nil, err
 				}
@@ -126,11 +117,11 @@ func measure(ctx context.Context, cfg Config, section string, impls []impl, scen
 				}
 				srv.ResetCalls()
 				start := time.Now()
-				if err := im.run(ctx, c, spec); err != nil {
-					return nil, fmt.Errorf("%s %s: %w", im.name, sc, err)
+				if err := run(ctx, im, c, spec); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", im, sc, err)
 				}
-				s := sample{wall: time.Since(start), counts: srv.counts()}
-				samples[[2]string{sc, im.name}] = append(samples[[2]string{sc, im.name}], s)
+				wall, cnt, x := time.Since(start), srv.counts(), &samples[j*len(impls)+i]
+				x.calls, x.writes, x.levels, x.walls, x.ops = append(x.calls, cnt.Calls), append(x.writes, cnt.Writes), append(x.levels, cnt.Levels), append(x.walls, wall), cnt.Ops
 				// Every implementation must have reached the declared state:
 				// a dry-run reconcile finds nothing to change.
 				res, err := reconciler(c.ecr, true).Reconcile(ctx, spec)
@@ -138,24 +129,16 @@ func measure(ctx context.Context, cfg Config, section string, impls []impl, scen
 					err = fmt.Errorf("not in the declared state: %v", res.ChangedOnly())
 				}
 				if err != nil {
-					return nil, fmt.Errorf("%s after %s: %w", im.name, sc, err)
+					return nil, fmt.Errorf("%s after %s: %w", im, sc, err)
 				}
 			}
 		}
 	}
-	var rows []SingleRow
-	for _, sc := range scenarios {
-		for _, im := range impls {
-			ss := samples[[2]string{sc, im.name}]
-			var calls, writes, levels []int
-			var walls []time.Duration
-			for _, s := range ss {
-				calls, writes, levels, walls = append(calls, s.Calls), append(writes, s.Writes), append(levels, s.Levels), append(walls, s.wall)
-			}
-			row := SingleRow{Scenario: sc, Impl: im.name, Calls: median(calls), Writes: median(writes), Wall: spreadOf(walls), Levels: spreadOf(levels), Ops: ss[len(ss)-1].Ops}
-			row.RoundTrips = int(math.Round(float64(row.Wall.Med) / float64(cfg.SingleLatency)))
-			rows = append(rows, row)
-		}
+	rows := make([]SingleRow, len(samples))
+	for k, x := range samples {
+		rows[k] = SingleRow{Scenario: scenarios[k/len(impls)], Impl: impls[k%len(impls)], Calls: median(x.calls), Writes: median(x.writes),
+			Wall: spreadOf(x.walls), Levels: spreadOf(x.levels), Ops: x.ops}
+		rows[k].RoundTrips = int(math.Round(float64(rows[k].Wall.Med) / float64(cfg.SingleLatency)))
 	}
 	return rows, nil
 }
@@ -169,31 +152,20 @@ func find(rows []SingleRow, scenario, impl string) SingleRow {
 // runSingle runs create, no-op and drift-repair for ecr-reconcile and for
 // the naive baseline.
 func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
-	rep.Single, err = measure(ctx, cfg, "single", []impl{ours(implOurs, false), baseline}, singleScenarios,
-		func(emu *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
-			spec := fullSpec(name)
-			if sc == "no-op, registry-id given" {
-				spec.RegistryID = accountID
-			}
-			if sc == "drift-repair" {
-				return spec, drift(emu, name)
-			}
-			return spec, nil
-		})
+	rep.Single, err = measure(ctx, cfg, "single", []string{implOurs, implBaseline}, singleScenarios)
 	if err != nil {
 		return err
 	}
-	for _, t := range []struct {
-		sc, name string
-		bound    int
-	}{{"no-op", "no-op", 2}, {"no-op, registry-id given", "no-op, registry-id given", 1}, {"create", "create, both policies", 3}} {
-		r := find(rep.Single, t.sc, implOurs)
-		if t.sc != "create" {
-			rep.target(true, r.Writes == 0, t.name+": writes", "0", fmt.Sprint(r.Writes))
+	for i, sc := range []string{"no-op", "no-op, registry-id given", "create"} {
+		bound := []int{2, 1, 3}[i]
+		r, name, want := find(rep.Single, sc, implOurs), sc, fmt.Sprintf("≤ %d", bound)
+		if sc == "create" {
+			name = "create, both policies"
+		} else {
+			rep.target(true, r.Writes == 0, name+": writes", "0", fmt.Sprint(r.Writes))
 		}
-		want := fmt.Sprintf("≤ %d", t.bound)
-		rep.target(false, r.Levels.Min <= t.bound, t.name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels.Min))
-		rep.target(false, r.RoundTrips <= t.bound, t.name+": sequential round trips (wall ÷ latency)", want,
+		rep.target(false, r.Levels.Min <= bound, name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels.Min))
+		rep.target(false, r.RoundTrips <= bound, name+": sequential round trips (wall ÷ latency)", want,
 			fmt.Sprintf("%d (%.1f ms ÷ %v)", r.RoundTrips, ms(r.Wall.Med), cfg.SingleLatency))
 	}
 	return nil
@@ -203,14 +175,7 @@ func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
 // the policy check, and the naive baseline in the same run: the check goes
 // out with the first read round, so it must add no round trip.
 func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
-	rep.PolicyCheck, err = measure(ctx, cfg, "policy", []impl{ours(implNoCheck, false), ours(implChecked, true), baseline}, policyScenarios,
-		func(_ *emulator.Emulator, name, sc string) (reconcile.Spec, error) {
-			spec := fullSpec(name)
-			if sc != policyScenarios[0] {
-				spec.RepositoryPolicy = &reconcile.Document{Text: updatedPolicy}
-			}
-			return spec, nil
-		})
+	rep.PolicyCheck, err = measure(ctx, cfg, "policy", []string{implNoCheck, implChecked, implBaseline}, policyScenarios)
 	if err != nil {
 		return err
 	}
@@ -223,20 +188,28 @@ func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
 	return nil
 }
 
-// drift changes by hand every setting that can be repaired.
-func drift(emu *emulator.Emulator, name string) error {
-	r, ok := emu.Repository("", name)
-	if !ok {
-		return fmt.Errorf("drift: repository %q missing", name)
+// declare returns the declared spec of a scenario; drift-repair first
+// changes by hand (bypassing the API) every setting that can be repaired.
+func declare(emu *emulator.Emulator, name, scenario string) (reconcile.Spec, error) {
+	spec := fullSpec(name)
+	switch scenario {
+	case "no-op, registry-id given":
+		spec.RegistryID = accountID
+	case "policy update", "no-op, policy managed":
+		spec.RepositoryPolicy = &reconcile.Document{Text: updatedPolicy}
+	case "drift-repair":
+		r, ok := emu.Repository("", name)
+		if !ok {
+			return spec, fmt.Errorf("drift: repository %q missing", name)
+		}
+		r.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"ecr:BatchGetImage"}]}`
+		r.Lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
+		r.Tags = maps.Clone(r.Tags)
+		r.Tags["team"] = "someone-else"
+		r.Mutability, r.ExclusionFilters, r.ScanOnPush = "MUTABLE", nil, false
+		emu.PutRepository(r)
 	}
-	r.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"ecr:BatchGetImage"}]}`
-	r.Lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
-	r.Tags = maps.Clone(r.Tags)
-	r.Tags["team"] = "someone-else"
-	r.Mutability, r.ExclusionFilters = "MUTABLE", nil
-	r.ScanOnPush = false
-	emu.PutRepository(r)
-	return nil
+	return spec, nil
 }
 
 // naive is the baseline: what common actions and CLI scripts do. Sequential

@@ -2,9 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
@@ -15,15 +22,11 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/ghrunner"
 )
 
-const (
-	region    = "us-east-1"
-	accountID = "123456789012"
-	// Static keys; the emulator does not check signatures.
-	accessKeyID     = "AKIABENCHBENCHBENCH0"
-	secretAccessKey = "bench-secret-access-key"
-)
+// The keys are static: the emulator does not check signatures.
+const region, accountID, accessKeyID, secretAccessKey = "us-east-1", "123456789012", "AKIABENCHBENCHBENCH0", "bench-secret-access-key"
 
 // server is the emulator behind real HTTP on loopback.
 type server struct {
@@ -60,7 +63,7 @@ func (s server) counts() counts {
 		}
 	}
 	if len(calls) > 0 {
-		c.First = calls[0].Received
+		c.First = calls[0].Received // the log is in arrival order
 	}
 	return c
 }
@@ -151,13 +154,11 @@ func seedBatch(ctx context.Context, srv server, prefix string, n int) ([]string,
 
 // BatchRow is one batch size: Bound is one read per managed setting not
 // returned by DescribeRepositories, per repository, plus ⌈N/100⌉
-// describes and the registry-level reads; LowerBound is calls × latency ÷
-// concurrency.
+// describes and the registry-level reads.
 type BatchRow struct {
 	N, Calls, Writes, Bound int
 	Ops                     []string
 	Wall                    spread[time.Duration]
-	LowerBound              time.Duration
 }
 
 // runBatch measures a batch with nothing to change at each size: one
@@ -170,7 +171,7 @@ func runBatch(ctx context.Context, cfg Config, rep *Report) error {
 		if err != nil {
 			return err
 		}
-		row := BatchRow{N: n, Bound: batchReadsPerRepo*n + ceilDiv(n, 100) + batchRegistryReads}
+		row := BatchRow{N: n, Bound: batchReadsPerRepo*n + (n+99)/100 + batchRegistryReads}
 		var calls, writes []int
 		var walls []time.Duration
 		for run := -1; run < cfg.Runs; run++ {
@@ -196,11 +197,10 @@ func runBatch(ctx context.Context, cfg Config, rep *Report) error {
 			}
 		}
 		row.Calls, row.Writes, row.Wall = median(calls), median(writes), spreadOf(walls)
-		row.LowerBound = time.Duration(row.Calls) * cfg.Latency / time.Duration(cfg.Concurrency)
 		rep.Batch = append(rep.Batch, row)
 		rep.target(true, row.Writes == 0, fmt.Sprintf("batch N=%d: writes when nothing differs", n), "0", fmt.Sprint(row.Writes))
 		rep.target(true, row.Calls <= row.Bound, fmt.Sprintf("batch N=%d: calls", n),
-			fmt.Sprintf("≤ %d (%d×%d reads + %d describes + %d registry reads)", row.Bound, n, batchReadsPerRepo, ceilDiv(n, 100), batchRegistryReads), fmt.Sprint(row.Calls))
+			fmt.Sprintf("≤ %d (%d×%d reads + %d describes + %d registry reads)", row.Bound, n, batchReadsPerRepo, (n+99)/100, batchRegistryReads), fmt.Sprint(row.Calls))
 	}
 	return nil
 }
@@ -222,4 +222,153 @@ func median[T int | int64 | time.Duration](xs []T) T {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
+// ProcessRow is one scenario of the real binary over the runs: First is
+// from just before exec to the emulator's first request, Wall from exec to
+// exit, RSS the binary's max RSS in bytes (from its rusage); HelperHWM is
+// the peak RSS of the process that started it, the floor below which RSS
+// cannot go (see execHelperMain).
+type ProcessRow struct {
+	Scenario      string
+	First, Wall   spread[time.Duration]
+	RSS           spread[int64]
+	HelperHWM     int64
+	Calls, Writes int
+}
+
+// runProcess builds the action binary once, the way the Dockerfile does,
+// and runs it as the GitHub runner would against an in-process emulator:
+// create and no-op of one repository with every setting, and a no-op batch
+// of copies of a repository the engine created, as in section 3.
+func runProcess(ctx context.Context, cfg Config, rep *Report) error {
+	if !cfg.Process {
+		return nil
+	}
+	root, err := ghrunner.ModuleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "ecr-reconcile-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	logf("process: building the action binary")
+	bin, err := ghrunner.Build(ctx, root, tmp)
+	if err != nil {
+		return err
+	}
+	srv := startServer(cfg.Latency)
+	defer srv.Close()
+	maxN := slices.Max(cfg.Sizes)
+	names, err := seedBatch(ctx, srv, "proc/svc", maxN)
+	if err != nil {
+		return err
+	}
+	// The inputs declare fullSpec and batchSpec.
+	batch := map[string]string{"repository-policy": repositoryPolicy, "lifecycle-policy": lifecyclePolicy, "tags": "team=payments,env=prod",
+		"scan-on-push": "true", "repositories": strings.Join(names, "\n"), "max-concurrency": strconv.Itoa(cfg.Concurrency)}
+	single := maps.Clone(batch)
+	delete(single, "repositories")
+	single["image-tag-mutability"], single["image-tag-mutability-exclusion-filters"] = "IMMUTABLE_WITH_EXCLUSION", "cache,latest"
+	single["encryption-type"] = "AES256"
+	scenarios := []string{singleScenarios[0], singleScenarios[1], fmt.Sprintf("batch N=%d, no-op", maxN)}
+	// The binary is started through ghrunner.Run, as the GitHub runner
+	// would, by a fresh copy of this program (see execHelperMain) so that
+	// its max RSS is its own.
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	env := map[string]string{"AWS_ACCESS_KEY_ID": accessKeyID, "AWS_SECRET_ACCESS_KEY": secretAccessKey, "AWS_REGION": region,
+		"AWS_ENDPOINT_URL_ECR": srv.URL, "AWS_ENDPOINT_URL_STS": srv.URL, "AWS_ENDPOINT_URL_ACCESSANALYZER": srv.URL, helperBinEnv: bin}
+	var samples [3]struct {
+		firsts, walls []time.Duration
+		rss, floors   []int64
+		calls, writes []int
+	}
+	for n := range cfg.Runs {
+		logf("process: run %d/%d", n+1, cfg.Runs)
+		single["repository"] = fmt.Sprintf("proc/app-%d", n)
+		for i, inputs := range []map[string]string{single, single, batch} {
+			srv.ResetCalls()
+			res, err := ghrunner.Run(ctx, ghrunner.Step{Bin: self, Inputs: inputs, Env: env})
+			if err == nil && res.ExitCode != 0 {
+				out := res.Stdout + res.Stderr // its end
+				err = fmt.Errorf("the action failed (exit %d):\n%s", res.ExitCode, out[max(0, len(out)-4000):])
+			}
+			var start, wall, rss, floor int64
+			if err == nil {
+				_, err = fmt.Sscan(res.Outputs[helperOutput], &start, &wall, &rss, &floor)
+			}
+			cnt := srv.counts()
+			if err == nil && (cnt.Calls == 0 || i < 2 && res.Outputs["repository-uri"] == "" || i == 2 && res.Outputs["changed"] != "false") {
+				err = fmt.Errorf("%d calls, outputs %q", cnt.Calls, res.Outputs)
+			}
+			if err != nil {
+				return fmt.Errorf("%s: %w", scenarios[i], err)
+			}
+			x := &samples[i]
+			x.firsts, x.walls = append(x.firsts, cnt.First.Sub(time.Unix(0, start))), append(x.walls, time.Duration(wall))
+			x.rss, x.floors, x.calls, x.writes = append(x.rss, rss), append(x.floors, floor), append(x.calls, cnt.Calls), append(x.writes, cnt.Writes)
+		}
+	}
+	for i, x := range samples {
+		rep.Process = append(rep.Process, ProcessRow{Scenario: scenarios[i], First: spreadOf(x.firsts), Wall: spreadOf(x.walls),
+			RSS: spreadOf(x.rss), HelperHWM: slices.Max(x.floors), Calls: median(x.calls), Writes: median(x.writes)})
+	}
+	return nil
+}
+
+// Linux records in a process's max RSS the high-water mark of the memory it
+// ran in before execve. Go starts children with vfork (CLONE_VM), so a child
+// started directly by the bench would report the bench's own peak RSS
+// (tens of MB after the batch section) instead of its own. The action is
+// therefore started by a fresh, small copy of this program, whose own
+// high-water mark (HelperHWM, reported) is the floor of the figure. The
+// helper adds its measurements to the step's outputs as helperOutput:
+// "start-unix-nanos wall-nanos max-rss helper-hwm".
+const (
+	helperBinEnv = "ECR_BENCH_EXEC_BIN"
+	helperOutput = "bench-exec-helper"
+)
+
+func isExecHelper() bool { return os.Getenv(helperBinEnv) != "" }
+
+// execHelperMain runs the binary named by helperBinEnv with this process's
+// environment and standard streams and exits with its exit code.
+func execHelperMain() int {
+	hwm := vmHWM()
+	cmd := exec.Command(os.Getenv(helperBinEnv))
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	start := time.Now()
+	err, wall := cmd.Run(), time.Since(start) // left to right: Run, then the clock
+	var exited *exec.ExitError
+	if err != nil && !errors.As(err, &exited) {
+		fmt.Fprintln(os.Stderr, "bench exec helper:", err)
+		return 1
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = int64(ru.Maxrss) * 1024 // kilobytes on Linux
+	}
+	f, err := os.OpenFile(os.Getenv("GITHUB_OUTPUT"), os.O_APPEND|os.O_WRONLY, 0)
+	if err == nil {
+		_, err = fmt.Fprintf(f, "%s=%d %d %d %d\n", helperOutput, start.UnixNano(), wall, rss, hwm)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench exec helper:", err)
+		return 1
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+// vmHWM is this process's peak resident set size so far, or 0 if unknown.
+func vmHWM() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	var kb int64
+	if _, rest, ok := strings.Cut(string(b), "VmHWM:"); ok {
+		fmt.Sscanf(rest, "%d kB", &kb) //nolint:errcheck // 0 when unknown
+	}
+	return kb * 1024
+}
