@@ -155,9 +155,9 @@ func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
 	if !deletes(diff(spec, existing(), "aws")) || deletes(diff(spec, state{}, "aws")) {
 		t.Error("deletes disagrees with the plan")
 	}
-	var re *RepositoryError
+	var re *repositoryError
 	if !errors.As(failure(diff(Spec{Name: "app", Absent: true}, with(func(s *state) { s.Images = ptrTo(1) }), "aws")), &re) {
-		t.Error("a refused deletion is not a *RepositoryError")
+		t.Error("a refused deletion is not a *repositoryError")
 	}
 }
 

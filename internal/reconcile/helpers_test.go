@@ -116,13 +116,14 @@ func createBarrier(n int) func(http.Handler) http.Handler {
 }
 
 func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
-	return &reconcile.Reconciler{ECR: ecrsdk.New(f.ecr), Options: reconcile.Options{
+	r := &reconcile.Reconciler{ECR: ecrsdk.New(f.ecr), Options: reconcile.Options{
 		DryRun:      dryRun,
 		Region:      region,
 		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
 		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
-		OwnedSettle: func(context.Context) error { return nil },
 	}}
+	r.Options.SetOwnedSettle(func(context.Context) error { return nil })
+	return r
 }
 
 func (f *fixture) run(t *testing.T, spec reconcile.Spec) *reconcile.Result {

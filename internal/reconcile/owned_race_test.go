@@ -33,7 +33,7 @@ func TestOwnedPolicyLostUpdate(t *testing.T) {
 	jobA.ECR = ecrsdk.New(f.clientAs(keyA))
 	jobB := f.reconciler(false)
 	settles := 0
-	jobB.Options.OwnedSettle = func(ctx context.Context) error {
+	jobB.Options.SetOwnedSettle(func(ctx context.Context) error {
 		// B's settle delay is when a writer that read before B's write
 		// lands its own: here, A's held write.
 		settles++
@@ -44,7 +44,7 @@ func TestOwnedPolicyLostUpdate(t *testing.T) {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-	}
+	})
 
 	type outcome struct {
 		res *reconcile.Result

@@ -327,7 +327,7 @@ func TestOwnedPolicyTwoPrefixesRace(t *testing.T) {
 	for i, spec := range specs {
 		wg.Go(func() {
 			r := f.reconciler(false)
-			r.Options.OwnedMerge = reconcile.Backoff{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond}
+			r.Options.SetOwnedMerge(reconcile.Backoff{Attempts: 5, Base: time.Millisecond, Max: 4 * time.Millisecond})
 			res, err := r.Reconcile(ctx, spec)
 			if err != nil {
 				t.Errorf("job %d: %v", i, err)
@@ -385,7 +385,7 @@ func TestOwnedPolicyGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := f.reconciler(false)
-	r.Options.OwnedMerge = reconcile.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond}
+	r.Options.SetOwnedMerge(reconcile.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond})
 	res, err := r.Reconcile(context.Background(), ownedSpec(name, "ci-", &reconcile.Document{Text: ownedPolicy(pullStatement("ci-Pull", "111111111111"))}))
 	if err == nil {
 		t.Fatal("no error")

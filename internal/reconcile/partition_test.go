@@ -38,10 +38,9 @@ func TestAccountPrincipalInOtherPartitions(t *testing.T) {
 				Credentials:  credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
 			})
 			rec := func(dryRun bool) *reconcile.Reconciler {
-				return &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{
-					DryRun: dryRun, Region: tc.region,
-					OwnedMerge: reconcile.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond},
-				}}
+				r := &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{DryRun: dryRun, Region: tc.region}}
+				r.Options.SetOwnedMerge(reconcile.Backoff{Attempts: 3, Base: time.Millisecond, Max: time.Millisecond})
+				return r
 			}
 			text := strings.ReplaceAll(declared, "PARTITION", tc.partition)
 			for _, prefix := range []string{"", "ci-"} {

@@ -28,15 +28,15 @@ type Options struct {
 	// to repository policies; zero value means the default (2 minutes).
 	// Neither wait runs past the context's deadline.
 	Propagation Backoff
-	// OwnedMerge bounds the merge-again rounds when racing writers replace
+	// ownedMerge bounds the merge-again rounds when racing writers replace
 	// a repository policy owned by Sid prefix; zero value means the
-	// default (5 attempts).
-	OwnedMerge Backoff
-	// OwnedSettle, when set, replaces the wait between writing a policy
+	// default (5 attempts). Only tests change it (export_test.go).
+	ownedMerge Backoff
+	// ownedSettle, when set, replaces the wait between writing a policy
 	// shared by Sid prefix and reading it back (a few seconds, so that a
-	// racing writer's write is seen; setting_repository_policy.go). Tests set it so that they
-	// never sleep.
-	OwnedSettle func(context.Context) error
+	// racing writer's write is seen; setting_repository_policy.go). Tests
+	// set it (export_test.go) so that they never sleep.
+	ownedSettle func(context.Context) error
 	// Preview says when the lifecycle policy preview runs (preview.go);
 	// the zero value never runs it.
 	Preview PreviewMode

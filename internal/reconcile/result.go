@@ -135,25 +135,25 @@ func (e *SettingsError) Error() string {
 	return fmt.Sprintf("%d setting(s) not reconciled: %s", len(e.Failed), strings.Join(parts, "; "))
 }
 
-// RepositoryError is a failure of the repository's own change: a deletion
+// repositoryError is a failure of the repository's own change: a deletion
 // that was refused or failed. Unlike a *SettingsError it always fails the
 // step (on-reconcile-error: warn does not apply), but the result is there:
 // the plan shows why.
-type RepositoryError struct {
+type repositoryError struct {
 	Change Change
 }
 
-func (e *RepositoryError) Error() string {
+func (e *repositoryError) Error() string {
 	return inputref.State.String() + ": absent: " + e.Change.Error
 }
 
 // failure is the error of a result's changes: a failed repository change
-// is a *RepositoryError, failed settings a *SettingsError; nil when none
+// is a *repositoryError, failed settings a *SettingsError; nil when none
 // failed.
 func failure(changes []Change) error {
 	for _, c := range changes {
 		if c.Setting == SettingRepository && c.Action == ActionFailed {
-			return &RepositoryError{Change: c}
+			return &repositoryError{Change: c}
 		}
 	}
 	return settingsError(changes)

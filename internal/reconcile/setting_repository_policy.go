@@ -227,13 +227,13 @@ const (
 // declared owned statements.
 var errOwnedOverwritten = errors.New("another writer replaced the repository policy")
 
-// settle waits before the read-back of a shared policy (Options.OwnedSettle
+// settle waits before the read-back of a shared policy (Options.ownedSettle
 // replaces the wait). It never waits past half the time left before the
 // context's deadline: a verification cut short by the deadline would
 // report nothing.
 func (r *Reconciler) settle(ctx context.Context) error {
-	if r.Options.OwnedSettle != nil {
-		return r.Options.OwnedSettle(ctx)
+	if r.Options.ownedSettle != nil {
+		return r.Options.ownedSettle(ctx)
 	}
 	d := ownedSettle + time.Duration(rand.Int64N(int64(ownedSettleJitter)))
 	if dl, ok := ctx.Deadline(); ok {
@@ -264,7 +264,7 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 	if spec.RepositoryPolicy.Remove {
 		declared = ""
 	}
-	b := r.Options.OwnedMerge
+	b := r.Options.ownedMerge
 	if b == (Backoff{}) {
 		b = ownedMergeBackoff
 	}

@@ -259,8 +259,10 @@ func TestDocumentedDeletePolicyIsExactlyEnough(t *testing.T) {
 			return fmt.Errorf("delete empty: %w", err)
 		}
 		_, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-2", Absent: true})
-		var re *reconcile.RepositoryError
-		if !errors.As(err, &re) || !strings.Contains(err.Error(), "holds 3 image(s)") {
+		// A refused deletion is a failure of the repository, never a
+		// settings failure that on-reconcile-error: warn could let pass.
+		var se *reconcile.SettingsError
+		if err == nil || errors.As(err, &se) || !strings.Contains(err.Error(), "holds 3 image(s)") {
 			return fmt.Errorf("refuse with count: %w", err)
 		}
 		if res, err := w.rec.Reconcile(ctx, reconcile.Spec{Name: "previews/pr-3", Absent: true, ForceDelete: true}); err != nil || !res.Deleted {

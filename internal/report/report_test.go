@@ -146,7 +146,7 @@ func TestDeletionOutcome(t *testing.T) {
 	}
 	items := []reconcile.Item{
 		{Name: "pr/1", Result: deleted},
-		{Name: "pr/2", Result: &reconcile.Result{Changes: []reconcile.Change{refused}}, Err: &reconcile.RepositoryError{Change: refused}},
+		{Name: "pr/2", Result: &reconcile.Result{Changes: []reconcile.Change{refused}}, Err: errors.New("state: absent: " + refused.Error)},
 		{Name: "pr/3", Result: &reconcile.Result{}},
 	}
 	if got := report.Status(items[0], true); got != report.StatusDeleted {

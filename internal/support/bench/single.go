@@ -16,209 +16,200 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
-// Scenarios of the single-repository section, in the order they run.
-const (
-	scenarioCreate = "create"
-	scenarioNoOp   = "no-op"
-	// scenarioNoOpKnown is the no-op with the registry account known (the
-	// registry-id input): the tags read then goes out with the describe.
-	scenarioNoOpKnown = "no-op, registry-id given"
-	scenarioDrift     = "drift-repair"
+// The scenarios of the single-repository section and of the policy check
+// section, in the order they run on one repository. "no-op, registry-id
+// given" knows the registry account (the registry-id input), so the tags
+// read goes out with the describe; "policy update" changes the repository
+// policy alone.
+var (
+	singleScenarios = []string{"create", "no-op", "no-op, registry-id given", "drift-repair"}
+	policyScenarios = []string{"create, policy managed", "policy update", "no-op, policy managed"}
 )
 
 const (
 	implOurs     = "ecr-reconcile"
 	implBaseline = "naive baseline"
+	implNoCheck  = "ecr-reconcile, no policy check"
+	implChecked  = "ecr-reconcile + IAM Access Analyzer"
 )
 
-// SingleRow is the median of one scenario for one implementation.
+const repositoryPolicy = `{"Version": "2012-10-17", "Statement": [{"Sid": "ClusterPull", "Effect": "Allow",
+  "Principal": {"AWS": ["210987654321", "arn:aws:iam::111122223333:root"]},
+  "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]}]}`
+
+const lifecyclePolicy = `{"rules": [
+  {"rulePriority": 1, "description": "untagged", "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}},
+  {"rulePriority": 2, "description": "keep 30", "selection": {"tagStatus": "tagged", "tagPatternList": ["v*", "release-*"], "countType": "imageCountMoreThan", "countNumber": 30}, "action": {"type": "expire"}}
+]}`
+
+// updatedPolicy is repositoryPolicy with one more account.
+var updatedPolicy = strings.Replace(repositoryPolicy, `"210987654321", `, `"210987654321", "444455556666", `, 1)
+
+// fullSpec manages every setting.
+func fullSpec(name string) reconcile.Spec {
+	scan := true
+	return reconcile.Spec{
+		Name:             name,
+		RepositoryPolicy: &reconcile.Document{Text: repositoryPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: lifecyclePolicy},
+		Tags:             map[string]string{"team": "payments", "env": "prod"},
+		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache", "latest"}},
+		ScanOnPush:       &scan,
+		Encryption:       &reconcile.Encryption{Type: "AES256"},
+	}
+}
+
+// SingleRow is one scenario for one implementation: Calls and Writes are
+// medians; RoundTrips is the median wall time ÷ the injected latency,
+// rounded; Levels is the critical path counted from the server's call log
+// (its minimum over runs is the figure, its maximum shows the noise); Ops
+// are the last run's operations, in arrival order.
 type SingleRow struct {
 	Scenario, Impl string
 	Calls, Writes  int
-	Wall           time.Duration // median
-	WallMin        time.Duration
-	WallMax        time.Duration
-	// RoundTrips is the median wall time ÷ the injected latency, rounded.
-	RoundTrips int
-	// Levels is the critical path counted from the server's call log
-	// (minimum over runs; LevelsMax shows the noise).
-	Levels, LevelsMax int
-	// Ops lists the operations of the last run, in arrival order.
-	Ops []string
+	Wall           spread[time.Duration]
+	RoundTrips     int
+	Levels         spread[int]
+	Ops            []string
 }
 
-// RatioRow compares the baseline with ecr-reconcile for one scenario.
-type RatioRow struct {
-	Scenario                   string
-	Calls, Writes, Wall        float64 // baseline ÷ ours; +Inf when ours is 0
-	OursWrites, BaselineWrites int
-	OursCalls, BaselineCalls   int
-	OursWall, BaselineWall     time.Duration
+// run runs one implementation.
+func run(ctx context.Context, impl string, c clients, spec reconcile.Spec) error {
+	if impl == implBaseline {
+		return naive(ctx, c.ecr, spec)
+	}
+	rec := reconciler(c.ecr, false)
+	if impl == implChecked {
+		rec.Options.Analyzer = ecrsdk.NewAnalyzer(c.an)
+	}
+	_, err := rec.Reconcile(ctx, spec)
+	return err
 }
 
-type sample struct {
-	counts counts
-	wall   time.Duration
-	ops    []string
+// measure runs the scenarios in order, each implementation on its own
+// repository, runs interleaved so that all see the same noise, and returns
+// one row per scenario and implementation.
+func measure(ctx context.Context, cfg Config, section string, impls, scenarios []string) ([]SingleRow, error) {
+	srv := startServer(cfg.SingleLatency)
+	defer srv.Close()
+	samples := make([]struct {
+		calls, writes, levels []int
+		walls                 []time.Duration
+		ops                   []string
+	}, len(scenarios)*len(impls))
+	for n := range cfg.Runs {
+		logf("%s: run %d/%d", section, n+1, cfg.Runs)
+		for i, im := range impls {
+			for j, sc := range scenarios {
+				spec, err := declare(srv.Emulator, fmt.Sprintf("bench/%s-%d-%d", section, i, n), sc)
+				if err != nil {
+					return nil, err
+				}
+				// The clients are built before the clock starts, as the
+				// action builds them before its first call.
+				c, err := dial(ctx, srv.URL, false)
+				if err != nil {
+					return nil, err
+				}
+				srv.ResetCalls()
+				start := time.Now()
+				if err := run(ctx, im, c, spec); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", im, sc, err)
+				}
+				wall, cnt, x := time.Since(start), srv.counts(), &samples[j*len(impls)+i]
+				x.calls, x.writes, x.levels, x.walls, x.ops = append(x.calls, cnt.Calls), append(x.writes, cnt.Writes), append(x.levels, cnt.Levels), append(x.walls, wall), cnt.Ops
+				// Every implementation must have reached the declared state:
+				// a dry-run reconcile finds nothing to change.
+				res, err := reconciler(c.ecr, true).Reconcile(ctx, spec)
+				if err == nil && res.Changed() {
+					err = fmt.Errorf("not in the declared state: %v", res.ChangedOnly())
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%s after %s: %w", im, sc, err)
+				}
+			}
+		}
+	}
+	rows := make([]SingleRow, len(samples))
+	for k, x := range samples {
+		rows[k] = SingleRow{Scenario: scenarios[k/len(impls)], Impl: impls[k%len(impls)], Calls: median(x.calls), Writes: median(x.writes),
+			Wall: spreadOf(x.walls), Levels: spreadOf(x.levels), Ops: x.ops}
+		rows[k].RoundTrips = int(math.Round(float64(rows[k].Wall.Med) / float64(cfg.SingleLatency)))
+	}
+	return rows, nil
 }
 
-// singleScenarios are measured in this order on one repository.
-var singleScenarios = []string{scenarioCreate, scenarioNoOp, scenarioNoOpKnown, scenarioDrift}
+// find returns the row of one scenario and implementation.
+func find(rows []SingleRow, scenario, impl string) SingleRow {
+	i := slices.IndexFunc(rows, func(r SingleRow) bool { return r.Scenario == scenario && r.Impl == impl })
+	return rows[i]
+}
 
 // runSingle runs create, no-op and drift-repair for ecr-reconcile and for
-// the naive baseline, interleaved so that both see the same noise.
-func runSingle(ctx context.Context, cfg Config, rep *Report) error {
-	emu := emulator.New(emulator.Options{Region: region, AccountID: accountID, Latency: cfg.SingleLatency})
-	srv, err := startServer(emu)
+// the naive baseline.
+func runSingle(ctx context.Context, cfg Config, rep *Report) (err error) {
+	rep.Single, err = measure(ctx, cfg, "single", []string{implOurs, implBaseline}, singleScenarios)
 	if err != nil {
 		return err
 	}
-	defer srv.close()
-
-	impls := []struct {
-		name string
-		run  func(context.Context, *ecr.Client, reconcile.Spec) error
-	}{
-		{implOurs, func(ctx context.Context, c *ecr.Client, spec reconcile.Spec) error {
-			_, err := reconciler(c, false).Reconcile(ctx, spec)
-			return err
-		}},
-		{implBaseline, naive},
-	}
-	samples := map[[2]string][]sample{}
-	for run := range cfg.Runs {
-		cfg.logf("single repository: run %d/%d", run+1, cfg.Runs)
-		for _, impl := range impls {
-			name := fmt.Sprintf("bench/%s-%d", strings.ReplaceAll(impl.name, " ", "-"), run)
-			spec := fullSpec(name)
-			for _, sc := range singleScenarios {
-				spec := spec
-				if sc == scenarioNoOpKnown {
-					spec.RegistryID = accountID
-				}
-				if sc == scenarioDrift {
-					if err := drift(emu, name); err != nil {
-						return err
-					}
-				}
-				c, err := newClient(ctx, srv.url, false)
-				if err != nil {
-					return err
-				}
-				srv.reset()
-				start := time.Now()
-				err = impl.run(ctx, c, spec)
-				wall := time.Since(start)
-				if err != nil {
-					return fmt.Errorf("%s %s: %w", impl.name, sc, err)
-				}
-				cnt := srv.counts()
-				var ops []string
-				for _, call := range emu.Calls() {
-					ops = append(ops, call.Operation)
-				}
-				key := [2]string{sc, impl.name}
-				samples[key] = append(samples[key], sample{counts: cnt, wall: wall, ops: ops})
-				// Both implementations must have reached the declared state.
-				if err := verifyDeclared(ctx, srv.url, spec); err != nil {
-					return fmt.Errorf("%s after %s: %w", impl.name, sc, err)
-				}
-			}
+	for i, sc := range []string{"no-op", "no-op, registry-id given", "create"} {
+		bound := []int{2, 1, 3}[i]
+		r, name, want := find(rep.Single, sc, implOurs), sc, fmt.Sprintf("≤ %d", bound)
+		if sc == "create" {
+			name = "create, both policies"
+		} else {
+			rep.target(true, r.Writes == 0, name+": writes", "0", fmt.Sprint(r.Writes))
 		}
+		rep.target(false, r.Levels.Min <= bound, name+": sequential round trips (call log)", want, fmt.Sprint(r.Levels.Min))
+		rep.target(false, r.RoundTrips <= bound, name+": sequential round trips (wall ÷ latency)", want,
+			fmt.Sprintf("%d (%.1f ms ÷ %v)", r.RoundTrips, ms(r.Wall.Med), cfg.SingleLatency))
 	}
-
-	byKey := map[[2]string]SingleRow{}
-	for _, sc := range singleScenarios {
-		for _, impl := range impls {
-			ss := samples[[2]string{sc, impl.name}]
-			row := SingleRow{Scenario: sc, Impl: impl.name, Ops: ss[len(ss)-1].ops, Levels: 1 << 30}
-			var calls, writes []int
-			var walls []time.Duration
-			for _, s := range ss {
-				calls = append(calls, s.counts.Calls)
-				writes = append(writes, s.counts.Writes)
-				walls = append(walls, s.wall)
-				row.Levels = min(row.Levels, s.counts.Levels)
-				row.LevelsMax = max(row.LevelsMax, s.counts.Levels)
-			}
-			row.Calls, row.Writes, row.Wall = median(calls), median(writes), median(walls)
-			row.WallMin, row.WallMax = slices.Min(walls), slices.Max(walls)
-			row.RoundTrips = roundTrips(row.Wall, cfg.SingleLatency)
-			rep.Single = append(rep.Single, row)
-			byKey[[2]string{sc, impl.name}] = row
-		}
-		ours, base := byKey[[2]string{sc, implOurs}], byKey[[2]string{sc, implBaseline}]
-		rep.Ratios = append(rep.Ratios, RatioRow{
-			Scenario:  sc,
-			Calls:     ratio(float64(base.Calls), float64(ours.Calls)),
-			Writes:    ratio(float64(base.Writes), float64(ours.Writes)),
-			Wall:      ratio(float64(base.Wall), float64(ours.Wall)),
-			OursCalls: ours.Calls, BaselineCalls: base.Calls,
-			OursWrites: ours.Writes, BaselineWrites: base.Writes,
-			OursWall: ours.Wall, BaselineWall: base.Wall,
-		})
-	}
-
-	noop, create := byKey[[2]string{scenarioNoOp, implOurs}], byKey[[2]string{scenarioCreate, implOurs}]
-	rep.target(true, noop.Writes == 0, "no-op: writes", "0", fmt.Sprint(noop.Writes))
-	rep.target(false, noop.Levels <= 2, "no-op: sequential round trips (call log)", "≤ 2", fmt.Sprint(noop.Levels))
-	rep.target(false, noop.RoundTrips <= 2, "no-op: sequential round trips (wall ÷ latency)", "≤ 2",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", noop.RoundTrips, ms(noop.Wall), cfg.SingleLatency))
-	known := byKey[[2]string{scenarioNoOpKnown, implOurs}]
-	rep.target(true, known.Writes == 0, "no-op, registry-id given: writes", "0", fmt.Sprint(known.Writes))
-	rep.target(false, known.Levels <= 1, "no-op, registry-id given: sequential round trips (call log)", "≤ 1", fmt.Sprint(known.Levels))
-	rep.target(false, known.RoundTrips <= 1, "no-op, registry-id given: sequential round trips (wall ÷ latency)", "≤ 1",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", known.RoundTrips, ms(known.Wall), cfg.SingleLatency))
-	rep.target(false, create.Levels <= 3, "create, both policies: sequential round trips (call log)", "≤ 3", fmt.Sprint(create.Levels))
-	rep.target(false, create.RoundTrips <= 3, "create, both policies: sequential round trips (wall ÷ latency)", "≤ 3",
-		fmt.Sprintf("%d (%.1f ms ÷ %v)", create.RoundTrips, ms(create.Wall), cfg.SingleLatency))
 	return nil
 }
 
-func ratio(a, b float64) float64 {
-	if b == 0 {
-		if a == 0 {
-			return 1
-		}
-		return math.Inf(1)
-	}
-	return a / b
-}
-
-// drift changes by hand every setting that can be repaired.
-func drift(emu *emulator.Emulator, name string) error {
-	r, ok := emu.Repository("", name)
-	if !ok {
-		return fmt.Errorf("drift: repository %q missing", name)
-	}
-	r.Policy, r.Lifecycle = driftPolicy, driftLife
-	r.Tags = maps.Clone(r.Tags)
-	r.Tags["team"] = "someone-else"
-	r.Mutability, r.ExclusionFilters = "MUTABLE", nil
-	r.ScanOnPush = false
-	emu.PutRepository(r)
-	return nil
-}
-
-// verifyDeclared checks, with a dry-run reconcile, that the repository holds
-// the declared state. Its calls are not measured (the log is reset before
-// the next measurement).
-func verifyDeclared(ctx context.Context, url string, spec reconcile.Spec) error {
-	c, err := newClient(ctx, url, false)
+// runPolicyCheck measures create, policy update and no-op with and without
+// the policy check, and the naive baseline in the same run: the check goes
+// out with the first read round, so it must add no round trip.
+func runPolicyCheck(ctx context.Context, cfg Config, rep *Report) (err error) {
+	rep.PolicyCheck, err = measure(ctx, cfg, "policy", []string{implNoCheck, implChecked, implBaseline}, policyScenarios)
 	if err != nil {
 		return err
 	}
-	res, err := reconciler(c, true).Reconcile(ctx, spec)
-	if err != nil {
-		return err
-	}
-	if res.Changed() {
-		return fmt.Errorf("not in the declared state: %v", res.ChangedOnly())
+	for _, sc := range policyScenarios {
+		with, without := find(rep.PolicyCheck, sc, implChecked), find(rep.PolicyCheck, sc, implNoCheck)
+		rep.target(true, with.Calls == without.Calls+1 && with.Writes == without.Writes, sc+": the check adds one call and no write",
+			fmt.Sprintf("%d calls, %d writes", without.Calls+1, without.Writes), fmt.Sprintf("%d calls, %d writes", with.Calls, with.Writes))
+		rep.target(false, with.Levels.Min <= without.Levels.Min, sc+": round trips with the check (call log)", fmt.Sprintf("≤ %d (without)", without.Levels.Min), fmt.Sprint(with.Levels.Min))
 	}
 	return nil
+}
+
+// declare returns the declared spec of a scenario; drift-repair first
+// changes by hand (bypassing the API) every setting that can be repaired.
+func declare(emu *emulator.Emulator, name, scenario string) (reconcile.Spec, error) {
+	spec := fullSpec(name)
+	switch scenario {
+	case "no-op, registry-id given":
+		spec.RegistryID = accountID
+	case "policy update", "no-op, policy managed":
+		spec.RepositoryPolicy = &reconcile.Document{Text: updatedPolicy}
+	case "drift-repair":
+		r, ok := emu.Repository("", name)
+		if !ok {
+			return spec, fmt.Errorf("drift: repository %q missing", name)
+		}
+		r.Policy = `{"Version":"2012-10-17","Statement":[{"Sid":"Other","Effect":"Allow","Principal":{"AWS":"444455556666"},"Action":"ecr:BatchGetImage"}]}`
+		r.Lifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":5},"action":{"type":"expire"}}]}`
+		r.Tags = maps.Clone(r.Tags)
+		r.Tags["team"] = "someone-else"
+		r.Mutability, r.ExclusionFilters, r.ScanOnPush = "MUTABLE", nil, false
+		emu.PutRepository(r)
+	}
+	return spec, nil
 }
 
 // naive is the baseline: what common actions and CLI scripts do. Sequential
@@ -245,50 +236,40 @@ func naive(ctx context.Context, c *ecr.Client, spec reconcile.Spec) error {
 			// Encryption can only be set here.
 			in.EncryptionConfiguration = &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e.Type)}
 		}
-		created, err := c.CreateRepository(ctx, in)
-		if err != nil {
+		var created *ecr.CreateRepositoryOutput
+		if created, err = c.CreateRepository(ctx, in); err != nil {
 			return err
 		}
 		arn = aws.ToString(created.Repository.RepositoryArn)
 	default:
 		return err
 	}
+	// Each put runs only if every earlier call succeeded.
 	if d := spec.RepositoryPolicy; d != nil {
-		if _, err := c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &spec.Name, PolicyText: &d.Text}); err != nil {
-			return err
-		}
+		_, err = c.SetRepositoryPolicy(ctx, &ecr.SetRepositoryPolicyInput{RepositoryName: &spec.Name, PolicyText: &d.Text})
 	}
-	if d := spec.LifecyclePolicy; d != nil {
-		if _, err := c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: &spec.Name, LifecyclePolicyText: &d.Text}); err != nil {
-			return err
-		}
+	if d := spec.LifecyclePolicy; d != nil && err == nil {
+		_, err = c.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{RepositoryName: &spec.Name, LifecyclePolicyText: &d.Text})
 	}
-	if len(spec.Tags) > 0 {
-		var tags []types.Tag
+	if len(spec.Tags) > 0 && err == nil {
+		in := &ecr.TagResourceInput{ResourceArn: &arn}
 		for _, k := range slices.Sorted(maps.Keys(spec.Tags)) {
-			tags = append(tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
+			in.Tags = append(in.Tags, types.Tag{Key: aws.String(k), Value: aws.String(spec.Tags[k])})
 		}
-		if _, err := c.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: &arn, Tags: tags}); err != nil {
-			return err
-		}
+		_, err = c.TagResource(ctx, in)
 	}
-	if m := spec.Mutability; m != nil {
+	if m := spec.Mutability; m != nil && err == nil {
 		in := &ecr.PutImageTagMutabilityInput{RepositoryName: &spec.Name, ImageTagMutability: types.ImageTagMutability(m.Value)}
 		for _, f := range m.Filters {
 			in.ImageTagMutabilityExclusionFilters = append(in.ImageTagMutabilityExclusionFilters,
 				types.ImageTagMutabilityExclusionFilter{Filter: aws.String(f), FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard})
 		}
-		if _, err := c.PutImageTagMutability(ctx, in); err != nil {
-			return err
-		}
+		_, err = c.PutImageTagMutability(ctx, in)
 	}
-	if spec.ScanOnPush != nil {
-		if _, err := c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
-			RepositoryName:             &spec.Name,
-			ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
-		}); err != nil {
-			return err
-		}
+	if spec.ScanOnPush != nil && err == nil {
+		_, err = c.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
+			RepositoryName: &spec.Name, ImageScanningConfiguration: &types.ImageScanningConfiguration{ScanOnPush: *spec.ScanOnPush},
+		})
 	}
-	return nil
+	return err
 }

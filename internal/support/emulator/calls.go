@@ -3,6 +3,7 @@ package emulator
 import (
 	"maps"
 	"strings"
+	"time"
 )
 
 // Call is one request served, as recorded in the call log.
@@ -19,6 +20,10 @@ type Call struct {
 	// ErrorCode is e.g. "ThrottlingException", "" on success. Calls without a
 	// response carry CodeConnectionReset or CodeNoResponse.
 	ErrorCode string
+	// Received is when the request was read; Answered when its outcome was
+	// stored, just before the response (zero while in flight). The
+	// benchmark counts sequential round trips from them.
+	Received, Answered time.Time
 }
 
 // Error codes recorded for calls that never got an HTTP response.
@@ -87,6 +92,7 @@ func IsWrite(service, operation string) bool {
 func (c Call) IsWrite() bool { return IsWrite(c.Service, c.Operation) }
 
 func (e *Emulator) record(c *Call) {
+	c.Received = time.Now()
 	e.mu.Lock()
 	e.calls = append(e.calls, c)
 	e.mu.Unlock()
@@ -101,6 +107,9 @@ func (e *Emulator) finish(req *request) {
 	e.mu.Lock()
 	req.call.Status = req.status
 	req.call.ErrorCode = req.code
+	if req.call.Answered.IsZero() {
+		req.call.Answered = time.Now()
+	}
 	e.mu.Unlock()
 }
 
