@@ -59,14 +59,17 @@ func (d Door) Load(ctx context.Context, src inputs.Source, workspace string) (*i
 // ErrInvalidInput), an interruption, anything else. Every error Failed and
 // Report return has been reported; the door only sets the exit code.
 func (d Door) Failed(ctx context.Context, err error) error {
+	stopped := run.Interruption(ctx)
 	var errs inputs.Errors
-	if errors.As(err, &errs) {
+	if errors.As(err, &errs) && stopped == nil {
 		for _, e := range errs {
 			d.Log.Annotate("error", "ecr-reconcile: invalid input "+e.Input, e.Error())
 		}
 		return fmt.Errorf("%d %w(s), nothing was sent to AWS", len(errs), ErrInvalidInput)
 	}
-	return d.failed(run.Interruption(ctx), err)
+	// A signal while the inputs were read (a policy file, the logo) is an
+	// interruption, not an invalid input: exit 130/143.
+	return d.failed(stopped, err)
 }
 
 func (d Door) failed(stopped *run.Interrupted, err error) error {
@@ -183,7 +186,7 @@ func (d Door) publish(res *run.Result) error {
 func (d Door) interrupted(res *run.Result, summary string) error {
 	msg := fmt.Sprintf("%s before the run finished. %s Outputs are not set. Re-run the step to finish: it changes only what still differs.", res.Interrupted, res.Progress())
 	d.Log.Annotate("error", "ecr-reconcile: interrupted", msg)
-	head := "### Interrupted\n\n" + msg + "\n\n"
+	head := report.Interrupted(msg)
 	if err := d.writeSummary(res.Config, head+within(summary, report.MaxSummaryBytes-len(head))); err != nil {
 		return err
 	}

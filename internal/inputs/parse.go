@@ -660,7 +660,10 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind file
 		}
 		return r.data, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", shown(path), context.Cause(ctx))
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", shown(path), context.Cause(ctx))
+		}
+		return nil, fmt.Errorf("reading %q was stopped: %w", shown(path), context.Cause(ctx))
 	}
 }
 

@@ -107,3 +107,18 @@ func FuzzTableCells(f *testing.F) {
 	}
 	f.Fuzz(checkTables)
 }
+
+// The interrupted heading quotes AWS's answers (the first line of an
+// error) as prose: no HTML, link, mention or heading of their own.
+func TestInterruptedTextIsEscaped(t *testing.T) {
+	t.Parallel()
+	got := report.Interrupted("interrupted: team/app failed: <img src=x> [click](https://evil) @org/team\n### Fake")
+	for _, bad := range []string{"<img", "[click](", "@org", "\n### Fake"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("%q in %q", bad, got)
+		}
+	}
+	if !strings.HasPrefix(got, "### Interrupted\n\n") {
+		t.Errorf("heading: %q", got)
+	}
+}

@@ -103,3 +103,9 @@ var markdownText = strings.NewReplacer(
 	"&", "&amp;", "<", "&lt;", ">", "&gt;", "@", "&#64;",
 	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]", "|", "\\|", "#", "\\#", "~", "\\~", "!", "\\!",
 ).Replace
+
+// Interrupted is the job summary's heading for a run stopped by a signal,
+// with msg, which quotes AWS's answers, escaped as prose.
+func Interrupted(msg string) string {
+	return "### Interrupted\n\n" + markdownText(msg) + "\n\n"
+}
