@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -21,7 +21,7 @@ import (
 func (r Result) AccountLookup(found func(account string)) func(context.Context) (string, error) {
 	var mu sync.Mutex
 	account := r.AccountID
-	if !awsid.IsAccountID(account) {
+	if !ecrspec.IsAccountID(account) {
 		account = ""
 	}
 	return func(ctx context.Context) (string, error) {
@@ -35,7 +35,7 @@ func (r Result) AccountLookup(found func(account string)) func(context.Context) 
 			if aws.ToString(out.Account) == "" {
 				return "", errors.New("sts:GetCallerIdentity answered without Account; the endpoint does not answer as AWS STS does")
 			}
-			if a := aws.ToString(out.Account); !awsid.IsAccountID(a) {
+			if a := aws.ToString(out.Account); !ecrspec.IsAccountID(a) {
 				// The account goes into the planned URI and ARN: an answer
 				// that is no account ID is refused, not printed.
 				return "", fmt.Errorf("sts:GetCallerIdentity answered an Account that is not a 12-digit account ID (%s)", wfcmd.Quote(a))

@@ -31,7 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Options configures Load.
@@ -155,7 +155,7 @@ func Load(ctx context.Context, o Options) (Result, error) {
 	// The credentials' account (AWS_ACCOUNT_ID, a profile's
 	// aws_account_id, a credential process's answer) goes into ARNs and
 	// URIs: one that is not an account ID is ignored, as unknown.
-	if awsid.IsAccountID(creds.AccountID) {
+	if ecrspec.IsAccountID(creds.AccountID) {
 		res.AccountID = creds.AccountID
 	}
 	if a, err := arn.Parse(o.RoleToAssume); err == nil && a.AccountID != "" {

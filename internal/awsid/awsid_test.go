@@ -7,18 +7,6 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 )
 
-func TestIsAccountID(t *testing.T) {
-	t.Parallel()
-	for s, want := range map[string]bool{
-		"123456789012": true, "000000000000": true,
-		"12345678901": false, "1234567890123": false, "12345678901a": false, "": false, " 123456789012": false, "１２３４５６７８９０１２": false,
-	} {
-		if got := awsid.IsAccountID(s); got != want {
-			t.Errorf("IsAccountID(%q) = %v, want %v", s, got, want)
-		}
-	}
-}
-
 func TestFindAccountIDs(t *testing.T) {
 	t.Parallel()
 	for text, want := range map[string][]string{

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 func FuzzParseTags(f *testing.F) {
@@ -25,14 +27,14 @@ func FuzzParseTags(f *testing.F) {
 			}
 			return // not managed
 		}
-		if len(tags) > maxTags {
+		if len(tags) > ecrspec.MaxTags {
 			t.Fatalf("%d tags", len(tags))
 		}
 		for k, v := range tags {
-			if n := utf8.RuneCountInString(k); n < 1 || n > maxTagKeyChars {
+			if n := utf8.RuneCountInString(k); n < 1 || n > ecrspec.MaxTagKeyChars {
 				t.Fatalf("key %q has %d characters", k, n)
 			}
-			if n := utf8.RuneCountInString(v); n > maxTagValueChars {
+			if n := utf8.RuneCountInString(v); n > ecrspec.MaxTagValueChars {
 				t.Fatalf("value %q has %d characters", v, n)
 			}
 			if strings.HasPrefix(strings.ToLower(k), "aws:") || !tagChars.MatchString(k) || !tagChars.MatchString(v) {
@@ -133,7 +135,7 @@ func FuzzParseMutability(f *testing.F) {
 		}
 		withExclusion := strings.HasSuffix(m.Value, "_WITH_EXCLUSION")
 		if !slices.Contains([]string{"MUTABLE", "IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"}, m.Value) ||
-			withExclusion != (len(m.Filters) > 0) || len(m.Filters) > maxExclusionFilters ||
+			withExclusion != (len(m.Filters) > 0) || len(m.Filters) > ecrspec.MaxExclusionFilters ||
 			!slices.IsSorted(m.Filters) || len(slices.Compact(slices.Clone(m.Filters))) != len(m.Filters) {
 			t.Fatalf("(%q, %q) gave %+v", value, filters, m)
 		}

@@ -23,32 +23,28 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
-// ECR's limits live in ecrspec, shared with the emulator.
+// ECR's limits live in ecrspec, shared with the emulator; this one is
+// the action's own.
 const (
-	maxTags             = ecrspec.MaxTags
-	maxTagKeyChars      = ecrspec.MaxTagKeyChars
-	maxTagValueChars    = ecrspec.MaxTagValueChars
-	maxExclusionFilters = ecrspec.MaxExclusionFilters
-	maxDocumentBytes    = 1 << 20 // far above ECR's limits; refuses stray large files
+	maxDocumentBytes = 1 << 20 // far above ECR's limits; refuses stray large files
 )
 
 var (
 	tagChars        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
 	exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
-	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + awsid.AccountIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + ecrspec.RegistryIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 	roleName        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionName     = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalID      = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
 
 	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
 	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
-	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + awsid.AccountIDPattern + `:`
+	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + ecrspec.RegistryIDPattern + `:`
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 
@@ -145,8 +141,8 @@ func ParseTags(s string) (map[string]string, error) {
 		}
 		tags[k] = v
 	}
-	if len(tags) > maxTags {
-		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), maxTags)
+	if len(tags) > ecrspec.MaxTags {
+		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), ecrspec.MaxTags)
 	}
 	return tags, nil
 }
@@ -221,10 +217,10 @@ func checkTag(k, v string) error {
 	switch {
 	case k == "":
 		return fmt.Errorf("a tag has an empty key (value %q); write key=value", shown(v))
-	case kn > maxTagKeyChars:
-		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, maxTagKeyChars)
-	case vn > maxTagValueChars:
-		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, maxTagValueChars)
+	case kn > ecrspec.MaxTagKeyChars:
+		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, ecrspec.MaxTagKeyChars)
+	case vn > ecrspec.MaxTagValueChars:
+		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, ecrspec.MaxTagValueChars)
 	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
 		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, shown(k))
 	case !tagChars.MatchString(k):
@@ -285,9 +281,9 @@ func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 	case !withExclusion && len(list) > 0:
 		return nil, fmt.Errorf("%s takes no exclusion filters; use %s_WITH_EXCLUSION, or remove image-tag-mutability-exclusion-filters", value, value)
 	case withExclusion && len(list) == 0:
-		return nil, on(filtersInput, fmt.Errorf(`is empty, but %s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, maxExclusionFilters))
-	case len(list) > maxExclusionFilters:
-		return nil, on(filtersInput, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), maxExclusionFilters))
+		return nil, on(filtersInput, fmt.Errorf(`is empty, but %s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, ecrspec.MaxExclusionFilters))
+	case len(list) > ecrspec.MaxExclusionFilters:
+		return nil, on(filtersInput, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), ecrspec.MaxExclusionFilters))
 	}
 	for _, f := range list {
 		if len(f) > ecrspec.MaxExclusionFilterChars || !exclusionFilter.MatchString(f) {
@@ -355,7 +351,7 @@ func parseRegions(s string) ([]string, error) { return regions.Parse(s) }
 
 // parseAccountID checks an AWS account ID.
 func parseAccountID(s string) error {
-	if !awsid.IsAccountID(s) {
+	if !ecrspec.IsAccountID(s) {
 		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", shown(s))
 	}
 	return nil

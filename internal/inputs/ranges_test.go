@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
@@ -61,7 +62,7 @@ func TestRangesAreDocumented(t *testing.T) {
 	}
 	// Tags have three limits; the description states each.
 	in, _ := meta.Input("tags")
-	for _, want := range []string{fmt.Sprintf("at most %d tags", maxTags), fmt.Sprintf("keys of up to %d characters", maxTagKeyChars), fmt.Sprintf("values of up to %d", maxTagValueChars)} {
+	for _, want := range []string{fmt.Sprintf("at most %d tags", ecrspec.MaxTags), fmt.Sprintf("keys of up to %d characters", ecrspec.MaxTagKeyChars), fmt.Sprintf("values of up to %d", ecrspec.MaxTagValueChars)} {
 		if !strings.Contains(in.Description, want) {
 			t.Errorf("tags: the description lacks %q: %q", want, in.Description)
 		}

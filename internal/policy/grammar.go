@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
@@ -25,11 +25,11 @@ import (
 // root, a user, a role (with a path), a role session and a federated user
 // session. Partition and account are checked apart, for the error message.
 var iamPrincipalARN = regexp.MustCompile(`^arn:([^:]+):(?:` +
-	`iam::(` + awsid.AccountIDPattern + `):(?:root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)` +
-	`|sts::(` + awsid.AccountIDPattern + `):(?:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+))$`)
+	`iam::(` + ecrspec.RegistryIDPattern + `):(?:root|user/[\w+=,.@/-]+|role/[\w+=,.@/-]+)` +
+	`|sts::(` + ecrspec.RegistryIDPattern + `):(?:assumed-role/[\w+=,.@-]+/[\w+=,.@-]+|federated-user/[\w+=,.@-]+))$`)
 
 // iamGroupARN is an IAM user group, which IAM refuses as a principal.
-var iamGroupARN = regexp.MustCompile(`^arn:[^:]+:iam::` + awsid.AccountIDPattern + `:group/`)
+var iamGroupARN = regexp.MustCompile(`^arn:[^:]+:iam::` + ecrspec.RegistryIDPattern + `:group/`)
 
 // servicePrincipal is the shape of an AWS service principal: a lower-case
 // DNS name such as lambda.amazonaws.com (or a partition's own suffix).
@@ -55,7 +55,7 @@ func checkPrincipal(name, kind, id string) error {
 
 func checkAWSPrincipal(name, id string) error {
 	const fix = `use an account ID (123456789012), "*", or the ARN of an account's root, a user, a role, a role session or a federated user, for example arn:aws:iam::123456789012:role/name`
-	if id == "*" || awsid.IsAccountID(id) {
+	if id == "*" || ecrspec.IsAccountID(id) {
 		return nil
 	}
 	if iamGroupARN.MatchString(id) {

@@ -10,7 +10,6 @@ import (
 
 	awspolicy "github.com/hashicorp/awspolicyequivalence"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -406,7 +405,7 @@ func normalizeRepositoryPolicy(doc map[string]any, partition string) map[string]
 			}
 			for kind, v := range p {
 				p[kind] = normalizeList(v, func(s string) string {
-					if kind == "AWS" && awsid.IsAccountID(s) {
+					if kind == "AWS" && ecrspec.IsAccountID(s) {
 						return "arn:" + partition + ":iam::" + s + ":root"
 					}
 					return s

@@ -46,10 +46,6 @@ var tags = setting{
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
 
-// maxTags is ECR's limit on tags per repository; the "aws:" tags do not
-// count against it (diffTags).
-const maxTags = ecrspec.MaxTags
-
 // tagsPlan is what the tags write sends: tags to add or update, keys to
 // remove. Computed by diff so that the write only carries it out.
 type tagsPlan struct {
@@ -115,11 +111,11 @@ func diffTags(spec Spec, st state) Change {
 	if len(parts) == 0 {
 		return c
 	}
-	if total := user - len(remove) + added; total > maxTags {
+	if total := user - len(remove) + added; total > ecrspec.MaxTags {
 		c.Action = ActionFailed
 		c.Error = fmt.Sprintf("the repository would hold %d tags (%d kept, %d added), over ECR's limit of %d per repository (tags with the reserved aws: prefix do not count); nothing was written. Declare fewer tags in %v",
-			total, user-len(remove), added, maxTags, inputref.Tags)
-		if fits := total - len(undeclared); !spec.PruneTags && fits <= maxTags {
+			total, user-len(remove), added, ecrspec.MaxTags, inputref.Tags)
+		if fits := total - len(undeclared); !spec.PruneTags && fits <= ecrspec.MaxTags {
 			c.Error += fmt.Sprintf(", or set %v: true to remove the %d tags that are not declared (%d would remain)", inputref.PruneTags, len(undeclared), fits)
 		}
 		return c

@@ -3,7 +3,7 @@ package reconcile
 import (
 	"fmt"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
@@ -38,7 +38,7 @@ func shapeErrorOf(service, call, field, value string) error {
 // checkedRegistryID is a registry-level read's registryId: an account ID
 // or nothing.
 func checkedRegistryID(call, id string) (string, error) {
-	if id == "" || awsid.IsAccountID(id) {
+	if id == "" || ecrspec.IsAccountID(id) {
 		return id, nil
 	}
 	return "", shapeError(call, "registryId", id)

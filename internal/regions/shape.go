@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -21,7 +20,7 @@ import (
 // partition, taken from the ARN.
 func Repository(region, registryID, name, uri, arn string) string {
 	switch {
-	case !awsid.IsAccountID(registryID):
+	case !ecrspec.IsAccountID(registryID):
 		return "registryId"
 	case !ecrspec.ValidRepositoryName(name):
 		return "repositoryName"
@@ -51,7 +50,7 @@ var registryAlias = regexp.MustCompile(`^(?:` + ecrspec.RegistryAliasPattern + `
 // arn:aws:ecr-public::ACCOUNT:repository/NAME.
 func PublicRepository(registryID, name, uri, arn string) string {
 	switch {
-	case !awsid.IsAccountID(registryID):
+	case !ecrspec.IsAccountID(registryID):
 		return "registryId"
 	case !ecrspec.ValidRepositoryName(name) || len(name) > ecrspec.MaxPublicRepositoryNameChars:
 		return "repositoryName"

@@ -249,7 +249,7 @@ func applyTemplateInput(t *CreationTemplate, in *templateInput) *apiError {
 		if fail != nil {
 			return fail
 		}
-		if len(tags) > maxTags {
+		if len(tags) > ecrspec.MaxTags {
 			return tooManyTags()
 		}
 		t.ResourceTags = tags

@@ -23,7 +23,7 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	if len(tags) > maxTags {
+	if len(tags) > ecrspec.MaxTags {
 		return nil, tooManyTags()
 	}
 	mutability := in.ImageTagMutability

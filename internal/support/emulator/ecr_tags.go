@@ -9,10 +9,8 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
-const maxTags = ecrspec.MaxTags
-
 func tooManyTags() *apiError {
-	return errf(http.StatusBadRequest, "TooManyTagsException", fmt.Sprintf("Exceeded maximum number of tags: %d", maxTags))
+	return errf(http.StatusBadRequest, "TooManyTagsException", fmt.Sprintf("Exceeded maximum number of tags: %d", ecrspec.MaxTags))
 }
 
 func checkTagKey(key string) *apiError {
@@ -122,7 +120,7 @@ func (e *Emulator) addTags(in []wireTag, target tagTarget) (any, *apiError) {
 			total++
 		}
 	}
-	if total > maxTags {
+	if total > ecrspec.MaxTags {
 		return nil, tooManyTags()
 	}
 	if *current == nil {

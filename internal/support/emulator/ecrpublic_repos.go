@@ -81,7 +81,7 @@ func (e *Emulator) publicCreateRepository(c *publicCall) (any, *apiError) {
 	if fail != nil {
 		return nil, fail
 	}
-	if len(tags) > maxTags {
+	if len(tags) > ecrspec.MaxTags {
 		return nil, tooManyTags()
 	}
 	catalog, fail := validateCatalog(in.CatalogData)
