@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
@@ -272,16 +273,25 @@ func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
 
 // inputsOf names the inputs that declare each of the engine's settings
 // (reconcile.Settings); the engine's list says which registries have it.
-// The repository's existence is declared by repository and state.
+// The repository's existence is declared by repository and state. The
+// names come from the one table that words the engine's references.
 var inputsOf = map[string][]string{
 	reconcile.SettingRepository:       nil,
-	reconcile.SettingEncryption:       {"encryption-type", "kms-key"},
-	reconcile.SettingMutability:       {"image-tag-mutability", filtersInput},
-	reconcile.SettingScanOnPush:       {"scan-on-push"},
-	reconcile.SettingTags:             {"tags", "prune-tags"},
-	reconcile.SettingRepositoryPolicy: {"repository-policy", "repository-policy-sid-prefix"},
-	reconcile.SettingLifecyclePolicy:  {"lifecycle-policy"},
+	reconcile.SettingEncryption:       words(inputref.EncryptionType, inputref.KMSKey),
+	reconcile.SettingMutability:       words(inputref.Mutability, inputref.ExclusionFilters),
+	reconcile.SettingScanOnPush:       words(inputref.ScanOnPush),
+	reconcile.SettingTags:             words(inputref.Tags, inputref.PruneTags),
+	reconcile.SettingRepositoryPolicy: words(inputref.RepositoryPolicy, inputref.SidPrefix),
+	reconcile.SettingLifecyclePolicy:  words(inputref.LifecyclePolicy),
 	reconcile.SettingCatalog:          catalogInputNames,
+}
+
+func words(refs ...inputref.Ref) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = r.String()
+	}
+	return out
 }
 
 // settingInputs lists, in the engine's order, the inputs of the settings

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -331,7 +332,7 @@ func oneOf[T ~string](values []T) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-const filtersInput = "image-tag-mutability-exclusion-filters"
+var filtersInput = inputref.ExclusionFilters.String()
 
 // OnInput is an error that a parser of several inputs attributes to one of
 // them, so that the message names the input that is wrong.

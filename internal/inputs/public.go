@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -20,8 +21,10 @@ const (
 	inputCatalogUsage       = "catalog-usage"
 	inputCatalogArch        = "catalog-architectures"
 	inputCatalogOS          = "catalog-operating-systems"
-	inputCatalogLogo        = "catalog-logo"
 )
+
+// The logo is the one catalog input the engine refers to.
+var inputCatalogLogo = inputref.CatalogLogo.String()
 
 var catalogInputNames = []string{inputCatalogDescription, inputCatalogAbout, inputCatalogUsage, inputCatalogArch, inputCatalogOS, inputCatalogLogo}
 
