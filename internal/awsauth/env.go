@@ -18,6 +18,10 @@ const (
 	envSessionToken       = "AWS_SESSION_TOKEN"
 )
 
+// SecretEnv names the variables whose values are secrets: a door masks
+// them before it prints anything.
+var SecretEnv = []string{envIDTokenRequestToken, envSecretAccessKey, envSecretAccessKeyAlt, envSessionToken}
+
 // envMode uses the static credentials of the environment as they are.
 type envMode struct {
 	creds aws.Credentials

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsid"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
@@ -42,7 +43,7 @@ type Door struct {
 // input's error, which may quote one, is printed. Its error is reported
 // (see Failed).
 func (d Door) Load(ctx context.Context, src inputs.Source, workspace string) (*inputs.Config, error) {
-	for _, k := range run.SecretEnv {
+	for _, k := range awsauth.SecretEnv {
 		d.Log.Mask(src.Getenv(k))
 	}
 	d.Log.SetMaskAccounts(inputs.MasksAccountIDs(src))

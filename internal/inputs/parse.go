@@ -387,12 +387,14 @@ func parseDurationSeconds(s string) (int32, error) {
 	if s == "" {
 		return 0, errEmpty
 	}
-	const rng = "use 900 (15 minutes) to 43200 (12 hours), within the role's maximum session duration"
+	// STS's AssumeRole DurationSeconds: 15 minutes to 12 hours.
+	const least, most = 900, 43200
+	rng := fmt.Sprintf("use %d (15 minutes) to %d (12 hours), within the role's maximum session duration", least, most)
 	n, err := strconv.Atoi(s)
 	if err != nil {
 		return 0, fmt.Errorf("%q is not a whole number of seconds; %s", shown(s), rng)
 	}
-	if n < 900 || n > 43200 {
+	if n < least || n > most {
 		return 0, fmt.Errorf("%d seconds is out of range; %s", n, rng)
 	}
 	return int32(n), nil

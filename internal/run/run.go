@@ -48,10 +48,6 @@ type Env struct {
 	Options []Option
 }
 
-// SecretEnv names the variables whose values a door masks before it
-// prints anything.
-var SecretEnv = []string{"ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"}
-
 // Load parses the inputs; reading policy files is bounded by the step's
 // deadline too. An invalid input is an inputs.Errors.
 func Load(ctx context.Context, src inputs.Source, workspace string) (*inputs.Config, error) {
