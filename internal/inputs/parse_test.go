@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 )
 
@@ -614,4 +616,25 @@ func TestParsePreviewMode(t *testing.T) {
 	wantErr(t, err, `"dry-run" is not valid`, "use on, off-in-apply or off")
 	_, err = parsePreviewMode("")
 	wantErr(t, err, "is empty", "default from action.yml")
+}
+
+// Every value the SDK lists for the two enums is one the parsers handle:
+// an SDK update with a new value fails here, where the parser decides what
+// the value means, instead of being listed as allowed and refused.
+func TestEveryEnumValueIsHandled(t *testing.T) {
+	t.Parallel()
+	for _, v := range types.ImageTagMutability("").Values() {
+		filters := ""
+		if strings.HasSuffix(string(v), "_WITH_EXCLUSION") {
+			filters = "latest"
+		}
+		if _, err := ParseMutability(string(v), filters); err != nil {
+			t.Errorf("image-tag-mutability %s: %v", v, err)
+		}
+	}
+	for _, v := range types.EncryptionType("").Values() {
+		if _, err := ParseEncryption(string(v), ""); err != nil {
+			t.Errorf("encryption-type %s: %v", v, err)
+		}
+	}
 }
