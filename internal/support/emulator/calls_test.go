@@ -4,12 +4,15 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/publicecr"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile/ecrsdk"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
-// Every ECR operation the engine can call is classified, and the writes are
-// exactly the ones that change a repository.
+// Every ECR and ECR Public operation the engine's adapters can call is
+// classified, and the writes are exactly the ones that change a repository.
+// The emulator's classification is its own (calls.go); this list follows the
+// settings' iam.writes and the deletion's.
 func TestIsWriteCoversTheEngine(t *testing.T) {
 	t.Parallel()
 	writes := map[string]bool{
@@ -17,11 +20,16 @@ func TestIsWriteCoversTheEngine(t *testing.T) {
 		"PutLifecyclePolicy": true, "DeleteLifecyclePolicy": true, "TagResource": true, "UntagResource": true,
 		"PutImageTagMutability": true, "PutImageScanningConfiguration": true, "DeleteRepository": true,
 	}
-	api := reflect.TypeOf((*ecrsdk.API)(nil)).Elem()
-	for i := range api.NumMethod() {
-		op := api.Method(i).Name
-		if got := emulator.IsWrite("ecr", op); got != writes[op] {
-			t.Errorf("IsWrite(ecr, %s) = %v, want %v", op, got, writes[op])
+	for service, api := range map[string]reflect.Type{
+		"ecr":        reflect.TypeOf((*ecrsdk.API)(nil)).Elem(),
+		"ecr-public": reflect.TypeOf((*publicecr.API)(nil)).Elem(),
+	} {
+		publicWrites := map[string]bool{"PutRepositoryCatalogData": service == "ecr-public"}
+		for i := range api.NumMethod() {
+			op := api.Method(i).Name
+			if got, want := emulator.IsWrite(service, op), writes[op] || publicWrites[op]; got != want {
+				t.Errorf("IsWrite(%s, %s) = %v, want %v", service, op, got, want)
+			}
 		}
 	}
 	for _, c := range []struct {
