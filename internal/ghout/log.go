@@ -128,15 +128,15 @@ func (l *Logger) maskIDs(text string) {
 	}
 }
 
-// SetMaskAccounts turns mask-aws-account-id on or off.
-func (l *Logger) SetMaskAccounts(on bool) {
+// setMaskAccounts turns mask-aws-account-id on or off.
+func (l *Logger) setMaskAccounts(on bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskAccounts = on
 }
 
-// MaskIn masks, under mask-aws-account-id, the account IDs text names.
-func (l *Logger) MaskIn(text string) {
+// maskIn masks, under mask-aws-account-id, the account IDs text names.
+func (l *Logger) maskIn(text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maskIDs(text)

@@ -46,12 +46,12 @@ func (d Door) Load(ctx context.Context, src inputs.Source, workspace string) (*i
 	for _, k := range awsauth.SecretEnv {
 		d.Log.Mask(src.Getenv(k))
 	}
-	d.Log.SetMaskAccounts(inputs.MasksAccountIDs(src))
+	d.Log.setMaskAccounts(inputs.MasksAccountIDs(src))
 	cfg, err := run.Load(ctx, src, workspace)
 	if err != nil {
 		return nil, d.Failed(ctx, err)
 	}
-	d.Log.SetMaskAccounts(cfg.MaskAccountID)
+	d.Log.setMaskAccounts(cfg.MaskAccountID)
 	return cfg, nil
 }
 
@@ -169,7 +169,7 @@ func (d Door) publish(res *run.Result) error {
 	// account ID in it is masked first, so that the runner hides it
 	// wherever the value is shown.
 	for _, kv := range outputs {
-		d.Log.MaskIn(kv[1])
+		d.Log.maskIn(kv[1])
 	}
 	summary := res.Summary()
 	if res.Interrupted != nil {

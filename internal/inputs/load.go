@@ -166,7 +166,7 @@ func (l *loader) add(input string, err error) {
 	if err == nil {
 		return
 	}
-	var o *OnInput
+	var o *onInput
 	if errors.As(err, &o) {
 		input, err = o.Input, o.Err
 	}

@@ -260,7 +260,7 @@ func parseBool(s string) (*bool, error) {
 
 // ParseMutability reads the image tag mutability and its exclusion filters;
 // both empty means the setting is not managed. An error about the filters is
-// attributed to image-tag-mutability-exclusion-filters (see OnInput).
+// attributed to image-tag-mutability-exclusion-filters (see onInput).
 func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
 	value := types.ImageTagMutability(strings.ToUpper(strings.TrimSpace(given)))
 	list := parseList(filters)
@@ -334,17 +334,17 @@ func oneOf[T ~string](values []T) string {
 
 var filtersInput = inputref.ExclusionFilters.String()
 
-// OnInput is an error that a parser of several inputs attributes to one of
+// onInput is an error that a parser of several inputs attributes to one of
 // them, so that the message names the input that is wrong.
-type OnInput struct {
+type onInput struct {
 	Input string
 	Err   error
 }
 
-func (e *OnInput) Error() string { return e.Err.Error() }
-func (e *OnInput) Unwrap() error { return e.Err }
+func (e *onInput) Error() string { return e.Err.Error() }
+func (e *onInput) Unwrap() error { return e.Err }
 
-func on(input string, err error) error { return &OnInput{Input: input, Err: err} }
+func on(input string, err error) error { return &onInput{Input: input, Err: err} }
 
 // parseRegions reads aws-region: one or more Region codes, the first the
 // primary. The rules (separators, repeats, partitions) are internal/regions'.

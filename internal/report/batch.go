@@ -12,10 +12,10 @@ import (
 // Batch outcomes of one repository, as the results output, the summary
 // table and the tally all name them.
 const (
-	StatusCreated   = "created"
-	StatusUpdated   = "updated"
+	statusCreated   = "created"
+	statusUpdated   = "updated"
 	StatusDeleted   = "deleted" // state: absent
-	StatusUnchanged = "unchanged"
+	statusUnchanged = "unchanged"
 	// StatusWarned: some settings failed on a usable repository and
 	// on-reconcile-error: warn let the step succeed.
 	StatusWarned = "warned"
@@ -32,13 +32,13 @@ func Status(it reconcile.Item, warnOnly bool) string {
 	case it.Err != nil:
 		return StatusFailed
 	case it.Result.Created:
-		return StatusCreated
+		return statusCreated
 	case it.Result.Deleted:
 		return StatusDeleted
 	case it.Result.Changed():
-		return StatusUpdated
+		return statusUpdated
 	}
-	return StatusUnchanged
+	return statusUnchanged
 }
 
 // MaxSummaryBytes bounds the job summary one step writes. GitHub drops a
@@ -80,7 +80,7 @@ func batchSummary(items []reconcile.Item, dryRun, warnOnly bool, budget int) str
 			continue
 		}
 		w := &nb[0]
-		if Status(it, warnOnly) == StatusUnchanged {
+		if Status(it, warnOnly) == statusUnchanged {
 			w = &nb[1]
 		}
 		for _, n := range it.Result.Notes {
@@ -113,7 +113,7 @@ func batchSummary(items []reconcile.Item, dryRun, warnOnly bool, budget int) str
 	var kept []string
 	unchanged := 0
 	for i, it := range items {
-		if Status(it, warnOnly) == StatusUnchanged {
+		if Status(it, warnOnly) == statusUnchanged {
 			unchanged++
 			continue
 		}
@@ -204,11 +204,11 @@ func BatchTally(items []reconcile.Item, dryRun, warnOnly bool) string {
 	if dryRun {
 		would = "would be "
 	}
-	s := fmt.Sprintf("%d repositories: %d %screated, %d %supdated", len(items), n[StatusCreated], would, n[StatusUpdated], would)
+	s := fmt.Sprintf("%d repositories: %d %screated, %d %supdated", len(items), n[statusCreated], would, n[statusUpdated], would)
 	if d := n[StatusDeleted]; d > 0 {
 		s += fmt.Sprintf(", %d %sdeleted", d, would)
 	}
-	s += fmt.Sprintf(", %d unchanged", n[StatusUnchanged])
+	s += fmt.Sprintf(", %d unchanged", n[statusUnchanged])
 	if warnOnly {
 		s += fmt.Sprintf(", %d warned", n[StatusWarned])
 	}

@@ -39,7 +39,7 @@ func Plan(w io.Writer, res *reconcile.Result) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n%s\n", Tally(res))
+	fmt.Fprintf(w, "\n%s\n", tally(res))
 }
 
 func value(c reconcile.Change) string {
@@ -52,10 +52,10 @@ func value(c reconcile.Change) string {
 	return c.To
 }
 
-// Tally counts the actions: "Applied: 1 to create, 2 to update, 0 to remove,
+// tally counts the actions: "Applied: 1 to create, 2 to update, 0 to remove,
 // 3 unchanged." or, in dry-run, "Dry run, nothing written. Plan: ...", with
 // ", 1 failed" before the period when a setting failed.
-func Tally(res *reconcile.Result) string {
+func tally(res *reconcile.Result) string {
 	n := map[reconcile.Action]int{}
 	for _, c := range res.Changes {
 		n[c.Action]++

@@ -49,7 +49,7 @@ func Summary(res *reconcile.Result) string {
 			fmt.Fprintf(&b, "\n<details><summary>%s diff</summary>\n\n%s\n</details>\n", c.Setting, fenced("diff", c.Diff))
 		}
 	}
-	fmt.Fprintf(&b, "\n%s\n", Tally(res))
+	fmt.Fprintf(&b, "\n%s\n", tally(res))
 	return b.String()
 }
 

@@ -142,7 +142,7 @@ func (r *Result) Outputs() [][2]string {
 			uris, results := map[string]string{}, map[string]ResultJSON{}
 			var created, changed bool
 			for _, it := range reg.Items {
-				results[it.Name] = r.Entry(it)
+				results[it.Name] = r.entry(it)
 				if res := it.Result; res != nil {
 					uris[it.Name] = res.Repository.URI
 					created = created || res.Created
@@ -159,7 +159,7 @@ func (r *Result) Outputs() [][2]string {
 	byRegion := map[string]ResultJSON{}
 	for i, reg := range r.Regions {
 		it := reg.Items[0]
-		byRegion[reg.Name] = r.Entry(it)
+		byRegion[reg.Name] = r.entry(it)
 		if i == 0 && it.Result != nil {
 			outputs = singleOutputs(it.Result)
 		}
@@ -167,8 +167,8 @@ func (r *Result) Outputs() [][2]string {
 	return append(outputs, regionsOutput(byRegion))
 }
 
-// Entry is one repository's entry of the results output.
-func (r *Result) Entry(it reconcile.Item) ResultJSON {
+// entry is one repository's entry of the results output.
+func (r *Result) entry(it reconcile.Item) ResultJSON {
 	br := ResultJSON{Changes: []ChangeJSON{}}
 	if res := it.Result; res != nil {
 		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
