@@ -1,24 +1,22 @@
 package ecrspec_test
 
 import (
-	"go/scanner"
-	"go/token"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 // supportDirs are the internal packages that are not the product: the
-// emulator (ECR's side, which may spell ECR's values itself) and the test
-// runners.
-var supportDirs = []string{"containertest", "docs", "e2e", "emulator", "ghrunner", "reliability", "runaction"}
+// support tree (the emulator is ECR's side and may spell ECR's values
+// itself) and the packages that are tests.
+var supportDirs = []string{"support", "actexamples", "containertest", "docs", "e2e", "reliability", "runaction"}
 
 // TestProductReadsEnumsFromTheSDK: the product's code never spells a value
 // of ECR's enums as a string of its own; it reads the SDK's constants, so
@@ -36,38 +34,32 @@ func TestProductReadsEnumsFromTheSDK(t *testing.T) {
 	}
 	// And ECR's own constants that have their home in ecrspec.
 	values = append(values, ecrspec.ReservedTagPrefix)
-	dirs, err := filepath.Glob("../*")
+	// Every product package, nested ones (reconcile/ecrsdk) included, and
+	// main.go.
+	dirs := []string{"../.."}
+	err := filepath.WalkDir("..", func(dir string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case !d.IsDir():
+			return nil
+		case slices.Contains(supportDirs, d.Name()), d.Name() == "testdata":
+			return filepath.SkipDir
+		case d.Name() != "ecrspec": // ecrspec is the home of its constants
+			dirs = append(dirs, dir)
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs = append(dirs, "../..") // main.go
 	checked := 0
 	for _, dir := range dirs {
-		// ecrspec is the home of its constants.
-		if slices.Contains(supportDirs, filepath.Base(dir)) || filepath.Base(dir) == "ecrspec" {
-			continue
-		}
-		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			checked++
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fset := token.NewFileSet()
-			var s scanner.Scanner
-			s.Init(fset.AddFile(f, -1, len(src)), src, nil, 0)
-			for {
-				pos, tok, lit := s.Scan()
-				if tok == token.EOF {
-					break
-				}
-				if v, err := strconv.Unquote(lit); tok == token.STRING && err == nil && slices.Contains(values, v) {
-					t.Errorf("%s: %s is an ECR enum value or an ecrspec constant: use the SDK's constant (types.…) or ecrspec's", fset.Position(pos), lit)
-				}
+		lits, n := testsupport.StringLiterals(t, dir)
+		checked += n
+		for _, l := range lits {
+			if v, err := strconv.Unquote(l.Text); err == nil && slices.Contains(values, v) {
+				t.Errorf("%s: %s is an ECR enum value or an ecrspec constant: use the SDK's constant (types.…) or ecrspec's", l.Pos, l.Text)
 			}
 		}
 	}

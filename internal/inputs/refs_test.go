@@ -1,9 +1,6 @@
 package inputs
 
 import (
-	"go/scanner"
-	"go/token"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -57,35 +54,19 @@ func TestEngineNamesNoInput(t *testing.T) {
 		settingName[strconv.Quote(st.Name)] = true
 	}
 	for _, dir := range []string{"reconcile", "reconcile/ecrsdk", "registry", "policy", "publicecr"} {
-		files, err := filepath.Glob(filepath.Join("..", dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no engine files in %s: %v", dir, err)
+		lits, n := testsupport.StringLiterals(t, filepath.Join("..", dir))
+		if n == 0 {
+			t.Fatalf("no engine files in %s", dir)
 		}
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
+		for _, l := range lits {
+			if settingName[l.Text] {
 				continue
 			}
-			src, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fset := token.NewFileSet()
-			var s scanner.Scanner
-			s.Init(fset.AddFile(f, -1, len(src)), src, nil, 0)
-			for {
-				pos, tok, lit := s.Scan()
-				if tok == token.EOF {
-					break
-				}
-				if tok != token.STRING || settingName[lit] {
-					continue
-				}
-				for _, m := range input.FindAllStringSubmatch(lit, -1) {
-					name := strings.Join(m[1:], "")
-					key := dir + "/" + filepath.Base(f) + " " + name
-					if _, ok := allowed[key]; !ok {
-						t.Errorf("%s: the engine spells the input %s in %s: refer to it through internal/inputref", fset.Position(pos), name, lit)
-					}
+			for _, m := range input.FindAllStringSubmatch(l.Text, -1) {
+				name := strings.Join(m[1:], "")
+				file := filepath.Base(strings.SplitN(l.Pos, ":", 2)[0])
+				if _, ok := allowed[dir+"/"+file+" "+name]; !ok {
+					t.Errorf("%s: the engine spells the input %s in %s: refer to it through internal/inputref", l.Pos, name, l.Text)
 				}
 			}
 		}

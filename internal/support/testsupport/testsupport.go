@@ -6,6 +6,8 @@ package testsupport
 
 import (
 	"bytes"
+	"go/scanner"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,3 +130,43 @@ func (s Step) GetInput(name string) string {
 
 // Getenv is the environment variable's value.
 func (s Step) Getenv(key string) string { return s.Env[key] }
+
+// StringLiteral is a string literal of a Go file: where it stands and its
+// text as written, quotes included.
+type StringLiteral struct{ Pos, Text string }
+
+// StringLiterals returns the string literals of the Go files of dir, test
+// files left out, and how many files it read; the one-home tests look for
+// rules spelled where they do not live.
+func StringLiterals(t testing.TB, dir string) ([]StringLiteral, int) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []StringLiteral
+	n := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		fset := token.NewFileSet()
+		var s scanner.Scanner
+		s.Init(fset.AddFile(f, -1, len(src)), src, nil, 0)
+		for {
+			pos, tok, lit := s.Scan()
+			if tok == token.EOF {
+				break
+			}
+			if tok == token.STRING {
+				out = append(out, StringLiteral{Pos: fset.Position(pos).String(), Text: lit})
+			}
+		}
+	}
+	return out, n
+}
