@@ -9,14 +9,16 @@ import (
 	"sort"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 // Scenarios a repository creation template applies to (RCTAppliedFor).
 const (
-	AppliedForCreateOnPush     = "CREATE_ON_PUSH"
-	AppliedForReplication      = "REPLICATION"
-	AppliedForPullThroughCache = "PULL_THROUGH_CACHE"
+	AppliedForCreateOnPush     = string(types.RCTAppliedForCreateOnPush)
+	AppliedForReplication      = string(types.RCTAppliedForReplication)
+	AppliedForPullThroughCache = string(types.RCTAppliedForPullThroughCache)
 )
 
 // RootPrefix is the prefix of the template for every repository that no
@@ -57,10 +59,10 @@ func (e *Emulator) PutCreationTemplate(registryID string, t CreationTemplate) {
 	}
 	t = t.clone()
 	if t.Mutability == "" {
-		t.Mutability = "MUTABLE"
+		t.Mutability = string(types.ImageTagMutabilityMutable)
 	}
 	if t.EncryptionType == "" {
-		t.EncryptionType = "AES256"
+		t.EncryptionType = string(types.EncryptionTypeAes256)
 	}
 	now := e.now()
 	if t.CreatedAt.IsZero() {
@@ -165,7 +167,7 @@ func templateToWire(t *CreationTemplate) wireTemplate {
 		w.ResourceTags = append(w.ResourceTags, wireTag{Key: k, Value: t.ResourceTags[k]})
 	}
 	for _, f := range t.ExclusionFilters {
-		w.ExclusionFilters = append(w.ExclusionFilters, wireFilter{FilterType: "WILDCARD", Filter: f})
+		w.ExclusionFilters = append(w.ExclusionFilters, wireFilter{FilterType: string(types.ImageTagMutabilityExclusionFilterTypeWildcard), Filter: f})
 	}
 	return w
 }
@@ -231,11 +233,11 @@ func applyTemplateInput(t *CreationTemplate, in *templateInput) *apiError {
 	}
 	if enc := in.Encryption; enc != nil {
 		switch enc.EncryptionType {
-		case "AES256":
+		case string(types.EncryptionTypeAes256):
 			if enc.KMSKey != "" {
 				return invalidParam("encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE")
 			}
-		case "KMS", "KMS_DSSE":
+		case string(types.EncryptionTypeKms), string(types.EncryptionTypeKmsDsse):
 			if !templateKMSRE.MatchString(enc.KMSKey) {
 				return invalidParam("encryptionConfiguration.kmsKey", "Member must satisfy regular expression pattern: ^$|arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key\\/[a-z0-9-]+")
 			}
@@ -306,7 +308,7 @@ func (e *Emulator) createRepositoryCreationTemplate(c *ecrCall) (any, *apiError)
 	if in.AppliedFor == nil {
 		return nil, invalidParam("appliedFor", "Member must not be null")
 	}
-	t := &CreationTemplate{Prefix: prefix, Mutability: "MUTABLE", EncryptionType: "AES256"}
+	t := &CreationTemplate{Prefix: prefix, Mutability: string(types.ImageTagMutabilityMutable), EncryptionType: string(types.EncryptionTypeAes256)}
 	if fail := applyTemplateInput(t, &in); fail != nil {
 		return nil, fail
 	}

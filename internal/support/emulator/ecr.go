@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -85,7 +87,7 @@ func toWire(r *Repository) wireRepository {
 		Encryption:         wireEncryption{EncryptionType: r.EncryptionType, KMSKey: r.KMSKey},
 	}
 	for _, f := range r.ExclusionFilters {
-		w.ExclusionFilters = append(w.ExclusionFilters, wireFilter{FilterType: "WILDCARD", Filter: f})
+		w.ExclusionFilters = append(w.ExclusionFilters, wireFilter{FilterType: string(types.ImageTagMutabilityExclusionFilterTypeWildcard), Filter: f})
 	}
 	return w
 }

@@ -28,7 +28,7 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 	}
 	mutability := in.ImageTagMutability
 	if mutability == "" {
-		mutability = "MUTABLE"
+		mutability = string(types.ImageTagMutabilityMutable)
 	}
 	filters, fail := validateMutability(mutability, in.ExclusionFilters)
 	if fail != nil {
@@ -42,7 +42,7 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 		URI:              repoURI(c.region, c.account, in.RepositoryName),
 		Mutability:       mutability,
 		ExclusionFilters: filters,
-		EncryptionType:   "AES256",
+		EncryptionType:   string(types.EncryptionTypeAes256),
 		Tags:             tags,
 		CreatedAt:        e.now(),
 	}
@@ -80,11 +80,11 @@ func (e *Emulator) createRepository(c *ecrCall) (any, *apiError) {
 
 func (e *Emulator) applyEncryption(r *Repository, enc *wireEncryption) *apiError {
 	switch enc.EncryptionType {
-	case "AES256":
+	case string(types.EncryptionTypeAes256):
 		if enc.KMSKey != "" {
 			return invalidParam("encryptionConfiguration.kmsKey", "kmsKey can only be specified when encryptionType is KMS or KMS_DSSE")
 		}
-	case "KMS", "KMS_DSSE":
+	case string(types.EncryptionTypeKms), string(types.EncryptionTypeKmsDsse):
 		arn, ok := resolveKMSKey(r.Region, r.RegistryID, enc.KMSKey)
 		if !ok {
 			return errf(http.StatusBadRequest, "KmsException", fmt.Sprintf("Invalid KMS key '%s'", enc.KMSKey))

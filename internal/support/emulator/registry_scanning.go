@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 )
 
 // registryState is what the emulator keeps per registry rather than per
@@ -16,10 +18,10 @@ type registryState struct {
 
 // Registry scanning types and frequencies, as ECR's API spells them.
 const (
-	ScanBasic    = "BASIC"
-	ScanEnhanced = "ENHANCED"
+	ScanBasic    = string(types.ScanTypeBasic)
+	ScanEnhanced = string(types.ScanTypeEnhanced)
 
-	ScanOnPush     = "SCAN_ON_PUSH"
+	ScanOnPush     = string(types.ScanFrequencyScanOnPush)
 	ScanContinuous = "CONTINUOUS_SCAN"
 	ScanManual     = "MANUAL"
 )
@@ -103,7 +105,7 @@ func scanningToWire(c RegistryScanningConfiguration) wireScanningConfiguration {
 	for i, r := range c.Rules {
 		wr := wireScanningRule{ScanFrequency: r.ScanFrequency, RepositoryFilters: make([]wireRepoFilterIn, len(r.Filters))}
 		for j, f := range r.Filters {
-			wr.RepositoryFilters[j] = wireRepoFilterIn{Filter: f, FilterType: "WILDCARD"}
+			wr.RepositoryFilters[j] = wireRepoFilterIn{Filter: f, FilterType: string(types.ScanningRepositoryFilterTypeWildcard)}
 		}
 		w.Rules[i] = wr
 	}
@@ -152,7 +154,7 @@ func (e *Emulator) putRegistryScanningConfiguration(c *ecrCall) (any, *apiError)
 		}
 		rule := RegistryScanningRule{ScanFrequency: r.ScanFrequency}
 		for _, f := range r.RepositoryFilters {
-			if f.FilterType != "WILDCARD" {
+			if f.FilterType != string(types.ScanningRepositoryFilterTypeWildcard) {
 				return nil, invalidParam("rules.repositoryFilters.filterType", "Member must satisfy enum value set: [WILDCARD]")
 			}
 			if len(f.Filter) < 1 || len(f.Filter) > 255 || !scanFilterRE.MatchString(f.Filter) {

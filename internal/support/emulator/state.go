@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
+
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
@@ -19,10 +21,10 @@ type Repository struct {
 	// emulator's default Region.
 	Region                     string
 	RegistryID, Name, ARN, URI string
-	Mutability                 string // "MUTABLE" default
+	Mutability                 string // string(types.ImageTagMutabilityMutable) default
 	ExclusionFilters           []string
 	ScanOnPush                 bool
-	EncryptionType             string // "AES256" default
+	EncryptionType             string // string(types.EncryptionTypeAes256) default
 	KMSKey                     string // ARN
 	Policy                     string // repository policy text as ECR would return it ("" = none)
 	Lifecycle                  string // lifecycle policy text as returned ("" = none)
@@ -119,12 +121,12 @@ func (e *Emulator) PutRepository(r Repository) {
 		r.URI = repoURI(r.Region, r.RegistryID, r.Name)
 	}
 	if r.Mutability == "" {
-		r.Mutability = "MUTABLE"
+		r.Mutability = string(types.ImageTagMutabilityMutable)
 	}
 	if r.EncryptionType == "" {
-		r.EncryptionType = "AES256"
+		r.EncryptionType = string(types.EncryptionTypeAes256)
 	}
-	if r.KMSKey == "" && r.EncryptionType != "AES256" {
+	if r.KMSKey == "" && r.EncryptionType != string(types.EncryptionTypeAes256) {
 		r.KMSKey, _ = resolveKMSKey(r.Region, r.RegistryID, "")
 	}
 	if r.CreatedAt.IsZero() {
