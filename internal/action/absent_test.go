@@ -121,10 +121,7 @@ func TestAbsentBatchResults(t *testing.T) {
 	if err == nil {
 		t.Fatalf("a refused deletion did not fail the batch:\n%s", log)
 	}
-	var results map[string]struct {
-		Deleted, Changed bool
-		Error            string
-	}
+	var results map[string]result
 	out := e.outputs(t)
 	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil {
 		t.Fatal(err)

@@ -45,7 +45,7 @@ func TestCreateThenNoOpThroughOutputsAndSummary(t *testing.T) {
 			t.Errorf("output %s = %q, want %q", k, out[k], v)
 		}
 	}
-	var changes []struct{ Setting, Action string }
+	var changes []change
 	if err := json.Unmarshal([]byte(out["changes"]), &changes); err != nil || len(changes) != 5 {
 		t.Errorf("changes = %s (%v), want 5 entries", out["changes"], err)
 	}

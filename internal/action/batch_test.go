@@ -33,10 +33,7 @@ func TestBatchOutputsAndSummary(t *testing.T) {
 	if uris["svc/existing"] != "123456789012.dkr.ecr.us-east-1.amazonaws.com/svc/existing" || len(uris) != 2 {
 		t.Errorf("repository-uris = %v", uris)
 	}
-	var results map[string]struct {
-		Created, Changed bool
-		Error            string
-	}
+	var results map[string]result
 	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil {
 		t.Fatal(err)
 	}
@@ -93,10 +90,7 @@ func TestBatchWarnedRepositoryIsReportedAlike(t *testing.T) {
 	if err != nil {
 		t.Fatalf("warn mode failed the step: %v\n%s", err, log)
 	}
-	var results map[string]struct {
-		Changed, Warned bool
-		Warning, Error  string
-	}
+	var results map[string]result
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil {
 		t.Fatal(err)
 	}

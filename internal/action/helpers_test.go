@@ -66,9 +66,9 @@ func (e *env) run(t *testing.T, inputs map[string]string, opts ...run.Option) (s
 		githubactions.WithGetenv(testsupport.Action(t).WithInputDefaults(func(k string) string { return vars[k] })),
 		githubactions.WithWriter(&out),
 	)
-	err := action.Run(context.Background(), a, append([]run.Option{run.WithClient(func(o *awsclient.Options) {
+	err := action.Run(context.Background(), a, append([]run.Option{func(o *awsclient.Options) {
 		o.Endpoint = e.url
-	})}, opts...)...)
+	}}, opts...)...)
 	return out.String(), err
 }
 

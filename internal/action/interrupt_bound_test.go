@@ -48,7 +48,7 @@ func TestInterruptedLargeBatchIsBounded(t *testing.T) {
 		e.emu.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	err := action.Run(ctx, a, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+	err := action.Run(ctx, a, func(o *awsclient.Options) { o.Endpoint = srv.URL })
 	if err == nil {
 		t.Fatal("an interrupted run succeeded")
 	}

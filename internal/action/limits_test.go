@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
@@ -76,10 +75,10 @@ func TestSilentEndpointNamesTheLimit(t *testing.T) {
 		}
 	}()
 	start := time.Now()
-	log, err := e.run(t, map[string]string{"repository": "app"}, run.WithClient(func(o *awsclient.Options) {
+	log, err := e.run(t, map[string]string{"repository": "app"}, func(o *awsclient.Options) {
 		o.Endpoint = "http://" + ln.Addr().String()
 		o.MaxAttempts, o.MaxBackoff, o.AttemptTimeout = 3, time.Millisecond, 150*time.Millisecond
-	}))
+	})
 	if err == nil {
 		t.Fatal("run succeeded against a silent endpoint")
 	}
@@ -137,11 +136,11 @@ func TestRepositoryQuota(t *testing.T) {
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	e := newEnv(t)
-	if _, err := e.run(t, map[string]string{"repository": "first"}, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL })); err != nil {
+	if _, err := e.run(t, map[string]string{"repository": "first"}, func(o *awsclient.Options) { o.Endpoint = srv.URL }); err != nil {
 		t.Fatal(err)
 	}
 	emu.ResetCalls()
-	log, err := e.run(t, map[string]string{"repository": "second"}, run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+	log, err := e.run(t, map[string]string{"repository": "second"}, func(o *awsclient.Options) { o.Endpoint = srv.URL })
 	if err == nil {
 		t.Fatal("CreateRepository beyond the quota succeeded")
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
@@ -59,7 +58,7 @@ func TestPolicyCheckOncePerRegion(t *testing.T) {
 		t.Errorf("log lacks the warning")
 	}
 	// A batch's notes are in each repository's result.
-	var results map[string]run.ResultJSON
+	var results map[string]result
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil || len(results["svc/b"].Notes) != 1 ||
 		results["svc/b"].Notes[0].Level != reconcile.NoteWarning || !strings.Contains(results["svc/b"].Notes[0].Text, "IAM Access Analyzer security warning") {
 		t.Errorf("results output %q (%v)", e.outputs(t)["results"], err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
@@ -47,7 +46,7 @@ func TestPreviewOutputsPlanAndSummaryAgree(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	var changes []run.ChangeJSON
+	var changes []change
 	if err := json.Unmarshal([]byte(e.outputs(t)["changes"]), &changes); err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +179,7 @@ func TestPreviewInBatchResults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log)
 	}
-	var results map[string]run.ResultJSON
+	var results map[string]result
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func publicInputs(t *testing.T, e *env) map[string]string {
 
 func changedSettings(t *testing.T, out map[string]string) []string {
 	t.Helper()
-	var changes []struct{ Setting, Action string }
+	var changes []change
 	if err := json.Unmarshal([]byte(out["changes"]), &changes); err != nil {
 		t.Fatalf("changes %q: %v", out["changes"], err)
 	}

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/run"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
@@ -23,8 +23,32 @@ func uriIn(region, name string) string {
 	return "123456789012.dkr.ecr." + region + ".amazonaws.com/" + name
 }
 
-// decodeRegions decodes the regions output: T is run.ResultJSON in
-// single mode, run.RegionBatchJSON in batch mode.
+// change is one entry of the changes output, result one repository's
+// entry of the results and regions outputs. The tests decode the outputs
+// into types of their own, not the run's, so that a renamed key fails them.
+type change struct {
+	Setting, Action string
+	Preview         *reconcile.LifecyclePreview
+}
+
+type result struct {
+	URI                       string
+	Created, Deleted, Changed bool
+	Changes                   []change
+	Notes                     []reconcile.Note
+	Error                     string
+	Warned                    bool
+	Warning                   string
+}
+
+// regionBatch is one Region's entry of the regions output in batch mode.
+type regionBatch struct {
+	RepositoryURIs map[string]string `json:"repository-uris"`
+	Results        map[string]result
+}
+
+// decodeRegions decodes the regions output: T is result in single mode,
+// regionBatch in batch mode.
 func decodeRegions[T any](t *testing.T, out map[string]string) map[string]T {
 	t.Helper()
 	var m map[string]T
@@ -34,9 +58,9 @@ func decodeRegions[T any](t *testing.T, out map[string]string) map[string]T {
 	return m
 }
 
-func regionsSingle(t *testing.T, out map[string]string) map[string]run.ResultJSON {
+func regionsSingle(t *testing.T, out map[string]string) map[string]result {
 	t.Helper()
-	return decodeRegions[run.ResultJSON](t, out)
+	return decodeRegions[result](t, out)
 }
 
 // writesByRegion counts the write calls the emulator served, by Region.
@@ -218,7 +242,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 	if err := json.Unmarshal([]byte(out["repository-uris"]), &uris); err != nil || uris["svc/a"] != uriIn("us-east-1", "svc/a") || len(uris) != 2 {
 		t.Errorf("repository-uris = %q (%v), want the primary Region's", out["repository-uris"], err)
 	}
-	byRegion := decodeRegions[run.RegionBatchJSON](t, out)
+	byRegion := decodeRegions[regionBatch](t, out)
 	if len(byRegion) != 2 {
 		t.Fatalf("regions = %+v", byRegion)
 	}
@@ -232,7 +256,7 @@ func TestBatchInSeveralRegions(t *testing.T) {
 			}
 		}
 	}
-	var results map[string]run.ResultJSON
+	var results map[string]result
 	if err := json.Unmarshal([]byte(out["results"]), &results); err != nil || !slices.Equal(keys(results), keys(byRegion["us-east-1"].Results)) || !results["svc/a"].Created {
 		t.Errorf("results = %q (%v), want the primary Region's", out["results"], err)
 	}

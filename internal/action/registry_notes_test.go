@@ -54,9 +54,7 @@ func TestBatchRegistryDenialAnnotatedOnce(t *testing.T) {
 			t.Errorf("%s called %d times, want once", op, c)
 		}
 	}
-	var results map[string]struct {
-		Notes []struct{ Level, Text string }
-	}
+	var results map[string]result
 	if err := json.Unmarshal([]byte(e.outputs(t)["results"]), &results); err != nil || len(results) != 3 {
 		t.Fatalf("results %q (%v)", e.outputs(t)["results"], err)
 	}

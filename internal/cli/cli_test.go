@@ -29,7 +29,7 @@ func runEnv(t *testing.T, emu *emulator.Emulator, extra map[string]string, args 
 	if emu != nil {
 		srv := httptest.NewServer(emu)
 		t.Cleanup(srv.Close)
-		opts = append(opts, core.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }))
+		opts = append(opts, func(o *awsclient.Options) { o.Endpoint = srv.URL })
 	}
 	for k, v := range extra {
 		env[k] = v

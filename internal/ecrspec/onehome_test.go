@@ -16,7 +16,7 @@ import (
 // supportDirs are the internal packages that are not the product: the
 // support tree (the emulator is ECR's side and may spell ECR's values
 // itself) and the packages that are tests.
-var supportDirs = []string{"support", "actexamples", "containertest", "docs", "e2e", "reliability", "runaction"}
+var supportDirs = []string{"support", "actexamples", "containertest", "docs", "e2e", "runaction"}
 
 // TestProductReadsEnumsFromTheSDK: the product's code never spells a value
 // of ECR's enums as a string of its own; it reads the SDK's constants, so

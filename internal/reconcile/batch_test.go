@@ -3,6 +3,9 @@ package reconcile_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -204,5 +207,40 @@ func TestBatchUnderThrottling(t *testing.T) {
 		if it.Err != nil || it.Result.Changed() {
 			t.Errorf("%s: not in the declared state after a throttled batch (err %v)", it.Name, it.Err)
 		}
+	}
+}
+
+// The missing repository a failed describe sets aside is the one ECR's
+// message names, never a name found elsewhere in the error's text (the
+// request ID is the endpoint's too): an existing repository taken for
+// missing would be created again.
+func TestBatchMissingNameIsTheMessages(t *testing.T) {
+	t.Parallel()
+	all := names(4)
+	f := newFixtureWrapped(t, emulator.Options{}, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			maps.Copy(w.Header(), rec.Header())
+			if rec.Code != http.StatusOK {
+				w.Header().Set("X-Amzn-Requestid", "repository with name '"+all[0]+"' does not exist")
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
+		})
+	})
+	for _, n := range all[:3] {
+		f.emu.PutRepository(emulator.Repository{Name: n})
+	}
+	for i, it := range runBatch(t, f, all, false) {
+		if it.Err != nil || it.Result.Created != (i == 3) {
+			t.Errorf("%s: created=%v err=%v", it.Name, it.Result != nil && it.Result.Created, it.Err)
+		}
+	}
+	if got := f.emu.Count("CreateRepository"); got != 1 {
+		t.Errorf("CreateRepository called %d times, want 1 (%s only)", got, all[3])
+	}
+	if got := f.emu.Count("DescribeRepositories"); got != 3 {
+		t.Errorf("DescribeRepositories called %d times, want 3: the failed one, then the rest in two halves", got)
 	}
 }

@@ -262,7 +262,7 @@ func TestPropagationWindowIsTwoMinutes(t *testing.T) {
 func TestRetryWhileStopsWithinItsWindow(t *testing.T) {
 	t.Parallel()
 	pending := errors.New("pending")
-	b := Backoff{Base: 10 * time.Millisecond, Max: 20 * time.Millisecond, Within: 150 * time.Millisecond}
+	b := backoff{Base: 10 * time.Millisecond, Max: 20 * time.Millisecond, Within: 150 * time.Millisecond}
 	start := time.Now()
 	n, err := b.retryWhile(context.Background(), func(e error) bool { return errors.Is(e, pending) }, func() error { return pending })
 	if !errors.Is(err, pending) || n < 3 {

@@ -158,7 +158,7 @@ func TestPolicyPropagationWaitStopsAtTheDeadline(t *testing.T) {
 	f := newFixture(t, emulator.Options{})
 	f.emu.SetPendingPrincipalAs("arn:aws:iam::123456789012:role/just-created", -1, emulator.PrincipalNotFound)
 	rec := f.reconciler(false)
-	rec.Options.Propagation = reconcile.Backoff{Base: 20 * time.Millisecond, Max: 40 * time.Millisecond, Within: time.Hour}
+	rec.Options.SetPropagation(reconcile.Backoff{Base: 20 * time.Millisecond, Max: 40 * time.Millisecond, Within: time.Hour})
 	const deadline = 600 * time.Millisecond
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()

@@ -35,12 +35,15 @@ func isAccessDenied(err error) bool {
 var missingRE = regexp.MustCompile(`repository with name '([^']+)' does not exist`)
 
 // missingName returns the repository name a RepositoryNotFoundException
-// names, or "" when the message does not say.
+// names, or "" when its message does not say. It reads the exception's own
+// message, not the error's whole text, where the request ID and the
+// wrapping could name another repository.
 func missingName(err error) string {
-	if !isNotFound(err) {
+	var apiErr smithy.APIError
+	if !isNotFound(err) || !errors.As(err, &apiErr) {
 		return ""
 	}
-	if m := missingRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := missingRE.FindStringSubmatch(apiErr.ErrorMessage()); m != nil {
 		return m[1]
 	}
 	return ""

@@ -116,14 +116,22 @@ func createBarrier(n int) func(http.Handler) http.Handler {
 }
 
 func (f *fixture) reconciler(dryRun bool) *reconcile.Reconciler {
-	r := &reconcile.Reconciler{ECR: ecrsdk.New(f.ecr), Options: reconcile.Options{
-		DryRun:      dryRun,
-		Region:      region,
-		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
-		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
-	}}
-	r.Options.SetOwnedSettle(func(context.Context) error { return nil })
+	r := &reconcile.Reconciler{ECR: ecrsdk.New(f.ecr), Options: reconcile.Options{DryRun: dryRun, Region: region}}
+	quick(&r.Options)
 	return r
+}
+
+// quick shortens the engine's waits for eventual consistency (the
+// emulator's lasts a number of reads, not seconds), so that no test sleeps.
+func quick(o *reconcile.Options) {
+	o.SetConsistency(reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond})
+	o.SetPropagation(reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond})
+	o.SetOwnedSettle(func(context.Context) error { return nil })
+}
+
+// previewPoll is the preview's polling at test speed, within budget.
+func previewPoll(within time.Duration) reconcile.Backoff {
+	return reconcile.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond, Within: within}
 }
 
 func (f *fixture) run(t *testing.T, spec reconcile.Spec) *reconcile.Result {

@@ -9,7 +9,7 @@ import (
 
 // The IAM policies users copy from docs/iam list exactly the actions the
 // settings say their reads and writes call (setting.iam): a setting added
-// or changed without its permissions fails here. (internal/reliability
+// or changed without its permissions fails here. (reliability_iam_test.go
 // proves against the emulator's IAM that the same documents are enough.)
 func TestDocumentedPoliciesListTheSettingsActions(t *testing.T) {
 	t.Parallel()

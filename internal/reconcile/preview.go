@@ -40,7 +40,7 @@ const previewSampleSize = 5
 // (LifecyclePolicyPreviewComplete: 20 polls 5 s apart, 100 s). Starting
 // sooner than the waiter catches the small repositories that ECR previews
 // in a second or two.
-var previewBackoff = Backoff{Base: time.Second, Max: ecrspec.PreviewWaiterDelay,
+var previewBackoff = backoff{Base: time.Second, Max: ecrspec.PreviewWaiterDelay,
 	Within: ecrspec.PreviewWaiterMaxAttempts * ecrspec.PreviewWaiterDelay}
 
 // LifecyclePreview is what ECR's lifecycle policy preview says the declared
@@ -130,10 +130,10 @@ func (r *Reconciler) preview(ctx context.Context, spec Spec, st state, changes [
 // previewPoll is the polling schedule, its Within the preview's budget:
 // at most half the time left before the step's deadline, so that a slow
 // preview leaves the writes their time.
-func (r *Reconciler) previewPoll(ctx context.Context) Backoff {
+func (r *Reconciler) previewPoll(ctx context.Context) backoff {
 	b := previewBackoff
-	if r.Options.PreviewPoll != (Backoff{}) {
-		b = r.Options.PreviewPoll
+	if r.Options.previewPoll != (backoff{}) {
+		b = r.Options.previewPoll
 	}
 	if b.Within <= 0 {
 		b.Within = previewBackoff.Within

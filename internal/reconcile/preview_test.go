@@ -88,7 +88,7 @@ func (f *fixture) seed(t *testing.T, name, lifecycle string, images ...emulator.
 func (f *fixture) previewer(dryRun bool, mode reconcile.PreviewMode) *reconcile.Reconciler {
 	r := f.reconciler(dryRun)
 	r.Options.Preview = mode
-	r.Options.PreviewPoll = reconcile.Backoff{Base: time.Millisecond, Max: 2 * time.Millisecond, Within: 5 * time.Second}
+	r.Options.SetPreviewPoll(previewPoll(5 * time.Second))
 	return r
 }
 
@@ -374,7 +374,7 @@ func TestPreviewPollingAndBudget(t *testing.T) {
 	slow.seed(t, "app", lifecycle, previewImages()...)
 	slow.emu.SetLifecyclePreviewBehavior(emulator.LifecyclePreviewBehavior{InProgressGets: 1 << 30})
 	rec := slow.previewer(false, reconcile.PreviewOn)
-	rec.Options.PreviewPoll.Within = 30 * time.Millisecond
+	rec.Options.SetPreviewPoll(previewPoll(30 * time.Millisecond))
 	res, err = rec.Reconcile(context.Background(), spec)
 	if err != nil {
 		t.Fatal(err)
@@ -397,7 +397,7 @@ func TestPreviewBudgetLeavesTimeForTheWrites(t *testing.T) {
 	f.seed(t, "app", lifecycle, previewImages()...)
 	f.emu.SetLifecyclePreviewBehavior(emulator.LifecyclePreviewBehavior{InProgressGets: 1 << 30})
 	rec := f.previewer(false, reconcile.PreviewOn)
-	rec.Options.PreviewPoll.Within = time.Hour
+	rec.Options.SetPreviewPoll(previewPoll(time.Hour))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := rec.Reconcile(ctx, reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewPolicy}})
@@ -616,7 +616,7 @@ func TestPreviewOfAnotherPolicyIsNotShown(t *testing.T) {
 	rec := f.previewer(false, reconcile.PreviewOn)
 	// Long enough for the first answers on a loaded machine: the notice
 	// must be about the other policy, not a call cut short.
-	rec.Options.PreviewPoll.Within = time.Second
+	rec.Options.SetPreviewPoll(previewPoll(time.Second))
 	if res, err = rec.Reconcile(context.Background(), spec); err != nil {
 		t.Fatal(err)
 	}

@@ -21,17 +21,17 @@ type Options struct {
 	// account of an assumed role), "" otherwise. With Spec.RegistryID it
 	// lets the tags read go out together with DescribeRepositories.
 	Account string
-	// Consistency bounds the waits for a repository to become visible
+	// consistency bounds the waits for a repository to become visible
 	// after creation; zero value means the default (about 35 s).
-	Consistency Backoff
-	// Propagation bounds the waits for IAM to make a new principal visible
+	// propagation bounds the waits for IAM to make a new principal visible
 	// to repository policies; zero value means the default (2 minutes).
-	// Neither wait runs past the context's deadline.
-	Propagation Backoff
+	// Neither wait runs past the context's deadline. Only tests change
+	// them (export_test.go), so that they never sleep.
+	consistency, propagation backoff
 	// ownedMerge bounds the merge-again rounds when racing writers replace
 	// a repository policy owned by Sid prefix; zero value means the
 	// default (5 attempts). Only tests change it (export_test.go).
-	ownedMerge Backoff
+	ownedMerge backoff
 	// ownedSettle, when set, replaces the wait between writing a policy
 	// shared by Sid prefix and reading it back (a few seconds, so that a
 	// racing writer's write is seen; setting_repository_policy.go). Tests
@@ -40,11 +40,12 @@ type Options struct {
 	// Preview says when the lifecycle policy preview runs (preview.go);
 	// the zero value never runs it.
 	Preview PreviewMode
-	// PreviewPoll is the preview's polling schedule, its Within the
+	// previewPoll is the preview's polling schedule, its Within the
 	// preview's time budget; zero value means the default (polls at 1, 2,
 	// 4, then every 5 s, for at most 100 s, ECR's own waiter). The budget
 	// is also capped at half the time left before the context's deadline.
-	PreviewPoll Backoff
+	// Only tests change it (export_test.go).
+	previewPoll backoff
 	// AccountID resolves the caller's account for the URI of a repository
 	// that does not exist yet in dry-run, when Account is "". Optional.
 	AccountID func(context.Context) (string, error)
@@ -70,22 +71,22 @@ type Reconciler struct {
 	Options Options
 }
 
-func (r *Reconciler) visibility() Backoff {
-	if r.Options.Consistency == (Backoff{}) {
+func (r *Reconciler) visibility() backoff {
+	if r.Options.consistency == (backoff{}) {
 		return visibilityBackoff
 	}
-	return r.Options.Consistency
+	return r.Options.consistency
 }
 
 // partition is the ID of the partition of the Reconciler's Region
 // ("aws" when no Region is set).
 func (r *Reconciler) partition() string { return regions.Of(r.Options.Region).ID }
 
-func (r *Reconciler) propagation() Backoff {
-	if r.Options.Propagation == (Backoff{}) {
+func (r *Reconciler) propagation() backoff {
+	if r.Options.propagation == (backoff{}) {
 		return propagationBackoff
 	}
-	return r.Options.Propagation
+	return r.Options.propagation
 }
 
 // Reconcile makes the repository exist and brings every managed setting to

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// Backoff bounds the waits for ECR's and IAM's eventual consistency. These
+// backoff bounds the waits for ECR's and IAM's eventual consistency. These
 // are not transport retries (the SDK retryer handles throttling and 5xx):
 // they repeat a call whose answer is expected to change soon.
-type Backoff struct {
+type backoff struct {
 	Attempts int           // total attempts; 0 = bounded by Within alone
 	Base     time.Duration // first wait
 	Max      time.Duration // cap on a single wait
@@ -22,17 +22,17 @@ type Backoff struct {
 // visibilityBackoff waits for a repository to become visible to reads and
 // writes after it was created (by us or by a racing job): about 35 s in all
 // on average, at most about 55 s.
-var visibilityBackoff = Backoff{Attempts: 8, Base: 500 * time.Millisecond, Max: 10 * time.Second}
+var visibilityBackoff = backoff{Attempts: 8, Base: 500 * time.Millisecond, Max: 10 * time.Second}
 
 // propagationBackoff waits for IAM to make a new principal visible to
 // repository policies: up to 2 minutes, as terraform-provider-aws waits for
 // the same error (propagationTimeout in its ECR resources).
-var propagationBackoff = Backoff{Base: time.Second, Max: 10 * time.Second, Within: 2 * time.Minute}
+var propagationBackoff = backoff{Base: time.Second, Max: 10 * time.Second, Within: 2 * time.Minute}
 
 // retryWhile calls fn until it succeeds, fails with an error retryable does
 // not accept, attempts or time run out, or ctx ends. It returns the last
 // error and the number of attempts made.
-func (b Backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn func() error) (int, error) {
+func (b backoff) retryWhile(ctx context.Context, retryable func(error) bool, fn func() error) (int, error) {
 	start := time.Now()
 	wait := b.Base
 	var err error

@@ -206,7 +206,7 @@ func (o *ownedPlan) notes(setting string) []Note {
 // dropped the owned statements: ECR has no conditional write, so the only
 // defence is to read back and merge again. Five rounds with short jittered
 // waits outlast any realistic number of jobs sharing one policy.
-var ownedMergeBackoff = Backoff{Attempts: 5, Base: 100 * time.Millisecond, Max: time.Second}
+var ownedMergeBackoff = backoff{Attempts: 5, Base: 100 * time.Millisecond, Max: time.Second}
 
 // ownedSettle is how long a write of a shared policy waits before it reads
 // the policy back: 3 s plus up to 2 s of jitter. A racing job that read the
@@ -265,7 +265,7 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 		declared = ""
 	}
 	b := r.Options.ownedMerge
-	if b == (Backoff{}) {
+	if b == (backoff{}) {
 		b = ownedMergeBackoff
 	}
 	attempts, err := b.retryWhile(ctx, func(err error) bool { return errors.Is(err, errOwnedOverwritten) }, func() error {

@@ -18,20 +18,20 @@ const (
 	OutputRepositoryName = "repository-name"
 	OutputRegistryID     = "registry-id"
 	OutputRegistry       = "registry"
-	OutputChanges        = "changes" // JSON list of ChangeJSON
+	OutputChanges        = "changes" // JSON list of changeJSON
 	OutputDeleted        = "deleted" // state: absent; batch mode has it in each result
 	OutputNotes          = "notes"   // JSON list of reconcile.Note
 
 	// Batch mode.
 	OutputRepositoryURIs = "repository-uris" // JSON object: name → URI
-	OutputResults        = "results"         // JSON object: name → ResultJSON
+	OutputResults        = "results"         // JSON object: name → resultJSON
 
 	// Both modes.
 	OutputCreated = "created"
 	OutputChanged = "changed"
 	// OutputRegions is every Region's part, also with one Region: a JSON
-	// object keyed by Region; in single mode each value is a ResultJSON, in
-	// batch mode a RegionBatchJSON. The other outputs describe the primary
+	// object keyed by Region; in single mode each value is a resultJSON, in
+	// batch mode a regionBatchJSON. The other outputs describe the primary
 	// Region only.
 	OutputRegions = "regions"
 )
@@ -42,9 +42,9 @@ var (
 	BatchOutputs  = []string{OutputRepositoryURIs, OutputResults, OutputCreated, OutputChanged, OutputRegions}
 )
 
-// ChangeJSON is one setting that was (or in dry-run would be) changed, in
+// changeJSON is one setting that was (or in dry-run would be) changed, in
 // the changes output and in each result's changes.
-type ChangeJSON struct {
+type changeJSON struct {
 	Setting string `json:"setting"`
 	Action  string `json:"action"`
 	From    string `json:"from,omitempty"`
@@ -56,13 +56,13 @@ type ChangeJSON struct {
 	Preview *reconcile.LifecyclePreview `json:"preview,omitempty"`
 }
 
-// ResultJSON is one repository's entry in the results output.
-type ResultJSON struct {
+// resultJSON is one repository's entry in the results output.
+type resultJSON struct {
 	URI     string       `json:"uri,omitempty"`
 	Created bool         `json:"created"`
 	Deleted bool         `json:"deleted"`
 	Changed bool         `json:"changed"`
-	Changes []ChangeJSON `json:"changes"`
+	Changes []changeJSON `json:"changes"`
 	// Notes are the warnings and notices about settings left as they are.
 	Notes []reconcile.Note `json:"notes,omitempty"`
 	Error string           `json:"error,omitempty"`
@@ -72,26 +72,26 @@ type ResultJSON struct {
 	Warning string `json:"warning,omitempty"`
 }
 
-// RegionBatchJSON is one Region's entry of the regions output in batch
+// regionBatchJSON is one Region's entry of the regions output in batch
 // mode: what the repository-uris and results outputs say of the primary
 // Region.
-type RegionBatchJSON struct {
+type regionBatchJSON struct {
 	RepositoryURIs map[string]string     `json:"repository-uris"`
-	Results        map[string]ResultJSON `json:"results"`
+	Results        map[string]resultJSON `json:"results"`
 }
 
-// regionsOutput is the regions output: Region → ResultJSON (single mode)
-// or RegionBatchJSON (batch mode).
-func regionsOutput[T ResultJSON | RegionBatchJSON](byRegion map[string]T) [2]string {
+// regionsOutput is the regions output: Region → resultJSON (single mode)
+// or regionBatchJSON (batch mode).
+func regionsOutput[T resultJSON | regionBatchJSON](byRegion map[string]T) [2]string {
 	b, _ := json.Marshal(byRegion)
 	return [2]string{OutputRegions, string(b)}
 }
 
 // changesJSON converts the changed settings; never null.
-func changesJSON(cs []reconcile.Change) []ChangeJSON {
-	out := make([]ChangeJSON, 0, len(cs))
+func changesJSON(cs []reconcile.Change) []changeJSON {
+	out := make([]changeJSON, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, ChangeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error, Preview: c.Preview})
+		out = append(out, changeJSON{Setting: c.Setting, Action: string(c.Action), From: c.From, To: c.To, Error: c.Error, Preview: c.Preview})
 	}
 	return out
 }
@@ -121,7 +121,7 @@ func singleOutputs(res *reconcile.Result) [][2]string {
 	}
 }
 
-func batchOutputs(uris map[string]string, results map[string]ResultJSON, created, changed bool) [][2]string {
+func batchOutputs(uris map[string]string, results map[string]resultJSON, created, changed bool) [][2]string {
 	uriJSON, _ := json.Marshal(uris)
 	resultJSON, _ := json.Marshal(results)
 	return [][2]string{
@@ -137,9 +137,9 @@ func batchOutputs(uris map[string]string, results map[string]ResultJSON, created
 func (r *Result) Outputs() [][2]string {
 	var outputs [][2]string
 	if r.Config.Batch() {
-		byRegion := map[string]RegionBatchJSON{}
+		byRegion := map[string]regionBatchJSON{}
 		for i, reg := range r.Regions {
-			uris, results := map[string]string{}, map[string]ResultJSON{}
+			uris, results := map[string]string{}, map[string]resultJSON{}
 			var created, changed bool
 			for _, it := range reg.Items {
 				results[it.Name] = r.entry(it)
@@ -149,14 +149,14 @@ func (r *Result) Outputs() [][2]string {
 					changed = changed || res.Changed()
 				}
 			}
-			byRegion[reg.Name] = RegionBatchJSON{RepositoryURIs: uris, Results: results}
+			byRegion[reg.Name] = regionBatchJSON{RepositoryURIs: uris, Results: results}
 			if i == 0 {
 				outputs = batchOutputs(uris, results, created, changed)
 			}
 		}
 		return append(outputs, regionsOutput(byRegion))
 	}
-	byRegion := map[string]ResultJSON{}
+	byRegion := map[string]resultJSON{}
 	for i, reg := range r.Regions {
 		it := reg.Items[0]
 		byRegion[reg.Name] = r.entry(it)
@@ -168,10 +168,10 @@ func (r *Result) Outputs() [][2]string {
 }
 
 // entry is one repository's entry of the results output.
-func (r *Result) entry(it reconcile.Item) ResultJSON {
-	br := ResultJSON{Changes: []ChangeJSON{}}
+func (r *Result) entry(it reconcile.Item) resultJSON {
+	br := resultJSON{Changes: []changeJSON{}}
 	if res := it.Result; res != nil {
-		br = ResultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
+		br = resultJSON{URI: res.Repository.URI, Created: res.Created, Deleted: res.Deleted, Changed: res.Changed(), Changes: changesJSON(res.ChangedOnly()), Notes: res.Notes}
 	}
 	switch r.Status(it) {
 	case report.StatusWarned:

@@ -19,12 +19,19 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
 )
 
-// Option adjusts a run; tests use it to point the clients at an emulator
-// and to shorten the retry timings.
+// Option adjusts the AWS client configuration of a run. Only tests use it,
+// to point the clients at an emulator and to shorten the retry timings;
+// the product's endpoints come from the SDK's own resolution. The tests
+// cannot reach the same place through the environment they inject
+// (Env.Getenv): the SDK reads AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>
+// and AWS_IGNORE_CONFIGURED_ENDPOINT_URLS from the process itself, at each
+// client's construction, and takes no environment of ours. Reading them
+// through Getenv would write the SDK's precedence rules (service over
+// global, the ignore switch, the shared config's services section) a
+// second time, and a partial copy would let AWS_ENDPOINT_URL win where the
+// SDK ignores it. Setting the process environment instead would keep the
+// tests from running in parallel.
 type Option func(*awsclient.Options)
-
-// WithClient applies fn to the AWS client configuration of the run.
-func WithClient(fn func(*awsclient.Options)) Option { return Option(fn) }
 
 // Log is what a run prints while it runs, before there is a result: the
 // credentials it uses and what the AWS clients say (retries), as progress

@@ -42,7 +42,7 @@ func start(t *testing.T, emu *emulator.Emulator, inputs map[string]string) (*run
 	}
 	log := &recorder{}
 	res := run.Run(context.Background(), cfg, run.Env{Getenv: step.Getenv, Log: log, Options: []run.Option{
-		run.WithClient(func(o *awsclient.Options) { o.Endpoint = srv.URL }),
+		func(o *awsclient.Options) { o.Endpoint = srv.URL },
 	}})
 	return res, log
 }

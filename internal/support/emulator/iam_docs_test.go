@@ -39,7 +39,7 @@ func TestRegistryChecksPolicyIsExactlyEnough(t *testing.T) {
 	for _, s := range doc.Statement {
 		if !strings.HasPrefix(s.Action[0], "ecr:") {
 			// The policy check's statement (access-analyzer:ValidatePolicy):
-			// internal/reliability/policycheck_iam_test.go proves it.
+			// internal/reconcile/reliability_policycheck_iam_test.go proves it.
 			continue
 		}
 		for _, a := range s.Action {

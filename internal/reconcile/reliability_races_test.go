@@ -1,4 +1,4 @@
-package reliability_test
+package reconcile_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package reliability_test
+package reconcile_test
 
 import (
 	"context"
@@ -41,7 +41,7 @@ func previewRun(t *testing.T, w *world, dryRun bool, policy []emulator.Statement
 	w.emu.SetPolicy(policy)
 	w.rec.Options.DryRun = dryRun
 	w.rec.Options.Preview = reconcile.PreviewOn
-	w.rec.Options.PreviewPoll = reconcile.Backoff{Base: time.Millisecond, Max: time.Millisecond, Within: 5 * time.Second}
+	w.rec.Options.SetPreviewPoll(previewPoll(5 * time.Second))
 	return w.rec.Reconcile(context.Background(), reconcile.Spec{Name: "app", LifecyclePolicy: &reconcile.Document{Text: previewedLifecycle}})
 }
 

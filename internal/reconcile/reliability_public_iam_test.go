@@ -1,4 +1,4 @@
-package reliability_test
+package reconcile_test
 
 import (
 	"context"
@@ -18,8 +18,7 @@ const publicPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"ci-push","Eff
 func publicWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorld(t, emulator.Options{})
-	client := publicecr.New(w.cfg)
-	w.rec = &reconcile.Reconciler{ECR: client, Options: reconcile.Options{Region: "us-east-1", Consistency: w.rec.Options.Consistency, Propagation: w.rec.Options.Propagation}}
+	w.rec.ECR = publicecr.New(w.cfg)
 	return w
 }
 

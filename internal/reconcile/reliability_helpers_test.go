@@ -1,4 +1,11 @@
-package reliability_test
+package reconcile_test
+
+// The reliability tests (reliability_*_test.go) prove, against the emulator
+// and through the same client configuration the action uses (awsauth.Load,
+// not the fixture's client), that a reconcile ends in the declared state
+// under the faults real AWS produces (throttling, 5xx, resets, hangs,
+// eventual consistency, partial failure, races) and that the action needs
+// exactly the IAM actions it documents (docs/iam).
 
 import (
 	"context"
@@ -7,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
@@ -26,7 +32,6 @@ const (
 // action's own awsauth.Load, with retry timings scaled down for tests.
 type world struct {
 	emu *emulator.Emulator
-	ecr *ecr.Client
 	cfg aws.Config
 	rec *reconcile.Reconciler
 }
@@ -43,7 +48,7 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 	auth, err := awsauth.Load(context.Background(), awsauth.Options{
 		Getenv: func(k string) string { return env[k] },
 		Client: awsclient.Options{
-			Region:         "us-east-1",
+			Region:         region,
 			Endpoint:       srv.URL,
 			MaxAttempts:    attempts,
 			MaxBackoff:     5 * time.Millisecond,
@@ -53,12 +58,9 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := auth.ECRClient()
-	return &world{emu: emu, ecr: client, cfg: auth.Config, rec: &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{
-		Region:      "us-east-1",
-		Consistency: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
-		Propagation: reconcile.Backoff{Attempts: 6, Base: time.Millisecond, Max: 4 * time.Millisecond},
-	}}}
+	rec := &reconcile.Reconciler{ECR: ecrsdk.New(auth.ECRClient()), Options: reconcile.Options{Region: region}}
+	quick(&rec.Options)
+	return &world{emu: emu, cfg: auth.Config, rec: rec}
 }
 
 const otherPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"CIPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":["ecr:PutImage","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload"]}]}`
