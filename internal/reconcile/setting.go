@@ -13,11 +13,20 @@ import (
 // a terraform-provider-aws resource file holds a resource's schema, read
 // and update: the pipeline (reconcile.go) reads, diffs and writes by going
 // over allSettings, and never names a setting itself. Each setting is one
-// file, setting_*.go; docs/adding-a-setting.md is the recipe.
+// file, setting_*.go: its `var x = setting{...}`, with its order among the
+// settings, and its parts of Spec and state, the struct types xSpec (what
+// the workflow declares) and xState (what a run reads), which go generate
+// gathers into Spec, state and allSettings (settings_gen.go, written by
+// gen/). docs/adding-a-setting.md is the recipe.
 type setting struct {
 	// name is the setting's name in logs, outputs and the job summary
 	// (Change.Setting).
 	name string
+	// order places the setting in allSettings, which is the order of the
+	// changes a run reports. The generator sorts the settings by it; the
+	// numbers are spaced so that a new setting takes a free one in its own
+	// file.
+	order int
 	// managed reports whether spec declares the setting. With state:
 	// absent only the repository's existence is managed (managedIn).
 	managed func(Spec) bool
@@ -82,10 +91,10 @@ type settingRead struct {
 	put func(st *state, answer any, err error)
 }
 
-// allSettings is every setting, in the order of the changes a run reports.
-var allSettings = []*setting{
-	&existence, &encryption, &mutability, &scanOnPush, &tags, &repositoryPolicy, &lifecyclePolicy, &catalog,
-}
+// allSettings, Spec and state are generated from the setting files:
+// allSettings lists every `var x = setting{...}` by its order, and Spec and
+// state gather the settings' parts (gen/main.go).
+//go:generate go run ./gen
 
 // settingNamed returns the setting of a change, nil for an unknown name.
 func settingNamed(name string) *setting {

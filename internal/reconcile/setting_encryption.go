@@ -18,6 +18,7 @@ const SettingEncryption = "encryption"
 
 var encryption = setting{
 	name:    SettingEncryption,
+	order:   20,
 	managed: func(spec Spec) bool { return spec.Encryption != nil },
 	described: func(repo RepositoryInfo, st *state) {
 		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
@@ -48,6 +49,17 @@ var encryption = setting{
 	// Set by CreateRepository (existence); a KMS key also needs
 	// kms:DescribeKey and kms:CreateGrant, which are KMS's, not ECR's.
 	iam: iamActions{},
+}
+
+type encryptionSpec struct {
+	// Encryption is applied at creation and only verified afterwards: ECR
+	// cannot change the encryption of an existing repository.
+	Encryption *Encryption
+}
+
+type encryptionState struct {
+	EncryptionType string // "" read as AES256
+	KMSKey         string // key ARN
 }
 
 // Encryption is the repository's encryption configuration.

@@ -14,6 +14,7 @@ const SettingLifecyclePolicy = "lifecycle-policy"
 
 var lifecyclePolicy = setting{
 	name:    SettingLifecyclePolicy,
+	order:   70,
 	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
@@ -36,6 +37,16 @@ var lifecyclePolicy = setting{
 		reads:  []string{"GetLifecyclePolicy"},
 		writes: []string{"PutLifecyclePolicy", "DeleteLifecyclePolicy"},
 	},
+}
+
+type lifecyclePolicySpec struct {
+	// LifecyclePolicy is the declared lifecycle policy.
+	LifecyclePolicy *Document
+}
+
+type lifecyclePolicyState struct {
+	LifecyclePolicy    *string // nil: none exists
+	LifecyclePolicyErr error
 }
 
 var lifecyclePolicyDocument = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}

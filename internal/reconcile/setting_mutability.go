@@ -16,6 +16,7 @@ const SettingMutability = "image-tag-mutability"
 
 var mutability = setting{
 	name:    SettingMutability,
+	order:   30,
 	managed: func(spec Spec) bool { return spec.Mutability != nil },
 	described: func(repo RepositoryInfo, st *state) {
 		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
@@ -29,6 +30,16 @@ var mutability = setting{
 	private: true,
 	lacks:   "ECR Public has no tag mutability setting",
 	iam:     iamActions{writes: []string{"PutImageTagMutability"}},
+}
+
+type mutabilitySpec struct {
+	// Mutability is the declared image tag mutability and exclusion filters.
+	Mutability *Mutability
+}
+
+type mutabilityState struct {
+	Mutability       string // as ECR returns it, "" read as MUTABLE
+	ExclusionFilters []string
 }
 
 // Mutability is ECR's image tag mutability with its exclusion filters.

@@ -20,6 +20,7 @@ const SettingRepositoryPolicy = "repository-policy"
 
 var repositoryPolicy = setting{
 	name:    SettingRepositoryPolicy,
+	order:   60,
 	managed: func(spec Spec) bool { return spec.RepositoryPolicy != nil },
 	read: &settingRead{
 		op: "GetRepositoryPolicy",
@@ -47,6 +48,21 @@ var repositoryPolicy = setting{
 		reads:  []string{"GetRepositoryPolicy"},
 		writes: []string{"SetRepositoryPolicy", "DeleteRepositoryPolicy"},
 	},
+}
+
+type repositoryPolicySpec struct {
+	// RepositoryPolicy is the declared repository policy. Remove means the
+	// policy must not exist.
+	RepositoryPolicy *Document
+	// RepositoryPolicySidPrefix, when set, limits what the action owns of
+	// the repository policy to the statements whose Sid starts with it:
+	// the other statements (AWS Lambda's, a platform team's) are kept.
+	RepositoryPolicySidPrefix string
+}
+
+type repositoryPolicyState struct {
+	RepositoryPolicy    *string // nil: none exists
+	RepositoryPolicyErr error
 }
 
 // repositoryPolicyDocument compares repository policies in partition, where

@@ -17,6 +17,7 @@ const SettingTags = "tags"
 
 var tags = setting{
 	name:    SettingTags,
+	order:   50,
 	managed: tagsManaged,
 	read: &settingRead{
 		op:    "ListTagsForResource",
@@ -42,6 +43,18 @@ var tags = setting{
 		reads:  []string{"ListTagsForResource"},
 		writes: []string{"TagResource", "UntagResource"},
 	},
+}
+
+type tagsSpec struct {
+	// Tags lists tags that must exist with these values. Other tags are left
+	// alone unless PruneTags is set ("aws:" tags are never removed).
+	Tags      map[string]string
+	PruneTags bool
+}
+
+type tagsState struct {
+	Tags    map[string]string
+	TagsErr error
 }
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
