@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -48,11 +49,12 @@ type setting struct {
 	// CreateRepository does not take it (a write follows the creation).
 	create func(Spec, *creation)
 
-	// template puts the declared value where a repository creation
-	// template's is compared with it (registry.go); nil when templates do
-	// not set the setting. A template never applies to this run's
-	// CreateRepository, only to a push that creates the repository first.
-	template func(Spec, *registry.Declared)
+	// template compares what a repository creation template sets for the
+	// setting with the declared value: nil when they agree, and nil when
+	// templates do not set the setting. registry.go words the warning. A
+	// template never applies to this run's CreateRepository, only to a
+	// push that creates the repository first.
+	template func(spec Spec, t registry.Template, partition string) (*templateDiff, error)
 
 	// private and public say which kind of registry has the setting; lacks
 	// says why the other one does not, for the refusal of its inputs.
@@ -235,15 +237,43 @@ func diffDocument(k document, want Document, cur *string, readErr error, exists 
 	return c
 }
 
-// documentText is a declared document as the template comparison takes it:
-// "" for none, nil when not managed.
-func documentText(d *Document) *string {
-	if d == nil {
-		return nil
-	}
-	text := d.Text
+// declared is the document's text, "" when none must exist.
+func (d Document) declared() string {
 	if d.Remove {
-		text = ""
+		return ""
 	}
-	return &text
+	return d.Text
+}
+
+// orNone compares two documents either of which can be "" (none) with eq.
+func orNone(eq func(a, b string) (bool, error)) func(a, b string) (bool, error) {
+	return func(a, b string) (bool, error) {
+		if a == "" || b == "" {
+			return a == b, nil
+		}
+		return eq(a, b)
+	}
+}
+
+// templateDocument compares the policy a creation template sets (tmpl, ""
+// for none) with the declared one, by meaning with same; what names the
+// policy in an error.
+func templateDocument(ref inputref.Ref, what string, t registry.Template, tmpl string, want Document, same func(tmpl, declared string) (bool, error)) (*templateDiff, error) {
+	declared := want.declared()
+	eq, err := same(tmpl, declared)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("template %q %s: %w", t.Prefix, what, err)
+	case eq:
+		return nil, nil
+	}
+	return &templateDiff{setting: ref.String(), template: present(tmpl), declared: present(declared) + " (compared by meaning)"}, nil
+}
+
+// present is a policy as a template warning shows it.
+func present(doc string) string {
+	if doc == "" {
+		return "none"
+	}
+	return "a different policy"
 }

@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -41,11 +42,9 @@ var encryption = setting{
 				inputref.EncryptionType, e.Type, awsError("CreateRepository", err))
 		}
 	},
-	template: func(spec Spec, d *registry.Declared) {
-		d.Encryption = &registry.Encryption{Type: spec.Encryption.Type, KMSKey: spec.Encryption.KMSKey}
-	},
-	private: true,
-	lacks:   "ECR Public has no encryption setting",
+	template: templateEncryption,
+	private:  true,
+	lacks:    "ECR Public has no encryption setting",
 	// Set by CreateRepository (existence); a KMS key also needs
 	// kms:DescribeKey and kms:CreateGrant, which are KMS's, not ECR's.
 	iam: iamActions{},
@@ -87,6 +86,25 @@ func diffEncryption(want Encryption, st state) Change {
 			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
 	}
 	return c
+}
+
+// templateEncryption compares a creation template's encryption with the
+// declared one. A template names its key by ARN (kmsKeyMatches).
+func templateEncryption(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	aes := string(types.EncryptionTypeAes256)
+	want := *spec.Encryption
+	got, wantType := cmp.Or(t.EncryptionType, aes), cmp.Or(want.Type, aes)
+	if got == wantType && kmsKeyMatches(want.KMSKey, t.KMSKey) {
+		return nil, nil
+	}
+	with := func(typ, key string) string {
+		if key == "" {
+			return typ
+		}
+		return typ + " with " + key
+	}
+	// Two inputs declare it: the warning names the setting.
+	return &templateDiff{setting: SettingEncryption, template: with(got, t.KMSKey), declared: with(wantType, want.KMSKey)}, nil
 }
 
 // kmsKeyMatches compares a declared key with the ARN ECR returns. A key ID

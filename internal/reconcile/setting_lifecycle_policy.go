@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -30,7 +31,7 @@ var lifecyclePolicy = setting{
 		return diffDocument(lifecyclePolicyDocument, *spec.LifecyclePolicy, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists)
 	},
 	write:    (*Reconciler).updateLifecyclePolicy,
-	template: func(spec Spec, d *registry.Declared) { d.LifecyclePolicy = documentText(spec.LifecyclePolicy) },
+	template: templateLifecyclePolicy,
 	private:  true,
 	lacks:    "ECR Public has no lifecycle policies",
 	iam: iamActions{
@@ -50,6 +51,12 @@ type lifecyclePolicyState struct {
 }
 
 var lifecyclePolicyDocument = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+
+// templateLifecyclePolicy compares a creation template's lifecycle policy
+// with the declared one.
+func templateLifecyclePolicy(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	return templateDocument(inputref.LifecyclePolicy, "lifecycle policy", t, t.LifecyclePolicy, *spec.LifecyclePolicy, orNone(lifecyclePolicyDocument.equal))
+}
 
 func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
 	if c.Action == ActionRemove {

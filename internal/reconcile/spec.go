@@ -5,8 +5,9 @@
 // Spec and returns the changes; apply carries them out with one named write
 // per setting. Dry-run stops after diff, and creation is a diff against a
 // state that does not exist. Each step goes over one list of settings, and
-// each setting is one file, setting_*.go, with all the engine knows about it
-// (setting.go; docs/adding-a-setting.md).
+// each setting is one file, setting_*.go, with all the engine knows about it,
+// its fields of Spec and state included: go generate gathers those, and the
+// list, into settings_gen.go (setting.go; docs/adding-a-setting.md).
 //
 // The package works on plain Go values and an ECR interface of its own
 // (client.go), which internal/reconcile/ecrsdk and internal/publicecr
