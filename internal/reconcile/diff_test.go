@@ -161,15 +161,30 @@ func TestDiffAbsentPlansOnlyTheRepository(t *testing.T) {
 	}
 }
 
+// Only the declared settings are planned, in the order a run reports them
+// (each setting's order).
 func TestDiffManagesOnlyDeclaredSettings(t *testing.T) {
 	t.Parallel()
-	changes := diff(Spec{Name: "app", ScanOnPush: ptrTo(true)}, existing(), "aws")
-	var settings []string
-	for _, c := range changes {
-		settings = append(settings, c.Setting)
+	every := Spec{
+		Name: "app", Encryption: &Encryption{Type: "AES256"}, Mutability: &Mutability{Value: "MUTABLE"}, ScanOnPush: ptrTo(true),
+		Tags: map[string]string{"a": "b"}, RepositoryPolicy: &Document{Remove: true}, LifecyclePolicy: &Document{Remove: true},
+		Catalog: &Catalog{Description: ptrTo("d")},
 	}
-	if want := []string{SettingRepository, SettingScanOnPush}; !slices.Equal(settings, want) {
-		t.Errorf("settings = %v, want %v", settings, want)
+	for _, tc := range []struct {
+		spec Spec
+		want []string
+	}{
+		{Spec{Name: "app", ScanOnPush: ptrTo(true)}, []string{SettingRepository, SettingScanOnPush}},
+		{every, []string{SettingRepository, SettingEncryption, SettingMutability, SettingScanOnPush, SettingTags,
+			SettingRepositoryPolicy, SettingLifecyclePolicy, SettingCatalog}},
+	} {
+		var settings []string
+		for _, c := range diff(tc.spec, existing(), "aws") {
+			settings = append(settings, c.Setting)
+		}
+		if !slices.Equal(settings, tc.want) {
+			t.Errorf("settings = %v, want %v", settings, tc.want)
+		}
 	}
 }
 

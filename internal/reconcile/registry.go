@@ -210,9 +210,7 @@ func templateNotes(spec Spec, templates []registry.Template, partition string, c
 	if !ok {
 		return nil
 	}
-	d := declared(spec)
-	d.Partition = partition
-	diffs, err := registry.TemplateDifferences(t, d)
+	diffs, err := templateDifferences(spec, t, partition)
 	if err != nil {
 		return []Note{{Setting: SettingRepository, Level: NoteWarning, Text: fmt.Sprintf(
 			"the repository creation template %q could not be compared with the declared settings: %v", t.Prefix, err)}}
@@ -220,8 +218,11 @@ func templateNotes(spec Spec, templates []registry.Template, partition string, c
 	var notes []Note
 	var settings []string
 	for _, d := range diffs {
-		notes = append(notes, Note{Setting: d.Setting, Level: NoteWarning, Text: d.Warning})
-		settings = append(settings, d.Setting)
+		notes = append(notes, Note{Setting: d.setting, Level: NoteWarning, Text: fmt.Sprintf(
+			"the repository creation template %q (applied for %s) sets %s to %s, but %s is declared: a repository a push creates from the template "+
+				"gets the template's value until this action changes it; align the template with the workflow, or the workflow with the template",
+			t.Prefix, strings.Join(t.AppliedFor, ", "), d.setting, d.template, d.declared)})
+		settings = append(settings, d.setting)
 	}
 	if created && len(diffs) > 0 {
 		creates := "this run creates"
@@ -235,16 +236,36 @@ func templateNotes(spec Spec, templates []registry.Template, partition string, c
 	return notes
 }
 
-// declared is what the spec manages, as the template comparison takes it
-// (setting.template).
-func declared(spec Spec) registry.Declared {
-	var d registry.Declared
+// templateDiff is a managed setting that a creation template sets
+// otherwise than declared (setting.template), for the warning.
+type templateDiff struct {
+	// setting is what the warning names: the input that declares the
+	// value (inputref), or the setting when two inputs declare it.
+	setting string
+	// template and declared are the two values, for display.
+	template, declared string
+}
+
+// templateDifferences compares template with each managed setting a
+// template sets, in the order of allSettings: a repository the template
+// creates on push would get the template's value, and the action would
+// then change it back on its next run. Policies are compared by meaning
+// in partition.
+func templateDifferences(spec Spec, template registry.Template, partition string) ([]templateDiff, error) {
+	var out []templateDiff
 	for _, s := range allSettings {
-		if s.template != nil && s.managedIn(spec) {
-			s.template(spec, &d)
+		if s.template == nil || !s.managedIn(spec) {
+			continue
+		}
+		d, err := s.template(spec, template, partition)
+		if err != nil {
+			return nil, err
+		}
+		if d != nil {
+			out = append(out, *d)
 		}
 	}
-	return d
+	return out, nil
 }
 
 // readFailed is the note for a registry read that failed: a notice naming

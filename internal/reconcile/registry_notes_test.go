@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -151,5 +152,108 @@ func TestRegistryDenialNotesAreTheSameForEveryRepository(t *testing.T) {
 	nb := registryNotes(b, withRegistry(state{}, rs), "aws", true, false)
 	if len(na) != 2 || !slices.Equal(na, nb) {
 		t.Errorf("notes differ between repositories:\n%+v\n%+v", na, nb)
+	}
+}
+
+// Each setting a creation template sets, compared with the declared value
+// (setting.template); TestRegistryNotes covers how the warnings are worded.
+func TestTemplateDifferences(t *testing.T) {
+	t.Parallel()
+	pull := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	pullAsECR := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}]}`
+	pullAndLambda := `{"Version":"2012-10-17","Statement":[{"Sid":"Lambda","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:BatchGetImage"},` +
+		`{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
+	keep1 := `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`
+	keep1Spaced := "{ \"rules\": [ {\"action\":{\"type\":\"expire\"}, \"rulePriority\": 1, \"selection\": {\"countNumber\":1,\"countType\":\"imageCountMoreThan\",\"tagStatus\":\"untagged\"}} ] }"
+	keep5 := strings.Replace(keep1, `"countNumber":1`, `"countNumber":5`, 1)
+	const keyID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+	key := "arn:aws:kms:us-east-1:123456789012:key/" + keyID
+	otherKey := strings.Replace(key, "1234abcd", "9999abcd", 1)
+
+	tmpl := registry.Template{
+		Prefix: "prod", AppliedFor: []string{registry.AppliedForCreateOnPush},
+		Mutability: "IMMUTABLE_WITH_EXCLUSION", ExclusionFilters: []string{"latest", "dev-*"},
+		EncryptionType: "KMS", KMSKey: key,
+		ResourceTags:     map[string]string{"team": "a"},
+		RepositoryPolicy: pullAsECR, LifecyclePolicy: keep1,
+	}
+	root := registry.Template{Prefix: registry.RootPrefix}
+	kms := func(key string) Spec { return Spec{Encryption: &Encryption{Type: "KMS", KMSKey: key}} }
+	rootTags := func(tags map[string]string) registry.Template {
+		r := root
+		r.ResourceTags = tags
+		return r
+	}
+	policyOnly := func(text string) registry.Template { return registry.Template{Prefix: "prod", RepositoryPolicy: text} }
+	// In another partition ECR stores an account as that partition's root.
+	cnPolicy := policyOnly(strings.Replace(pullAsECR, "arn:aws:", "arn:aws-cn:", 1))
+	differs := "a different policy"
+	tests := []struct {
+		name      string
+		tmpl      registry.Template
+		spec      Spec
+		partition string   // "" is aws
+		want      []string // "setting: the template's value / the declared value"
+	}{
+		{name: "all the same (policies by meaning, filters as a set)", tmpl: tmpl, spec: Spec{
+			Mutability: &Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"dev-*", "latest"}},
+			Encryption: &Encryption{Type: "KMS", KMSKey: key}, Tags: map[string]string{"team": "a"},
+			RepositoryPolicy: &Document{Text: pull}, LifecyclePolicy: &Document{Text: keep1Spaced},
+		}},
+		{name: "all different, in the order of the settings", tmpl: tmpl, spec: Spec{
+			Mutability: &Mutability{Value: "MUTABLE"}, Encryption: &Encryption{}, Tags: map[string]string{"team": "b"},
+			RepositoryPolicy: &Document{Remove: true}, LifecyclePolicy: &Document{Text: keep5},
+		}, want: []string{
+			"encryption: KMS with " + key + " / AES256",
+			"image-tag-mutability: IMMUTABLE_WITH_EXCLUSION / MUTABLE",
+			"tags: team=a / team=b",
+			"repository-policy: " + differs + " / none (compared by meaning)",
+			"lifecycle-policy: " + differs + " / " + differs + " (compared by meaning)",
+		}},
+		{name: "filters differ", tmpl: tmpl, spec: Spec{Mutability: &Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"latest"}}},
+			want: []string{"image-tag-mutability-exclusion-filters: latest, dev-* / latest"}},
+		{name: "template defaults", tmpl: root, spec: Spec{
+			Mutability: &Mutability{Value: "MUTABLE"}, Encryption: &Encryption{Type: "AES256"}, Tags: map[string]string{},
+			RepositoryPolicy: &Document{Remove: true}, LifecyclePolicy: &Document{Remove: true},
+		}},
+		{name: "declared tags, template none", tmpl: root, spec: Spec{Tags: map[string]string{"a": "b"}}, want: []string{"tags: no tags / a=b"}},
+		// Without prune-tags the action leaves other tags alone, so a
+		// template's extra tag is no difference; with it, it is.
+		{name: "template's extra tag kept", tmpl: rootTags(map[string]string{"a": "b", "cost": "x"}), spec: Spec{Tags: map[string]string{"a": "b"}}},
+		{name: "template's extra tag pruned", tmpl: rootTags(map[string]string{"a": "b", "cost": "x"}), spec: Spec{Tags: map[string]string{"a": "b"}, PruneTags: true},
+			want: []string{"tags: a=b, cost=x / a=b"}},
+		{name: "prune only, template tags", tmpl: rootTags(map[string]string{"cost": "x"}), spec: Spec{PruneTags: true}, want: []string{"tags: cost=x / no tags"}},
+		{name: "prune only, template without tags", tmpl: root, spec: Spec{PruneTags: true}},
+		// A template names its key by ARN: a declared ARN or key ID is
+		// compared with it, an alias cannot be without KMS.
+		{name: "other key ARN", tmpl: tmpl, spec: kms(otherKey), want: []string{"encryption: KMS with " + key + " / KMS with " + otherKey}},
+		{name: "the key's ID", tmpl: tmpl, spec: kms(keyID)},
+		{name: "another key's ID", tmpl: tmpl, spec: kms("9999abcd-12ab-34cd-56ef-1234567890ab"),
+			want: []string{"encryption: KMS with " + key + " / KMS with 9999abcd-12ab-34cd-56ef-1234567890ab"}},
+		{name: "key alias is not compared", tmpl: tmpl, spec: kms("alias/app")},
+		{name: "key alias ARN is not compared", tmpl: tmpl, spec: kms("arn:aws:kms:us-east-1:123456789012:alias/app")},
+		{name: "owned statements only", tmpl: policyOnly(pullAndLambda), spec: Spec{RepositoryPolicy: &Document{Text: pull}, RepositoryPolicySidPrefix: "ci-"}},
+		{name: "whole policy without a prefix", tmpl: policyOnly(pullAndLambda), spec: Spec{RepositoryPolicy: &Document{Text: pull}},
+			want: []string{"repository-policy: " + differs + " / " + differs + " (compared by meaning)"}},
+		{name: "aws-cn template as ECR stores it", tmpl: cnPolicy, spec: Spec{RepositoryPolicy: &Document{Text: pull}}, partition: "aws-cn"},
+		{name: "aws-cn root ARN in the aws partition", tmpl: cnPolicy, spec: Spec{RepositoryPolicy: &Document{Text: pull}},
+			want: []string{"repository-policy: " + differs + " / " + differs + " (compared by meaning)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.spec.Name = "prod/app"
+			diffs, err := templateDifferences(tt.spec, tt.tmpl, cmp.Or(tt.partition, "aws"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range diffs {
+				got = append(got, d.setting+": "+d.template+" / "+d.declared)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("differences\n%q, want\n%q", got, tt.want)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -13,11 +14,20 @@ import (
 // a terraform-provider-aws resource file holds a resource's schema, read
 // and update: the pipeline (reconcile.go) reads, diffs and writes by going
 // over allSettings, and never names a setting itself. Each setting is one
-// file, setting_*.go; docs/adding-a-setting.md is the recipe.
+// file, setting_*.go: its `var x = setting{...}`, with its order among the
+// settings, and its parts of Spec and state, the struct types xSpec (what
+// the workflow declares) and xState (what a run reads), which go generate
+// gathers into Spec, state and allSettings (settings_gen.go, written by
+// gen/). docs/adding-a-setting.md is the recipe.
 type setting struct {
 	// name is the setting's name in logs, outputs and the job summary
 	// (Change.Setting).
 	name string
+	// order places the setting in allSettings, which is the order of the
+	// changes a run reports. The generator sorts the settings by it; the
+	// numbers are spaced so that a new setting takes a free one in its own
+	// file.
+	order int
 	// managed reports whether spec declares the setting. With state:
 	// absent only the repository's existence is managed (managedIn).
 	managed func(Spec) bool
@@ -39,11 +49,12 @@ type setting struct {
 	// CreateRepository does not take it (a write follows the creation).
 	create func(Spec, *creation)
 
-	// template puts the declared value where a repository creation
-	// template's is compared with it (registry.go); nil when templates do
-	// not set the setting. A template never applies to this run's
-	// CreateRepository, only to a push that creates the repository first.
-	template func(Spec, *registry.Declared)
+	// template compares what a repository creation template sets for the
+	// setting with the declared value: nil when they agree, and nil when
+	// templates do not set the setting. registry.go words the warning. A
+	// template never applies to this run's CreateRepository, only to a
+	// push that creates the repository first.
+	template func(spec Spec, t registry.Template, partition string) (*templateDiff, error)
 
 	// private and public say which kind of registry has the setting; lacks
 	// says why the other one does not, for the refusal of its inputs.
@@ -82,10 +93,10 @@ type settingRead struct {
 	put func(st *state, answer any, err error)
 }
 
-// allSettings is every setting, in the order of the changes a run reports.
-var allSettings = []*setting{
-	&existence, &encryption, &mutability, &scanOnPush, &tags, &repositoryPolicy, &lifecyclePolicy, &catalog,
-}
+// allSettings, Spec and state are generated from the setting files:
+// allSettings lists every `var x = setting{...}` by its order, and Spec and
+// state gather the settings' parts (gen/main.go).
+//go:generate go run ./gen
 
 // settingNamed returns the setting of a change, nil for an unknown name.
 func settingNamed(name string) *setting {
@@ -226,15 +237,43 @@ func diffDocument(k document, want Document, cur *string, readErr error, exists 
 	return c
 }
 
-// documentText is a declared document as the template comparison takes it:
-// "" for none, nil when not managed.
-func documentText(d *Document) *string {
-	if d == nil {
-		return nil
-	}
-	text := d.Text
+// declared is the document's text, "" when none must exist.
+func (d Document) declared() string {
 	if d.Remove {
-		text = ""
+		return ""
 	}
-	return &text
+	return d.Text
+}
+
+// orNone compares two documents either of which can be "" (none) with eq.
+func orNone(eq func(a, b string) (bool, error)) func(a, b string) (bool, error) {
+	return func(a, b string) (bool, error) {
+		if a == "" || b == "" {
+			return a == b, nil
+		}
+		return eq(a, b)
+	}
+}
+
+// templateDocument compares the policy a creation template sets (tmpl, ""
+// for none) with the declared one, by meaning with same; what names the
+// policy in an error.
+func templateDocument(ref inputref.Ref, what string, t registry.Template, tmpl string, want Document, same func(tmpl, declared string) (bool, error)) (*templateDiff, error) {
+	declared := want.declared()
+	eq, err := same(tmpl, declared)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("template %q %s: %w", t.Prefix, what, err)
+	case eq:
+		return nil, nil
+	}
+	return &templateDiff{setting: ref.String(), template: present(tmpl), declared: present(declared) + " (compared by meaning)"}, nil
+}
+
+// present is a policy as a template warning shows it.
+func present(doc string) string {
+	if doc == "" {
+		return "none"
+	}
+	return "a different policy"
 }

@@ -17,6 +17,7 @@ const SettingCatalog = "catalog"
 
 var catalog = setting{
 	name:    SettingCatalog,
+	order:   80,
 	managed: func(spec Spec) bool { return spec.Catalog != nil },
 	read: &settingRead{
 		op: "GetRepositoryCatalogData",
@@ -37,6 +38,18 @@ var catalog = setting{
 		reads:  []string{"GetRepositoryCatalogData"},
 		writes: []string{"PutRepositoryCatalogData"},
 	},
+}
+
+type catalogSpec struct {
+	// Catalog is the declared catalog data of an ECR Public repository;
+	// it needs a client that implements CatalogAPI.
+	Catalog *Catalog
+}
+
+type catalogState struct {
+	// Catalog is an ECR Public repository's catalog data (nil: not read).
+	Catalog    *CatalogData
+	CatalogErr error
 }
 
 // Catalog is the declared catalog data of an ECR Public repository. Each

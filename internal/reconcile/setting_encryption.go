@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +19,7 @@ const SettingEncryption = "encryption"
 
 var encryption = setting{
 	name:    SettingEncryption,
+	order:   20,
 	managed: func(spec Spec) bool { return spec.Encryption != nil },
 	described: func(repo RepositoryInfo, st *state) {
 		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
@@ -40,14 +42,23 @@ var encryption = setting{
 				inputref.EncryptionType, e.Type, awsError("CreateRepository", err))
 		}
 	},
-	template: func(spec Spec, d *registry.Declared) {
-		d.Encryption = &registry.Encryption{Type: spec.Encryption.Type, KMSKey: spec.Encryption.KMSKey}
-	},
-	private: true,
-	lacks:   "ECR Public has no encryption setting",
+	template: templateEncryption,
+	private:  true,
+	lacks:    "ECR Public has no encryption setting",
 	// Set by CreateRepository (existence); a KMS key also needs
 	// kms:DescribeKey and kms:CreateGrant, which are KMS's, not ECR's.
 	iam: iamActions{},
+}
+
+type encryptionSpec struct {
+	// Encryption is applied at creation and only verified afterwards: ECR
+	// cannot change the encryption of an existing repository.
+	Encryption *Encryption
+}
+
+type encryptionState struct {
+	EncryptionType string // "" read as AES256
+	KMSKey         string // key ARN
 }
 
 // Encryption is the repository's encryption configuration.
@@ -75,6 +86,25 @@ func diffEncryption(want Encryption, st state) Change {
 			c.From, c.To, inputref.EncryptionType, inputref.KMSKey)
 	}
 	return c
+}
+
+// templateEncryption compares a creation template's encryption with the
+// declared one. A template names its key by ARN (kmsKeyMatches).
+func templateEncryption(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	aes := string(types.EncryptionTypeAes256)
+	want := *spec.Encryption
+	got, wantType := cmp.Or(t.EncryptionType, aes), cmp.Or(want.Type, aes)
+	if got == wantType && kmsKeyMatches(want.KMSKey, t.KMSKey) {
+		return nil, nil
+	}
+	with := func(typ, key string) string {
+		if key == "" {
+			return typ
+		}
+		return typ + " with " + key
+	}
+	// Two inputs declare it: the warning names the setting.
+	return &templateDiff{setting: SettingEncryption, template: with(got, t.KMSKey), declared: with(wantType, want.KMSKey)}, nil
 }
 
 // kmsKeyMatches compares a declared key with the ARN ECR returns. A key ID

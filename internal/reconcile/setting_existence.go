@@ -14,6 +14,7 @@ const SettingRepository = "repository"
 
 var existence = setting{
 	name:    SettingRepository,
+	order:   10,
 	managed: func(Spec) bool { return true },
 	read: &settingRead{
 		op:     "DescribeImages",
@@ -42,6 +43,25 @@ var existence = setting{
 		writes: []string{"CreateRepository"},
 		absent: []string{"DescribeImages", "DeleteRepository"},
 	},
+}
+
+// existenceSpec is what the workflow declares of the repository's existence.
+type existenceSpec struct {
+	// Absent (state: absent) declares that the repository must not exist:
+	// it is deleted if it does, and nothing else is managed.
+	Absent bool
+	// ForceDelete lets the deletion take the repository's images with it;
+	// without it a repository that holds images is not deleted.
+	ForceDelete bool
+}
+
+// existenceState is what a deletion reads besides the repository.
+type existenceState struct {
+	// Images is how many images the repository holds, counted only for a
+	// deletion that reports it before deleting (dry-run, force-delete);
+	// nil when not counted. ImagesErr is a failed count.
+	Images    *int
+	ImagesErr error
 }
 
 // countsFirst reports whether a deletion counts the images before it

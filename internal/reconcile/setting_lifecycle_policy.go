@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -14,6 +15,7 @@ const SettingLifecyclePolicy = "lifecycle-policy"
 
 var lifecyclePolicy = setting{
 	name:    SettingLifecyclePolicy,
+	order:   70,
 	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
@@ -29,7 +31,7 @@ var lifecyclePolicy = setting{
 		return diffDocument(lifecyclePolicyDocument, *spec.LifecyclePolicy, st.LifecyclePolicy, st.LifecyclePolicyErr, st.Exists)
 	},
 	write:    (*Reconciler).updateLifecyclePolicy,
-	template: func(spec Spec, d *registry.Declared) { d.LifecyclePolicy = documentText(spec.LifecyclePolicy) },
+	template: templateLifecyclePolicy,
 	private:  true,
 	lacks:    "ECR Public has no lifecycle policies",
 	iam: iamActions{
@@ -38,7 +40,23 @@ var lifecyclePolicy = setting{
 	},
 }
 
+type lifecyclePolicySpec struct {
+	// LifecyclePolicy is the declared lifecycle policy.
+	LifecyclePolicy *Document
+}
+
+type lifecyclePolicyState struct {
+	LifecyclePolicy    *string // nil: none exists
+	LifecyclePolicyErr error
+}
+
 var lifecyclePolicyDocument = document{SettingLifecyclePolicy, policy.LifecyclePoliciesEqual}
+
+// templateLifecyclePolicy compares a creation template's lifecycle policy
+// with the declared one.
+func templateLifecyclePolicy(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	return templateDocument(inputref.LifecyclePolicy, "lifecycle policy", t, t.LifecyclePolicy, *spec.LifecyclePolicy, orNone(lifecyclePolicyDocument.equal))
+}
 
 func (r *Reconciler) updateLifecyclePolicy(ctx context.Context, spec Spec, repo Repository, c Change) error {
 	if c.Action == ActionRemove {

@@ -1,12 +1,14 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -16,19 +18,28 @@ const SettingMutability = "image-tag-mutability"
 
 var mutability = setting{
 	name:    SettingMutability,
+	order:   30,
 	managed: func(spec Spec) bool { return spec.Mutability != nil },
 	described: func(repo RepositoryInfo, st *state) {
 		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
 	},
-	diff:   func(spec Spec, st state, _ string) Change { return diffMutability(*spec.Mutability, st) },
-	write:  (*Reconciler).updateMutability,
-	create: func(spec Spec, c *creation) { c.req.Mutability = spec.Mutability },
-	template: func(spec Spec, d *registry.Declared) {
-		d.Mutability, d.ExclusionFilters = &spec.Mutability.Value, spec.Mutability.Filters
-	},
-	private: true,
-	lacks:   "ECR Public has no tag mutability setting",
-	iam:     iamActions{writes: []string{"PutImageTagMutability"}},
+	diff:     func(spec Spec, st state, _ string) Change { return diffMutability(*spec.Mutability, st) },
+	write:    (*Reconciler).updateMutability,
+	create:   func(spec Spec, c *creation) { c.req.Mutability = spec.Mutability },
+	template: templateMutability,
+	private:  true,
+	lacks:    "ECR Public has no tag mutability setting",
+	iam:      iamActions{writes: []string{"PutImageTagMutability"}},
+}
+
+type mutabilitySpec struct {
+	// Mutability is the declared image tag mutability and exclusion filters.
+	Mutability *Mutability
+}
+
+type mutabilityState struct {
+	Mutability       string // as ECR returns it, "" read as MUTABLE
+	ExclusionFilters []string
 }
 
 // Mutability is ECR's image tag mutability with its exclusion filters.
@@ -63,6 +74,20 @@ func mutabilityString(value string, filters []string) string {
 	f := slices.Clone(filters)
 	slices.Sort(f)
 	return value + " [" + strings.Join(slices.Compact(f), ", ") + "]"
+}
+
+// templateMutability compares a creation template's mutability, then its
+// exclusion filters (as a set), with the declared ones.
+func templateMutability(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	want := *spec.Mutability
+	switch got := cmp.Or(t.Mutability, string(types.ImageTagMutabilityMutable)); {
+	case got != want.Value:
+		return &templateDiff{setting: inputref.Mutability.String(), template: got, declared: want.Value}, nil
+	case !sameSet(t.ExclusionFilters, want.Filters):
+		list := func(items []string) string { return cmp.Or(strings.Join(items, ", "), "none") }
+		return &templateDiff{setting: inputref.ExclusionFilters.String(), template: list(t.ExclusionFilters), declared: list(want.Filters)}, nil
+	}
+	return nil, nil
 }
 
 func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repository, _ Change) error {

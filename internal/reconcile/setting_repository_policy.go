@@ -20,6 +20,7 @@ const SettingRepositoryPolicy = "repository-policy"
 
 var repositoryPolicy = setting{
 	name:    SettingRepositoryPolicy,
+	order:   60,
 	managed: func(spec Spec) bool { return spec.RepositoryPolicy != nil },
 	read: &settingRead{
 		op: "GetRepositoryPolicy",
@@ -37,16 +38,29 @@ var repositoryPolicy = setting{
 		}
 		return diffDocument(repositoryPolicyDocument(partition), *spec.RepositoryPolicy, st.RepositoryPolicy, st.RepositoryPolicyErr, st.Exists)
 	},
-	write: (*Reconciler).updateRepositoryPolicy,
-	template: func(spec Spec, d *registry.Declared) {
-		d.RepositoryPolicy, d.SidPrefix = documentText(spec.RepositoryPolicy), spec.RepositoryPolicySidPrefix
-	},
-	private: true,
-	public:  true,
+	write:    (*Reconciler).updateRepositoryPolicy,
+	template: templateRepositoryPolicy,
+	private:  true,
+	public:   true,
 	iam: iamActions{
 		reads:  []string{"GetRepositoryPolicy"},
 		writes: []string{"SetRepositoryPolicy", "DeleteRepositoryPolicy"},
 	},
+}
+
+type repositoryPolicySpec struct {
+	// RepositoryPolicy is the declared repository policy. Remove means the
+	// policy must not exist.
+	RepositoryPolicy *Document
+	// RepositoryPolicySidPrefix, when set, limits what the action owns of
+	// the repository policy to the statements whose Sid starts with it:
+	// the other statements (AWS Lambda's, a platform team's) are kept.
+	RepositoryPolicySidPrefix string
+}
+
+type repositoryPolicyState struct {
+	RepositoryPolicy    *string // nil: none exists
+	RepositoryPolicyErr error
 }
 
 // repositoryPolicyDocument compares repository policies in partition, where
@@ -55,6 +69,19 @@ func repositoryPolicyDocument(partition string) document {
 	return document{SettingRepositoryPolicy, func(a, b string) (bool, error) {
 		return policy.RepositoryPoliciesEqual(a, b, partition)
 	}}
+}
+
+// templateRepositoryPolicy compares a creation template's policy with the
+// declared one in partition: with a Sid prefix only the owned statements.
+func templateRepositoryPolicy(spec Spec, t registry.Template, partition string) (*templateDiff, error) {
+	same := orNone(repositoryPolicyDocument(partition).equal)
+	if prefix := spec.RepositoryPolicySidPrefix; prefix != "" {
+		same = func(tmpl, declared string) (bool, error) {
+			c, err := policy.CompareOwned(tmpl, declared, prefix, partition)
+			return c.Equal, err
+		}
+	}
+	return templateDocument(inputref.RepositoryPolicy, "repository policy", t, t.RepositoryPolicy, *spec.RepositoryPolicy, same)
 }
 
 // getRepositoryPolicy reads the repository policy; nil when none exists.
@@ -72,12 +99,9 @@ func diffOwnedPolicy(want Document, prefix, partition string, cur *string, readE
 		c.Action, c.Error = ActionFailed, readErr.Error()
 		return c
 	}
-	current, declared := "", want.Text
+	current, declared := "", want.declared()
 	if cur != nil {
 		current = *cur
-	}
-	if want.Remove {
-		declared = ""
 	}
 	m, err := policy.MergeOwned(current, declared, prefix, partition)
 	if err != nil {
@@ -260,10 +284,7 @@ func (r *Reconciler) settle(ctx context.Context) error {
 // times; when they are still gone at the end it fails. Each race found is
 // kept in plan.races for the log and the result's notes.
 func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repository, plan *ownedPlan) error {
-	prefix, declared := spec.RepositoryPolicySidPrefix, spec.RepositoryPolicy.Text
-	if spec.RepositoryPolicy.Remove {
-		declared = ""
-	}
+	prefix, declared := spec.RepositoryPolicySidPrefix, spec.RepositoryPolicy.declared()
 	b := r.Options.ownedMerge
 	if b == (backoff{}) {
 		b = ownedMergeBackoff

@@ -14,6 +14,7 @@ const SettingScanOnPush = "scan-on-push"
 
 var scanOnPush = setting{
 	name:      SettingScanOnPush,
+	order:     40,
 	managed:   func(spec Spec) bool { return spec.ScanOnPush != nil },
 	described: func(repo RepositoryInfo, st *state) { st.ScanOnPush = repo.ScanOnPush },
 	diff:      func(spec Spec, st state, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
@@ -22,6 +23,15 @@ var scanOnPush = setting{
 	private:   true,
 	lacks:     "ECR Public does not scan images",
 	iam:       iamActions{writes: []string{"PutImageScanningConfiguration"}},
+}
+
+type scanOnPushSpec struct {
+	// ScanOnPush is the declared basic scan-on-push setting.
+	ScanOnPush *bool
+}
+
+type scanOnPushState struct {
+	ScanOnPush bool
 }
 
 func diffScanOnPush(want bool, st state) Change {

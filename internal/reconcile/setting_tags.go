@@ -1,6 +1,7 @@
 package reconcile
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -17,6 +18,7 @@ const SettingTags = "tags"
 
 var tags = setting{
 	name:    SettingTags,
+	order:   50,
 	managed: tagsManaged,
 	read: &settingRead{
 		op:    "ListTagsForResource",
@@ -35,13 +37,25 @@ var tags = setting{
 			c.also = append(c.also, "TagResource")
 		}
 	},
-	template: func(spec Spec, d *registry.Declared) { d.Tags, d.PruneTags = spec.Tags, spec.PruneTags },
+	template: templateTags,
 	private:  true,
 	public:   true,
 	iam: iamActions{
 		reads:  []string{"ListTagsForResource"},
 		writes: []string{"TagResource", "UntagResource"},
 	},
+}
+
+type tagsSpec struct {
+	// Tags lists tags that must exist with these values. Other tags are left
+	// alone unless PruneTags is set ("aws:" tags are never removed).
+	Tags      map[string]string
+	PruneTags bool
+}
+
+type tagsState struct {
+	Tags    map[string]string
+	TagsErr error
 }
 
 func tagsManaged(spec Spec) bool { return spec.Tags != nil || spec.PruneTags }
@@ -128,6 +142,16 @@ func diffTags(spec Spec, st state) Change {
 	}
 	c.plan = p
 	return c
+}
+
+// templateTags reports whether a repository created with a template's tags
+// would need a tag write: a declared tag missing or with another value, or
+// with prune-tags, a tag that is not declared (diffTags).
+func templateTags(spec Spec, t registry.Template, _ string) (*templateDiff, error) {
+	if diffTags(spec, state{Exists: true, Tags: t.ResourceTags}).Action == ActionUnchanged {
+		return nil, nil
+	}
+	return &templateDiff{setting: inputref.Tags.String(), template: cmp.Or(tagsString(t.ResourceTags), "no tags"), declared: cmp.Or(tagsString(spec.Tags), "no tags")}, nil
 }
 
 // isAWSTag reports whether a tag key is under the prefix AWS reserves, in

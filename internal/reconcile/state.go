@@ -13,29 +13,14 @@ import (
 // setting. Unmanaged settings are left at their zero value. A nil policy
 // means none exists; an error means the read failed and the setting cannot
 // be reconciled this run.
-type state struct {
+//
+// state is generated (settings_gen.go, by go generate): the fields of
+// stateBase, then each setting's part, <setting>State in its setting_*.go
+// file, in the order of allSettings.
+type stateBase struct {
 	Exists     bool
 	Repository Repository
 
-	Mutability       string // as ECR returns it, "" read as MUTABLE
-	ExclusionFilters []string
-	ScanOnPush       bool
-	EncryptionType   string // "" read as AES256
-	KMSKey           string // key ARN
-
-	RepositoryPolicy, LifecyclePolicy       *string
-	Tags                                    map[string]string
-	RepositoryPolicyErr, LifecyclePolicyErr error
-	TagsErr                                 error
-
-	// Catalog is an ECR Public repository's catalog data (nil: not read).
-	Catalog    *CatalogData
-	CatalogErr error
-	// Images is how many images the repository holds, counted only for a
-	// deletion that reports it before deleting (dry-run, force-delete);
-	// nil when not counted. ImagesErr is a failed count.
-	Images    *int
-	ImagesErr error
 	// Registry is the registry-level state read with the repository
 	// (registry.go).
 	Registry registryState

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"slices"
 	"strings"
 	"testing"
 )
@@ -121,96 +120,5 @@ func TestTemplateFor(t *testing.T) {
 	}
 	if _, ok := TemplateFor(templates[1:2], "app", AppliedForCreateOnPush); ok {
 		t.Error("a template matched a name outside its prefix without ROOT")
-	}
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func TestTemplateDifferences(t *testing.T) {
-	t.Parallel()
-	pull := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
-	pullAsECR := `{"Version":"2012-10-17","Statement":[{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":["ecr:GetDownloadUrlForLayer","ecr:BatchGetImage"]}]}`
-	pullAndLambda := `{"Version":"2012-10-17","Statement":[{"Sid":"Lambda","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"ecr:BatchGetImage"},` +
-		`{"Sid":"ci-pull","Effect":"Allow","Principal":{"AWS":"111122223333"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
-	keep1 := `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}`
-	keep1Spaced := "{ \"rules\": [ {\"action\":{\"type\":\"expire\"}, \"rulePriority\": 1, \"selection\": {\"countNumber\":1,\"countType\":\"imageCountMoreThan\",\"tagStatus\":\"untagged\"}} ] }"
-	keep5 := strings.Replace(keep1, `"countNumber":1`, `"countNumber":5`, 1)
-	key := "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
-	tmpl := Template{
-		Prefix: "prod", AppliedFor: []string{AppliedForCreateOnPush},
-		Mutability: "IMMUTABLE_WITH_EXCLUSION", ExclusionFilters: []string{"latest", "dev-*"},
-		EncryptionType: "KMS", KMSKey: key,
-		ResourceTags:     map[string]string{"team": "a"},
-		RepositoryPolicy: pullAsECR, LifecyclePolicy: keep1,
-	}
-	tests := []struct {
-		name     string
-		tmpl     Template
-		declared Declared
-		want     []string // settings that differ
-	}{
-		{name: "nothing managed", tmpl: tmpl, declared: Declared{}},
-		{name: "all the same (policies by meaning, filters as a set)", tmpl: tmpl, declared: Declared{
-			Mutability: ptr("IMMUTABLE_WITH_EXCLUSION"), ExclusionFilters: []string{"dev-*", "latest"},
-			Encryption: &Encryption{Type: "KMS", KMSKey: key}, Tags: map[string]string{"team": "a"},
-			RepositoryPolicy: ptr(pull), LifecyclePolicy: ptr(keep1Spaced),
-		}},
-		{name: "all different", tmpl: tmpl, declared: Declared{
-			Mutability: ptr("MUTABLE"), Encryption: &Encryption{}, Tags: map[string]string{"team": "b"},
-			RepositoryPolicy: ptr(""), LifecyclePolicy: ptr(keep5),
-		}, want: []string{"image-tag-mutability", "encryption", "tags", "repository-policy", "lifecycle-policy"}},
-		{name: "filters differ", tmpl: tmpl, declared: Declared{Mutability: ptr("IMMUTABLE_WITH_EXCLUSION"), ExclusionFilters: []string{"latest"}},
-			want: []string{"image-tag-mutability-exclusion-filters"}},
-		{name: "template defaults", tmpl: Template{Prefix: RootPrefix, AppliedFor: []string{AppliedForCreateOnPush}}, declared: Declared{
-			Mutability: ptr("MUTABLE"), Encryption: &Encryption{Type: "AES256"}, Tags: map[string]string{}, RepositoryPolicy: ptr(""), LifecyclePolicy: ptr(""),
-		}},
-		{name: "declared tags, template none", tmpl: Template{Prefix: RootPrefix}, declared: Declared{Tags: map[string]string{"a": "b"}}, want: []string{"tags"}},
-		// Without prune-tags the action leaves other tags alone, so a
-		// template's extra tag is no difference; with it, it is.
-		{name: "template's extra tag kept", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"a": "b", "cost": "x"}},
-			declared: Declared{Tags: map[string]string{"a": "b"}}},
-		{name: "template's extra tag pruned", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"a": "b", "cost": "x"}},
-			declared: Declared{Tags: map[string]string{"a": "b"}, PruneTags: true}, want: []string{"tags"}},
-		{name: "prune only, template tags", tmpl: Template{Prefix: RootPrefix, ResourceTags: map[string]string{"cost": "x"}},
-			declared: Declared{PruneTags: true}, want: []string{"tags"}},
-		{name: "prune only, template without tags", tmpl: Template{Prefix: RootPrefix}, declared: Declared{PruneTags: true}},
-		{name: "other key ARN", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: strings.Replace(key, "1234abcd", "9999abcd", 1)}}, want: []string{"encryption"}},
-		{name: "key alias is not compared", tmpl: tmpl, declared: Declared{Encryption: &Encryption{Type: "KMS", KMSKey: "alias/app"}}},
-		{name: "owned statements only", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull), SidPrefix: "ci-"}},
-		{name: "whole policy without a prefix", tmpl: Template{Prefix: "prod", RepositoryPolicy: pullAndLambda}, declared: Declared{RepositoryPolicy: ptr(pull)},
-			want: []string{"repository-policy"}},
-	}
-	// In another partition ECR stores an account as that partition's root.
-	cnTmpl := Template{Prefix: "prod", RepositoryPolicy: strings.Replace(pullAsECR, "arn:aws:", "arn:aws-cn:", 1)}
-	if diffs, err := TemplateDifferences(cnTmpl, Declared{RepositoryPolicy: ptr(pull), Partition: "aws-cn"}); err != nil || len(diffs) != 0 {
-		t.Errorf("aws-cn template as ECR stores it: differences %v, %v; want none", diffs, err)
-	}
-	if diffs, err := TemplateDifferences(cnTmpl, Declared{RepositoryPolicy: ptr(pull), Partition: "aws"}); err != nil || len(diffs) != 1 {
-		t.Errorf("aws-cn root ARN in the aws partition: differences %v, %v; want one", diffs, err)
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			tt.declared.Partition = "aws"
-			diffs, err := TemplateDifferences(tt.tmpl, tt.declared)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, d := range diffs {
-				got = append(got, d.Setting)
-				if !strings.Contains(d.Warning, `template "`+tt.tmpl.Prefix+`"`) || !strings.Contains(d.Warning, d.Setting) ||
-					!strings.Contains(d.Warning, d.Template) || !strings.Contains(d.Warning, "align the template") || strings.Contains(d.Warning, "\n") {
-					t.Errorf("warning %q", d.Warning)
-				}
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("differences %q, want %q", got, tt.want)
-			}
-		})
-	}
-	if _, err := TemplateDifferences(Template{RepositoryPolicy: "{"}, Declared{RepositoryPolicy: ptr(pull)}); err == nil {
-		t.Error("a template policy that is not JSON gave no error")
 	}
 }

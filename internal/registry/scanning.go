@@ -3,7 +3,10 @@
 // registry scanning configuration overrides a repository's scanOnPush, and a
 // repository creation template gives a repository created by a push
 // settings of its own. The functions are pure and work on plain values, so
-// the engine reads the settings once and reports what they mean.
+// the engine reads the settings once and reports what they mean. For the
+// templates this package says which one applies (TemplateFor); each
+// setting of the engine compares the template's value with the declared
+// one in its own file (internal/reconcile, setting.template).
 package registry
 
 import (
