@@ -278,10 +278,10 @@ func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
 var inputsOf = map[string][]string{
 	reconcile.SettingRepository:       nil,
 	reconcile.SettingEncryption:       words(inputref.EncryptionType, inputref.KMSKey),
-	reconcile.SettingMutability:       words(inputref.Mutability, inputref.ExclusionFilters),
+	reconcile.SettingMutability:       words(inputref.ImageTagMutability, inputref.ImageTagMutabilityExclusionFilters),
 	reconcile.SettingScanOnPush:       words(inputref.ScanOnPush),
 	reconcile.SettingTags:             words(inputref.Tags, inputref.PruneTags),
-	reconcile.SettingRepositoryPolicy: words(inputref.RepositoryPolicy, inputref.SidPrefix),
+	reconcile.SettingRepositoryPolicy: words(inputref.RepositoryPolicy, inputref.RepositoryPolicySidPrefix),
 	reconcile.SettingLifecyclePolicy:  words(inputref.LifecyclePolicy),
 	reconcile.SettingCatalog:          catalogInputNames,
 }

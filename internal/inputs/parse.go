@@ -332,7 +332,7 @@ func oneOf[T ~string](values []T) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-var filtersInput = inputref.ExclusionFilters.String()
+var filtersInput = inputref.ImageTagMutabilityExclusionFilters.String()
 
 // onInput is an error that a parser of several inputs attributes to one of
 // them, so that the message names the input that is wrong.

@@ -7,23 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
-
-// TestEngineRefsAreInputs: every declared value the engine's messages can
-// point at is worded as an input of action.yml, so that a fix the engine
-// suggests ("set force-delete: true") names an input that exists.
-func TestEngineRefsAreInputs(t *testing.T) {
-	t.Parallel()
-	meta := testsupport.Action(t)
-	for _, r := range inputref.All() {
-		if _, ok := meta.Input(r.String()); !ok {
-			t.Errorf("reference %d is worded %q, which is not an input of action.yml", r, r)
-		}
-	}
-}
 
 // TestEngineNamesNoInput: the engine (reconcile, registry, policy,
 // publicecr) refers to a declared value through internal/inputref and never

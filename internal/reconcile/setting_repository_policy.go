@@ -320,7 +320,7 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 	if errors.Is(err, errOwnedOverwritten) {
 		return fmt.Errorf("the statements with Sid prefix %q were removed again by another writer after each of %d write attempts, and are missing now; "+
 			"check which other job or tool writes this repository policy and give each owner its own %v: %w",
-			prefix, attempts, inputref.SidPrefix, err)
+			prefix, attempts, inputref.RepositoryPolicySidPrefix, err)
 	}
 	return err
 }

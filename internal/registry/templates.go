@@ -136,9 +136,9 @@ func TemplateDifferences(t Template, d Declared) ([]Difference, error) {
 	if d.Mutability != nil {
 		tm, dm := cmpOr(t.Mutability, defaultMutability), *d.Mutability
 		if tm != dm {
-			add(inputref.Mutability, tm, dm)
+			add(inputref.ImageTagMutability, tm, dm)
 		} else if !sameSet(t.ExclusionFilters, d.ExclusionFilters) {
-			add(inputref.ExclusionFilters, list(t.ExclusionFilters), list(d.ExclusionFilters))
+			add(inputref.ImageTagMutabilityExclusionFilters, list(t.ExclusionFilters), list(d.ExclusionFilters))
 		}
 	}
 	if e := d.Encryption; e != nil {
