@@ -3,6 +3,7 @@ package actionmeta
 import (
 	"fmt"
 	"go/token"
+	"slices"
 	"strings"
 )
 
@@ -11,7 +12,7 @@ import (
 const InputRefPath = "internal/inputref/refs.go"
 
 // initialisms are the words of input names Go spells in capitals.
-var initialisms = map[string]string{"aws": "AWS", "id": "ID", "kms": "KMS", "arn": "ARN", "uri": "URI", "oidc": "OIDC"}
+var initialisms = []string{"aws", "id", "kms", "arn", "uri", "oidc"}
 
 // GoName is an input's name as a Go identifier: each hyphenated word
 // capitalised, initialisms in capitals (kms-key is KMSKey, registry-id
@@ -19,8 +20,8 @@ var initialisms = map[string]string{"aws": "AWS", "id": "ID", "kms": "KMS", "arn
 func GoName(input string) string {
 	var b strings.Builder
 	for w := range strings.SplitSeq(input, "-") {
-		if up, ok := initialisms[w]; ok {
-			b.WriteString(up)
+		if slices.Contains(initialisms, w) {
+			b.WriteString(strings.ToUpper(w))
 		} else if w != "" {
 			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 		}

@@ -2,14 +2,12 @@ package inputs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -122,20 +120,8 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
-	validatePolicy := policy.ValidateRepositoryPolicy
-	if c.Public {
-		validatePolicy = policy.ValidatePublicRepositoryPolicy
-	}
-	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, validatePolicy)
-	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
-	l.publicPrincipals(c.Spec.RepositoryPolicy, c.Public)
+	reconcile.Declare(declarations{l: &l, workspace: workspace, public: c.Public}, &c.Spec)
 	c.FailOnPolicySecurityWarning = l.flag("fail-on-policy-security-warning")
-	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
-	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
-	c.Spec.PruneTags = l.flag("prune-tags")
-	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
-	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(parseBool(src.GetInput("scan-on-push")))
-	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
 	c.Spec.Absent = value[bool](&l, "state")(parseState(src.GetInput("state")))
 	c.Spec.ForceDelete = l.flag("force-delete")
 
@@ -146,7 +132,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
 	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
 	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
-	l.public(c, workspace)
+	l.public(c)
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
@@ -165,10 +151,6 @@ type loader struct {
 func (l *loader) add(input string, err error) {
 	if err == nil {
 		return
-	}
-	var o *onInput
-	if errors.As(err, &o) {
-		input, err = o.Input, o.Err
 	}
 	l.errs = append(l.errs, &Error{Input: input, Err: err})
 }
@@ -223,75 +205,43 @@ func (l *loader) regions(public bool) []string {
 	return nil
 }
 
-func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := readDocumentContext(l.ctx, l.src.GetInput(input), workspace)
-	if err != nil {
-		l.add(input, err)
+// declarations are the inputs as the engine's settings read them
+// (reconcile.Declare): the files they name are read here, within the
+// workspace and the step's deadline.
+type declarations struct {
+	l         *loader
+	workspace string
+	public    bool
+}
+
+func (d declarations) Text(r inputref.Ref) string { return d.l.src.GetInput(r.String()) }
+func (d declarations) Public() bool               { return d.public }
+func (d declarations) Refuse(r inputref.Ref, err error) {
+	d.l.add(r.String(), err)
+}
+
+func (d declarations) Bool(r inputref.Ref) *bool {
+	return value[*bool](d.l, r.String())(parseBool(d.Text(r)))
+}
+
+func (d declarations) Document(r inputref.Ref) *reconcile.Document {
+	return value[*reconcile.Document](d.l, r.String())(readDocumentContext(d.l.ctx, d.Text(r), d.workspace))
+}
+
+func (d declarations) File(r inputref.Ref, kind reconcile.FileKind) []byte {
+	path := strings.TrimSpace(d.Text(r))
+	if path == "" {
 		return nil
 	}
-	if doc != nil && !doc.Remove {
-		l.add(input, validate(doc.Text))
+	data, err := readWorkspaceBytes(d.l.ctx, path, d.workspace, kind)
+	if err != nil {
+		d.l.add(r.String(), err)
+		return nil
 	}
-	return doc
-}
-
-// sidPrefix reads repository-policy-sid-prefix and checks that every
-// statement of the declared policy carries a Sid with it: a statement
-// without one could never be found again to be replaced or removed.
-func (l *loader) sidPrefix(doc *reconcile.Document) string {
-	const input = "repository-policy-sid-prefix"
-	prefix := l.src.GetInput(input)
-	if prefix == "" {
-		return ""
+	if data == nil {
+		data = []byte{} // an empty file, which the setting refuses
 	}
-	if err := policy.ValidateSidPrefix(prefix); err != nil {
-		l.add(input, err)
-		return ""
-	}
-	switch {
-	case doc == nil && l.src.GetInput("repository-policy") == "":
-		l.add(input, fmt.Errorf("is set but repository-policy is not; declare the owned statements in repository-policy (or none to remove them), or remove %s", input))
-	case doc != nil && !doc.Remove:
-		l.add("repository-policy", policy.ValidateOwnedStatements(doc.Text, prefix))
-	}
-	return prefix
-}
-
-// publicPrincipals refuses a declared repository policy that makes the
-// repository public by accident (policy.CheckPublicPrincipals) unless
-// allow-public-repository-policy says it is meant.
-func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
-	const allow = "allow-public-repository-policy"
-	invalid := slices.ContainsFunc(l.errs, func(e *Error) bool { return e.Input == "repository-policy" })
-	if l.flag(allow) || doc == nil || doc.Remove || invalid {
-		return
-	}
-	if err := policy.CheckPublicPrincipals(doc.Text, public); err != nil {
-		l.add("repository-policy", fmt.Errorf("%w. If the repository is meant to be public, set %s: true", err, allow))
-	}
-}
-
-// inputsOf names the inputs that declare each of the engine's settings
-// (reconcile.Settings); the engine's list says which registries have it.
-// The repository's existence is declared by repository and state. The
-// names come from the one table that words the engine's references.
-var inputsOf = map[string][]string{
-	reconcile.SettingRepository:       nil,
-	reconcile.SettingEncryption:       words(inputref.EncryptionType, inputref.KMSKey),
-	reconcile.SettingMutability:       words(inputref.ImageTagMutability, inputref.ImageTagMutabilityExclusionFilters),
-	reconcile.SettingScanOnPush:       words(inputref.ScanOnPush),
-	reconcile.SettingTags:             words(inputref.Tags, inputref.PruneTags),
-	reconcile.SettingRepositoryPolicy: words(inputref.RepositoryPolicy, inputref.RepositoryPolicySidPrefix),
-	reconcile.SettingLifecyclePolicy:  words(inputref.LifecyclePolicy),
-	reconcile.SettingCatalog:          catalogInputNames,
-}
-
-func words(refs ...inputref.Ref) []string {
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.String()
-	}
-	return out
+	return data
 }
 
 // settingInputs lists, in the engine's order, the inputs of the settings
@@ -300,7 +250,9 @@ func settingInputs(keep func(reconcile.SettingInfo) bool) []string {
 	var out []string
 	for _, s := range reconcile.Settings() {
 		if keep(s) {
-			out = append(out, inputsOf[s.Name]...)
+			for _, in := range s.Inputs {
+				out = append(out, in.String())
+			}
 		}
 	}
 	return out
@@ -331,7 +283,7 @@ func (l *loader) deletion(spec reconcile.Spec) {
 	var refused []string
 	for _, in := range settings {
 		v := strings.TrimSpace(l.src.GetInput(in))
-		if b, err := parseBool(v); v == "" || (in == "prune-tags" && (err != nil || b == nil || !*b)) {
+		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags.String() && (err != nil || b == nil || !*b)) {
 			continue // prune-tags: false (its default) manages nothing
 		}
 		refused = append(refused, in)

@@ -32,6 +32,8 @@ func TestEngineNamesNoInput(t *testing.T) {
 	allowed := map[string]string{
 		// ECR's own term: the registry's scan-on-push rules.
 		"reconcile/registry.go scan-on-push": "ECR's term",
+		// ECR's limit of tags per repository, not the input.
+		"reconcile/setting_tags.go repository": "ECR's limit",
 	}
 	// A setting's name is its input's (the changes and notes outputs name
 	// a setting so): the constant that holds it, exactly, is no message.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -18,6 +19,12 @@ type setting struct {
 	// name is the setting's name in logs, outputs and the job summary
 	// (Change.Setting).
 	name string
+	// inputs are the inputs of action.yml that declare the setting; none
+	// for the repository's existence (repository and state are everyone's).
+	inputs []inputref.Ref
+	// declare reads the setting's inputs into the spec (Declare), with
+	// the setting's limits from ecrspec; nil when it has no inputs.
+	declare func(d Declarations, spec *Spec)
 	// managed reports whether spec declares the setting. With state:
 	// absent only the repository's existence is managed (managedIn).
 	managed func(Spec) bool
@@ -116,11 +123,13 @@ func (s *setting) readWanted(r *Reconciler, spec Spec) bool {
 	return s.managed(spec)
 }
 
-// SettingInfo is what the entry points know of a setting: its name and
-// which kind of registry has it. The inputs that declare it are theirs.
+// SettingInfo is what the entry points know of a setting: its name, the
+// inputs that declare it and which kind of registry has it.
 type SettingInfo struct {
 	// Name is the setting's name (Change.Setting).
 	Name string
+	// Inputs are the inputs that declare it (Declare reads them).
+	Inputs []inputref.Ref
 	// Private and Public say whether ECR, and ECR Public, have it.
 	Private, Public bool
 	// Lacks says why the kind of registry that lacks it does.
@@ -132,7 +141,7 @@ type SettingInfo struct {
 func Settings() []SettingInfo {
 	out := make([]SettingInfo, 0, len(allSettings))
 	for _, s := range allSettings {
-		out = append(out, SettingInfo{Name: s.name, Private: s.private, Public: s.public, Lacks: s.lacks})
+		out = append(out, SettingInfo{Name: s.name, Inputs: slices.Clone(s.inputs), Private: s.private, Public: s.public, Lacks: s.lacks})
 	}
 	return out
 }

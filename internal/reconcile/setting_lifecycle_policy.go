@@ -3,6 +3,7 @@ package reconcile
 import (
 	"context"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -15,6 +16,10 @@ const SettingLifecyclePolicy = "lifecycle-policy"
 var lifecyclePolicy = setting{
 	name:    SettingLifecyclePolicy,
 	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
+	inputs:  []inputref.Ref{inputref.LifecyclePolicy},
+	declare: func(d Declarations, spec *Spec) {
+		spec.LifecyclePolicy, _ = declareDocument(d, inputref.LifecyclePolicy, policy.ValidateLifecyclePolicy)
+	},
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {

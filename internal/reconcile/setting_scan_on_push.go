@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -15,6 +16,8 @@ const SettingScanOnPush = "scan-on-push"
 var scanOnPush = setting{
 	name:      SettingScanOnPush,
 	managed:   func(spec Spec) bool { return spec.ScanOnPush != nil },
+	inputs:    []inputref.Ref{inputref.ScanOnPush},
+	declare:   func(d Declarations, spec *Spec) { spec.ScanOnPush = d.Bool(inputref.ScanOnPush) },
 	described: func(repo RepositoryInfo, st *state) { st.ScanOnPush = repo.ScanOnPush },
 	diff:      func(spec Spec, st state, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
 	write:     (*Reconciler).updateScanOnPush,
