@@ -96,43 +96,44 @@ func Load(src Source, workspace string) (*Config, error) {
 // LoadContext is Load under ctx, which bounds the reading of policy files
 // (the step's deadline and cancellation).
 func LoadContext(ctx context.Context, src Source, workspace string) (*Config, error) {
-	l := loader{ctx: ctx, src: src}
+	l := loader{ctx: ctx, src: src, workspace: workspace}
 	c := &Config{}
 
-	name, names := src.GetInput("repository"), src.GetInput("repositories")
+	name, names := l.Text(inputref.Repository), l.Text(inputref.Repositories)
 	switch {
 	case name != "" && names != "":
-		l.add("repositories", fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
+		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
 	case name != "":
-		c.Spec.Name = value[string](&l, "repository")(ParseRepositoryName(name))
+		c.Spec.Name = value[string](&l, inputref.Repository)(ParseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, "repositories")(parseRepositoryNames(names))
+		c.Repositories = value[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
 	default:
-		l.add("repository", fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
+		l.Refuse(inputref.Repository, fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
 
-	if id := src.GetInput("registry-id"); id != "" {
-		l.add("registry-id", parseAccountID(id))
+	if id := l.Text(inputref.RegistryID); id != "" {
+		l.Refuse(inputref.RegistryID, parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Public = l.flag("public")
+	c.Public = l.flag(inputref.Public)
+	l.public = c.Public
 	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
-	reconcile.Declare(declarations{l: &l, workspace: workspace, public: c.Public}, &c.Spec)
-	c.FailOnPolicySecurityWarning = l.flag("fail-on-policy-security-warning")
-	c.Spec.Absent = value[bool](&l, "state")(parseState(src.GetInput("state")))
-	c.Spec.ForceDelete = l.flag("force-delete")
+	reconcile.Declare(&l, &c.Spec)
+	c.FailOnPolicySecurityWarning = l.flag(inputref.FailOnPolicySecurityWarning)
+	c.Spec.Absent = value[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
+	c.Spec.ForceDelete = l.flag(inputref.ForceDelete)
 
 	c.Auth = l.auth()
-	c.DryRun = l.flag("dry-run")
-	c.LifecyclePreview = value[reconcile.PreviewMode](&l, "lifecycle-policy-preview")(parsePreviewMode(src.GetInput("lifecycle-policy-preview")))
-	c.MaskAccountID = l.flag("mask-aws-account-id")
-	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
-	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
-	l.public(c)
+	c.DryRun = l.flag(inputref.DryRun)
+	c.LifecyclePreview = value[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
+	c.MaskAccountID = l.flag(inputref.MaskAWSAccountID)
+	c.WarnOnly = value[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
+	c.Timeout = time.Duration(value[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
+	c.Concurrency = value[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
+	l.ecrPublic(c)
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
@@ -141,11 +142,16 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	return c, nil
 }
 
-// loader collects input errors instead of stopping at the first one.
+// loader collects input errors instead of stopping at the first one. It
+// is also the inputs as the engine's settings read them
+// (reconcile.Declarations): the files they name are read here, within the
+// workspace and the step's deadline.
 type loader struct {
-	ctx  context.Context
-	src  Source
-	errs Errors
+	ctx       context.Context
+	src       Source
+	workspace string
+	public    bool
+	errs      Errors
 }
 
 func (l *loader) add(input string, err error) {
@@ -155,13 +161,41 @@ func (l *loader) add(input string, err error) {
 	l.errs = append(l.errs, &Error{Input: input, Err: err})
 }
 
-// value records err against input and returns v, so that a parser's two
-// results can be taken in one expression: value(l, "tags")(ParseTags(s)).
-func value[T any](l *loader, input string) func(T, error) T {
+// value records err against the input and returns v, so that a parser's
+// two results can be taken in one expression: value(l, ref)(parse(s)).
+func value[T any](l *loader, r inputref.Ref) func(T, error) T {
 	return func(v T, err error) T {
-		l.add(input, err)
+		l.Refuse(r, err)
 		return v
 	}
+}
+
+func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
+func (l *loader) Public() bool                     { return l.public }
+func (l *loader) Refuse(r inputref.Ref, err error) { l.add(r.String(), err) }
+
+func (l *loader) Bool(r inputref.Ref) *bool {
+	return value[*bool](l, r)(parseBool(l.Text(r)))
+}
+
+func (l *loader) Document(r inputref.Ref) *reconcile.Document {
+	return value[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
+}
+
+func (l *loader) File(r inputref.Ref, kind reconcile.FileKind) []byte {
+	path := strings.TrimSpace(l.Text(r))
+	if path == "" {
+		return nil
+	}
+	data, err := readWorkspaceBytes(l.ctx, path, l.workspace, kind)
+	if err != nil {
+		l.Refuse(r, err)
+		return nil
+	}
+	if data == nil {
+		data = []byte{} // an empty file, which the setting refuses
+	}
+	return data
 }
 
 // MasksAccountIDs reads mask-aws-account-id alone, so that the entry point
@@ -169,12 +203,12 @@ func value[T any](l *loader, input string) func(T, error) T {
 // quote one. A value that is not a boolean reads as true, the safe side;
 // its error comes with the others.
 func MasksAccountIDs(src Source) bool {
-	b, err := parseBool(src.GetInput("mask-aws-account-id"))
+	b, err := parseBool(src.GetInput(inputref.MaskAWSAccountID.String()))
 	return err != nil || b != nil && *b
 }
 
-func (l *loader) flag(input string) bool {
-	b := value[*bool](l, input)(parseBool(l.src.GetInput(input)))
+func (l *loader) flag(r inputref.Ref) bool {
+	b := l.Bool(r)
 	return b != nil && *b
 }
 
@@ -182,8 +216,8 @@ func (l *loader) flag(input string) bool {
 // ECR Public, which has one control-plane Region, none is needed: the
 // credentials are then fetched there too.
 func (l *loader) regions(public bool) []string {
-	if in := l.src.GetInput("aws-region"); strings.TrimSpace(in) != "" {
-		return value[[]string](l, "aws-region")(parseRegions(in))
+	if in := l.Text(inputref.AWSRegion); strings.TrimSpace(in) != "" {
+		return value[[]string](l, inputref.AWSRegion)(parseRegions(in))
 	}
 	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
 		region := strings.TrimSpace(l.src.Getenv(env))
@@ -201,47 +235,8 @@ func (l *loader) regions(public bool) []string {
 	if public {
 		return []string{regions.ECRPublicRegion}
 	}
-	l.add("aws-region", fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
 	return nil
-}
-
-// declarations are the inputs as the engine's settings read them
-// (reconcile.Declare): the files they name are read here, within the
-// workspace and the step's deadline.
-type declarations struct {
-	l         *loader
-	workspace string
-	public    bool
-}
-
-func (d declarations) Text(r inputref.Ref) string { return d.l.src.GetInput(r.String()) }
-func (d declarations) Public() bool               { return d.public }
-func (d declarations) Refuse(r inputref.Ref, err error) {
-	d.l.add(r.String(), err)
-}
-
-func (d declarations) Bool(r inputref.Ref) *bool {
-	return value[*bool](d.l, r.String())(parseBool(d.Text(r)))
-}
-
-func (d declarations) Document(r inputref.Ref) *reconcile.Document {
-	return value[*reconcile.Document](d.l, r.String())(readDocumentContext(d.l.ctx, d.Text(r), d.workspace))
-}
-
-func (d declarations) File(r inputref.Ref, kind reconcile.FileKind) []byte {
-	path := strings.TrimSpace(d.Text(r))
-	if path == "" {
-		return nil
-	}
-	data, err := readWorkspaceBytes(d.l.ctx, path, d.workspace, kind)
-	if err != nil {
-		d.l.add(r.String(), err)
-		return nil
-	}
-	if data == nil {
-		data = []byte{} // an empty file, which the setting refuses
-	}
-	return data
 }
 
 // settingInputs lists, in the engine's order, the inputs of the settings
@@ -275,7 +270,7 @@ var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.
 func (l *loader) deletion(spec reconcile.Spec) {
 	if !spec.Absent {
 		if spec.ForceDelete {
-			l.add("force-delete", fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
+			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
 		}
 		return
 	}
@@ -297,23 +292,23 @@ func (l *loader) deletion(spec reconcile.Spec) {
 }
 
 func (l *loader) auth() Auth {
-	a := Auth{Audience: l.src.GetInput("audience")}
-	l.add("audience", parseAudience(a.Audience))
-	if role := l.src.GetInput("role-to-assume"); role != "" {
-		a.RoleToAssume = value[string](l, "role-to-assume")(parseRoleARN(role))
+	a := Auth{Audience: l.Text(inputref.Audience)}
+	l.Refuse(inputref.Audience, parseAudience(a.Audience))
+	if role := l.Text(inputref.RoleToAssume); role != "" {
+		a.RoleToAssume = value[string](l, inputref.RoleToAssume)(parseRoleARN(role))
 	}
-	if name := l.src.GetInput("role-session-name"); name != "" {
-		l.add("role-session-name", validateSessionName(name))
+	if name := l.Text(inputref.RoleSessionName); name != "" {
+		l.Refuse(inputref.RoleSessionName, validateSessionName(name))
 		a.RoleSessionName = name
 	}
-	if id := l.src.GetInput("role-external-id"); id != "" {
-		l.add("role-external-id", parseExternalID(id))
+	if id := l.Text(inputref.RoleExternalID); id != "" {
+		l.Refuse(inputref.RoleExternalID, parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(parseDurationSeconds(l.src.GetInput("role-duration-seconds")))
-	for _, in := range []string{"role-session-name", "role-external-id"} {
-		if a.RoleToAssume == "" && l.src.GetInput(in) != "" {
-			l.add(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
+	a.RoleDurationSeconds = value[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
+	for _, in := range []inputref.Ref{inputref.RoleSessionName, inputref.RoleExternalID} {
+		if a.RoleToAssume == "" && l.Text(in) != "" {
+			l.Refuse(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
 		}
 	}
 	return a

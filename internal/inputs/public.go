@@ -6,6 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -28,9 +29,9 @@ var privateOnly = func() []struct{ input, why string } {
 	return out
 }()
 
-// public refuses, all at once, with public: true every input ECR Public
+// ecrPublic refuses, all at once, with public: true every input ECR Public
 // does not support, and without it the catalog inputs.
-func (l *loader) public(c *Config) {
+func (l *loader) ecrPublic(c *Config) {
 	if !c.Public {
 		for _, in := range catalogInputs {
 			if l.src.GetInput(in) != "" {
@@ -46,11 +47,11 @@ func (l *loader) public(c *Config) {
 	}
 	if p := regions.Of(c.Region); c.Region != "" && p.ID != regions.Of(regions.ECRPublicRegion).ID {
 		// Credentials of another partition are not valid in ECR Public's.
-		l.add("aws-region", fmt.Errorf("is %s, in the %s partition, but ECR Public is only in %s (partition %s): "+
+		l.Refuse(inputref.AWSRegion, fmt.Errorf("is %s, in the %s partition, but ECR Public is only in %s (partition %s): "+
 			"use a Region of that partition, such as %s, with credentials of it", c.Region, p.ID, regions.ECRPublicRegion, regions.Of(regions.ECRPublicRegion).ID, regions.ECRPublicRegion))
 	}
 	if len(c.Regions) > 1 {
-		l.add("aws-region", fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever aws-region says: "+
+		l.Refuse(inputref.AWSRegion, fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever aws-region says: "+
 			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion))
 	}
 	if id := c.Spec.RegistryID; id != "" {
@@ -58,18 +59,18 @@ func (l *loader) public(c *Config) {
 		// account's is refused here, before any call. Only an assumed
 		// role's account is known before a call.
 		if a, err := arn.Parse(c.Auth.RoleToAssume); err != nil || a.AccountID != id {
-			l.add("registry-id", fmt.Errorf("is not supported with public: true unless it is the account of role-to-assume: "+
+			l.Refuse(inputref.RegistryID, fmt.Errorf("is not supported with public: true unless it is the account of role-to-assume: "+
 				"ECR Public manages only the caller's own registry; remove registry-id"))
 		}
 	}
 	names := c.Repositories
-	input := "repositories"
+	input := inputref.Repositories
 	if c.Spec.Name != "" {
-		names, input = []string{c.Spec.Name}, "repository"
+		names, input = []string{c.Spec.Name}, inputref.Repository
 	}
 	for _, n := range names {
 		if len(n) > ecrspec.MaxPublicRepositoryNameChars {
-			l.add(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
+			l.Refuse(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
 		}
 	}
 }
