@@ -1,6 +1,10 @@
 // Package inputs turns the Action's text inputs into checked values. The
 // parsers never name the input: the caller wraps their errors, so each
-// message says what is wrong and how to fix it.
+// message says what is wrong and how to fix it. The inputs of a repository
+// setting are parsed by the setting itself, in the engine
+// (reconcile.Declare), through the loader; this package reads them, and
+// their files within the workspace, and refuses those the registry or
+// state: absent does not take, from the engine's list of settings.
 package inputs
 
 import (
