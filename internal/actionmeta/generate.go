@@ -9,7 +9,8 @@ import (
 )
 
 // action.yml is the one home of the inputs and outputs. The runner-binary
-// action (run/action.yml) and the README's reference are made from it by
+// action (run/action.yml), the README's reference and internal/inputref's
+// Refs are made from it by
 // `go generate ./internal/actionmeta` (gen/), and CI regenerates them and
 // fails when the checked-in files differ, so neither is kept by hand.
 //go:generate go run ./gen -root ../..

@@ -2,6 +2,7 @@ package actionmeta_test
 
 import (
 	"bytes"
+	"go/format"
 	"os"
 	"strings"
 	"testing"
@@ -175,6 +176,61 @@ func TestCheckedInFilesAreGenerated(t *testing.T) {
 	}
 	if !bytes.Equal(wantReadme, readme) {
 		t.Error("README.md's inputs and outputs reference is not generated from action.yml: run go generate ./internal/actionmeta")
+	}
+	refs, err := actionmeta.InputRefs(meta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(refs, readFile(t, "../../"+actionmeta.InputRefPath)) {
+		t.Errorf("%s is not generated from action.yml: run go generate ./internal/actionmeta", actionmeta.InputRefPath)
+	}
+}
+
+func TestGoName(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"kms-key": "KMSKey", "registry-id": "RegistryID", "mask-aws-account-id": "MaskAWSAccountID",
+		"role-to-assume": "RoleToAssume", "repository-policy-sid-prefix": "RepositoryPolicySidPrefix", "tags": "Tags",
+	} {
+		if got := actionmeta.GoName(in); got != want {
+			t.Errorf("GoName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Each input becomes a Ref, in action.yml's order, commented with its
+// description's first sentence, and the table words the Refs in the same
+// order; the source is as gofmt writes it.
+func TestInputRefs(t *testing.T) {
+	t.Parallel()
+	m, err := actionmeta.Parse([]byte(fixture))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := actionmeta.InputRefs(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	for _, want := range []string{
+		"\t// The first | input.\n\tFirstInput Ref = iota + 1\n\t// Second.\n\tSecond\n\tcount\n",
+		"\t\"\",\n\t\"first-input\",\n\t\"second\",\n}",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("generated source lacks %q:\n%s", want, s)
+		}
+	}
+	if formatted, err := format.Source(src); err != nil || !bytes.Equal(formatted, src) {
+		t.Errorf("generated source is not gofmt's (%v):\n%s", err, src)
+	}
+	for _, bad := range []string{"a-b:\n    description: x.\n  a--b:\n    description: y.", "9lives:\n    description: x."} {
+		m, err := actionmeta.Parse([]byte("name: X\ninputs:\n  " + bad + "\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := actionmeta.InputRefs(m); err == nil {
+			t.Errorf("inputs %q made Refs", bad)
+		}
 	}
 }
 

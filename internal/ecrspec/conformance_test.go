@@ -35,6 +35,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
 const modelPath = "data/ecr/2015-09-21/service-2.json"
@@ -292,6 +293,16 @@ func TestNamesBehaveAsServiceModel(t *testing.T) {
 	}
 }
 
+// validated is the inputs' verdict on a repository's settings: the error
+// Load gives (the repository and Region are valid).
+func validated(t *testing.T, settings map[string]string) error {
+	t.Helper()
+	in := map[string]string{"repository": "probe/app", "aws-region": "us-east-1"}
+	maps.Copy(in, settings)
+	_, err := inputs.Load(testsupport.NewStep(t, in, nil), t.TempDir())
+	return err
+}
+
 // TestLimitsBehaveAsServiceModel probes each limit at and past its edge in
 // the validator and the emulator.
 func TestLimitsBehaveAsServiceModel(t *testing.T) {
@@ -306,7 +317,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 	maxFilters := *get(t, model, "ImageTagMutabilityExclusionFilters").Max
 	for _, f := range []string{"latest", "dev-*", "*", "a.b_c", "a b", "a/b", "ä", "", strings.Repeat("x", 128), strings.Repeat("x", 129)} {
 		want := filterRE.MatchString(f)
-		_, verr := inputs.ParseMutability(string(types.ImageTagMutabilityImmutableWithExclusion), f)
+		verr := validated(t, map[string]string{"image-tag-mutability": string(types.ImageTagMutabilityImmutableWithExclusion), "image-tag-mutability-exclusion-filters": f})
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			ImageTagMutability:                 types.ImageTagMutabilityImmutableWithExclusion,
 			ImageTagMutabilityExclusionFilters: []types.ImageTagMutabilityExclusionFilter{{FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard, Filter: aws.String(f)}}})
@@ -325,7 +336,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 			wire = append(wire, types.ImageTagMutabilityExclusionFilter{FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard, Filter: aws.String(list[i])})
 		}
 		want := count <= maxFilters
-		_, verr := inputs.ParseMutability(string(types.ImageTagMutabilityMutableWithExclusion), strings.Join(list, ","))
+		verr := validated(t, map[string]string{"image-tag-mutability": string(types.ImageTagMutabilityMutableWithExclusion), "image-tag-mutability-exclusion-filters": strings.Join(list, ",")})
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			ImageTagMutability: types.ImageTagMutabilityMutableWithExclusion, ImageTagMutabilityExclusionFilters: wire})
 		if (verr == nil) != want || (eerr == nil) != want {
@@ -342,7 +353,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 			filters = "latest"
 			wire = []types.ImageTagMutabilityExclusionFilter{{FilterType: types.ImageTagMutabilityExclusionFilterTypeWildcard, Filter: aws.String("latest")}}
 		}
-		_, verr := inputs.ParseMutability(m, filters)
+		verr := validated(t, map[string]string{"image-tag-mutability": m, "image-tag-mutability-exclusion-filters": filters})
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			ImageTagMutability: types.ImageTagMutability(m), ImageTagMutabilityExclusionFilters: wire})
 		if (verr == nil) != want || (eerr == nil) != want {
@@ -351,7 +362,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 	}
 	for _, e := range append(slices.Clone(get(t, model, "EncryptionType").Enum), "ROT13") {
 		want := e != "ROT13"
-		_, verr := inputs.ParseEncryption(e, "")
+		verr := validated(t, map[string]string{"encryption-type": e})
 		_, eerr := c.CreateRepository(ctx(t), &ecr.CreateRepositoryInput{RepositoryName: aws.String(repo()),
 			EncryptionConfiguration: &types.EncryptionConfiguration{EncryptionType: types.EncryptionType(e)}})
 		if (verr == nil) != want || (eerr == nil) != want {
@@ -374,7 +385,7 @@ func TestLimitsBehaveAsServiceModel(t *testing.T) {
 	}
 	for _, tc := range tagCases {
 		text, _ := json.Marshal(tc.tags)
-		_, verr := inputs.ParseTags(string(text))
+		verr := validated(t, map[string]string{"tags": string(text)})
 		var wire []types.Tag
 		for k, v := range tc.tags {
 			wire = append(wire, types.Tag{Key: aws.String(k), Value: aws.String(v)})

@@ -2,14 +2,12 @@ package inputs
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -98,55 +96,44 @@ func Load(src Source, workspace string) (*Config, error) {
 // LoadContext is Load under ctx, which bounds the reading of policy files
 // (the step's deadline and cancellation).
 func LoadContext(ctx context.Context, src Source, workspace string) (*Config, error) {
-	l := loader{ctx: ctx, src: src}
+	l := loader{ctx: ctx, src: src, workspace: workspace}
 	c := &Config{}
 
-	name, names := src.GetInput("repository"), src.GetInput("repositories")
+	name, names := l.Text(inputref.Repository), l.Text(inputref.Repositories)
 	switch {
 	case name != "" && names != "":
-		l.add("repositories", fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
+		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
 	case name != "":
-		c.Spec.Name = value[string](&l, "repository")(ParseRepositoryName(name))
+		c.Spec.Name = value[string](&l, inputref.Repository)(ParseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, "repositories")(parseRepositoryNames(names))
+		c.Repositories = value[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
 	default:
-		l.add("repository", fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
+		l.Refuse(inputref.Repository, fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
 
-	if id := src.GetInput("registry-id"); id != "" {
-		l.add("registry-id", parseAccountID(id))
+	if id := l.Text(inputref.RegistryID); id != "" {
+		l.Refuse(inputref.RegistryID, parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Public = l.flag("public")
+	c.Public = l.flag(inputref.Public)
+	l.public = c.Public
 	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
-	validatePolicy := policy.ValidateRepositoryPolicy
-	if c.Public {
-		validatePolicy = policy.ValidatePublicRepositoryPolicy
-	}
-	c.Spec.RepositoryPolicy = l.document("repository-policy", workspace, validatePolicy)
-	c.Spec.RepositoryPolicySidPrefix = l.sidPrefix(c.Spec.RepositoryPolicy)
-	l.publicPrincipals(c.Spec.RepositoryPolicy, c.Public)
-	c.FailOnPolicySecurityWarning = l.flag("fail-on-policy-security-warning")
-	c.Spec.LifecyclePolicy = l.document("lifecycle-policy", workspace, policy.ValidateLifecyclePolicy)
-	c.Spec.Tags = value[map[string]string](&l, "tags")(ParseTags(src.GetInput("tags")))
-	c.Spec.PruneTags = l.flag("prune-tags")
-	c.Spec.Mutability = value[*reconcile.Mutability](&l, "image-tag-mutability")(ParseMutability(src.GetInput("image-tag-mutability"), src.GetInput("image-tag-mutability-exclusion-filters")))
-	c.Spec.ScanOnPush = value[*bool](&l, "scan-on-push")(parseBool(src.GetInput("scan-on-push")))
-	c.Spec.Encryption = value[*reconcile.Encryption](&l, "encryption-type")(ParseEncryption(src.GetInput("encryption-type"), src.GetInput("kms-key")))
-	c.Spec.Absent = value[bool](&l, "state")(parseState(src.GetInput("state")))
-	c.Spec.ForceDelete = l.flag("force-delete")
+	reconcile.Declare(&l, &c.Spec)
+	c.FailOnPolicySecurityWarning = l.flag(inputref.FailOnPolicySecurityWarning)
+	c.Spec.Absent = value[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
+	c.Spec.ForceDelete = l.flag(inputref.ForceDelete)
 
 	c.Auth = l.auth()
-	c.DryRun = l.flag("dry-run")
-	c.LifecyclePreview = value[reconcile.PreviewMode](&l, "lifecycle-policy-preview")(parsePreviewMode(src.GetInput("lifecycle-policy-preview")))
-	c.MaskAccountID = l.flag("mask-aws-account-id")
-	c.WarnOnly = value[string](&l, "on-reconcile-error")(parseOnError(src.GetInput("on-reconcile-error"))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, "timeout-seconds")(parseTimeoutSeconds(src.GetInput("timeout-seconds")))) * time.Second
-	c.Concurrency = value[int](&l, "max-concurrency")(parseConcurrency(src.GetInput("max-concurrency")))
-	l.public(c, workspace)
+	c.DryRun = l.flag(inputref.DryRun)
+	c.LifecyclePreview = value[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
+	c.MaskAccountID = l.flag(inputref.MaskAWSAccountID)
+	c.WarnOnly = value[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
+	c.Timeout = time.Duration(value[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
+	c.Concurrency = value[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
+	l.ecrPublic(c)
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
@@ -155,31 +142,60 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	return c, nil
 }
 
-// loader collects input errors instead of stopping at the first one.
+// loader collects input errors instead of stopping at the first one. It
+// is also the inputs as the engine's settings read them
+// (reconcile.Declarations): the files they name are read here, within the
+// workspace and the step's deadline.
 type loader struct {
-	ctx  context.Context
-	src  Source
-	errs Errors
+	ctx       context.Context
+	src       Source
+	workspace string
+	public    bool
+	errs      Errors
 }
 
 func (l *loader) add(input string, err error) {
 	if err == nil {
 		return
 	}
-	var o *onInput
-	if errors.As(err, &o) {
-		input, err = o.Input, o.Err
-	}
 	l.errs = append(l.errs, &Error{Input: input, Err: err})
 }
 
-// value records err against input and returns v, so that a parser's two
-// results can be taken in one expression: value(l, "tags")(ParseTags(s)).
-func value[T any](l *loader, input string) func(T, error) T {
+// value records err against the input and returns v, so that a parser's
+// two results can be taken in one expression: value(l, ref)(parse(s)).
+func value[T any](l *loader, r inputref.Ref) func(T, error) T {
 	return func(v T, err error) T {
-		l.add(input, err)
+		l.Refuse(r, err)
 		return v
 	}
+}
+
+func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
+func (l *loader) Public() bool                     { return l.public }
+func (l *loader) Refuse(r inputref.Ref, err error) { l.add(r.String(), err) }
+
+func (l *loader) Bool(r inputref.Ref) *bool {
+	return value[*bool](l, r)(parseBool(l.Text(r)))
+}
+
+func (l *loader) Document(r inputref.Ref) *reconcile.Document {
+	return value[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
+}
+
+func (l *loader) File(r inputref.Ref, kind reconcile.FileKind) []byte {
+	path := strings.TrimSpace(l.Text(r))
+	if path == "" {
+		return nil
+	}
+	data, err := readWorkspaceBytes(l.ctx, path, l.workspace, kind)
+	if err != nil {
+		l.Refuse(r, err)
+		return nil
+	}
+	if data == nil {
+		data = []byte{} // an empty file, which the setting refuses
+	}
+	return data
 }
 
 // MasksAccountIDs reads mask-aws-account-id alone, so that the entry point
@@ -187,12 +203,12 @@ func value[T any](l *loader, input string) func(T, error) T {
 // quote one. A value that is not a boolean reads as true, the safe side;
 // its error comes with the others.
 func MasksAccountIDs(src Source) bool {
-	b, err := parseBool(src.GetInput("mask-aws-account-id"))
+	b, err := parseBool(src.GetInput(inputref.MaskAWSAccountID.String()))
 	return err != nil || b != nil && *b
 }
 
-func (l *loader) flag(input string) bool {
-	b := value[*bool](l, input)(parseBool(l.src.GetInput(input)))
+func (l *loader) flag(r inputref.Ref) bool {
+	b := l.Bool(r)
 	return b != nil && *b
 }
 
@@ -200,8 +216,8 @@ func (l *loader) flag(input string) bool {
 // ECR Public, which has one control-plane Region, none is needed: the
 // credentials are then fetched there too.
 func (l *loader) regions(public bool) []string {
-	if in := l.src.GetInput("aws-region"); strings.TrimSpace(in) != "" {
-		return value[[]string](l, "aws-region")(parseRegions(in))
+	if in := l.Text(inputref.AWSRegion); strings.TrimSpace(in) != "" {
+		return value[[]string](l, inputref.AWSRegion)(parseRegions(in))
 	}
 	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
 		region := strings.TrimSpace(l.src.Getenv(env))
@@ -219,79 +235,8 @@ func (l *loader) regions(public bool) []string {
 	if public {
 		return []string{regions.ECRPublicRegion}
 	}
-	l.add("aws-region", fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
 	return nil
-}
-
-func (l *loader) document(input, workspace string, validate func(string) error) *reconcile.Document {
-	doc, err := readDocumentContext(l.ctx, l.src.GetInput(input), workspace)
-	if err != nil {
-		l.add(input, err)
-		return nil
-	}
-	if doc != nil && !doc.Remove {
-		l.add(input, validate(doc.Text))
-	}
-	return doc
-}
-
-// sidPrefix reads repository-policy-sid-prefix and checks that every
-// statement of the declared policy carries a Sid with it: a statement
-// without one could never be found again to be replaced or removed.
-func (l *loader) sidPrefix(doc *reconcile.Document) string {
-	const input = "repository-policy-sid-prefix"
-	prefix := l.src.GetInput(input)
-	if prefix == "" {
-		return ""
-	}
-	if err := policy.ValidateSidPrefix(prefix); err != nil {
-		l.add(input, err)
-		return ""
-	}
-	switch {
-	case doc == nil && l.src.GetInput("repository-policy") == "":
-		l.add(input, fmt.Errorf("is set but repository-policy is not; declare the owned statements in repository-policy (or none to remove them), or remove %s", input))
-	case doc != nil && !doc.Remove:
-		l.add("repository-policy", policy.ValidateOwnedStatements(doc.Text, prefix))
-	}
-	return prefix
-}
-
-// publicPrincipals refuses a declared repository policy that makes the
-// repository public by accident (policy.CheckPublicPrincipals) unless
-// allow-public-repository-policy says it is meant.
-func (l *loader) publicPrincipals(doc *reconcile.Document, public bool) {
-	const allow = "allow-public-repository-policy"
-	invalid := slices.ContainsFunc(l.errs, func(e *Error) bool { return e.Input == "repository-policy" })
-	if l.flag(allow) || doc == nil || doc.Remove || invalid {
-		return
-	}
-	if err := policy.CheckPublicPrincipals(doc.Text, public); err != nil {
-		l.add("repository-policy", fmt.Errorf("%w. If the repository is meant to be public, set %s: true", err, allow))
-	}
-}
-
-// inputsOf names the inputs that declare each of the engine's settings
-// (reconcile.Settings); the engine's list says which registries have it.
-// The repository's existence is declared by repository and state. The
-// names come from the one table that words the engine's references.
-var inputsOf = map[string][]string{
-	reconcile.SettingRepository:       nil,
-	reconcile.SettingEncryption:       words(inputref.EncryptionType, inputref.KMSKey),
-	reconcile.SettingMutability:       words(inputref.Mutability, inputref.ExclusionFilters),
-	reconcile.SettingScanOnPush:       words(inputref.ScanOnPush),
-	reconcile.SettingTags:             words(inputref.Tags, inputref.PruneTags),
-	reconcile.SettingRepositoryPolicy: words(inputref.RepositoryPolicy, inputref.SidPrefix),
-	reconcile.SettingLifecyclePolicy:  words(inputref.LifecyclePolicy),
-	reconcile.SettingCatalog:          catalogInputNames,
-}
-
-func words(refs ...inputref.Ref) []string {
-	out := make([]string, len(refs))
-	for i, r := range refs {
-		out[i] = r.String()
-	}
-	return out
 }
 
 // settingInputs lists, in the engine's order, the inputs of the settings
@@ -300,7 +245,9 @@ func settingInputs(keep func(reconcile.SettingInfo) bool) []string {
 	var out []string
 	for _, s := range reconcile.Settings() {
 		if keep(s) {
-			out = append(out, inputsOf[s.Name]...)
+			for _, in := range s.Inputs {
+				out = append(out, in.String())
+			}
 		}
 	}
 	return out
@@ -323,7 +270,7 @@ var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.
 func (l *loader) deletion(spec reconcile.Spec) {
 	if !spec.Absent {
 		if spec.ForceDelete {
-			l.add("force-delete", fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
+			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
 		}
 		return
 	}
@@ -331,7 +278,7 @@ func (l *loader) deletion(spec reconcile.Spec) {
 	var refused []string
 	for _, in := range settings {
 		v := strings.TrimSpace(l.src.GetInput(in))
-		if b, err := parseBool(v); v == "" || (in == "prune-tags" && (err != nil || b == nil || !*b)) {
+		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags.String() && (err != nil || b == nil || !*b)) {
 			continue // prune-tags: false (its default) manages nothing
 		}
 		refused = append(refused, in)
@@ -345,23 +292,23 @@ func (l *loader) deletion(spec reconcile.Spec) {
 }
 
 func (l *loader) auth() Auth {
-	a := Auth{Audience: l.src.GetInput("audience")}
-	l.add("audience", parseAudience(a.Audience))
-	if role := l.src.GetInput("role-to-assume"); role != "" {
-		a.RoleToAssume = value[string](l, "role-to-assume")(parseRoleARN(role))
+	a := Auth{Audience: l.Text(inputref.Audience)}
+	l.Refuse(inputref.Audience, parseAudience(a.Audience))
+	if role := l.Text(inputref.RoleToAssume); role != "" {
+		a.RoleToAssume = value[string](l, inputref.RoleToAssume)(parseRoleARN(role))
 	}
-	if name := l.src.GetInput("role-session-name"); name != "" {
-		l.add("role-session-name", validateSessionName(name))
+	if name := l.Text(inputref.RoleSessionName); name != "" {
+		l.Refuse(inputref.RoleSessionName, validateSessionName(name))
 		a.RoleSessionName = name
 	}
-	if id := l.src.GetInput("role-external-id"); id != "" {
-		l.add("role-external-id", parseExternalID(id))
+	if id := l.Text(inputref.RoleExternalID); id != "" {
+		l.Refuse(inputref.RoleExternalID, parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, "role-duration-seconds")(parseDurationSeconds(l.src.GetInput("role-duration-seconds")))
-	for _, in := range []string{"role-session-name", "role-external-id"} {
-		if a.RoleToAssume == "" && l.src.GetInput(in) != "" {
-			l.add(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
+	a.RoleDurationSeconds = value[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
+	for _, in := range []inputref.Ref{inputref.RoleSessionName, inputref.RoleExternalID} {
+		if a.RoleToAssume == "" && l.Text(in) != "" {
+			l.Refuse(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
 		}
 	}
 	return a

@@ -1,11 +1,14 @@
 // Package inputs turns the Action's text inputs into checked values. The
 // parsers never name the input: the caller wraps their errors, so each
-// message says what is wrong and how to fix it.
+// message says what is wrong and how to fix it. The inputs of a repository
+// setting are parsed by the setting itself, in the engine
+// (reconcile.Declare), through the loader; this package reads them, and
+// their files within the workspace, and refuses those the registry or
+// state: absent does not take, from the engine's list of settings.
 package inputs
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,10 +23,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
@@ -36,17 +35,10 @@ const (
 )
 
 var (
-	tagChars        = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-	exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
-	roleARN         = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + ecrspec.RegistryIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
-	roleName        = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	sessionName     = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalID      = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
-
-	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
-	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
-	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + ecrspec.RegistryIDPattern + `:`
-	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
+	roleARN     = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + ecrspec.RegistryIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleName    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	sessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	externalID  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000
 )
 
 // repositoryNameRule tells the user ECR's name rule in words.
@@ -111,139 +103,6 @@ func parseRepositoryNames(s string) ([]string, error) {
 	return names, nil
 }
 
-// ParseTags reads tags written as key=value pairs (one per line or separated
-// by commas; a value may contain "=") or as a JSON object of strings. Empty
-// input means tags are not managed. An error says where in the input the
-// problem is (entry N, or line and column of JSON) and repeats only a
-// short prefix of what it quotes.
-func ParseTags(s string) (map[string]string, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
-	}
-	var pairs []tagPair
-	var err error
-	if strings.HasPrefix(s, "{") {
-		pairs, err = jsonTags(s)
-	} else {
-		pairs, err = lineTags(s)
-	}
-	if err != nil {
-		return nil, err
-	}
-	tags := map[string]string{}
-	for _, p := range pairs {
-		k, v := p.key, p.value
-		if err := checkTag(k, v); err != nil {
-			return nil, fmt.Errorf("%s: %w", p.where, err)
-		}
-		if old, dup := tags[k]; dup && old != v {
-			return nil, fmt.Errorf("%s: tag key %q is given twice with different values (%q and %q); keep one", p.where, shown(k), shown(old), shown(v))
-		}
-		tags[k] = v
-	}
-	if len(tags) > ecrspec.MaxTags {
-		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), ecrspec.MaxTags)
-	}
-	return tags, nil
-}
-
-// tagPair is one tag as written, with where it was written.
-type tagPair struct{ key, value, where string }
-
-func lineTags(s string) ([]tagPair, error) {
-	var pairs []tagPair
-	n := 0
-	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		n++
-		where := fmt.Sprintf("entry %d", n)
-		k, v, ok := strings.Cut(item, "=")
-		if !ok {
-			return nil, fmt.Errorf(`%s: tag %q has no "="; write key=value (key= for an empty value), one per line or separated by commas`, where, shown(item))
-		}
-		pairs = append(pairs, tagPair{strings.TrimSpace(k), strings.TrimSpace(v), where})
-	}
-	return pairs, nil
-}
-
-// jsonTags decodes a JSON object of strings, keeping duplicate keys so they
-// can be reported rather than silently collapsed.
-func jsonTags(s string) ([]tagPair, error) {
-	const hint = `write a JSON object of strings such as {"team": "web", "env": "prod"}, or key=value lines`
-	dec := json.NewDecoder(strings.NewReader(s))
-	invalid := func(err error) error {
-		return fmt.Errorf("tags are not valid JSON at %s: %v; %s", position(s, int(dec.InputOffset())), err, hint)
-	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, invalid(err)
-	}
-	var pairs []tagPair
-	for dec.More() {
-		// The key starts after the separators that follow the previous
-		// token.
-		start := int(dec.InputOffset())
-		start += len(s[start:]) - len(strings.TrimLeft(s[start:], ", \t\r\n"))
-		where := position(s, start)
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, invalid(err)
-		}
-		key := tok.(string) // the decoder guarantees a string key here
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, invalid(err)
-		}
-		var value string
-		if err := json.Unmarshal(raw, &value); err != nil || string(raw) == "null" {
-			return nil, fmt.Errorf(`%s: tag %q has the value %s, which is not a string; quote it, for example "%s": "1"`, where, shown(key), shown(raw), shown(key))
-		}
-		pairs = append(pairs, tagPair{key, value, where})
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, invalid(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("tags have text after the JSON object, at %s; %s", position(s, int(dec.InputOffset())), hint)
-	}
-	return pairs, nil
-}
-
-func checkTag(k, v string) error {
-	const charset = "letters, digits, spaces and _ . : / = + - @"
-	kn, vn := utf8.RuneCountInString(k), utf8.RuneCountInString(v)
-	switch {
-	case k == "":
-		return fmt.Errorf("a tag has an empty key (value %q); write key=value", shown(v))
-	case kn > ecrspec.MaxTagKeyChars:
-		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, ecrspec.MaxTagKeyChars)
-	case vn > ecrspec.MaxTagValueChars:
-		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, ecrspec.MaxTagValueChars)
-	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
-		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, shown(k))
-	case !tagChars.MatchString(k):
-		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
-	case !tagChars.MatchString(v):
-		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
-	}
-	return nil
-}
-
-// parseList splits on commas and newlines, trims, drops empty items and
-// repeats, and keeps the order.
-func parseList(s string) []string {
-	var out []string
-	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
-		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
-			out = append(out, item)
-		}
-	}
-	return out
-}
-
 // parseBool reads true or false in any letter case; empty means not set.
 func parseBool(s string) (*bool, error) {
 	s = strings.TrimSpace(s)
@@ -257,94 +116,6 @@ func parseBool(s string) (*bool, error) {
 	}
 	return nil, fmt.Errorf("%q is not a boolean; use true or false", shown(s))
 }
-
-// ParseMutability reads the image tag mutability and its exclusion filters;
-// both empty means the setting is not managed. An error about the filters is
-// attributed to image-tag-mutability-exclusion-filters (see onInput).
-func ParseMutability(given, filters string) (*reconcile.Mutability, error) {
-	value := types.ImageTagMutability(strings.ToUpper(strings.TrimSpace(given)))
-	list := parseList(filters)
-	withExclusion := false
-	switch value {
-	case "":
-		if len(list) == 0 {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("is empty, but image-tag-mutability-exclusion-filters is set; set it to %s or %s, or remove the filters",
-			types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion)
-	case types.ImageTagMutabilityMutable, types.ImageTagMutabilityImmutable:
-	case types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion:
-		withExclusion = true
-	default:
-		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), oneOf(types.ImageTagMutability("").Values()))
-	}
-	switch {
-	case !withExclusion && len(list) > 0:
-		return nil, fmt.Errorf("%s takes no exclusion filters; use %s_WITH_EXCLUSION, or remove image-tag-mutability-exclusion-filters", value, value)
-	case withExclusion && len(list) == 0:
-		return nil, on(filtersInput, fmt.Errorf(`is empty, but %s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, ecrspec.MaxExclusionFilters))
-	case len(list) > ecrspec.MaxExclusionFilters:
-		return nil, on(filtersInput, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), ecrspec.MaxExclusionFilters))
-	}
-	for _, f := range list {
-		if len(f) > ecrspec.MaxExclusionFilterChars || !exclusionFilter.MatchString(f) {
-			return nil, on(filtersInput, fmt.Errorf(`exclusion filter %q is not valid; use up to %d letters, digits and . _ - with * as a wildcard, for example "release-*"`, shown(f), ecrspec.MaxExclusionFilterChars))
-		}
-	}
-	slices.Sort(list) // compared as a set
-	return &reconcile.Mutability{Value: string(value), Filters: list}, nil
-}
-
-// ParseEncryption reads the encryption type and KMS key; both empty means
-// encryption is not managed.
-func ParseEncryption(given, key string) (*reconcile.Encryption, error) {
-	typ := types.EncryptionType(strings.ToUpper(strings.TrimSpace(given)))
-	key = strings.TrimSpace(key)
-	switch typ {
-	case "":
-		if key == "" {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("is empty, but kms-key is set; set encryption-type to %s or %s, or remove kms-key", types.EncryptionTypeKms, types.EncryptionTypeKmsDsse)
-	case types.EncryptionTypeAes256:
-		if key != "" {
-			return nil, on("kms-key", fmt.Errorf("%s encryption does not use a KMS key; remove kms-key or set encryption-type to %s", typ, types.EncryptionTypeKms))
-		}
-	case types.EncryptionTypeKms, types.EncryptionTypeKmsDsse:
-		if key != "" && (len(key) > ecrspec.MaxKMSKeyChars || !kmsKeyForms.MatchString(key)) {
-			return nil, on("kms-key", fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", shown(key)))
-		}
-	default:
-		return nil, fmt.Errorf("%q is not an encryption type; use %s", shown(given), oneOf(types.EncryptionType("").Values()))
-	}
-	return &reconcile.Encryption{Type: string(typ), KMSKey: key}, nil
-}
-
-// oneOf lists an SDK enum's values for a message: "A, B or C".
-func oneOf[T ~string](values []T) string {
-	s := make([]string, len(values))
-	for i, v := range values {
-		s[i] = string(v)
-	}
-	if len(s) < 2 {
-		return strings.Join(s, "")
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
-}
-
-var filtersInput = inputref.ExclusionFilters.String()
-
-// onInput is an error that a parser of several inputs attributes to one of
-// them, so that the message names the input that is wrong.
-type onInput struct {
-	Input string
-	Err   error
-}
-
-func (e *onInput) Error() string { return e.Err.Error() }
-func (e *onInput) Unwrap() error { return e.Err }
-
-func on(input string, err error) error { return &onInput{Input: input, Err: err} }
 
 // parseRegions reads aws-region: one or more Region codes, the first the
 // primary. The rules (separators, repeats, partitions) are internal/regions'.
@@ -525,16 +296,7 @@ func readDocumentContext(ctx context.Context, value, workspace string) (*reconci
 	return &reconcile.Document{Text: text}, nil
 }
 
-// fileKind is what a workspace file input holds: how messages call it and
-// how large it may be.
-type fileKind struct {
-	what    string // "the JSON file"
-	limit   int64
-	large   string // after "larger than N bytes, "
-	example string // a path inside the workspace, for a path that leaves it
-}
-
-var policyFile = fileKind{what: "the JSON file", limit: maxDocumentBytes, large: "too large for a policy; check the path", example: "policies/repository.json"}
+var policyFile = reconcile.FileKind{What: "the JSON file", MaxBytes: maxDocumentBytes, TooLarge: "too large for a policy; check the path", Example: "policies/repository.json"}
 
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
 	data, err := readWorkspaceBytes(ctx, path, workspace, policyFile)
@@ -549,7 +311,7 @@ func readWorkspaceFile(ctx context.Context, path, workspace string) (string, err
 
 // readWorkspaceBytes reads a file of the workspace; see readDocument for
 // what a path may be.
-func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKind) ([]byte, error) {
+func readWorkspaceBytes(ctx context.Context, path, workspace string, kind reconcile.FileKind) ([]byte, error) {
 	// Messages name the place the user knows: the command line reads from
 	// the current directory.
 	place := "the workspace"
@@ -572,7 +334,7 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKi
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", shown(path), place, kind.example)
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", shown(path), place, kind.Example)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
@@ -607,26 +369,26 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind fileKi
 // regularFile refuses anything but a regular file: a directory, and above
 // all a named pipe (opening it waits for a writer that never comes) or a
 // device (/dev/zero never ends, and reports size 0).
-func regularFile(path string, info fs.FileInfo, kind fileKind) error {
+func regularFile(path string, info fs.FileInfo, kind reconcile.FileKind) error {
 	m := info.Mode()
 	switch {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of %s", shown(path), kind.what)
+		return fmt.Errorf("%q is a directory; give the path of %s", shown(path), kind.What)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", shown(path), kind.what)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", shown(path), kind.What)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", shown(path), kind.what)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", shown(path), kind.What)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", shown(path), m.Type(), kind.what)
+	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", shown(path), m.Type(), kind.What)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
 // opens without blocking (a named pipe swapped in since is not waited on),
 // checks the open file again, reads at most maxDocumentBytes+1 bytes
 // whatever size the file reports, and gives up when ctx ends.
-func readRegular(ctx context.Context, root *os.Root, rel, path string, kind fileKind) ([]byte, error) {
+func readRegular(ctx context.Context, root *os.Root, rel, path string, kind reconcile.FileKind) ([]byte, error) {
 	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
@@ -646,13 +408,13 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind file
 	done := make(chan result, 1)
 	go func() {
 		defer f.Close()
-		data, err := readBounded(f, kind.limit)
+		data, err := readBounded(f, kind.MaxBytes)
 		done <- result{data, err}
 	}()
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, %s", shown(path), kind.limit, kind.large)
+			return nil, fmt.Errorf("%q is larger than %d bytes, %s", shown(path), kind.MaxBytes, kind.TooLarge)
 		}
 		if r.err != nil {
 			return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(r.err))

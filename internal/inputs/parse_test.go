@@ -10,32 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
-// wantErr fails unless err is non-nil and contains every substring of want.
-func wantErr(t *testing.T, err error, want ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want one containing %q", want)
-	}
-	for _, w := range want {
-		if !strings.Contains(err.Error(), w) {
-			t.Errorf("error %q does not contain %q", err, w)
-		}
-	}
-}
-
-func readSeed(tb testing.TB, name string) string {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "seeds", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return string(b)
-}
+var (
+	wantErr  = testsupport.WantErr
+	readSeed = testsupport.Seed
+)
 
 func TestParseRepositoryName(t *testing.T) {
 	t.Parallel()
@@ -104,87 +86,6 @@ func TestParseRepositoryNames(t *testing.T) {
 	}
 }
 
-func TestParseTags(t *testing.T) {
-	t.Parallel()
-	valid := []struct {
-		in   string
-		want map[string]string
-	}{
-		{"", nil},
-		{" \n ", nil},
-		{readSeed(t, "tags-lines.txt"), map[string]string{
-			"team": "platform", "env": "prod", "cost-center": "1234", "owner": "ops@example.com", "url": "https://example.com/a=b", "empty": "",
-		}},
-		{readSeed(t, "tags.json"), map[string]string{"team": "platform", "env": "prod", "Name": "my app: v1.2 / +x=y@z"}},
-		{"a=1,a=1", map[string]string{"a": "1"}},
-		{"Équipe=données, 名前=値", map[string]string{"Équipe": "données", "名前": "値"}},
-		{`{"a=b": " spaced "}`, map[string]string{"a=b": " spaced "}},
-		{`{}`, map[string]string{}},
-		{"AWSome=yes", map[string]string{"AWSome": "yes"}},
-	}
-	for _, tt := range valid {
-		got, err := ParseTags(tt.in)
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseTags(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
-		}
-	}
-	var fifty, fiftyOne []string
-	for i := range 51 {
-		if i < 50 {
-			fifty = append(fifty, "k"+strings.Repeat("x", i)+"=v")
-		}
-		fiftyOne = append(fiftyOne, "k"+strings.Repeat("x", i)+"=v")
-	}
-	if got, err := ParseTags(strings.Join(fifty, "\n")); err != nil || len(got) != 50 {
-		t.Errorf("50 tags: %d, %v", len(got), err)
-	}
-	invalid := []struct {
-		in   string
-		want []string
-	}{
-		{"team", []string{`tag "team" has no "="`, "write key=value"}},
-		{"=v", []string{"empty key", "write key=value"}},
-		{"aws:x=1", []string{`tag key "aws:x" starts with "aws:", which is reserved for AWS; use another key`}},
-		{"AWS:Name=1", []string{`"AWS:Name" starts with "aws:"`}},
-		{strings.Repeat("k", 129) + "=v", []string{"is 129 characters; use at most 128"}},
-		{"k=" + strings.Repeat("v", 257), []string{`the value of tag "k" is 257 characters; use at most 256`}},
-		{"a=1\na=2", []string{`tag key "a" is given twice with different values ("1" and "2"); keep one`}},
-		{"k!=v", []string{`tag key "k!" has characters AWS does not allow`, "use only letters"}},
-		{"k=v;w", []string{`the value of tag "k" has characters`}},
-		{"k=\xff", []string{`the value of tag "k" has characters`}},
-		{strings.Join(fiftyOne, ","), []string{"51 tags given; ECR allows at most 50", "remove some"}},
-		{`{"a": 1}`, []string{`tag "a" has the value 1, which is not a string`, `quote it, for example "a": "1"`}},
-		{`{"a": null}`, []string{`tag "a" has the value null`}},
-		{`{"a": "1",}`, []string{"not valid JSON", "write a JSON object of strings"}},
-		{`{"a": "1"} x`, []string{"text after the JSON object"}},
-		{`{"a": "1", "a": "2"}`, []string{`"a" is given twice`}},
-		{`{"aws:a": "1"}`, []string{`reserved for AWS`}},
-	}
-	for _, tt := range invalid {
-		_, err := ParseTags(tt.in)
-		wantErr(t, err, tt.want...)
-	}
-}
-
-func TestParseList(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{" , \n ,", nil},
-		{"a", []string{"a"}},
-		{"b, a\r\nc,,a\n b ", []string{"b", "a", "c"}},
-		{"A,a", []string{"A", "a"}},
-	}
-	for _, tt := range tests {
-		if got := parseList(tt.in); !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("parseList(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseBool(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]bool{"true": true, "True": true, "TRUE": true, " true\n": true, "tRuE": true, "false": false, "False": false, "FALSE": false} {
@@ -199,85 +100,6 @@ func TestParseBool(t *testing.T) {
 	for _, in := range []string{"yes", "1", "on", "t", "truee"} {
 		_, err := parseBool(in)
 		wantErr(t, err, "is not a boolean; use true or false")
-	}
-}
-
-func TestParseMutability(t *testing.T) {
-	t.Parallel()
-	valid := []struct {
-		value, filters string
-		want           *reconcile.Mutability
-	}{
-		{"", "", nil},
-		{"immutable", "", &reconcile.Mutability{Value: "IMMUTABLE"}},
-		{" Mutable ", "", &reconcile.Mutability{Value: "MUTABLE"}},
-		{"immutable_with_exclusion", readSeed(t, "exclusion-filters.txt"),
-			&reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"*.rc*", "dev-*", "latest", "pr-*"}}},
-		{"MUTABLE_WITH_EXCLUSION", "release-*, release-*", &reconcile.Mutability{Value: "MUTABLE_WITH_EXCLUSION", Filters: []string{"release-*"}}},
-		{"IMMUTABLE_WITH_EXCLUSION", "*", &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"*"}}},
-		{"IMMUTABLE_WITH_EXCLUSION", "a,b,c,d,e", &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"a", "b", "c", "d", "e"}}},
-	}
-	for _, tt := range valid {
-		got, err := ParseMutability(tt.value, tt.filters)
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseMutability(%q, %q) = %+v, %v; want %+v", tt.value, tt.filters, got, err, tt.want)
-		}
-	}
-	invalid := []struct {
-		value, filters string
-		want           []string
-	}{
-		{"", "latest", []string{"is empty, but image-tag-mutability-exclusion-filters is set", "set it to IMMUTABLE_WITH_EXCLUSION"}},
-		{"frozen", "", []string{`"frozen" is not a tag mutability`, "use MUTABLE, IMMUTABLE"}},
-		{"IMMUTABLE", "latest", []string{"IMMUTABLE takes no exclusion filters; use IMMUTABLE_WITH_EXCLUSION", "remove image-tag-mutability-exclusion-filters"}},
-		{"IMMUTABLE_WITH_EXCLUSION", " , ", []string{"needs exclusion filters", "give 1 to 5"}},
-		{"MUTABLE_WITH_EXCLUSION", "a,b,c,d,e,f", []string{"6 exclusion filters given; ECR allows at most 5"}},
-		{"MUTABLE_WITH_EXCLUSION", "v1/x", []string{`exclusion filter "v1/x" is not valid`, "with * as a wildcard"}},
-		{"MUTABLE_WITH_EXCLUSION", strings.Repeat("a", 129), []string{"is not valid", "up to 128"}},
-	}
-	for _, tt := range invalid {
-		_, err := ParseMutability(tt.value, tt.filters)
-		wantErr(t, err, tt.want...)
-	}
-}
-
-func TestParseEncryption(t *testing.T) {
-	t.Parallel()
-	const arn = "arn:aws:kms:us-east-1:111122223333:"
-	valid := []struct {
-		typ, key string
-		want     *reconcile.Encryption
-	}{
-		{"", "", nil},
-		{"aes256", "", &reconcile.Encryption{Type: "AES256"}},
-		{"kms", "", &reconcile.Encryption{Type: "KMS"}},
-		{"KMS_DSSE", "1234abcd-12ab-34cd-56ef-1234567890ab", &reconcile.Encryption{Type: "KMS_DSSE", KMSKey: "1234abcd-12ab-34cd-56ef-1234567890ab"}},
-		{"KMS", "mrk-1234abcd12ab34cd56ef1234567890ab", &reconcile.Encryption{Type: "KMS", KMSKey: "mrk-1234abcd12ab34cd56ef1234567890ab"}},
-		{"KMS", arn + "key/1234abcd-12ab-34cd-56ef-1234567890ab", &reconcile.Encryption{Type: "KMS", KMSKey: arn + "key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
-		{"KMS", "alias/ecr/images", &reconcile.Encryption{Type: "KMS", KMSKey: "alias/ecr/images"}},
-		{"KMS", " arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/my_key ", &reconcile.Encryption{Type: "KMS", KMSKey: "arn:aws-us-gov:kms:us-gov-west-1:111122223333:alias/my_key"}},
-	}
-	for _, tt := range valid {
-		got, err := ParseEncryption(tt.typ, tt.key)
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseEncryption(%q, %q) = %+v, %v; want %+v", tt.typ, tt.key, got, err, tt.want)
-		}
-	}
-	invalid := []struct {
-		typ, key string
-		want     []string
-	}{
-		{"", "alias/x", []string{"is empty, but kms-key is set", "set encryption-type to KMS"}},
-		{"AES256", "alias/x", []string{"AES256 encryption does not use a KMS key", "remove kms-key"}},
-		{"sse", "", []string{`"sse" is not an encryption type`, "use AES256, KMS or KMS_DSSE"}},
-		{"KMS", "my-key", []string{`"my-key" is not a KMS key reference`, "use a key ID"}},
-		{"KMS", "alias/", []string{"is not a KMS key reference"}},
-		{"KMS", arn + "key/not-a-uuid", []string{"is not a KMS key reference"}},
-		{"KMS", "arn:aws:kms:us-east-1:1111:alias/x", []string{"is not a KMS key reference"}},
-	}
-	for _, tt := range invalid {
-		_, err := ParseEncryption(tt.typ, tt.key)
-		wantErr(t, err, tt.want...)
 	}
 }
 
@@ -616,25 +438,4 @@ func TestParsePreviewMode(t *testing.T) {
 	wantErr(t, err, `"dry-run" is not valid`, "use on, off-in-apply or off")
 	_, err = parsePreviewMode("")
 	wantErr(t, err, "is empty", "default from action.yml")
-}
-
-// Every value the SDK lists for the two enums is one the parsers handle:
-// an SDK update with a new value fails here, where the parser decides what
-// the value means, instead of being listed as allowed and refused.
-func TestEveryEnumValueIsHandled(t *testing.T) {
-	t.Parallel()
-	for _, v := range types.ImageTagMutability("").Values() {
-		filters := ""
-		if strings.HasSuffix(string(v), "_WITH_EXCLUSION") {
-			filters = "latest"
-		}
-		if _, err := ParseMutability(string(v), filters); err != nil {
-			t.Errorf("image-tag-mutability %s: %v", v, err)
-		}
-	}
-	for _, v := range types.EncryptionType("").Values() {
-		if _, err := ParseEncryption(string(v), ""); err != nil {
-			t.Errorf("encryption-type %s: %v", v, err)
-		}
-	}
 }

@@ -35,6 +35,7 @@ func TestPublicInputs(t *testing.T) {
 		{"a Region of another partition", map[string]string{"public": "true", "aws-region": "cn-north-1"}, []string{"aws-region"}},
 		{"GovCloud is another partition too", map[string]string{"public": "true", "aws-region": "us-gov-west-1"}, []string{"aws-region"}},
 		{"one Region other than ECR Public's is fine", map[string]string{"public": "true", "aws-region": "eu-west-1"}, nil},
+		{"a private-only input is refused, not parsed too", map[string]string{"public": "true", "encryption-type": "sse"}, []string{"encryption-type"}},
 		{"a logo outside the workspace", map[string]string{"public": "true", "catalog-logo": "../logo.png"}, []string{"catalog-logo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -26,7 +26,8 @@ func TestRangesAreDocumented(t *testing.T) {
 			for i := range n {
 				fs = append(fs, fmt.Sprint("f", i))
 			}
-			_, err := ParseMutability("IMMUTABLE_WITH_EXCLUSION", strings.Join(fs, ","))
+			_, err := Load(fakeSource{"repository": "app", "aws-region": "us-east-1",
+				"image-tag-mutability": "IMMUTABLE_WITH_EXCLUSION", "image-tag-mutability-exclusion-filters": strings.Join(fs, ",")}, "")
 			return err
 		},
 		"role-session-name":     func(n int) error { return validateSessionName(chars(n)) },

@@ -7,23 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
-
-// TestEngineRefsAreInputs: every declared value the engine's messages can
-// point at is worded as an input of action.yml, so that a fix the engine
-// suggests ("set force-delete: true") names an input that exists.
-func TestEngineRefsAreInputs(t *testing.T) {
-	t.Parallel()
-	meta := testsupport.Action(t)
-	for _, r := range inputref.All() {
-		if _, ok := meta.Input(r.String()); !ok {
-			t.Errorf("reference %d is worded %q, which is not an input of action.yml", r, r)
-		}
-	}
-}
 
 // TestEngineNamesNoInput: the engine (reconcile, registry, policy,
 // publicecr) refers to a declared value through internal/inputref and never
@@ -46,6 +32,8 @@ func TestEngineNamesNoInput(t *testing.T) {
 	allowed := map[string]string{
 		// ECR's own term: the registry's scan-on-push rules.
 		"reconcile/registry.go scan-on-push": "ECR's term",
+		// ECR's limit of tags per repository, not the input.
+		"reconcile/setting_tags.go repository": "ECR's limit",
 	}
 	// A setting's name is its input's (the changes and notes outputs name
 	// a setting so): the constant that holds it, exactly, is no message.

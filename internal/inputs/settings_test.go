@@ -3,38 +3,40 @@ package inputs
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
-// Every setting of the engine names the action.yml inputs that declare it,
-// and no input names a setting the engine does not have: the private-only
-// and public-only refusals and the absent rule are read from this list.
+// Every setting of the engine but the repository's existence names the
+// action.yml inputs that declare it, each input declares one setting, and
+// each setting is in a kind of registry: the private-only and public-only
+// refusals and the absent rule are read from this list.
 func TestEverySettingHasItsInputs(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)
-	var names []string
+	owner := map[string]string{}
 	for _, s := range reconcile.Settings() {
-		names = append(names, s.Name)
 		if !s.Private && !s.Public {
 			t.Errorf("setting %s is in neither kind of registry", s.Name)
 		}
 		if (!s.Private || !s.Public) && s.Lacks == "" {
 			t.Errorf("setting %s does not say why one kind of registry lacks it", s.Name)
 		}
-		if _, ok := inputsOf[s.Name]; !ok {
-			t.Errorf("setting %s has no inputs in inputsOf", s.Name)
+		if (len(s.Inputs) == 0) != (s.Name == reconcile.SettingRepository) {
+			t.Errorf("setting %s has the inputs %v: want inputs for every setting but %s, declared by repository and state", s.Name, s.Inputs, reconcile.SettingRepository)
 		}
-		for _, in := range inputsOf[s.Name] {
-			if _, ok := meta.Input(in); !ok {
-				t.Errorf("setting %s: %s is not an input of action.yml", s.Name, in)
+		for _, in := range s.Inputs {
+			if _, ok := meta.Input(in.String()); !ok {
+				t.Errorf("setting %s: %d (%s) is not an input of action.yml", s.Name, in, in)
 			}
+			if other, dup := owner[in.String()]; dup {
+				t.Errorf("%s declares both %s and %s", in, other, s.Name)
+			}
+			owner[in.String()] = s.Name
 		}
-	}
-	if got := slices.Sorted(maps.Keys(inputsOf)); !slices.Equal(got, slices.Sorted(slices.Values(names))) {
-		t.Errorf("inputsOf names %v, the engine's settings are %v", got, names)
 	}
 }
 
@@ -43,7 +45,7 @@ func TestEverySettingHasItsInputs(t *testing.T) {
 func TestPublicRefusalsComeFromTheSettings(t *testing.T) {
 	t.Parallel()
 	want := map[string]bool{
-		"lifecycle-policy": true, "image-tag-mutability": true, filtersInput: true, "scan-on-push": true, "encryption-type": true, "kms-key": true,
+		"lifecycle-policy": true, "image-tag-mutability": true, "image-tag-mutability-exclusion-filters": true, "scan-on-push": true, "encryption-type": true, "kms-key": true,
 	}
 	got := map[string]bool{}
 	for _, p := range privateOnly {
@@ -55,7 +57,13 @@ func TestPublicRefusalsComeFromTheSettings(t *testing.T) {
 	if !maps.Equal(got, want) {
 		t.Errorf("private-only inputs %v, want %v", got, want)
 	}
-	if !slices.Equal(catalogInputs, catalogInputNames) {
-		t.Errorf("public-only inputs %v, want the catalog inputs %v", catalogInputs, catalogInputNames)
+	var catalog []string
+	for _, in := range testsupport.Action(t).Inputs {
+		if strings.HasPrefix(in.Name, "catalog-") {
+			catalog = append(catalog, in.Name)
+		}
+	}
+	if !slices.Equal(catalogInputs, catalog) {
+		t.Errorf("public-only inputs %v, want the catalog inputs of action.yml %v", catalogInputs, catalog)
 	}
 }

@@ -70,7 +70,7 @@ func awsErrorActions(op string, err error, also ...string) error {
 	action := svc + ":" + op
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%s did not complete before the deadline (%v): %w", action, inputref.Timeout, err)
+		return fmt.Errorf("%s did not complete before the deadline (%v): %w", action, inputref.TimeoutSeconds, err)
 	case errors.Is(err, context.Canceled):
 		return fmt.Errorf("%s was cancelled (the job was cancelled or the process interrupted): %w", action, err)
 	case isAccessDenied(err):

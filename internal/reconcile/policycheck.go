@@ -192,7 +192,7 @@ type policyNotCheckedError struct {
 func (e *policyNotCheckedError) Error() string {
 	return fmt.Sprintf("%s: the declared policy could not be checked with IAM Access Analyzer (%s) and %v is true, so the policy is refused and nothing was written. %s. "+
 		"Or set %v: false to write it with the local checks only",
-		SettingRepositoryPolicy, actionValidatePolicy, inputref.FailOnSecurityWarning, e.Why, inputref.FailOnSecurityWarning)
+		SettingRepositoryPolicy, actionValidatePolicy, inputref.FailOnPolicySecurityWarning, e.Why, inputref.FailOnPolicySecurityWarning)
 }
 
 // writesPolicy reports whether the run writes (in dry-run, would write)

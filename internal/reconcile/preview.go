@@ -241,7 +241,7 @@ func previewNote(op string, err error, budget time.Duration) string {
 	switch {
 	case isAccessDenied(err):
 		return fmt.Sprintf("%s: access denied to ecr:%s. The preview needs ecr:StartLifecyclePolicyPreview and ecr:GetLifecyclePolicyPreview "+
-			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePreview)
+			"(optional, see the README's IAM section), or set %v: off", lead, op, inputref.LifecyclePolicyPreview)
 	case errors.Is(err, ErrPreviewInProgress):
 		return lead + ": another lifecycle policy preview of this repository is still running (LifecyclePolicyPreviewInProgressException); the next run previews again"
 	case errors.Is(err, errPreviewOfAnother):
@@ -249,7 +249,7 @@ func previewNote(op string, err error, budget time.Duration) string {
 			"another run probably started one for another policy); the next run previews again", lead, budget.Round(time.Second))
 	case errors.Is(err, errPreviewPending), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Sprintf("%s: ECR's lifecycle policy preview did not complete within its budget of %s (at most %s, as ECR's own waiter, and half the time left before %v)",
-			lead, budget.Round(time.Second), previewBackoff.Within, inputref.Timeout)
+			lead, budget.Round(time.Second), previewBackoff.Within, inputref.TimeoutSeconds)
 	case errors.Is(err, context.Canceled):
 		return lead + ": the preview was cancelled"
 	}

@@ -28,6 +28,12 @@ type setting struct {
 	// numbers are spaced so that a new setting takes a free one in its own
 	// file.
 	order int
+	// inputs are the inputs of action.yml that declare the setting; none
+	// for the repository's existence (repository and state are everyone's).
+	inputs []inputref.Ref
+	// declare reads the setting's inputs into the spec (Declare), with
+	// the setting's limits from ecrspec; nil when it has no inputs.
+	declare func(d Declarations, spec *Spec)
 	// managed reports whether spec declares the setting. With state:
 	// absent only the repository's existence is managed (managedIn).
 	managed func(Spec) bool
@@ -127,11 +133,13 @@ func (s *setting) readWanted(r *Reconciler, spec Spec) bool {
 	return s.managed(spec)
 }
 
-// SettingInfo is what the entry points know of a setting: its name and
-// which kind of registry has it. The inputs that declare it are theirs.
+// SettingInfo is what the entry points know of a setting: its name, the
+// inputs that declare it and which kind of registry has it.
 type SettingInfo struct {
 	// Name is the setting's name (Change.Setting).
 	Name string
+	// Inputs are the inputs that declare it (Declare reads them).
+	Inputs []inputref.Ref
 	// Private and Public say whether ECR, and ECR Public, have it.
 	Private, Public bool
 	// Lacks says why the kind of registry that lacks it does.
@@ -143,7 +151,7 @@ type SettingInfo struct {
 func Settings() []SettingInfo {
 	out := make([]SettingInfo, 0, len(allSettings))
 	for _, s := range allSettings {
-		out = append(out, SettingInfo{Name: s.name, Private: s.private, Public: s.public, Lacks: s.lacks})
+		out = append(out, SettingInfo{Name: s.name, Inputs: slices.Clone(s.inputs), Private: s.private, Public: s.public, Lacks: s.lacks})
 	}
 	return out
 }

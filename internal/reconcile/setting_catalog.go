@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/policy"
 )
@@ -19,6 +21,11 @@ var catalog = setting{
 	name:    SettingCatalog,
 	order:   80,
 	managed: func(spec Spec) bool { return spec.Catalog != nil },
+	inputs: []inputref.Ref{
+		inputref.CatalogDescription, inputref.CatalogAbout, inputref.CatalogUsage,
+		inputref.CatalogArchitectures, inputref.CatalogOperatingSystems, inputref.CatalogLogo,
+	},
+	declare: declareCatalog,
 	read: &settingRead{
 		op: "GetRepositoryCatalogData",
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
@@ -225,4 +232,88 @@ func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository,
 	return r.whileInvisible(ctx, "PutRepositoryCatalogData", func() error {
 		return api.PutRepositoryCatalogData(ctx, repo.RegistryID, repo.Name, *planOf[*CatalogData](c))
 	})
+}
+
+var logoFile = FileKind{
+	What:     "the logo image file",
+	MaxBytes: ecrspec.MaxCatalogLogoBytes,
+	TooLarge: "ECR Public's limit for a logo; use a smaller image",
+	Example:  ".github/logo.png",
+}
+
+// declareCatalog reads the catalog data inputs; all empty means the
+// catalog data is not managed.
+func declareCatalog(d Declarations, spec *Spec) {
+	cat := &Catalog{
+		Description: catalogText(d, inputref.CatalogDescription, ecrspec.MaxCatalogDescriptionChars),
+		AboutText:   catalogText(d, inputref.CatalogAbout, ecrspec.MaxCatalogMarkdownChars),
+		UsageText:   catalogText(d, inputref.CatalogUsage, ecrspec.MaxCatalogMarkdownChars),
+	}
+	cat.Architectures = value[[]string](d, inputref.CatalogArchitectures)(parseCatalogList(d.Text(inputref.CatalogArchitectures), ecrspec.CatalogArchitectures, architectureAliases))
+	cat.OperatingSystems = value[[]string](d, inputref.CatalogOperatingSystems)(parseCatalogList(d.Text(inputref.CatalogOperatingSystems), ecrspec.CatalogOperatingSystems, nil))
+	if logo := d.File(inputref.CatalogLogo, logoFile); logo != nil {
+		if len(logo) == 0 {
+			d.Refuse(inputref.CatalogLogo, fmt.Errorf("%q is empty; give the path of the logo image", shown(strings.TrimSpace(d.Text(inputref.CatalogLogo)))))
+		}
+		cat.Logo = logo
+	}
+	if cat.Description == nil && cat.AboutText == nil && cat.UsageText == nil &&
+		cat.Architectures == nil && cat.OperatingSystems == nil && cat.Logo == nil {
+		return
+	}
+	spec.Catalog = cat
+}
+
+func catalogText(d Declarations, ref inputref.Ref, limit int) *string {
+	s := strings.TrimSpace(d.Text(ref))
+	if s == "" {
+		return nil
+	}
+	if n := utf8.RuneCountInString(s); n > limit {
+		d.Refuse(ref, fmt.Errorf("is %d characters; ECR Public accepts at most %d", n, limit))
+		return nil
+	}
+	return &s
+}
+
+// architectureAliases are the names other tools give the gallery's
+// architectures, for the error message's hint.
+var architectureAliases = map[string]string{
+	"amd64": "x86-64", "x86_64": "x86-64", "arm64": "ARM 64", "aarch64": "ARM 64", "arm": "ARM", "386": "x86", "i386": "x86",
+}
+
+// parseCatalogList reads a comma or newline separated list of values from
+// allowed, in any letter case, written back as the gallery spells them.
+func parseCatalogList(s string, allowed []string, aliases map[string]string) ([]string, error) {
+	items := parseList(s)
+	if len(items) == 0 {
+		return nil, nil
+	}
+	if len(items) > ecrspec.MaxCatalogListItems {
+		return nil, fmt.Errorf("%d values given; ECR Public accepts at most %d", len(items), ecrspec.MaxCatalogListItems)
+	}
+	var out []string
+	for _, it := range items {
+		i := slices.IndexFunc(allowed, func(a string) bool { return strings.EqualFold(a, it) })
+		if i < 0 {
+			hint := ""
+			if a, ok := aliases[strings.ToLower(it)]; ok {
+				hint = fmt.Sprintf(" (for %s, write %q)", it, a)
+			}
+			return nil, fmt.Errorf("%q is not a value the ECR Public Gallery knows%s; use %s, separated by commas or newlines",
+				shown(it), hint, quotedList(allowed))
+		}
+		if !slices.Contains(out, allowed[i]) {
+			out = append(out, allowed[i])
+		}
+	}
+	return out, nil
+}
+
+func quotedList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	return strings.Join(q, ", ")
 }

@@ -4,10 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -21,6 +23,8 @@ var encryption = setting{
 	name:    SettingEncryption,
 	order:   20,
 	managed: func(spec Spec) bool { return spec.Encryption != nil },
+	inputs:  []inputref.Ref{inputref.EncryptionType, inputref.KMSKey},
+	declare: declareEncryption,
 	described: func(repo RepositoryInfo, st *state) {
 		st.EncryptionType, st.KMSKey = repo.EncryptionType, repo.KMSKey
 	},
@@ -127,4 +131,40 @@ func encryptionString(typ, key string) string {
 		return typ
 	}
 	return typ + " (" + key + ")"
+}
+
+var (
+	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
+	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
+	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + ecrspec.RegistryIDPattern + `:`
+	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
+)
+
+func declareEncryption(d Declarations, spec *Spec) {
+	spec.Encryption = value[*Encryption](d, inputref.EncryptionType)(parseEncryption(d.Text(inputref.EncryptionType), d.Text(inputref.KMSKey)))
+}
+
+// parseEncryption reads the encryption type and KMS key; both empty means
+// encryption is not managed.
+func parseEncryption(given, key string) (*Encryption, error) {
+	typ := types.EncryptionType(strings.ToUpper(strings.TrimSpace(given)))
+	key = strings.TrimSpace(key)
+	switch typ {
+	case "":
+		if key == "" {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("is empty, but %v is set; set %v to %s or %s, or remove %v", inputref.KMSKey, inputref.EncryptionType, types.EncryptionTypeKms, types.EncryptionTypeKmsDsse, inputref.KMSKey)
+	case types.EncryptionTypeAes256:
+		if key != "" {
+			return nil, on(inputref.KMSKey, fmt.Errorf("%s encryption does not use a KMS key; remove %v or set %v to %s", typ, inputref.KMSKey, inputref.EncryptionType, types.EncryptionTypeKms))
+		}
+	case types.EncryptionTypeKms, types.EncryptionTypeKmsDsse:
+		if key != "" && (len(key) > ecrspec.MaxKMSKeyChars || !kmsKeyForms.MatchString(key)) {
+			return nil, on(inputref.KMSKey, fmt.Errorf("%q is not a KMS key reference; use a key ID (1234abcd-12ab-34cd-56ef-1234567890ab or mrk-...), a key ARN, alias/name or an alias ARN", shown(key)))
+		}
+	default:
+		return nil, fmt.Errorf("%q is not an encryption type; use %s", shown(given), oneOf(types.EncryptionType("").Values()))
+	}
+	return &Encryption{Type: string(typ), KMSKey: key}, nil
 }

@@ -17,6 +17,10 @@ var lifecyclePolicy = setting{
 	name:    SettingLifecyclePolicy,
 	order:   70,
 	managed: func(spec Spec) bool { return spec.LifecyclePolicy != nil },
+	inputs:  []inputref.Ref{inputref.LifecyclePolicy},
+	declare: func(d Declarations, spec *Spec) {
+		spec.LifecyclePolicy, _ = declareDocument(d, inputref.LifecyclePolicy, policy.ValidateLifecyclePolicy)
+	},
 	read: &settingRead{
 		op: "GetLifecyclePolicy",
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {

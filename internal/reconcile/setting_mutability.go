@@ -3,11 +3,14 @@ package reconcile
 import (
 	"cmp"
 	"context"
+	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
@@ -20,6 +23,8 @@ var mutability = setting{
 	name:    SettingMutability,
 	order:   30,
 	managed: func(spec Spec) bool { return spec.Mutability != nil },
+	inputs:  []inputref.Ref{inputref.ImageTagMutability, inputref.ImageTagMutabilityExclusionFilters},
+	declare: declareMutability,
 	described: func(repo RepositoryInfo, st *state) {
 		st.Mutability, st.ExclusionFilters = repo.Mutability, repo.ExclusionFilters
 	},
@@ -82,10 +87,10 @@ func templateMutability(spec Spec, t registry.Template, _ string) (*templateDiff
 	want := *spec.Mutability
 	switch got := cmp.Or(t.Mutability, string(types.ImageTagMutabilityMutable)); {
 	case got != want.Value:
-		return &templateDiff{setting: inputref.Mutability.String(), template: got, declared: want.Value}, nil
+		return &templateDiff{setting: inputref.ImageTagMutability.String(), template: got, declared: want.Value}, nil
 	case !sameSet(t.ExclusionFilters, want.Filters):
 		list := func(items []string) string { return cmp.Or(strings.Join(items, ", "), "none") }
-		return &templateDiff{setting: inputref.ExclusionFilters.String(), template: list(t.ExclusionFilters), declared: list(want.Filters)}, nil
+		return &templateDiff{setting: inputref.ImageTagMutabilityExclusionFilters.String(), template: list(t.ExclusionFilters), declared: list(want.Filters)}, nil
 	}
 	return nil, nil
 }
@@ -95,4 +100,49 @@ func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repos
 	return r.whileInvisible(ctx, "PutImageTagMutability", func() error {
 		return r.ECR.PutImageTagMutability(ctx, refOf(repo), *m)
 	})
+}
+
+func declareMutability(d Declarations, spec *Spec) {
+	spec.Mutability = value[*Mutability](d, inputref.ImageTagMutability)(parseMutability(
+		d.Text(inputref.ImageTagMutability), d.Text(inputref.ImageTagMutabilityExclusionFilters)))
+}
+
+var exclusionFilter = regexp.MustCompile(ecrspec.ExclusionFilterPattern)
+
+// parseMutability reads the image tag mutability and its exclusion
+// filters; both empty means the setting is not managed. An error about the
+// filters is attributed to their input (on).
+func parseMutability(given, filters string) (*Mutability, error) {
+	const filtersInput = inputref.ImageTagMutabilityExclusionFilters
+	value := types.ImageTagMutability(strings.ToUpper(strings.TrimSpace(given)))
+	list := parseList(filters)
+	withExclusion := false
+	switch value {
+	case "":
+		if len(list) == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("is empty, but %v is set; set it to %s or %s, or remove the filters",
+			filtersInput, types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion)
+	case types.ImageTagMutabilityMutable, types.ImageTagMutabilityImmutable:
+	case types.ImageTagMutabilityImmutableWithExclusion, types.ImageTagMutabilityMutableWithExclusion:
+		withExclusion = true
+	default:
+		return nil, fmt.Errorf("%q is not a tag mutability; use %s", shown(given), oneOf(types.ImageTagMutability("").Values()))
+	}
+	switch {
+	case !withExclusion && len(list) > 0:
+		return nil, fmt.Errorf("%s takes no exclusion filters; use %s_WITH_EXCLUSION, or remove %v", value, value, filtersInput)
+	case withExclusion && len(list) == 0:
+		return nil, on(filtersInput, fmt.Errorf(`is empty, but %s needs exclusion filters; give 1 to %d tag wildcards such as "latest" or "dev-*"`, value, ecrspec.MaxExclusionFilters))
+	case len(list) > ecrspec.MaxExclusionFilters:
+		return nil, on(filtersInput, fmt.Errorf("%d exclusion filters given; ECR allows at most %d: merge some with wildcards", len(list), ecrspec.MaxExclusionFilters))
+	}
+	for _, f := range list {
+		if len(f) > ecrspec.MaxExclusionFilterChars || !exclusionFilter.MatchString(f) {
+			return nil, on(filtersInput, fmt.Errorf(`exclusion filter %q is not valid; use up to %d letters, digits and . _ - with * as a wildcard, for example "release-*"`, shown(f), ecrspec.MaxExclusionFilterChars))
+		}
+	}
+	slices.Sort(list) // compared as a set
+	return &Mutability{Value: string(value), Filters: list}, nil
 }

@@ -22,6 +22,8 @@ var repositoryPolicy = setting{
 	name:    SettingRepositoryPolicy,
 	order:   60,
 	managed: func(spec Spec) bool { return spec.RepositoryPolicy != nil },
+	inputs:  []inputref.Ref{inputref.RepositoryPolicy, inputref.RepositoryPolicySidPrefix},
+	declare: declareRepositoryPolicy,
 	read: &settingRead{
 		op: "GetRepositoryPolicy",
 		call: func(r *Reconciler, ctx context.Context, at repoRef) (any, error) {
@@ -61,6 +63,53 @@ type repositoryPolicySpec struct {
 type repositoryPolicyState struct {
 	RepositoryPolicy    *string // nil: none exists
 	RepositoryPolicyErr error
+}
+
+// declareRepositoryPolicy reads the policy, validated for the kind of
+// registry, and its Sid prefix, and refuses a policy that makes the
+// repository public by accident (policy.CheckPublicPrincipals) unless
+// allow-public-repository-policy says it is meant.
+func declareRepositoryPolicy(d Declarations, spec *Spec) {
+	validate := policy.ValidateRepositoryPolicy
+	if d.Public() {
+		validate = policy.ValidatePublicRepositoryPolicy
+	}
+	doc, valid := declareDocument(d, inputref.RepositoryPolicy, validate)
+	spec.RepositoryPolicy = doc
+	spec.RepositoryPolicySidPrefix, valid = declareSidPrefix(d, doc, valid)
+	if isTrue(d.Bool(inputref.AllowPublicRepositoryPolicy)) || doc == nil || doc.Remove || !valid {
+		return
+	}
+	if err := policy.CheckPublicPrincipals(doc.Text, d.Public()); err != nil {
+		d.Refuse(inputref.RepositoryPolicy, fmt.Errorf("%w. If the repository is meant to be public, set %v: true", err, inputref.AllowPublicRepositoryPolicy))
+	}
+}
+
+// declareSidPrefix reads repository-policy-sid-prefix and checks that
+// every statement of the declared policy carries a Sid with it: a
+// statement without one could never be found again to be replaced or
+// removed. valid is the policy's validity, false once that check refuses
+// it.
+func declareSidPrefix(d Declarations, doc *Document, valid bool) (prefix string, stillValid bool) {
+	const input = inputref.RepositoryPolicySidPrefix
+	prefix = d.Text(input)
+	if prefix == "" {
+		return "", valid
+	}
+	if err := policy.ValidateSidPrefix(prefix); err != nil {
+		d.Refuse(input, err)
+		return "", valid
+	}
+	switch {
+	case doc == nil && d.Text(inputref.RepositoryPolicy) == "":
+		d.Refuse(input, fmt.Errorf("is set but %[1]v is not; declare the owned statements in %[1]v (or none to remove them), or remove %[2]v", inputref.RepositoryPolicy, input))
+	case doc != nil && !doc.Remove:
+		if err := policy.ValidateOwnedStatements(doc.Text, prefix); err != nil {
+			d.Refuse(inputref.RepositoryPolicy, err)
+			valid = false
+		}
+	}
+	return prefix, valid
 }
 
 // repositoryPolicyDocument compares repository policies in partition, where
@@ -341,7 +390,7 @@ func (r *Reconciler) updateOwnedPolicy(ctx context.Context, spec Spec, repo Repo
 	if errors.Is(err, errOwnedOverwritten) {
 		return fmt.Errorf("the statements with Sid prefix %q were removed again by another writer after each of %d write attempts, and are missing now; "+
 			"check which other job or tool writes this repository policy and give each owner its own %v: %w",
-			prefix, attempts, inputref.SidPrefix, err)
+			prefix, attempts, inputref.RepositoryPolicySidPrefix, err)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -16,6 +17,8 @@ var scanOnPush = setting{
 	name:      SettingScanOnPush,
 	order:     40,
 	managed:   func(spec Spec) bool { return spec.ScanOnPush != nil },
+	inputs:    []inputref.Ref{inputref.ScanOnPush},
+	declare:   func(d Declarations, spec *Spec) { spec.ScanOnPush = d.Bool(inputref.ScanOnPush) },
 	described: func(repo RepositoryInfo, st *state) { st.ScanOnPush = repo.ScanOnPush },
 	diff:      func(spec Spec, st state, _ string) Change { return diffScanOnPush(*spec.ScanOnPush, st) },
 	write:     (*Reconciler).updateScanOnPush,

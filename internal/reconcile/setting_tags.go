@@ -3,10 +3,14 @@ package reconcile
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
@@ -20,6 +24,11 @@ var tags = setting{
 	name:    SettingTags,
 	order:   50,
 	managed: tagsManaged,
+	inputs:  []inputref.Ref{inputref.Tags, inputref.PruneTags},
+	declare: func(d Declarations, spec *Spec) {
+		spec.Tags = value[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
+		spec.PruneTags = isTrue(d.Bool(inputref.PruneTags))
+	},
 	read: &settingRead{
 		op:    "ListTagsForResource",
 		byARN: true,
@@ -190,4 +199,137 @@ func (r *Reconciler) updateTags(ctx context.Context, _ Spec, repo Repository, c 
 	return r.whileInvisible(ctx, "TagResource", func() error {
 		return r.ECR.TagResource(ctx, arn, p.set)
 	})
+}
+
+var tagChars = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
+
+// parseTags reads tags written as key=value pairs (one per line or separated
+// by commas; a value may contain "=") or as a JSON object of strings. Empty
+// input means tags are not managed. An error says where in the input the
+// problem is (entry N, or line and column of JSON) and repeats only a
+// short prefix of what it quotes.
+func parseTags(s string) (map[string]string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, nil
+	}
+	var pairs []tagPair
+	var err error
+	if strings.HasPrefix(s, "{") {
+		pairs, err = jsonTags(s)
+	} else {
+		pairs, err = lineTags(s)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for _, p := range pairs {
+		k, v := p.key, p.value
+		if err := checkTag(k, v); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.where, err)
+		}
+		if old, dup := tags[k]; dup && old != v {
+			return nil, fmt.Errorf("%s: tag key %q is given twice with different values (%q and %q); keep one", p.where, shown(k), shown(old), shown(v))
+		}
+		tags[k] = v
+	}
+	if len(tags) > ecrspec.MaxTags {
+		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), ecrspec.MaxTags)
+	}
+	return tags, nil
+}
+
+// tagPair is one tag as written, with where it was written.
+type tagPair struct{ key, value, where string }
+
+func lineTags(s string) ([]tagPair, error) {
+	var pairs []tagPair
+	n := 0
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		n++
+		where := fmt.Sprintf("entry %d", n)
+		k, v, ok := strings.Cut(item, "=")
+		if !ok {
+			return nil, fmt.Errorf(`%s: tag %q has no "="; write key=value (key= for an empty value), one per line or separated by commas`, where, shown(item))
+		}
+		pairs = append(pairs, tagPair{strings.TrimSpace(k), strings.TrimSpace(v), where})
+	}
+	return pairs, nil
+}
+
+// jsonTags decodes a JSON object of strings, keeping duplicate keys so they
+// can be reported rather than silently collapsed.
+func jsonTags(s string) ([]tagPair, error) {
+	const hint = `write a JSON object of strings such as {"team": "web", "env": "prod"}, or key=value lines`
+	dec := json.NewDecoder(strings.NewReader(s))
+	invalid := func(err error) error {
+		return fmt.Errorf("tags are not valid JSON at %s: %v; %s", position(s, int(dec.InputOffset())), err, hint)
+	}
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, invalid(err)
+	}
+	var pairs []tagPair
+	for dec.More() {
+		// The key starts after the separators that follow the previous
+		// token.
+		start := int(dec.InputOffset())
+		start += len(s[start:]) - len(strings.TrimLeft(s[start:], ", \t\r\n"))
+		where := position(s, start)
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, invalid(err)
+		}
+		key := tok.(string) // the decoder guarantees a string key here
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, invalid(err)
+		}
+		var value string
+		if err := json.Unmarshal(raw, &value); err != nil || string(raw) == "null" {
+			return nil, fmt.Errorf(`%s: tag %q has the value %s, which is not a string; quote it, for example "%s": "1"`, where, shown(key), shown(raw), shown(key))
+		}
+		pairs = append(pairs, tagPair{key, value, where})
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, invalid(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("tags have text after the JSON object, at %s; %s", position(s, int(dec.InputOffset())), hint)
+	}
+	return pairs, nil
+}
+
+func checkTag(k, v string) error {
+	const charset = "letters, digits, spaces and _ . : / = + - @"
+	kn, vn := utf8.RuneCountInString(k), utf8.RuneCountInString(v)
+	switch {
+	case k == "":
+		return fmt.Errorf("a tag has an empty key (value %q); write key=value", shown(v))
+	case kn > ecrspec.MaxTagKeyChars:
+		return fmt.Errorf("tag key %q is %d characters; use at most %d", shown(k), kn, ecrspec.MaxTagKeyChars)
+	case vn > ecrspec.MaxTagValueChars:
+		return fmt.Errorf("the value of tag %q is %d characters; use at most %d", shown(k), vn, ecrspec.MaxTagValueChars)
+	case strings.HasPrefix(strings.ToLower(k), ecrspec.ReservedTagPrefix):
+		return fmt.Errorf(`tag key %q starts with "aws:", which is reserved for AWS; use another key`, shown(k))
+	case !tagChars.MatchString(k):
+		return fmt.Errorf("tag key %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
+	case !tagChars.MatchString(v):
+		return fmt.Errorf("the value of tag %q has characters AWS does not allow in tags; use only %s", shown(k), charset)
+	}
+	return nil
+}
+
+// position names where in a multi-line value offset falls, as "line L,
+// column C" (both from 1, columns in characters).
+func position(text string, offset int) string {
+	offset = min(max(offset, 0), len(text))
+	before := text[:offset]
+	line := strings.Count(before, "\n") + 1
+	col := utf8.RuneCountInString(before[strings.LastIndexByte(before, '\n')+1:]) + 1
+	return fmt.Sprintf("line %d, column %d", line, col)
 }

@@ -14,13 +14,7 @@ const MaxQuotedChars = 60
 // Quote is s as a message repeats it: in Go quotes, so that no line break,
 // control character or backtick reaches the log raw, and cut after
 // MaxQuotedChars characters, then "…" and the full length.
-func Quote(s string) string {
-	text, cut := Cut(s)
-	if !cut {
-		return strconv.Quote(text)
-	}
-	return strconv.Quote(text) + fmt.Sprintf("… (%d characters in all)", utf8.RuneCountInString(s))
-}
+func Quote(s string) string { return fmt.Sprintf("%q", Shown(s)) }
 
 // Cut is s cut after MaxQuotedChars characters, and whether it was.
 func Cut(s string) (string, bool) {
@@ -35,4 +29,20 @@ func Cut(s string) (string, bool) {
 		i++
 	}
 	return s, false
+}
+
+// Shown is outside text a message repeats. Formatted with %q (as Quote) or
+// %s it shows at most MaxQuotedChars characters, then "…" and the full
+// length.
+type Shown string
+
+func (s Shown) Format(f fmt.State, verb rune) {
+	text, cut := Cut(string(s))
+	if verb == 'q' {
+		text = strconv.Quote(text)
+	}
+	if cut {
+		text += fmt.Sprintf("… (%d characters in all)", utf8.RuneCountInString(string(s)))
+	}
+	_, _ = f.Write([]byte(text))
 }

@@ -1,5 +1,6 @@
-// Command gen writes the files made from action.yml: run/action.yml and the
-// inputs and outputs reference in README.md (between its marker lines).
+// Command gen writes the files made from action.yml: run/action.yml, the
+// inputs and outputs reference in README.md (between its marker lines) and
+// internal/inputref's Refs (actionmeta.InputRefPath).
 // It runs by `go generate ./internal/actionmeta`; CI runs it and then
 // `git diff --exit-code`, so a change to action.yml that is not regenerated
 // fails.
@@ -46,6 +47,19 @@ func run(root string) error {
 		return err
 	}
 	if err := writeIfChanged(runPath, current, runAction); err != nil {
+		return err
+	}
+
+	refsPath := filepath.Join(root, filepath.FromSlash(actionmeta.InputRefPath))
+	refs, err := actionmeta.InputRefs(meta)
+	if err != nil {
+		return err
+	}
+	currentRefs, err := os.ReadFile(refsPath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err := writeIfChanged(refsPath, currentRefs, refs); err != nil {
 		return err
 	}
 

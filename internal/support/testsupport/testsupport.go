@@ -1,6 +1,7 @@
 // Package testsupport holds what the tests of several packages share: a
 // log buffer safe for the run's goroutines, a line matcher, action.yml as
-// the runner reads it, a policy. Only tests import it
+// the runner reads it, a policy, the error and seed helpers of the
+// parsers' tests. Only tests import it
 // (TestOnlyTestsImportIt).
 package testsupport
 
@@ -169,4 +170,28 @@ func StringLiterals(t testing.TB, dir string) ([]StringLiteral, int) {
 		}
 	}
 	return out, n
+}
+
+// WantErr fails unless err is non-nil and contains every substring of want.
+func WantErr(t testing.TB, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error, want one containing %q", want)
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+}
+
+// Seed is the test package's testdata/seeds/name: an input as a workflow
+// writes it, shared by a parser's test and its fuzz test.
+func Seed(tb testing.TB, name string) string {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "seeds", name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }

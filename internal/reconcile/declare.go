@@ -1,0 +1,130 @@
+package reconcile
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
+)
+
+// Declarations is how a setting reads the inputs that declare it
+// (setting.declare). The entry point (internal/inputs) implements it over
+// the workflow's inputs and workspace: files, the workspace's bounds and
+// the step's deadline stay there, and a setting only parses values, with
+// its limits from ecrspec and its enums from the SDK.
+type Declarations interface {
+	// Text is the input's value as given, "" when it is not set.
+	Text(inputref.Ref) string
+	// Bool reads a true or false input: nil when it is not set, or refused.
+	Bool(inputref.Ref) *bool
+	// Document reads a policy input: the JSON itself, the path of a file
+	// in the workspace, or none (Remove). nil when the input is not set, or
+	// refused (a file that cannot be read).
+	Document(inputref.Ref) *Document
+	// File reads the file of the workspace the input names, within kind's
+	// bounds: nil when the input is not set, or refused; empty, not nil,
+	// for an empty file.
+	File(inputref.Ref, FileKind) []byte
+	// Public reports whether the repository is ECR Public's (public: true).
+	Public() bool
+	// Refuse records an input's error; the entry point words it with the
+	// input's name. A nil error is no error.
+	Refuse(inputref.Ref, error)
+}
+
+// FileKind is what a file input holds: how messages call it, and the most
+// bytes it may have.
+type FileKind struct {
+	What     string // "the JSON file"
+	MaxBytes int64
+	TooLarge string // after "larger than N bytes, "
+	Example  string // a path inside the workspace, for a path that leaves it
+}
+
+// Declare reads from d, into spec, every setting the repository's registry
+// has (ECR Public's with public: true, ECR's otherwise), each from its own
+// inputs. The entry point refuses the inputs of the others (Settings).
+func Declare(d Declarations, spec *Spec) {
+	for _, s := range allSettings {
+		if s.declare != nil && (d.Public() && s.public || !d.Public() && s.private) {
+			s.declare(d, spec)
+		}
+	}
+}
+
+// shown is outside text a message repeats, bounded.
+type shown = wfcmd.Shown
+
+// onInput is an error that a parser of several inputs attributes to one of
+// them, so that the message names the input that is wrong.
+type onInput struct {
+	ref inputref.Ref
+	err error
+}
+
+func (e *onInput) Error() string { return e.err.Error() }
+func (e *onInput) Unwrap() error { return e.err }
+
+func on(ref inputref.Ref, err error) error { return &onInput{ref: ref, err: err} }
+
+// refuse records err against ref, or against the input a parser
+// attributed it to (on).
+func refuse(d Declarations, ref inputref.Ref, err error) {
+	if err == nil {
+		return
+	}
+	if o, ok := errors.AsType[*onInput](err); ok {
+		ref, err = o.ref, o.err
+	}
+	d.Refuse(ref, err)
+}
+
+// value records err against ref (refuse) and returns v, so that a parser's
+// two results are taken in one expression: value[T](d, ref)(parse(...)).
+func value[T any](d Declarations, ref inputref.Ref) func(T, error) T {
+	return func(v T, err error) T {
+		refuse(d, ref, err)
+		return v
+	}
+}
+
+// declareDocument reads a policy input and refuses a document validate
+// refuses; valid reports that nothing was.
+func declareDocument(d Declarations, ref inputref.Ref, validate func(string) error) (doc *Document, valid bool) {
+	doc = d.Document(ref)
+	if doc == nil || doc.Remove {
+		return doc, true
+	}
+	err := validate(doc.Text)
+	refuse(d, ref, err)
+	return doc, err == nil
+}
+
+// parseList splits on commas and newlines, trims, drops empty items and
+// repeats, and keeps the order.
+func parseList(s string) []string {
+	var out []string
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
+		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// oneOf lists an SDK enum's values for a message: "A, B or C".
+func oneOf[T ~string](values []T) string {
+	s := make([]string, len(values))
+	for i, v := range values {
+		s[i] = string(v)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// isTrue reads a Bool input that manages nothing unless true.
+func isTrue(b *bool) bool { return b != nil && *b }
