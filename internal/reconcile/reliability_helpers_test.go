@@ -65,18 +65,13 @@ func newWorld(t *testing.T, opts emulator.Options) *world {
 
 const otherPolicy = `{"Version":"2012-10-17","Statement":[{"Sid":"CIPush","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/ci"},"Action":["ecr:PutImage","ecr:InitiateLayerUpload","ecr:UploadLayerPart","ecr:CompleteLayerUpload"]}]}`
 
-const keepLast = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":50},"action":{"type":"expire"}}]}`
-
+// spec manages every setting (fullSpec), with the policy and tags the
+// fault and race tests look for in the emulator.
 func spec(name string) reconcile.Spec {
-	scan := true
-	return reconcile.Spec{
-		Name:             name,
-		RepositoryPolicy: &reconcile.Document{Text: testsupport.PullPolicy},
-		LifecyclePolicy:  &reconcile.Document{Text: keepLast},
-		Tags:             map[string]string{"team": "core"},
-		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache"}},
-		ScanOnPush:       &scan,
-	}
+	s := fullSpec(name)
+	s.RepositoryPolicy = &reconcile.Document{Text: testsupport.PullPolicy}
+	s.Tags = map[string]string{"team": "core"}
+	return s
 }
 
 // assertDeclared checks the end state in the emulator, then that a fault-free
