@@ -21,10 +21,10 @@ type Repository struct {
 	// emulator's default Region.
 	Region                     string
 	RegistryID, Name, ARN, URI string
-	Mutability                 string // string(types.ImageTagMutabilityMutable) default
+	Mutability                 string // MUTABLE by default
 	ExclusionFilters           []string
 	ScanOnPush                 bool
-	EncryptionType             string // string(types.EncryptionTypeAes256) default
+	EncryptionType             string // AES256 by default
 	KMSKey                     string // ARN
 	Policy                     string // repository policy text as ECR would return it ("" = none)
 	Lifecycle                  string // lifecycle policy text as returned ("" = none)
