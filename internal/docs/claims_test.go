@@ -89,22 +89,6 @@ func names(s string) []string {
 	return out
 }
 
-// The command line's boolean flags are listed as the CLI makes them: every
-// true/false input of action.yml, in its order.
-func TestCommandLineBooleanFlagsAreListed(t *testing.T) {
-	t.Parallel()
-	var want []string
-	for _, in := range parseActionYAML(t).Inputs {
-		if in.IsBool() { // the CLI's rule for a boolean flag (internal/cli)
-			want = append(want, in.Name)
-		}
-	}
-	m := claim(t, commandLinePath, regexp.MustCompile(`The true/false inputs \(([^)]*)\) are boolean flags`))
-	if got := names(m[1]); !slices.Equal(got, want) {
-		t.Errorf("%s lists the boolean flags %v; action.yml's true/false inputs are %v", commandLinePath, got, want)
-	}
-}
-
 // The outputs a single-repository run sets are listed in full: every output
 // action.yml does not mark as batch mode's, except regions (set in both
 // modes, and described next).
