@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -59,5 +60,44 @@ func TestDocumentedPoliciesListTheSettingsActions(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("%s lists %v; the settings call %v", tc.file, got, want)
 		}
+	}
+}
+
+// The registry checks' statement of docs/iam/registry-checks-policy.json
+// (its ecr: actions on "*") lists exactly the reads of the settings'
+// registry checks (setting.registry) and of the templates' check.
+func TestDocumentedRegistryChecksAreTheSettingsReads(t *testing.T) {
+	t.Parallel()
+	want := []string{templatesCheck.read.action()}
+	for _, s := range allSettings {
+		if s.registry != nil && !slices.Contains(want, s.registry.read.action()) {
+			want = append(want, s.registry.read.action())
+		}
+	}
+	b, err := os.ReadFile("../../docs/iam/registry-checks-policy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Statement []struct {
+			Action   []string
+			Resource string
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			if s.Resource == "*" && strings.HasPrefix(a, "ecr:") {
+				got = append(got, a)
+			}
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("registry-checks-policy.json grants %v on \"*\"; the registry checks read with %v", got, want)
 	}
 }

@@ -61,6 +61,11 @@ type setting struct {
 	// template never applies to this run's CreateRepository, only to a
 	// push that creates the repository first.
 	template func(spec Spec, t registry.Template, partition string) (*templateDiff, error)
+	// registry checks what the registry, rather than the repository,
+	// decides for the setting, from a registry-level read (registry.go
+	// makes each read once for every setting that needs it); nil when
+	// nothing but the repository decides.
+	registry *registryCheck
 
 	// private and public say which kind of registry has the setting; lacks
 	// says why the other one does not, for the refusal of its inputs.
