@@ -290,3 +290,11 @@ func present(doc string) string {
 	}
 	return "a different policy"
 }
+
+// sameSet compares two lists as sets.
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
+}
