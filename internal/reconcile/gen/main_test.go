@@ -145,3 +145,21 @@ func TestGenerateRefuses(t *testing.T) {
 		t.Errorf("error %v without specBase", err)
 	}
 }
+
+// The checked-in settings_gen.go is what the generator writes from the
+// setting files now: a setting file changed (a field, an order) without
+// go generate fails go test, not only CI's diff.
+func TestCheckedInFileIsGenerated(t *testing.T) {
+	t.Parallel()
+	want, err := generate("..", "settings_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile("../settings_gen.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Error("internal/reconcile/settings_gen.go is not what the setting files generate: run go generate ./internal/reconcile")
+	}
+}
