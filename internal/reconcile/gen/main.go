@@ -16,9 +16,10 @@
 // Fields keep their doc comments and come in the order of allSettings. A
 // setting without an order, two settings with the same order, a field two
 // parts of one struct declare, or a <name>Spec or <name>State type in a
-// setting file that is no setting's part is an error. It runs by `go generate ./internal/reconcile`; CI runs
-// it and then `git diff --exit-code`, so a setting file changed without
-// regenerating fails.
+// setting file that is no setting's part is an error. It runs by
+// `go generate ./internal/reconcile`; a setting file changed without
+// regenerating fails go test (TestCheckedInFileIsGenerated) and CI's
+// `git diff --exit-code`.
 package main
 
 import (
