@@ -35,7 +35,7 @@ const (
 )
 
 var (
-	roleARN     = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::` + ecrspec.RegistryIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
+	roleARN     = regexp.MustCompile(`^arn:` + regions.PartitionPattern + `:iam::` + ecrspec.RegistryIDPattern + `:role/(?:[\x21-\x7e]*/)?[\w+=,.@-]{1,64}$`)
 	roleName    = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	sessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 	externalID  = regexp.MustCompile(`^[\w+=,.@:/-]+$`) // 2–1224 long; RE2 caps repeats at 1000

@@ -31,7 +31,7 @@ func TestEngineNamesNoInput(t *testing.T) {
 	input := regexp.MustCompile(strings.Join(alts, "|"))
 	allowed := map[string]string{
 		// ECR's own term: the registry's scan-on-push rules.
-		"reconcile/registry.go scan-on-push": "ECR's term",
+		"reconcile/setting_scan_on_push.go scan-on-push": "ECR's term",
 		// ECR's limit of tags per repository, not the input.
 		"reconcile/setting_tags.go repository": "ECR's limit",
 	}

@@ -21,11 +21,6 @@ import (
 // docs/BENCHMARKS.md), asserted where they are decided: in the engine. The
 // round trips depend on timing and are measured by the benchmark only.
 
-const (
-	callsPolicy    = `{"Version":"2012-10-17","Statement":[{"Sid":"Pull","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::210987654321:root"},"Action":["ecr:BatchGetImage","ecr:GetDownloadUrlForLayer"]}]}`
-	callsLifecycle = `{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}}]}`
-)
-
 func callsWorld(t *testing.T) (*emulator.Emulator, *reconcile.Reconciler) {
 	t.Helper()
 	emu := emulator.New(emulator.Options{})
@@ -37,20 +32,6 @@ func callsWorld(t *testing.T) (*emulator.Emulator, *reconcile.Reconciler) {
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDCALLS", "secret", ""),
 	})
 	return emu, &reconcile.Reconciler{ECR: ecrsdk.New(client), Options: reconcile.Options{Region: emu.Region()}}
-}
-
-// everySetting manages every setting (the benchmark's single-repository spec).
-func everySetting(name string) reconcile.Spec {
-	scan := true
-	return reconcile.Spec{
-		Name:             name,
-		RepositoryPolicy: &reconcile.Document{Text: callsPolicy},
-		LifecyclePolicy:  &reconcile.Document{Text: callsLifecycle},
-		Tags:             map[string]string{"team": "payments", "env": "prod"},
-		Mutability:       &reconcile.Mutability{Value: "IMMUTABLE_WITH_EXCLUSION", Filters: []string{"cache", "latest"}},
-		ScanOnPush:       &scan,
-		Encryption:       &reconcile.Encryption{Type: "AES256"},
-	}
 }
 
 func writeOps(emu *emulator.Emulator) []string {
@@ -70,7 +51,7 @@ func TestCallsCreateNoOpDrift(t *testing.T) {
 	t.Parallel()
 	emu, rec := callsWorld(t)
 	ctx := context.Background()
-	spec := everySetting("bench/app")
+	spec := fullSpec("bench/app")
 
 	if _, err := rec.Reconcile(ctx, spec); err != nil {
 		t.Fatal(err)
@@ -118,8 +99,8 @@ func TestCallsBatchBound(t *testing.T) {
 	ctx := context.Background()
 	scan := true
 	spec := reconcile.Spec{
-		RepositoryPolicy: &reconcile.Document{Text: callsPolicy},
-		LifecyclePolicy:  &reconcile.Document{Text: callsLifecycle},
+		RepositoryPolicy: &reconcile.Document{Text: crossAccountPolicy},
+		LifecyclePolicy:  &reconcile.Document{Text: lifecycle},
 		Tags:             map[string]string{"team": "platform"},
 		ScanOnPush:       &scan,
 	}

@@ -168,3 +168,22 @@ type classified struct{ err, kind error }
 
 func (c *classified) Error() string   { return c.err.Error() }
 func (c *classified) Unwrap() []error { return []error{c.err, c.kind} }
+
+// Naming is implemented by a client whose repositories are not named as
+// ECR's private ones (ECR Public: a global ARN, a URI under the registry's
+// alias). It is optional.
+type Naming interface {
+	// RepositoryARN is the ARN of account's repository name.
+	RepositoryARN(account, name string) string
+	// PlannedURI is the URI a repository that does not exist yet would
+	// have (dry-run outputs only); "" when the registry cannot have one
+	// yet. An error is a failed call, which fails the dry-run.
+	PlannedURI(ctx context.Context, account, name string) (string, error)
+	// RepositoryShape names the first field of a repository as the
+	// endpoint described it that does not have the service's documented
+	// shape, "" when all do (regions.PublicRepository).
+	RepositoryShape(repo Repository) string
+	// IAMService is the prefix of the service's IAM actions (ecr-public),
+	// which errors about its answers name.
+	IAMService() string
+}

@@ -202,7 +202,9 @@ const lifecycle = `{"rules": [
   {"rulePriority": 1, "description": "untagged", "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": 7}, "action": {"type": "expire"}}
 ]}`
 
-// fullSpec manages every setting.
+// fullSpec manages every setting of a private repository: the one spec
+// that does, so that a new setting is added here and every test that runs
+// it (calls, consistency, reliability, IAM) covers it.
 func fullSpec(name string) reconcile.Spec {
 	return reconcile.Spec{
 		Name:             name,

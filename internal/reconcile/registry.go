@@ -12,12 +12,74 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
-// IAM actions of the registry-level reads. They are granted on "*": they
-// name no repository (docs/iam/registry-checks-policy.json).
+// registryRead is one of the registry-level reads: they name no
+// repository, so their IAM actions are granted on "*"
+// (docs/iam/registry-checks-policy.json).
+type registryRead int
+
 const (
-	actionGetRegistryScanning = "ecr:GetRegistryScanningConfiguration"
-	actionDescribeTemplates   = "ecr:DescribeRepositoryCreationTemplates"
+	readScanning  registryRead = iota + 1 // the registry's scanning configuration
+	readTemplates                         // its repository creation templates
 )
+
+// action is the IAM action of the read.
+func (k registryRead) action() string {
+	if k == readScanning {
+		return "ecr:GetRegistryScanningConfiguration"
+	}
+	return "ecr:DescribeRepositoryCreationTemplates"
+}
+
+// registryCheck is a check of what the registry decides instead of the
+// repository (setting.registry): the read it needs and how it words its
+// notes.
+type registryCheck struct {
+	read registryRead
+	// what says what is not checked when the read fails; otherWhat names
+	// what was not read when the repository is in another registry.
+	what, otherWhat string
+	// notes words the check's notes from the read, which succeeded and is
+	// of the repository's registry. It is pure.
+	notes func(spec Spec, rs registryState, partition string, created, dryRun bool) []Note
+}
+
+// templatesCheck is one check for every setting a creation template sets
+// (setting.template): the template is read once, and its notes name each
+// setting it sets otherwise.
+var templatesCheck = registryCheck{
+	read:      readTemplates,
+	what:      "whether a repository creation template would create the repository on push with other settings than the declared ones",
+	otherWhat: "repository creation templates",
+	notes: func(spec Spec, rs registryState, partition string, created, dryRun bool) []Note {
+		return templateNotes(spec, rs.TemplateList, partition, created, dryRun)
+	},
+}
+
+// namedCheck is a registry check and the setting its notes are about.
+type namedCheck struct {
+	setting string
+	check   *registryCheck
+}
+
+// registryChecks lists the checks the settings spec manages need, in the
+// order of allSettings, the templates' last.
+func registryChecks(spec Spec) []namedCheck {
+	var out []namedCheck
+	templates := false
+	for _, s := range allSettings {
+		if !s.managedIn(spec) {
+			continue
+		}
+		if s.registry != nil {
+			out = append(out, namedCheck{s.name, s.registry})
+		}
+		templates = templates || s.template != nil
+	}
+	if templates {
+		out = append(out, namedCheck{SettingRepository, &templatesCheck})
+	}
+	return out
+}
 
 // registryState is what the registry, rather than the repository, decides:
 // its scanning configuration and its repository creation templates. It is
@@ -34,16 +96,24 @@ type registryState struct {
 	TemplatesErr        error
 }
 
-// registrySelection says which registry-level reads a spec needs: the
-// scanning configuration only when scan-on-push is managed, the templates
-// only when a setting a template also sets is, so that a run managing
-// neither pays no call.
+// registrySelection says which registry-level reads a spec needs: those of
+// the checks of the settings it manages, each once, so that a run managing
+// none pays no call.
 func registrySelection(spec Spec) registryState {
-	rs := registryState{Scanning: scanOnPush.managedIn(spec)}
-	for _, s := range allSettings {
-		rs.Templates = rs.Templates || (s.template != nil && s.managedIn(spec))
+	var rs registryState
+	for _, c := range registryChecks(spec) {
+		rs.Scanning = rs.Scanning || c.check.read == readScanning
+		rs.Templates = rs.Templates || c.check.read == readTemplates
 	}
 	return rs
+}
+
+// answer is whether the read was made, and how it failed.
+func (rs registryState) answer(k registryRead) (made bool, err error) {
+	if k == readScanning {
+		return rs.Scanning, rs.ScanningErr
+	}
+	return rs.Templates, rs.TemplatesErr
 }
 
 // startRegistry sends the registry-level reads the spec needs and returns
@@ -67,7 +137,7 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() regist
 	if rs.Scanning {
 		wg.Go(func() {
 			rs.ScanningErr = safely(func() (err error) {
-				scanID, rs.ScanningConfig, err = readScanning(actx, api)
+				scanID, rs.ScanningConfig, err = getScanning(actx, api)
 				return err
 			})
 			rs.ScanningErr = advisoryErr(ctx, actx, rs.ScanningErr)
@@ -76,7 +146,7 @@ func (r *Reconciler) startRegistry(ctx context.Context, spec Spec) func() regist
 	if rs.Templates {
 		wg.Go(func() {
 			rs.TemplatesErr = safely(func() (err error) {
-				tmplID, rs.TemplateList, err = readTemplates(actx, api)
+				tmplID, rs.TemplateList, err = getTemplates(actx, api)
 				return err
 			})
 			rs.TemplatesErr = advisoryErr(ctx, actx, rs.TemplatesErr)
@@ -122,7 +192,7 @@ func advisoryErr(parent, actx context.Context, err error) error {
 	return err
 }
 
-func readScanning(ctx context.Context, api RegistryAPI) (string, registry.ScanningConfiguration, error) {
+func getScanning(ctx context.Context, api RegistryAPI) (string, registry.ScanningConfiguration, error) {
 	id, cfg, err := api.GetRegistryScanningConfiguration(ctx)
 	if err != nil {
 		return "", cfg, awsError("GetRegistryScanningConfiguration", err)
@@ -131,10 +201,10 @@ func readScanning(ctx context.Context, api RegistryAPI) (string, registry.Scanni
 	return id, cfg, err
 }
 
-// readTemplates reads every template, following nextToken. A token seen
+// getTemplates reads every template, following nextToken. A token seen
 // before (pageTokens) is an error: the list cannot be read to its end (the
 // SDK's paginator would end it as if it were complete).
-func readTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
+func getTemplates(ctx context.Context, api RegistryAPI) (string, []registry.Template, error) {
 	var id string
 	var list []registry.Template
 	var seen pageTokens
@@ -172,30 +242,17 @@ func registryNotes(spec Spec, st state, partition string, created, dryRun bool) 
 	// The reads answer for the caller's registry; a repository in another
 	// account's registry is not decided by it.
 	other := own != "" && rs.ID != "" && own != rs.ID
-	checks := []struct {
-		made                  bool
-		err                   error
-		setting, action, what string
-		otherWhat             string
-		compare               func() []Note
-	}{
-		{rs.Scanning, rs.ScanningErr, SettingScanOnPush, actionGetRegistryScanning,
-			"whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag",
-			"scanning configuration", func() []Note { return scanningNotes(spec, rs.ScanningConfig) }},
-		{rs.Templates, rs.TemplatesErr, SettingRepository, actionDescribeTemplates,
-			"whether a repository creation template would create the repository on push with other settings than the declared ones",
-			"repository creation templates", func() []Note { return templateNotes(spec, rs.TemplateList, partition, created, dryRun) }},
-	}
 	var notes []Note
-	for _, c := range checks {
+	for _, c := range registryChecks(spec) {
+		made, err := rs.answer(c.check.read)
 		switch {
-		case !c.made:
-		case c.err != nil:
-			notes = append(notes, readFailed(c.setting, c.action, c.err, c.what))
+		case !made:
+		case err != nil:
+			notes = append(notes, readFailed(c.setting, c.check.read.action(), err, c.check.what))
 		case other:
-			notes = append(notes, otherRegistry(c.setting, own, rs.ID, c.otherWhat))
+			notes = append(notes, otherRegistry(c.setting, own, rs.ID, c.check.otherWhat))
 		default:
-			notes = append(notes, c.compare()...)
+			notes = append(notes, c.check.notes(spec, rs, partition, created, dryRun)...)
 		}
 	}
 	return notes

@@ -61,6 +61,11 @@ type setting struct {
 	// template never applies to this run's CreateRepository, only to a
 	// push that creates the repository first.
 	template func(spec Spec, t registry.Template, partition string) (*templateDiff, error)
+	// registry checks what the registry, rather than the repository,
+	// decides for the setting, from a registry-level read (registry.go
+	// makes each read once for every setting that needs it); nil when
+	// nothing but the repository decides.
+	registry *registryCheck
 
 	// private and public say which kind of registry has the setting; lacks
 	// says why the other one does not, for the refusal of its inputs.
@@ -284,4 +289,12 @@ func present(doc string) string {
 		return "none"
 	}
 	return "a different policy"
+}
+
+// sameSet compares two lists as sets.
+func sameSet(a, b []string) bool {
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }

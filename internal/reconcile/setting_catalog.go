@@ -80,25 +80,6 @@ type CatalogData struct {
 	HasLogo bool
 }
 
-// Naming is implemented by a client whose repositories are not named as
-// ECR's private ones (ECR Public: a global ARN, a URI under the registry's
-// alias). It is optional.
-type Naming interface {
-	// RepositoryARN is the ARN of account's repository name.
-	RepositoryARN(account, name string) string
-	// PlannedURI is the URI a repository that does not exist yet would
-	// have (dry-run outputs only); "" when the registry cannot have one
-	// yet. An error is a failed call, which fails the dry-run.
-	PlannedURI(ctx context.Context, account, name string) (string, error)
-	// RepositoryShape names the first field of a repository as the
-	// endpoint described it that does not have the service's documented
-	// shape, "" when all do (regions.PublicRepository).
-	RepositoryShape(repo Repository) string
-	// IAMService is the prefix of the service's IAM actions (ecr-public),
-	// which errors about its answers name.
-	IAMService() string
-}
-
 var errNoCatalogAPI error = noCatalogAPI{}
 
 // noCatalogAPI is worded when it is read, after the entry point has worded
@@ -214,14 +195,6 @@ func shorten(s string) string {
 		return string(r[:most-1]) + "…"
 	}
 	return s
-}
-
-// sameSet compares two lists as sets.
-func sameSet(a, b []string) bool {
-	x, y := slices.Clone(a), slices.Clone(b)
-	slices.Sort(x)
-	slices.Sort(y)
-	return slices.Equal(slices.Compact(x), slices.Compact(y))
 }
 
 func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository, c Change) error {

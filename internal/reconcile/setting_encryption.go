@@ -11,6 +11,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/registry"
 )
 
@@ -136,7 +137,7 @@ func encryptionString(typ, key string) string {
 var (
 	kmsKeyID    = `(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|mrk-[0-9a-fA-F]{32})`
 	kmsAlias    = `alias/[a-zA-Z0-9/_-]{1,250}`
-	kmsARN      = `arn:aws(?:-[a-z]+)*:kms:[a-z0-9-]+:` + ecrspec.RegistryIDPattern + `:`
+	kmsARN      = `arn:` + regions.PartitionPattern + `:kms:[a-z0-9-]+:` + ecrspec.RegistryIDPattern + `:`
 	kmsKeyForms = regexp.MustCompile(`^(?:` + kmsKeyID + `|` + kmsAlias + `|` + kmsARN + `key/` + kmsKeyID + `|` + kmsARN + kmsAlias + `)$`)
 )
 

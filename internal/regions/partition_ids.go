@@ -11,3 +11,10 @@ func IsPartitionID(id string) bool {
 	}
 	return false
 }
+
+// PartitionPattern is the shape of an ARN's partition, for the patterns of
+// the ARNs the inputs take (a role, a KMS key): every partition of the
+// table, and one the SDK adds later, which AWS rather than the action then
+// accepts or refuses. It is a fragment, not anchored (TestPartitionPattern
+// ties it to the table).
+const PartitionPattern = `aws(?:-[a-z]+)*`

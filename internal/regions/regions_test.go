@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -267,5 +268,22 @@ func TestParseErrorNamesFewEntries(t *testing.T) {
 	}
 	if len(err.Error()) > 2000 || !strings.Contains(err.Error(), "and 1995 more entries that are not Region codes") {
 		t.Errorf("error is %d bytes: %.300q…", len(err.Error()), err)
+	}
+}
+
+// PartitionPattern takes every partition of the table as a whole ARN
+// partition, and nothing that is not one's shape.
+func TestPartitionPattern(t *testing.T) {
+	t.Parallel()
+	whole := regexp.MustCompile(`^` + PartitionPattern + `$`)
+	for _, p := range partitions {
+		if !whole.MatchString(p.ID) {
+			t.Errorf("PartitionPattern does not take the partition %q", p.ID)
+		}
+	}
+	for _, bad := range []string{"", "aws-", "AWS", "aws-CN", "aws_cn", "aws:cn", "azure", "aws-us-gov:iam"} {
+		if whole.MatchString(bad) {
+			t.Errorf("PartitionPattern takes %q", bad)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -42,7 +41,6 @@ func TestScanOnPushOverride(t *testing.T) {
 		declared   bool
 		effective  Scanning
 		overrides  bool
-		warnParts  []string
 		ruleFilter string
 	}{
 		{name: "default registry: the repository decides", cfg: ScanningConfiguration{}, repo: "app", declared: true, effective: ScanningByRepository},
@@ -50,19 +48,13 @@ func TestScanOnPushOverride(t *testing.T) {
 		{name: "basic manual-only rule leaves it to the repository", cfg: ScanningConfiguration{ScanType: ScanTypeBasic,
 			Rules: []ScanningRule{{Frequency: FrequencyManual, Filters: []string{"*"}}}}, repo: "app", declared: true, effective: ScanningByRepository},
 		{name: "basic rule matches, declared true", cfg: basicOnPush, repo: "prod-api", declared: true, effective: ScanningOnPush, ruleFilter: "prod*"},
-		{name: "basic rule matches, declared false", cfg: basicOnPush, repo: "prod-api", declared: false, effective: ScanningOnPush, overrides: true, ruleFilter: "prod*",
-			warnParts: []string{"scan-on-push is declared false", `basic scanning configuration applies scan on push to prod-api (its SCAN_ON_PUSH rule with filter "prod*")`,
-				"images are scanned on push", "so that no SCAN_ON_PUSH or CONTINUOUS_SCAN filter matches prod-api", "put-registry-scanning-configuration"}},
-		{name: "basic rule does not match, declared true", cfg: basicOnPush, repo: "dev-api", declared: true, effective: ScanningManual, overrides: true,
-			warnParts: []string{"declared true", "applies manual scans only to dev-api (no rule's filter matches it)", "scanned only when a scan is started by hand",
-				"add a filter that matches dev-api to the registry's SCAN_ON_PUSH rule"}},
+		{name: "basic rule matches, declared false", cfg: basicOnPush, repo: "prod-api", declared: false, effective: ScanningOnPush, overrides: true, ruleFilter: "prod*"},
+		{name: "basic rule does not match, declared true", cfg: basicOnPush, repo: "dev-api", declared: true, effective: ScanningManual, overrides: true},
 		{name: "basic rule does not match, declared false", cfg: basicOnPush, repo: "dev-api", declared: false, effective: ScanningManual},
-		{name: "enhanced continuous wins", cfg: enhanced, repo: "team-critical-db", declared: false, effective: ScanningContinuous, overrides: true, ruleFilter: "team-critical*",
-			warnParts: []string{"enhanced scanning configuration applies continuous scanning", "scanned on push and continuously"}},
+		{name: "enhanced continuous wins", cfg: enhanced, repo: "team-critical-db", declared: false, effective: ScanningContinuous, overrides: true, ruleFilter: "team-critical*"},
 		{name: "enhanced continuous meets declared true", cfg: enhanced, repo: "team-critical-db", declared: true, effective: ScanningContinuous, ruleFilter: "team-critical*"},
 		{name: "enhanced on push", cfg: enhanced, repo: "team-web", declared: true, effective: ScanningOnPush, ruleFilter: "team-*"},
-		{name: "enhanced no match: nothing is scanned", cfg: enhanced, repo: "other", declared: true, effective: ScanningNone, overrides: true,
-			warnParts: []string{"applies no scanning to other", "images are not scanned"}},
+		{name: "enhanced no match: nothing is scanned", cfg: enhanced, repo: "other", declared: true, effective: ScanningNone, overrides: true},
 		{name: "enhanced no match, declared false", cfg: enhanced, repo: "other", declared: false, effective: ScanningNone},
 	}
 	for _, tt := range tests {
@@ -71,14 +63,6 @@ func TestScanOnPushOverride(t *testing.T) {
 			d := ScanOnPushOverride(tt.cfg, tt.repo, tt.declared)
 			if d.Effective != tt.effective || d.Overrides != tt.overrides || d.Filter != tt.ruleFilter {
 				t.Errorf("effective %q overrides %v filter %q; want %q %v %q", d.Effective, d.Overrides, d.Filter, tt.effective, tt.overrides, tt.ruleFilter)
-			}
-			if (d.Warning != "") != tt.overrides {
-				t.Errorf("warning %q with overrides %v", d.Warning, tt.overrides)
-			}
-			for _, w := range tt.warnParts {
-				if !strings.Contains(d.Warning, w) {
-					t.Errorf("warning %q does not contain %q", d.Warning, w)
-				}
 			}
 		})
 	}

@@ -10,13 +10,10 @@
 package registry
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
-
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // Scan types and frequencies, as the SDK's enums spell them.
@@ -62,10 +59,10 @@ type ScanDecision struct {
 	Effective Scanning
 	// Rule is the matching rule's frequency and filter ("" when none).
 	Rule, Filter string
-	// Overrides reports that images will not be scanned as declared:
-	// Warning then says what happens instead and how to change it.
+	// Overrides reports that images will not be scanned as declared. The
+	// engine words the warning: it knows the setting, this package only
+	// ECR's model of registry scanning.
 	Overrides bool
-	Warning   string
 }
 
 // ScanOnPushOverride decides whether the registry scanning configuration
@@ -101,46 +98,8 @@ func ScanOnPushOverride(cfg ScanningConfiguration, repository string, declared b
 		}
 	}
 	scansOnPush := d.Effective == ScanningOnPush || d.Effective == ScanningContinuous
-	if scansOnPush == declared {
-		return d
-	}
-	d.Overrides = true
-	scanType := cmpOr(cfg.ScanType, ScanTypeBasic)
-	what := fmt.Sprintf("the registry's %s scanning configuration applies %s to %s", strings.ToLower(scanType), d.Effective, repository)
-	if d.Rule != "" {
-		what += fmt.Sprintf(" (its %s rule with filter %q)", d.Rule, d.Filter)
-	} else {
-		what += " (no rule's filter matches it)"
-	}
-	var fix string
-	if declared {
-		fix = fmt.Sprintf("add a filter that matches %s to the registry's %s rule", repository, FrequencyScanOnPush)
-	} else {
-		fix = fmt.Sprintf("change the registry's scanning rules so that no %s or %s filter matches %s", FrequencyScanOnPush, FrequencyContinuous, repository)
-	}
-	d.Warning = fmt.Sprintf("%[5]v is declared %[1]t, but %[2]s, so images are %[3]s: the repository's scanOnPush flag does not decide; to change it, %[4]s "+
-		"(ECR console: Private registry > Settings > Scanning, or aws ecr put-registry-scanning-configuration), or stop managing %[5]v",
-		declared, what, describeEffect(d.Effective), fix, inputref.ScanOnPush)
+	d.Overrides = scansOnPush != declared
 	return d
-}
-
-func describeEffect(s Scanning) string {
-	switch s {
-	case ScanningOnPush:
-		return "scanned on push"
-	case ScanningContinuous:
-		return "scanned on push and continuously"
-	case ScanningManual:
-		return "scanned only when a scan is started by hand"
-	}
-	return "not scanned"
-}
-
-func cmpOr(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func hasRule(cfg ScanningConfiguration, frequency string) bool {

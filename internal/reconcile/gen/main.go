@@ -14,11 +14,12 @@
 //     changes a run reports.
 //
 // Fields keep their doc comments and come in the order of allSettings. A
-// setting without an order, two settings with the same order, or a
-// <name>Spec or <name>State type in a setting file that is no setting's
-// part is an error. It runs by `go generate ./internal/reconcile`; CI runs
-// it and then `git diff --exit-code`, so a setting file changed without
-// regenerating fails.
+// setting without an order, two settings with the same order, a field two
+// parts of one struct declare, or a <name>Spec or <name>State type in a
+// setting file that is no setting's part is an error. It runs by
+// `go generate ./internal/reconcile`; a setting file changed without
+// regenerating fails go test (TestCheckedInFileIsGenerated) and CI's
+// `git diff --exit-code`.
 package main
 
 import (
@@ -314,7 +315,8 @@ func (p *pkg) writeStruct(b *bytes.Buffer, imports map[string]string, typ, base,
 		}
 	}
 	fmt.Fprintf(b, "type %s struct {\n", typ)
-	if err := p.writeFields(b, imports, bt); err != nil {
+	declared := map[string]part{} // field name -> the part that declares it
+	if err := p.writeFields(b, imports, bt, declared); err != nil {
 		return err
 	}
 	for _, s := range p.settings {
@@ -323,7 +325,7 @@ func (p *pkg) writeStruct(b *bytes.Buffer, imports map[string]string, typ, base,
 			continue
 		}
 		fmt.Fprintf(b, "\n\t// %s (%s)\n\n", t.name, t.file)
-		if err := p.writeFields(b, imports, t); err != nil {
+		if err := p.writeFields(b, imports, t, declared); err != nil {
 			return err
 		}
 	}
@@ -332,12 +334,21 @@ func (p *pkg) writeStruct(b *bytes.Buffer, imports map[string]string, typ, base,
 }
 
 // writeFields copies a part's fields as written, with their comments, and
-// records the imports their types use.
-func (p *pkg) writeFields(b *bytes.Buffer, imports map[string]string, t part) error {
+// records the imports their types use. declared holds the fields of the
+// struct's parts so far: a field another part declares too is refused,
+// naming both, rather than written into a struct that does not compile.
+func (p *pkg) writeFields(b *bytes.Buffer, imports map[string]string, t part, declared map[string]part) error {
 	prevEnd := -1
 	for _, f := range t.fields {
 		if len(f.Names) == 0 {
 			return fmt.Errorf("%s: %s embeds a type; a part's fields are named", p.fset.Position(f.Pos()), t.name)
+		}
+		for _, id := range f.Names {
+			if other, ok := declared[id.Name]; ok {
+				return fmt.Errorf("%s: field %s of %s (%s) is declared by %s (%s) too: a field of the struct belongs to one part",
+					p.fset.Position(id.Pos()), id.Name, t.name, t.file, other.name, other.file)
+			}
+			declared[id.Name] = t
 		}
 		var err error
 		ast.Inspect(f.Type, func(n ast.Node) bool {
