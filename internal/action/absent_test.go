@@ -155,7 +155,8 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 		"scan-on-push": "false", "encryption-type": "AES256", "kms-key": "alias/x",
 	}
 	all := map[string]string{"repository": "app", "state": "absent"}
-	for _, in := range inputs.SettingInputs {
+	for _, ref := range inputs.SettingInputs {
+		in := ref.String()
 		if _, ok := meta.Input(in); !ok {
 			t.Errorf("%s is not an input of action.yml", in)
 		}
@@ -167,7 +168,7 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 	}
 	cases := []map[string]string{all, {"repository": "app", "force-delete": "true"}, {"repository": "app", "state": "gone"}}
 	for _, in := range inputs.SettingInputs {
-		cases = append(cases, map[string]string{"repository": "app", "state": "absent", in: values[in]})
+		cases = append(cases, map[string]string{"repository": "app", "state": "absent", in.String(): values[in.String()]})
 	}
 	for _, tc := range cases {
 		e := newEnv(t)

@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -71,6 +72,9 @@ type Auth struct {
 type Error struct {
 	Input string
 	Err   error
+	// ref places the error in action.yml's order (Load sorts by it): the
+	// input's, aws-region's for a Region taken from the environment.
+	ref inputref.Ref
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("input %q: %v", e.Input, e.Err) }
@@ -137,6 +141,10 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
+		// In action.yml's order, which the Refs keep, whatever order the
+		// loader and the settings found them in: a workflow is fixed top
+		// to bottom.
+		slices.SortStableFunc(l.errs, func(a, b *Error) int { return cmp.Compare(a.ref, b.ref) })
 		return nil, l.errs
 	}
 	return c, nil
@@ -154,13 +162,6 @@ type loader struct {
 	errs      Errors
 }
 
-func (l *loader) add(input string, err error) {
-	if err == nil {
-		return
-	}
-	l.errs = append(l.errs, &Error{Input: input, Err: err})
-}
-
 // value records err against the input and returns v, so that a parser's
 // two results can be taken in one expression: value(l, ref)(parse(s)).
 func value[T any](l *loader, r inputref.Ref) func(T, error) T {
@@ -172,7 +173,14 @@ func value[T any](l *loader, r inputref.Ref) func(T, error) T {
 
 func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
 func (l *loader) Public() bool                     { return l.public }
-func (l *loader) Refuse(r inputref.Ref, err error) { l.add(r.String(), err) }
+func (l *loader) Refuse(r inputref.Ref, err error) { l.refuse(r, r.String(), err) }
+
+// refuse records err against input, in r's place among the inputs.
+func (l *loader) refuse(r inputref.Ref, input string, err error) {
+	if err != nil {
+		l.errs = append(l.errs, &Error{Input: input, Err: err, ref: r})
+	}
+}
 
 func (l *loader) Bool(r inputref.Ref) *bool {
 	return value[*bool](l, r)(parseBool(l.Text(r)))
@@ -227,7 +235,7 @@ func (l *loader) regions(public bool) []string {
 		input := env + " (environment)"
 		if err := regions.Validate(region); err != nil {
 			// The SDK reads these variables too: they hold one Region.
-			l.add(input, fmt.Errorf("%w; to reconcile in several Regions, list them in the aws-region input", err))
+			l.refuse(inputref.AWSRegion, input, fmt.Errorf("%w; to reconcile in several Regions, list them in the aws-region input", err))
 			return nil
 		}
 		return []string{region}
@@ -241,13 +249,11 @@ func (l *loader) regions(public bool) []string {
 
 // settingInputs lists, in the engine's order, the inputs of the settings
 // keep selects.
-func settingInputs(keep func(reconcile.SettingInfo) bool) []string {
-	var out []string
+func settingInputs(keep func(reconcile.SettingInfo) bool) []inputref.Ref {
+	var out []inputref.Ref
 	for _, s := range reconcile.Settings() {
 		if keep(s) {
-			for _, in := range s.Inputs {
-				out = append(out, in.String())
-			}
+			out = append(out, s.Inputs...)
 		}
 	}
 	return out
@@ -274,20 +280,20 @@ func (l *loader) deletion(spec reconcile.Spec) {
 		}
 		return
 	}
-	settings := append(slices.Clone(SettingInputs), catalogInputs...)
-	var refused []string
+	settings := settingInputs(func(reconcile.SettingInfo) bool { return true })
+	var refused []inputref.Ref
 	for _, in := range settings {
-		v := strings.TrimSpace(l.src.GetInput(in))
-		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags.String() && (err != nil || b == nil || !*b)) {
+		v := strings.TrimSpace(l.Text(in))
+		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags && (err != nil || b == nil || !*b)) {
 			continue // prune-tags: false (its default) manages nothing
 		}
 		refused = append(refused, in)
 	}
 	l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
-		return slices.Contains(refused, e.Input) || slices.Contains(settings, e.Input) && strings.TrimSpace(l.src.GetInput(e.Input)) == ""
+		return slices.Contains(refused, e.ref) || slices.Contains(settings, e.ref) && strings.TrimSpace(l.Text(e.ref)) == ""
 	})
 	for _, in := range refused {
-		l.add(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
+		l.Refuse(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
 	}
 }
 

@@ -11,39 +11,23 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
 )
 
-// catalogInputs are the inputs of the settings only ECR Public has.
-var catalogInputs = settingInputs(func(s reconcile.SettingInfo) bool { return !s.Private })
-
-// privateOnly are the inputs of settings ECR Public does not have, each
-// with the reason (the engine's, reconcile.SettingInfo.Lacks).
-var privateOnly = func() []struct{ input, why string } {
-	var out []struct{ input, why string }
-	for _, s := range reconcile.Settings() {
-		if s.Public {
-			continue
-		}
-		for _, in := range s.Inputs {
-			out = append(out, struct{ input, why string }{in.String(), s.Lacks})
-		}
-	}
-	return out
-}()
-
 // ecrPublic refuses, all at once, with public: true every input ECR Public
-// does not support, and without it the catalog inputs.
+// does not support, and without it the catalog inputs: the settings' own
+// lists say which kind of registry has them, and why the other lacks them.
 func (l *loader) ecrPublic(c *Config) {
-	if !c.Public {
-		for _, in := range catalogInputs {
-			if l.src.GetInput(in) != "" {
-				l.add(in, fmt.Errorf("is catalog data of an ECR Public repository; set public: true, or remove %s", in))
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			switch {
+			case l.Text(in) == "":
+			case !c.Public && !s.Private:
+				l.Refuse(in, fmt.Errorf("is catalog data of an ECR Public repository; set public: true, or remove %s", in))
+			case c.Public && !s.Public:
+				l.Refuse(in, fmt.Errorf("is not supported with public: true: %s; remove %s, or manage a private repository (public: false)", s.Lacks, in))
 			}
 		}
-		return
 	}
-	for _, p := range privateOnly {
-		if l.src.GetInput(p.input) != "" {
-			l.add(p.input, fmt.Errorf("is not supported with public: true: %s; remove %s, or manage a private repository (public: false)", p.why, p.input))
-		}
+	if !c.Public {
+		return
 	}
 	if p := regions.Of(c.Region); c.Region != "" && p.ID != regions.Of(regions.ECRPublicRegion).ID {
 		// Credentials of another partition are not valid in ECR Public's.
