@@ -108,9 +108,9 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	case name != "" && names != "":
 		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
 	case name != "":
-		c.Spec.Name = value[string](&l, inputref.Repository)(ParseRepositoryName(name))
+		c.Spec.Name = reconcile.Take[string](&l, inputref.Repository)(ParseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
+		c.Repositories = reconcile.Take[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
 	default:
 		l.Refuse(inputref.Repository, fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
@@ -119,24 +119,24 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		l.Refuse(inputref.RegistryID, parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Public = l.flag(inputref.Public)
+	c.Public = reconcile.Flag(&l, inputref.Public)
 	l.public = c.Public
 	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
 	reconcile.Declare(&l, &c.Spec)
-	c.FailOnPolicySecurityWarning = l.flag(inputref.FailOnPolicySecurityWarning)
-	c.Spec.Absent = value[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
-	c.Spec.ForceDelete = l.flag(inputref.ForceDelete)
+	c.FailOnPolicySecurityWarning = reconcile.Flag(&l, inputref.FailOnPolicySecurityWarning)
+	c.Spec.Absent = reconcile.Take[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
+	c.Spec.ForceDelete = reconcile.Flag(&l, inputref.ForceDelete)
 
 	c.Auth = l.auth()
-	c.DryRun = l.flag(inputref.DryRun)
-	c.LifecyclePreview = value[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
-	c.MaskAccountID = l.flag(inputref.MaskAWSAccountID)
-	c.WarnOnly = value[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
-	c.Concurrency = value[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
+	c.DryRun = reconcile.Flag(&l, inputref.DryRun)
+	c.LifecyclePreview = reconcile.Take[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
+	c.MaskAccountID = reconcile.Flag(&l, inputref.MaskAWSAccountID)
+	c.WarnOnly = reconcile.Take[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
+	c.Timeout = time.Duration(reconcile.Take[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
+	c.Concurrency = reconcile.Take[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
 	l.ecrPublic(c)
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
@@ -162,15 +162,6 @@ type loader struct {
 	errs      Errors
 }
 
-// value records err against the input and returns v, so that a parser's
-// two results can be taken in one expression: value(l, ref)(parse(s)).
-func value[T any](l *loader, r inputref.Ref) func(T, error) T {
-	return func(v T, err error) T {
-		l.Refuse(r, err)
-		return v
-	}
-}
-
 func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
 func (l *loader) Public() bool                     { return l.public }
 func (l *loader) Refuse(r inputref.Ref, err error) { l.refuse(r, r.String(), err) }
@@ -183,11 +174,11 @@ func (l *loader) refuse(r inputref.Ref, input string, err error) {
 }
 
 func (l *loader) Bool(r inputref.Ref) *bool {
-	return value[*bool](l, r)(parseBool(l.Text(r)))
+	return reconcile.Take[*bool](l, r)(parseBool(l.Text(r)))
 }
 
 func (l *loader) Document(r inputref.Ref) *reconcile.Document {
-	return value[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
+	return reconcile.Take[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
 }
 
 func (l *loader) File(r inputref.Ref, kind reconcile.FileKind) []byte {
@@ -215,17 +206,12 @@ func MasksAccountIDs(src Source) bool {
 	return err != nil || b != nil && *b
 }
 
-func (l *loader) flag(r inputref.Ref) bool {
-	b := l.Bool(r)
-	return b != nil && *b
-}
-
 // regions reads aws-region, or else the one Region of the environment. For
 // ECR Public, which has one control-plane Region, none is needed: the
 // credentials are then fetched there too.
 func (l *loader) regions(public bool) []string {
 	if in := l.Text(inputref.AWSRegion); strings.TrimSpace(in) != "" {
-		return value[[]string](l, inputref.AWSRegion)(parseRegions(in))
+		return reconcile.Take[[]string](l, inputref.AWSRegion)(parseRegions(in))
 	}
 	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
 		region := strings.TrimSpace(l.src.Getenv(env))
@@ -301,7 +287,7 @@ func (l *loader) auth() Auth {
 	a := Auth{Audience: l.Text(inputref.Audience)}
 	l.Refuse(inputref.Audience, parseAudience(a.Audience))
 	if role := l.Text(inputref.RoleToAssume); role != "" {
-		a.RoleToAssume = value[string](l, inputref.RoleToAssume)(parseRoleARN(role))
+		a.RoleToAssume = reconcile.Take[string](l, inputref.RoleToAssume)(parseRoleARN(role))
 	}
 	if name := l.Text(inputref.RoleSessionName); name != "" {
 		l.Refuse(inputref.RoleSessionName, validateSessionName(name))
@@ -311,7 +297,7 @@ func (l *loader) auth() Auth {
 		l.Refuse(inputref.RoleExternalID, parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
+	a.RoleDurationSeconds = reconcile.Take[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
 	for _, in := range []inputref.Ref{inputref.RoleSessionName, inputref.RoleExternalID} {
 		if a.RoleToAssume == "" && l.Text(in) != "" {
 			l.Refuse(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))

@@ -9,6 +9,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // ecrPublic refuses, all at once, with public: true every input ECR Public
@@ -54,7 +55,7 @@ func (l *loader) ecrPublic(c *Config) {
 	}
 	for _, n := range names {
 		if len(n) > ecrspec.MaxPublicRepositoryNameChars {
-			l.Refuse(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
+			l.Refuse(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", wfcmd.Shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
 		}
 	}
 }

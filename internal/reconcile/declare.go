@@ -54,7 +54,8 @@ func Declare(d Declarations, spec *Spec) {
 	}
 }
 
-// shown is outside text a message repeats, bounded.
+// shown is outside text a message repeats, bounded: the engine's
+// shorthand for wfcmd.Shown.
 type shown = wfcmd.Shown
 
 // onInput is an error that a parser of several inputs attributes to one of
@@ -81,9 +82,10 @@ func refuse(d Declarations, ref inputref.Ref, err error) {
 	d.Refuse(ref, err)
 }
 
-// value records err against ref (refuse) and returns v, so that a parser's
-// two results are taken in one expression: value[T](d, ref)(parse(...)).
-func value[T any](d Declarations, ref inputref.Ref) func(T, error) T {
+// Take records err against ref and returns v, so that a parser's two
+// results are taken in one expression: Take[T](d, ref)(parse(...)). The
+// settings and the entry point's own inputs read alike with it.
+func Take[T any](d Declarations, ref inputref.Ref) func(T, error) T {
 	return func(v T, err error) T {
 		refuse(d, ref, err)
 		return v
@@ -126,5 +128,9 @@ func oneOf[T ~string](values []T) string {
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
-// isTrue reads a Bool input that manages nothing unless true.
-func isTrue(b *bool) bool { return b != nil && *b }
+// Flag reads a true or false input that does nothing unless true: false
+// when it is not set, or refused.
+func Flag(d Declarations, ref inputref.Ref) bool {
+	b := d.Bool(ref)
+	return b != nil && *b
+}

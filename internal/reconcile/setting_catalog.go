@@ -249,8 +249,8 @@ func declareCatalog(d Declarations, spec *Spec) {
 		AboutText:   catalogText(d, inputref.CatalogAbout, ecrspec.MaxCatalogMarkdownChars),
 		UsageText:   catalogText(d, inputref.CatalogUsage, ecrspec.MaxCatalogMarkdownChars),
 	}
-	cat.Architectures = value[[]string](d, inputref.CatalogArchitectures)(parseCatalogList(d.Text(inputref.CatalogArchitectures), ecrspec.CatalogArchitectures, architectureAliases))
-	cat.OperatingSystems = value[[]string](d, inputref.CatalogOperatingSystems)(parseCatalogList(d.Text(inputref.CatalogOperatingSystems), ecrspec.CatalogOperatingSystems, nil))
+	cat.Architectures = Take[[]string](d, inputref.CatalogArchitectures)(parseCatalogList(d.Text(inputref.CatalogArchitectures), ecrspec.CatalogArchitectures, architectureAliases))
+	cat.OperatingSystems = Take[[]string](d, inputref.CatalogOperatingSystems)(parseCatalogList(d.Text(inputref.CatalogOperatingSystems), ecrspec.CatalogOperatingSystems, nil))
 	if logo := d.File(inputref.CatalogLogo, logoFile); logo != nil {
 		if len(logo) == 0 {
 			d.Refuse(inputref.CatalogLogo, fmt.Errorf("%q is empty; give the path of the logo image", shown(strings.TrimSpace(d.Text(inputref.CatalogLogo)))))

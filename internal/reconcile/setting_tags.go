@@ -26,8 +26,8 @@ var tags = setting{
 	managed: tagsManaged,
 	inputs:  []inputref.Ref{inputref.Tags, inputref.PruneTags},
 	declare: func(d Declarations, spec *Spec) {
-		spec.Tags = value[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
-		spec.PruneTags = isTrue(d.Bool(inputref.PruneTags))
+		spec.Tags = Take[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
+		spec.PruneTags = Flag(d, inputref.PruneTags)
 	},
 	read: &settingRead{
 		op:    "ListTagsForResource",
