@@ -106,7 +106,7 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	name, names := l.Text(inputref.Repository), l.Text(inputref.Repositories)
 	switch {
 	case name != "" && names != "":
-		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
+		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with %[1]s; use %[1]s for one repository or %[2]s for several, not both", inputref.Repository, inputref.Repositories))
 	case name != "":
 		c.Spec.Name = reconcile.Take[string](&l, inputref.Repository)(ParseRepositoryName(name))
 	case names != "":
@@ -221,7 +221,7 @@ func (l *loader) regions(public bool) []string {
 		input := env + " (environment)"
 		if err := regions.Validate(region); err != nil {
 			// The SDK reads these variables too: they hold one Region.
-			l.refuse(inputref.AWSRegion, input, fmt.Errorf("%w; to reconcile in several Regions, list them in the aws-region input", err))
+			l.refuse(inputref.AWSRegion, input, fmt.Errorf("%w; to reconcile in several Regions, list them in the %s input", err, inputref.AWSRegion))
 			return nil
 		}
 		return []string{region}
@@ -229,7 +229,7 @@ func (l *loader) regions(public bool) []string {
 	if public {
 		return []string{regions.ECRPublicRegion}
 	}
-	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the %s input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)", inputref.AWSRegion))
 	return nil
 }
 
@@ -262,7 +262,7 @@ var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.
 func (l *loader) deletion(spec reconcile.Spec) {
 	if !spec.Absent {
 		if spec.ForceDelete {
-			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
+			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with %[1]s: absent; set %[1]s: absent to delete the repository, or remove %[2]s", inputref.State, inputref.ForceDelete))
 		}
 		return
 	}
@@ -279,7 +279,7 @@ func (l *loader) deletion(spec reconcile.Spec) {
 		return slices.Contains(refused, e.ref) || slices.Contains(settings, e.ref) && strings.TrimSpace(l.Text(e.ref)) == ""
 	})
 	for _, in := range refused {
-		l.Refuse(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
+		l.Refuse(in, fmt.Errorf("is set but %[1]s is absent: the repository is deleted, so no setting is managed. Remove %[2]s, or set %[1]s: present", inputref.State, in))
 	}
 }
 
@@ -300,7 +300,7 @@ func (l *loader) auth() Auth {
 	a.RoleDurationSeconds = reconcile.Take[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
 	for _, in := range []inputref.Ref{inputref.RoleSessionName, inputref.RoleExternalID} {
 		if a.RoleToAssume == "" && l.Text(in) != "" {
-			l.Refuse(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
+			l.Refuse(in, fmt.Errorf("is only used with %[1]s; set %[1]s or remove %[2]s", inputref.RoleToAssume, in))
 		}
 	}
 	return a

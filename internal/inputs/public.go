@@ -21,9 +21,9 @@ func (l *loader) ecrPublic(c *Config) {
 			switch {
 			case l.Text(in) == "":
 			case !c.Public && !s.Private:
-				l.Refuse(in, fmt.Errorf("is catalog data of an ECR Public repository; set public: true, or remove %s", in))
+				l.Refuse(in, fmt.Errorf("is catalog data of an ECR Public repository; set %s: true, or remove %s", inputref.Public, in))
 			case c.Public && !s.Public:
-				l.Refuse(in, fmt.Errorf("is not supported with public: true: %s; remove %s, or manage a private repository (public: false)", s.Lacks, in))
+				l.Refuse(in, fmt.Errorf("is not supported with %[1]s: true: %[2]s; remove %[3]s, or manage a private repository (%[1]s: false)", inputref.Public, s.Lacks, in))
 			}
 		}
 	}
@@ -36,16 +36,16 @@ func (l *loader) ecrPublic(c *Config) {
 			"use a Region of that partition, such as %s, with credentials of it", c.Region, p.ID, regions.ECRPublicRegion, regions.Of(regions.ECRPublicRegion).ID, regions.ECRPublicRegion))
 	}
 	if len(c.Regions) > 1 {
-		l.Refuse(inputref.AWSRegion, fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever aws-region says: "+
-			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion))
+		l.Refuse(inputref.AWSRegion, fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever %s says: "+
+			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion, inputref.AWSRegion))
 	}
 	if id := c.Spec.RegistryID; id != "" {
 		// ECR Public manages the caller's own registry only; another
 		// account's is refused here, before any call. Only an assumed
 		// role's account is known before a call.
 		if a, err := arn.Parse(c.Auth.RoleToAssume); err != nil || a.AccountID != id {
-			l.Refuse(inputref.RegistryID, fmt.Errorf("is not supported with public: true unless it is the account of role-to-assume: "+
-				"ECR Public manages only the caller's own registry; remove registry-id"))
+			l.Refuse(inputref.RegistryID, fmt.Errorf("is not supported with %s: true unless it is the account of %s: "+
+				"ECR Public manages only the caller's own registry; remove %s", inputref.Public, inputref.RoleToAssume, inputref.RegistryID))
 		}
 	}
 	names := c.Repositories

@@ -235,7 +235,7 @@ func parseTags(s string) (map[string]string, error) {
 		tags[k] = v
 	}
 	if len(tags) > ecrspec.MaxTags {
-		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), ecrspec.MaxTags)
+		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository; remove some", len(tags), ecrspec.MaxTags)
 	}
 	return tags, nil
 }
