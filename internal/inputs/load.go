@@ -119,21 +119,21 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		l.Refuse(inputref.RegistryID, parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Public = reconcile.Flag(&l, inputref.Public)
+	c.Public = l.Flag(inputref.Public)
 	l.public = c.Public
 	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
 	reconcile.Declare(&l, &c.Spec)
-	c.FailOnPolicySecurityWarning = reconcile.Flag(&l, inputref.FailOnPolicySecurityWarning)
+	c.FailOnPolicySecurityWarning = l.Flag(inputref.FailOnPolicySecurityWarning)
 	c.Spec.Absent = reconcile.Take[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
-	c.Spec.ForceDelete = reconcile.Flag(&l, inputref.ForceDelete)
+	c.Spec.ForceDelete = l.Flag(inputref.ForceDelete)
 
 	c.Auth = l.auth()
-	c.DryRun = reconcile.Flag(&l, inputref.DryRun)
+	c.DryRun = l.Flag(inputref.DryRun)
 	c.LifecyclePreview = reconcile.Take[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
-	c.MaskAccountID = reconcile.Flag(&l, inputref.MaskAWSAccountID)
+	c.MaskAccountID = l.Flag(inputref.MaskAWSAccountID)
 	c.WarnOnly = reconcile.Take[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
 	c.Timeout = time.Duration(reconcile.Take[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
 	c.Concurrency = reconcile.Take[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
@@ -160,6 +160,9 @@ type loader struct {
 	workspace string
 	public    bool
 	errs      Errors
+	// flags are the inputs read as flags (Flag), which declare nothing
+	// unless true.
+	flags []inputref.Ref
 }
 
 func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
@@ -175,6 +178,12 @@ func (l *loader) refuse(r inputref.Ref, input string, err error) {
 
 func (l *loader) Bool(r inputref.Ref) *bool {
 	return reconcile.Take[*bool](l, r)(parseBool(l.Text(r)))
+}
+
+func (l *loader) Flag(r inputref.Ref) bool {
+	l.flags = append(l.flags, r)
+	b := l.Bool(r)
+	return b != nil && *b
 }
 
 func (l *loader) Document(r inputref.Ref) *reconcile.Document {
@@ -233,23 +242,6 @@ func (l *loader) regions(public bool) []string {
 	return nil
 }
 
-// settingInputs lists, in the engine's order, the inputs of the settings
-// keep selects.
-func settingInputs(keep func(reconcile.SettingInfo) bool) []inputref.Ref {
-	var out []inputref.Ref
-	for _, s := range reconcile.Settings() {
-		if keep(s) {
-			out = append(out, s.Inputs...)
-		}
-	}
-	return out
-}
-
-// SettingInputs are the inputs that declare a setting of a private
-// repository. With state: absent the repository is deleted and none of
-// them is managed.
-var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.Private })
-
 // deletion refuses, each by name, the settings declared with state: absent,
 // and force-delete without it: a deletion manages nothing else, and a
 // force that would do nothing is a mistake to point out.
@@ -266,14 +258,14 @@ func (l *loader) deletion(spec reconcile.Spec) {
 		}
 		return
 	}
-	settings := settingInputs(func(reconcile.SettingInfo) bool { return true })
-	var refused []inputref.Ref
-	for _, in := range settings {
-		v := strings.TrimSpace(l.Text(in))
-		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags && (err != nil || b == nil || !*b)) {
-			continue // prune-tags: false (its default) manages nothing
+	var settings, refused []inputref.Ref
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			settings = append(settings, in)
+			if l.declares(in, !s.Private) {
+				refused = append(refused, in)
+			}
 		}
-		refused = append(refused, in)
 	}
 	l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
 		return slices.Contains(refused, e.ref) || slices.Contains(settings, e.ref) && strings.TrimSpace(l.Text(e.ref)) == ""
@@ -281,6 +273,34 @@ func (l *loader) deletion(spec reconcile.Spec) {
 	for _, in := range refused {
 		l.Refuse(in, fmt.Errorf("is set but %[1]s is absent: the repository is deleted, so no setting is managed. Remove %[2]s, or set %[1]s: present", inputref.State, in))
 	}
+}
+
+// declares reports whether a setting input declares something, by the
+// settings' own rule: declared with no other input set (as ECR Public's
+// when its setting is only there), it makes a setting managed, or it is
+// refused, a value that is set all the same. A flag that is not true
+// declares nothing, whatever else it holds (prune-tags: false, its
+// default): its own error, if any, stays.
+func (l *loader) declares(in inputref.Ref, public bool) bool {
+	if strings.TrimSpace(l.Text(in)) == "" {
+		return false
+	}
+	alone := loader{ctx: l.ctx, src: only{l.src, in}, workspace: l.workspace, public: public}
+	managed := reconcile.Declare(&alone, &reconcile.Spec{})
+	return managed || len(alone.errs) > 0 && !slices.Contains(alone.flags, in)
+}
+
+// only is src with one input set: the others read empty.
+type only struct {
+	Source
+	in inputref.Ref
+}
+
+func (o only) GetInput(name string) string {
+	if name != o.in.String() {
+		return ""
+	}
+	return o.Source.GetInput(name)
 }
 
 func (l *loader) auth() Auth {

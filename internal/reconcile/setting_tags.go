@@ -27,7 +27,7 @@ var tags = setting{
 	inputs:  []inputref.Ref{inputref.Tags, inputref.PruneTags},
 	declare: func(d Declarations, spec *Spec) {
 		spec.Tags = Take[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
-		spec.PruneTags = Flag(d, inputref.PruneTags)
+		spec.PruneTags = d.Flag(inputref.PruneTags)
 	},
 	read: &settingRead{
 		op:    "ListTagsForResource",
