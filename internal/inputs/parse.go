@@ -297,7 +297,7 @@ func readDocumentContext(ctx context.Context, value, workspace string) (*reconci
 	return &reconcile.Document{Text: text}, nil
 }
 
-var policyFile = reconcile.FileKind{What: "the JSON file", MaxBytes: maxDocumentBytes, TooLarge: "too large for a policy; check the path", Example: "policies/repository.json"}
+var policyFile = reconcile.FileKind{Noun: "policy", MaxBytes: maxDocumentBytes, Example: "policies/repository.json"}
 
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
 	data, err := readWorkspaceBytes(ctx, path, workspace, policyFile)
@@ -376,13 +376,13 @@ func regularFile(path string, info fs.FileInfo, kind reconcile.FileKind) error {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of %s", wfcmd.Shown(path), kind.What)
+		return fmt.Errorf("%q is a directory; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", wfcmd.Shown(path), kind.What)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", wfcmd.Shown(path), kind.What)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", wfcmd.Shown(path), m.Type(), kind.What)
+	return fmt.Errorf("%q is not a regular file (%s); give the path of the %s file", wfcmd.Shown(path), m.Type(), kind.Noun)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
@@ -415,7 +415,7 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind reco
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, %s", wfcmd.Shown(path), kind.MaxBytes, kind.TooLarge)
+			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a %s; check the path, or use a smaller file", wfcmd.Shown(path), kind.MaxBytes, kind.Noun)
 		}
 		if r.err != nil {
 			return nil, fmt.Errorf("cannot read %q: %w", wfcmd.Shown(path), pathErr(r.err))

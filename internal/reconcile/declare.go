@@ -38,13 +38,15 @@ type Declarations interface {
 	Refuse(inputref.Ref, error)
 }
 
-// FileKind is what a file input holds: how messages call it, and the most
-// bytes it may have.
+// FileKind is what a file input holds, as data: the entry point, which
+// reads the file, words the messages about it.
 type FileKind struct {
-	What     string // "the JSON file"
+	// Noun is what the file holds: "policy", "logo image".
+	Noun string
+	// MaxBytes is the most bytes the file may have.
 	MaxBytes int64
-	TooLarge string // after "larger than N bytes, "
-	Example  string // a path inside the workspace, for a path that leaves it
+	// Example is a path inside the workspace, for a path that leaves it.
+	Example string
 }
 
 // Declare reads from d, into spec, every setting the repository's registry

@@ -234,12 +234,7 @@ func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository,
 	})
 }
 
-var logoFile = FileKind{
-	What:     "the logo image file",
-	MaxBytes: ecrspec.MaxCatalogLogoBytes,
-	TooLarge: "ECR Public's limit for a logo; use a smaller image",
-	Example:  ".github/logo.png",
-}
+var logoFile = FileKind{Noun: "logo image", MaxBytes: ecrspec.MaxCatalogLogoBytes, Example: ".github/logo.png"}
 
 // declareCatalog reads the catalog data inputs; all empty means the
 // catalog data is not managed.
