@@ -93,9 +93,10 @@ func refuse(d Declarations, ref inputref.Ref, err error) {
 	d.Refuse(ref, err)
 }
 
-// Take records err against ref and returns v, so that a parser's two
-// results are taken in one expression: Take[T](d, ref)(parse(...)). The
-// settings and the entry point's own inputs read alike with it.
+// Take records err against ref (or the input a parser attributed it to,
+// on) and returns v, so that a parser's two results are taken in one
+// expression: Take[T](d, ref)(parse(...)). The settings and the entry
+// point's own inputs are read alike with it.
 func Take[T any](d Declarations, ref inputref.Ref) func(T, error) T {
 	return func(v T, err error) T {
 		refuse(d, ref, err)
