@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
@@ -155,7 +155,16 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 		"scan-on-push": "false", "encryption-type": "AES256", "kms-key": "alias/x",
 	}
 	all := map[string]string{"repository": "app", "state": "absent"}
-	for _, in := range inputs.SettingInputs {
+	// The inputs of the settings of a private repository.
+	var settingInputs []string
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			if s.Private {
+				settingInputs = append(settingInputs, in.String())
+			}
+		}
+	}
+	for _, in := range settingInputs {
 		if _, ok := meta.Input(in); !ok {
 			t.Errorf("%s is not an input of action.yml", in)
 		}
@@ -166,7 +175,7 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 		all[in] = v
 	}
 	cases := []map[string]string{all, {"repository": "app", "force-delete": "true"}, {"repository": "app", "state": "gone"}}
-	for _, in := range inputs.SettingInputs {
+	for _, in := range settingInputs {
 		cases = append(cases, map[string]string{"repository": "app", "state": "absent", in: values[in]})
 	}
 	for _, tc := range cases {

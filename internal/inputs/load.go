@@ -1,6 +1,7 @@
 package inputs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -71,6 +72,9 @@ type Auth struct {
 type Error struct {
 	Input string
 	Err   error
+	// ref places the error in action.yml's order (Load sorts by it): the
+	// input's, aws-region's for a Region taken from the environment.
+	ref inputref.Ref
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("input %q: %v", e.Input, e.Err) }
@@ -102,11 +106,11 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 	name, names := l.Text(inputref.Repository), l.Text(inputref.Repositories)
 	switch {
 	case name != "" && names != "":
-		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with repository; use repository for one repository or repositories for several, not both"))
+		l.Refuse(inputref.Repositories, fmt.Errorf("is set together with %[1]s; use %[1]s for one repository or %[2]s for several, not both", inputref.Repository, inputref.Repositories))
 	case name != "":
-		c.Spec.Name = value[string](&l, inputref.Repository)(ParseRepositoryName(name))
+		c.Spec.Name = reconcile.Take[string](&l, inputref.Repository)(ParseRepositoryName(name))
 	case names != "":
-		c.Repositories = value[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
+		c.Repositories = reconcile.Take[[]string](&l, inputref.Repositories)(parseRepositoryNames(names))
 	default:
 		l.Refuse(inputref.Repository, fmt.Errorf("is required: set it to the repository name, for example my-team/my-app"))
 	}
@@ -115,28 +119,32 @@ func LoadContext(ctx context.Context, src Source, workspace string) (*Config, er
 		l.Refuse(inputref.RegistryID, parseAccountID(id))
 		c.Spec.RegistryID = id
 	}
-	c.Public = l.flag(inputref.Public)
+	c.Public = l.Flag(inputref.Public)
 	l.public = c.Public
 	c.Regions = l.regions(c.Public)
 	if len(c.Regions) > 0 {
 		c.Region = c.Regions[0]
 	}
 	reconcile.Declare(&l, &c.Spec)
-	c.FailOnPolicySecurityWarning = l.flag(inputref.FailOnPolicySecurityWarning)
-	c.Spec.Absent = value[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
-	c.Spec.ForceDelete = l.flag(inputref.ForceDelete)
+	c.FailOnPolicySecurityWarning = l.Flag(inputref.FailOnPolicySecurityWarning)
+	c.Spec.Absent = reconcile.Take[bool](&l, inputref.State)(parseState(l.Text(inputref.State)))
+	c.Spec.ForceDelete = l.Flag(inputref.ForceDelete)
 
 	c.Auth = l.auth()
-	c.DryRun = l.flag(inputref.DryRun)
-	c.LifecyclePreview = value[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
-	c.MaskAccountID = l.flag(inputref.MaskAWSAccountID)
-	c.WarnOnly = value[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
-	c.Timeout = time.Duration(value[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
-	c.Concurrency = value[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
+	c.DryRun = l.Flag(inputref.DryRun)
+	c.LifecyclePreview = reconcile.Take[reconcile.PreviewMode](&l, inputref.LifecyclePolicyPreview)(parsePreviewMode(l.Text(inputref.LifecyclePolicyPreview)))
+	c.MaskAccountID = l.Flag(inputref.MaskAWSAccountID)
+	c.WarnOnly = reconcile.Take[string](&l, inputref.OnReconcileError)(parseOnError(l.Text(inputref.OnReconcileError))) == "warn"
+	c.Timeout = time.Duration(reconcile.Take[int](&l, inputref.TimeoutSeconds)(parseTimeoutSeconds(l.Text(inputref.TimeoutSeconds)))) * time.Second
+	c.Concurrency = reconcile.Take[int](&l, inputref.MaxConcurrency)(parseConcurrency(l.Text(inputref.MaxConcurrency)))
 	l.ecrPublic(c)
 	l.deletion(c.Spec) // last: with state: absent it replaces the settings' errors
 
 	if len(l.errs) > 0 {
+		// In action.yml's order, which the Refs keep, whatever order the
+		// loader and the settings found them in: a workflow is fixed top
+		// to bottom.
+		slices.SortStableFunc(l.errs, func(a, b *Error) int { return cmp.Compare(a.ref, b.ref) })
 		return nil, l.errs
 	}
 	return c, nil
@@ -152,34 +160,34 @@ type loader struct {
 	workspace string
 	public    bool
 	errs      Errors
-}
-
-func (l *loader) add(input string, err error) {
-	if err == nil {
-		return
-	}
-	l.errs = append(l.errs, &Error{Input: input, Err: err})
-}
-
-// value records err against the input and returns v, so that a parser's
-// two results can be taken in one expression: value(l, ref)(parse(s)).
-func value[T any](l *loader, r inputref.Ref) func(T, error) T {
-	return func(v T, err error) T {
-		l.Refuse(r, err)
-		return v
-	}
+	// flags are the inputs read as flags (Flag), which declare nothing
+	// unless true.
+	flags []inputref.Ref
 }
 
 func (l *loader) Text(r inputref.Ref) string       { return l.src.GetInput(r.String()) }
 func (l *loader) Public() bool                     { return l.public }
-func (l *loader) Refuse(r inputref.Ref, err error) { l.add(r.String(), err) }
+func (l *loader) Refuse(r inputref.Ref, err error) { l.refuse(r, r.String(), err) }
+
+// refuse records err against input, in r's place among the inputs.
+func (l *loader) refuse(r inputref.Ref, input string, err error) {
+	if err != nil {
+		l.errs = append(l.errs, &Error{Input: input, Err: err, ref: r})
+	}
+}
 
 func (l *loader) Bool(r inputref.Ref) *bool {
-	return value[*bool](l, r)(parseBool(l.Text(r)))
+	return reconcile.Take[*bool](l, r)(parseBool(l.Text(r)))
+}
+
+func (l *loader) Flag(r inputref.Ref) bool {
+	l.flags = append(l.flags, r)
+	b := l.Bool(r)
+	return b != nil && *b
 }
 
 func (l *loader) Document(r inputref.Ref) *reconcile.Document {
-	return value[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
+	return reconcile.Take[*reconcile.Document](l, r)(readDocumentContext(l.ctx, l.Text(r), l.workspace))
 }
 
 func (l *loader) File(r inputref.Ref, kind reconcile.FileKind) []byte {
@@ -207,17 +215,12 @@ func MasksAccountIDs(src Source) bool {
 	return err != nil || b != nil && *b
 }
 
-func (l *loader) flag(r inputref.Ref) bool {
-	b := l.Bool(r)
-	return b != nil && *b
-}
-
 // regions reads aws-region, or else the one Region of the environment. For
 // ECR Public, which has one control-plane Region, none is needed: the
 // credentials are then fetched there too.
 func (l *loader) regions(public bool) []string {
 	if in := l.Text(inputref.AWSRegion); strings.TrimSpace(in) != "" {
-		return value[[]string](l, inputref.AWSRegion)(parseRegions(in))
+		return reconcile.Take[[]string](l, inputref.AWSRegion)(parseRegions(in))
 	}
 	for _, env := range []string{"AWS_REGION", "AWS_DEFAULT_REGION"} {
 		region := strings.TrimSpace(l.src.Getenv(env))
@@ -227,7 +230,7 @@ func (l *loader) regions(public bool) []string {
 		input := env + " (environment)"
 		if err := regions.Validate(region); err != nil {
 			// The SDK reads these variables too: they hold one Region.
-			l.add(input, fmt.Errorf("%w; to reconcile in several Regions, list them in the aws-region input", err))
+			l.refuse(inputref.AWSRegion, input, fmt.Errorf("%w; to reconcile in several Regions, list them in the %s input", err, inputref.AWSRegion))
 			return nil
 		}
 		return []string{region}
@@ -235,28 +238,9 @@ func (l *loader) regions(public bool) []string {
 	if public {
 		return []string{regions.ECRPublicRegion}
 	}
-	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the aws-region input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)"))
+	l.Refuse(inputref.AWSRegion, fmt.Errorf("no region given: set the %s input (one Region, or several separated by commas or newlines), or AWS_REGION in the environment (aws-actions/configure-aws-credentials sets it)", inputref.AWSRegion))
 	return nil
 }
-
-// settingInputs lists, in the engine's order, the inputs of the settings
-// keep selects.
-func settingInputs(keep func(reconcile.SettingInfo) bool) []string {
-	var out []string
-	for _, s := range reconcile.Settings() {
-		if keep(s) {
-			for _, in := range s.Inputs {
-				out = append(out, in.String())
-			}
-		}
-	}
-	return out
-}
-
-// SettingInputs are the inputs that declare a setting of a private
-// repository. With state: absent the repository is deleted and none of
-// them is managed.
-var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.Private })
 
 // deletion refuses, each by name, the settings declared with state: absent,
 // and force-delete without it: a deletion manages nothing else, and a
@@ -270,32 +254,60 @@ var SettingInputs = settingInputs(func(s reconcile.SettingInfo) bool { return s.
 func (l *loader) deletion(spec reconcile.Spec) {
 	if !spec.Absent {
 		if spec.ForceDelete {
-			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with state: absent; set state: absent to delete the repository, or remove force-delete"))
+			l.Refuse(inputref.ForceDelete, fmt.Errorf("is only used with %[1]s: absent; set %[1]s: absent to delete the repository, or remove %[2]s", inputref.State, inputref.ForceDelete))
 		}
 		return
 	}
-	settings := append(slices.Clone(SettingInputs), catalogInputs...)
-	var refused []string
-	for _, in := range settings {
-		v := strings.TrimSpace(l.src.GetInput(in))
-		if b, err := parseBool(v); v == "" || (in == inputref.PruneTags.String() && (err != nil || b == nil || !*b)) {
-			continue // prune-tags: false (its default) manages nothing
+	var settings, refused []inputref.Ref
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			settings = append(settings, in)
+			if l.declares(in, !s.Private) {
+				refused = append(refused, in)
+			}
 		}
-		refused = append(refused, in)
 	}
 	l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
-		return slices.Contains(refused, e.Input) || slices.Contains(settings, e.Input) && strings.TrimSpace(l.src.GetInput(e.Input)) == ""
+		return slices.Contains(refused, e.ref) || slices.Contains(settings, e.ref) && strings.TrimSpace(l.Text(e.ref)) == ""
 	})
 	for _, in := range refused {
-		l.add(in, fmt.Errorf("is set but state is absent: the repository is deleted, so no setting is managed. Remove %s, or set state: present", in))
+		l.Refuse(in, fmt.Errorf("is set but %[1]s is absent: the repository is deleted, so no setting is managed. Remove %[2]s, or set %[1]s: present", inputref.State, in))
 	}
+}
+
+// declares reports whether a setting input declares something, by the
+// settings' own rule: declared with no other input set (as ECR Public's
+// when its setting is only there), it makes a setting managed, or it is
+// refused, a value that is set all the same. A flag that is not true
+// declares nothing, whatever else it holds (prune-tags: false, its
+// default): its own error, if any, stays.
+func (l *loader) declares(in inputref.Ref, public bool) bool {
+	if strings.TrimSpace(l.Text(in)) == "" {
+		return false
+	}
+	alone := loader{ctx: l.ctx, src: only{l.src, in}, workspace: l.workspace, public: public}
+	managed := reconcile.Declare(&alone, &reconcile.Spec{})
+	return managed || len(alone.errs) > 0 && !slices.Contains(alone.flags, in)
+}
+
+// only is src with one input set: the others read empty.
+type only struct {
+	Source
+	in inputref.Ref
+}
+
+func (o only) GetInput(name string) string {
+	if name != o.in.String() {
+		return ""
+	}
+	return o.Source.GetInput(name)
 }
 
 func (l *loader) auth() Auth {
 	a := Auth{Audience: l.Text(inputref.Audience)}
 	l.Refuse(inputref.Audience, parseAudience(a.Audience))
 	if role := l.Text(inputref.RoleToAssume); role != "" {
-		a.RoleToAssume = value[string](l, inputref.RoleToAssume)(parseRoleARN(role))
+		a.RoleToAssume = reconcile.Take[string](l, inputref.RoleToAssume)(parseRoleARN(role))
 	}
 	if name := l.Text(inputref.RoleSessionName); name != "" {
 		l.Refuse(inputref.RoleSessionName, validateSessionName(name))
@@ -305,10 +317,10 @@ func (l *loader) auth() Auth {
 		l.Refuse(inputref.RoleExternalID, parseExternalID(id))
 		a.RoleExternalID = id
 	}
-	a.RoleDurationSeconds = value[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
+	a.RoleDurationSeconds = reconcile.Take[int32](l, inputref.RoleDurationSeconds)(parseDurationSeconds(l.Text(inputref.RoleDurationSeconds)))
 	for _, in := range []inputref.Ref{inputref.RoleSessionName, inputref.RoleExternalID} {
 		if a.RoleToAssume == "" && l.Text(in) != "" {
-			l.Refuse(in, fmt.Errorf("is only used with role-to-assume; set role-to-assume or remove %s", in))
+			l.Refuse(in, fmt.Errorf("is only used with %[1]s; set %[1]s or remove %[2]s", inputref.RoleToAssume, in))
 		}
 	}
 	return a

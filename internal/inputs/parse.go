@@ -26,6 +26,7 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
 // ECR's limits live in ecrspec, shared with the emulator; this one is
@@ -50,13 +51,13 @@ func ParseRepositoryName(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if n := len(s); n < ecrspec.MinRepositoryNameChars || n > ecrspec.MaxRepositoryNameChars {
 		return "", fmt.Errorf("repository name %q has %d characters; ECR needs %d to %d: %s",
-			shown(s), n, ecrspec.MinRepositoryNameChars, ecrspec.MaxRepositoryNameChars, repositoryNameRule)
+			wfcmd.Shown(s), n, ecrspec.MinRepositoryNameChars, ecrspec.MaxRepositoryNameChars, repositoryNameRule)
 	}
 	if !ecrspec.ValidRepositoryName(s) {
 		if lower := strings.ToLower(s); lower != s && ecrspec.ValidRepositoryName(lower) {
-			return "", fmt.Errorf("repository name %q has upper-case letters; ECR names are lower case: use %q", shown(s), lower)
+			return "", fmt.Errorf("repository name %q has upper-case letters; ECR names are lower case: use %q", wfcmd.Shown(s), lower)
 		}
-		return "", fmt.Errorf("repository name %q is not valid: %s", shown(s), repositoryNameRule)
+		return "", fmt.Errorf("repository name %q is not valid: %s", wfcmd.Shown(s), repositoryNameRule)
 	}
 	return s, nil
 }
@@ -114,7 +115,7 @@ func parseBool(s string) (*bool, error) {
 	case strings.EqualFold(s, "false"):
 		return new(false), nil
 	}
-	return nil, fmt.Errorf("%q is not a boolean; use true or false", shown(s))
+	return nil, fmt.Errorf("%q is not a boolean; use true or false", wfcmd.Shown(s))
 }
 
 // parseRegions reads aws-region: one or more Region codes, the first the
@@ -124,7 +125,7 @@ func parseRegions(s string) ([]string, error) { return regions.Parse(s) }
 // parseAccountID checks an AWS account ID.
 func parseAccountID(s string) error {
 	if !ecrspec.IsAccountID(s) {
-		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", shown(s))
+		return fmt.Errorf("%q is not an AWS account ID; use the 12 digits, for example 123456789012", wfcmd.Shown(s))
 	}
 	return nil
 }
@@ -139,15 +140,15 @@ func parseRoleARN(s string) (string, error) {
 	case roleName.MatchString(s):
 		return "", fmt.Errorf("%q is a role name, not an ARN; write the full ARN, for example %s%s", s, example, s)
 	case strings.Contains(s, ":assumed-role/"):
-		return "", fmt.Errorf("%q is an STS session ARN; use the IAM role ARN instead, for example %sname", shown(s), example)
+		return "", fmt.Errorf("%q is an STS session ARN; use the IAM role ARN instead, for example %sname", wfcmd.Shown(s), example)
 	}
-	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", shown(s), example)
+	return "", fmt.Errorf("%q is not an IAM role ARN; write it as arn:<partition>:iam::<account-id>:role/<path/name>, for example %sdeploy", wfcmd.Shown(s), example)
 }
 
 // validateSessionName checks an STS role session name.
 func validateSessionName(s string) error {
 	if !sessionName.MatchString(s) {
-		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", shown(s))
+		return fmt.Errorf("%q is not a valid session name; use 2 to 64 letters, digits and _ + = , . @ -", wfcmd.Shown(s))
 	}
 	return nil
 }
@@ -163,7 +164,7 @@ func parseDurationSeconds(s string) (int32, error) {
 	rng := fmt.Sprintf("use %d (15 minutes) to %d (12 hours), within the role's maximum session duration", least, most)
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a whole number of seconds; %s", shown(s), rng)
+		return 0, fmt.Errorf("%q is not a whole number of seconds; %s", wfcmd.Shown(s), rng)
 	}
 	if n < least || n > most {
 		return 0, fmt.Errorf("%d seconds is out of range; %s", n, rng)
@@ -185,7 +186,7 @@ func parseAudience(s string) error {
 		return errors.New("the audience is empty; use sts.amazonaws.com unless the identity provider expects another")
 	}
 	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return fmt.Errorf("audience %q contains whitespace; give a single audience such as sts.amazonaws.com", shown(s))
+		return fmt.Errorf("audience %q contains whitespace; give a single audience such as sts.amazonaws.com", wfcmd.Shown(s))
 	}
 	return nil
 }
@@ -200,7 +201,7 @@ func parseOnError(s string) (string, error) {
 	case "fail", "warn":
 		return v, nil
 	}
-	return "", fmt.Errorf("%q is not valid; use fail or warn", shown(s))
+	return "", fmt.Errorf("%q is not valid; use fail or warn", wfcmd.Shown(s))
 }
 
 // parseState reads state: true for absent (the repository must not exist).
@@ -211,7 +212,7 @@ func parseState(s string) (bool, error) {
 	case "present", "absent":
 		return v == "absent", nil
 	}
-	return false, fmt.Errorf("%q is not valid; use present (create and reconcile the repository) or absent (delete it)", shown(s))
+	return false, fmt.Errorf("%q is not valid; use present (create and reconcile the repository) or absent (delete it)", wfcmd.Shown(s))
 }
 
 // parsePreviewMode reads lifecycle-policy-preview.
@@ -223,7 +224,7 @@ func parsePreviewMode(s string) (reconcile.PreviewMode, error) {
 	case reconcile.PreviewOn, reconcile.PreviewOffInApply, reconcile.PreviewOff:
 		return v, nil
 	}
-	return "", fmt.Errorf("%q is not valid; use on, off-in-apply or off", shown(s))
+	return "", fmt.Errorf("%q is not valid; use on, off-in-apply or off", wfcmd.Shown(s))
 }
 
 // parseConcurrency reads how many repositories to reconcile at once.
@@ -261,7 +262,7 @@ func intInRange(s string, lo, hi int, unit string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, fmt.Errorf("%q is not valid; use a whole number from %d to %d (%s)", shown(s), lo, hi, unit)
+		return 0, fmt.Errorf("%q is not valid; use a whole number from %d to %d (%s)", wfcmd.Shown(s), lo, hi, unit)
 	}
 	return n, nil
 }
@@ -296,7 +297,7 @@ func readDocumentContext(ctx context.Context, value, workspace string) (*reconci
 	return &reconcile.Document{Text: text}, nil
 }
 
-var policyFile = reconcile.FileKind{What: "the JSON file", MaxBytes: maxDocumentBytes, TooLarge: "too large for a policy; check the path", Example: "policies/repository.json"}
+var policyFile = reconcile.FileKind{Noun: "policy", MaxBytes: maxDocumentBytes, Example: "policies/repository.json"}
 
 func readWorkspaceFile(ctx context.Context, path, workspace string) (string, error) {
 	data, err := readWorkspaceBytes(ctx, path, workspace, policyFile)
@@ -304,7 +305,7 @@ func readWorkspaceFile(ctx context.Context, path, workspace string) (string, err
 		return "", err
 	}
 	if strings.TrimSpace(string(data)) == "" {
-		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", shown(path))
+		return "", fmt.Errorf("%q is empty; write the policy JSON in it, or use none to remove the policy", wfcmd.Shown(path))
 	}
 	return string(data), nil
 }
@@ -320,45 +321,45 @@ func readWorkspaceBytes(ctx context.Context, path, workspace string, kind reconc
 	}
 	wsAbs, err := filepath.Abs(workspace)
 	if err != nil {
-		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, shown(workspace), pathErr(err))
+		return nil, fmt.Errorf("cannot resolve %s %q: %w", place, wfcmd.Shown(workspace), pathErr(err))
 	}
 	wsReal, err := filepath.EvalSymlinks(wsAbs)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, shown(workspace), pathErr(err))
+		return nil, fmt.Errorf("cannot open %s %q: %w; check out the repository before this step", place, wfcmd.Shown(workspace), pathErr(err))
 	}
 	var full string
 	if filepath.IsAbs(path) {
 		full = filepath.Clean(path)
 		if !within(wsAbs, full) && !within(wsReal, full) {
-			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", shown(path), place, wsAbs, place)
+			return nil, fmt.Errorf("%q is outside %s %s; put the file inside it and give its path relative to %s", wfcmd.Shown(path), place, wsAbs, place)
 		}
 	} else {
 		if !filepath.IsLocal(path) {
-			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", shown(path), place, kind.Example)
+			return nil, fmt.Errorf("%q leaves %s; give a path inside it, relative to it, for example %s", wfcmd.Shown(path), place, kind.Example)
 		}
 		full = filepath.Join(wsAbs, path)
 	}
 	resolved, err := filepath.EvalSymlinks(full)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", shown(path), shown(full), place)
+		return nil, fmt.Errorf("file %q not found (looked for %s); check the path, which is relative to %s, and that the repository is checked out", wfcmd.Shown(path), wfcmd.Shown(full), place)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
+		return nil, fmt.Errorf("cannot read %q: %w", wfcmd.Shown(path), pathErr(err))
 	}
 	rel, err := filepath.Rel(wsReal, resolved)
 	if err != nil || (!filepath.IsLocal(rel) && rel != ".") {
-		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", shown(path), place, place)
+		return nil, fmt.Errorf("%q leads outside %s through a symbolic link; point to the file itself, inside %s", wfcmd.Shown(path), place, place)
 	}
 	// Reading through os.Root keeps the check true even if a link is
 	// swapped between the check and the read.
 	root, err := os.OpenRoot(wsReal)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open %s %q: %w", place, shown(workspace), pathErr(err))
+		return nil, fmt.Errorf("cannot open %s %q: %w", place, wfcmd.Shown(workspace), pathErr(err))
 	}
 	defer root.Close()
 	info, err := root.Stat(rel)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
+		return nil, fmt.Errorf("cannot read %q: %w", wfcmd.Shown(path), pathErr(err))
 	}
 	if err := regularFile(path, info, kind); err != nil {
 		return nil, err
@@ -375,13 +376,13 @@ func regularFile(path string, info fs.FileInfo, kind reconcile.FileKind) error {
 	case m.IsRegular():
 		return nil
 	case m.IsDir():
-		return fmt.Errorf("%q is a directory; give the path of %s", shown(path), kind.What)
+		return fmt.Errorf("%q is a directory; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	case m&fs.ModeNamedPipe != 0:
-		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of %s", shown(path), kind.What)
+		return fmt.Errorf("%q is a named pipe (FIFO), not a regular file; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	case m&fs.ModeDevice != 0:
-		return fmt.Errorf("%q is a device, not a regular file; give the path of %s", shown(path), kind.What)
+		return fmt.Errorf("%q is a device, not a regular file; give the path of the %s file", wfcmd.Shown(path), kind.Noun)
 	}
-	return fmt.Errorf("%q is not a regular file (%s); give the path of %s", shown(path), m.Type(), kind.What)
+	return fmt.Errorf("%q is not a regular file (%s); give the path of the %s file", wfcmd.Shown(path), m.Type(), kind.Noun)
 }
 
 // readRegular reads a policy file that was a regular file when checked. It
@@ -391,7 +392,7 @@ func regularFile(path string, info fs.FileInfo, kind reconcile.FileKind) error {
 func readRegular(ctx context.Context, root *os.Root, rel, path string, kind reconcile.FileKind) ([]byte, error) {
 	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(err))
+		return nil, fmt.Errorf("cannot read %q: %w", wfcmd.Shown(path), pathErr(err))
 	}
 	info, err := f.Stat()
 	if err == nil {
@@ -414,24 +415,24 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind reco
 	select {
 	case r := <-done:
 		if errors.Is(r.err, errTooLarge) {
-			return nil, fmt.Errorf("%q is larger than %d bytes, %s", shown(path), kind.MaxBytes, kind.TooLarge)
+			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a %s; check the path, or use a smaller file", wfcmd.Shown(path), kind.MaxBytes, kind.Noun)
 		}
 		if r.err != nil {
-			return nil, fmt.Errorf("cannot read %q: %w", shown(path), pathErr(r.err))
+			return nil, fmt.Errorf("cannot read %q: %w", wfcmd.Shown(path), pathErr(r.err))
 		}
 		return r.data, nil
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", shown(path), context.Cause(ctx))
+			return nil, fmt.Errorf("reading %q did not finish before the step's deadline: %w", wfcmd.Shown(path), context.Cause(ctx))
 		}
-		return nil, fmt.Errorf("reading %q was stopped: %w", shown(path), context.Cause(ctx))
+		return nil, fmt.Errorf("reading %q was stopped: %w", wfcmd.Shown(path), context.Cause(ctx))
 	}
 }
 
 var errTooLarge = errors.New("too large")
 
 // pathErr is err without the path an *fs.PathError repeats in full: the
-// message names the path once, bounded (shown).
+// message names the path once, bounded (wfcmd.Shown).
 func pathErr(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

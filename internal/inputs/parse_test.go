@@ -288,7 +288,7 @@ func TestReadDocumentErrors(t *testing.T) {
 		{"policies/missing.json", []string{`file "policies/missing.json" not found`, "check the path, which is relative to the workspace"}},
 		{"../seeds/tags.json", []string{`"../seeds/tags.json" leaves the workspace`, "give a path inside it"}},
 		{"policies/../../seeds/tags.json", []string{"leaves the workspace"}},
-		{"policies", []string{`"policies" is a directory`, "give the path of the JSON file"}},
+		{"policies", []string{`"policies" is a directory`, "give the path of the policy file"}},
 		{"policies/blank.json", []string{`"policies/blank.json" is empty`, "write the policy JSON in it, or use none"}},
 	}
 	for _, tt := range tests {

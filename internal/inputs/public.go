@@ -9,41 +9,26 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/regions"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
-// catalogInputs are the inputs of the settings only ECR Public has.
-var catalogInputs = settingInputs(func(s reconcile.SettingInfo) bool { return !s.Private })
-
-// privateOnly are the inputs of settings ECR Public does not have, each
-// with the reason (the engine's, reconcile.SettingInfo.Lacks).
-var privateOnly = func() []struct{ input, why string } {
-	var out []struct{ input, why string }
-	for _, s := range reconcile.Settings() {
-		if s.Public {
-			continue
-		}
-		for _, in := range s.Inputs {
-			out = append(out, struct{ input, why string }{in.String(), s.Lacks})
-		}
-	}
-	return out
-}()
-
 // ecrPublic refuses, all at once, with public: true every input ECR Public
-// does not support, and without it the catalog inputs.
+// does not support, and without it the catalog inputs: the settings' own
+// lists say which kind of registry has them, and why the other lacks them.
 func (l *loader) ecrPublic(c *Config) {
-	if !c.Public {
-		for _, in := range catalogInputs {
-			if l.src.GetInput(in) != "" {
-				l.add(in, fmt.Errorf("is catalog data of an ECR Public repository; set public: true, or remove %s", in))
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			switch {
+			case l.Text(in) == "":
+			case !c.Public && !s.Private:
+				l.Refuse(in, fmt.Errorf("is catalog data of an ECR Public repository; set %s: true, or remove %s", inputref.Public, in))
+			case c.Public && !s.Public:
+				l.Refuse(in, fmt.Errorf("is not supported with %[1]s: true: %[2]s; remove %[3]s, or manage a private repository (%[1]s: false)", inputref.Public, s.Lacks, in))
 			}
 		}
-		return
 	}
-	for _, p := range privateOnly {
-		if l.src.GetInput(p.input) != "" {
-			l.add(p.input, fmt.Errorf("is not supported with public: true: %s; remove %s, or manage a private repository (public: false)", p.why, p.input))
-		}
+	if !c.Public {
+		return
 	}
 	if p := regions.Of(c.Region); c.Region != "" && p.ID != regions.Of(regions.ECRPublicRegion).ID {
 		// Credentials of another partition are not valid in ECR Public's.
@@ -51,16 +36,16 @@ func (l *loader) ecrPublic(c *Config) {
 			"use a Region of that partition, such as %s, with credentials of it", c.Region, p.ID, regions.ECRPublicRegion, regions.Of(regions.ECRPublicRegion).ID, regions.ECRPublicRegion))
 	}
 	if len(c.Regions) > 1 {
-		l.Refuse(inputref.AWSRegion, fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever aws-region says: "+
-			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion))
+		l.Refuse(inputref.AWSRegion, fmt.Errorf("lists %d Regions, but ECR Public has one, %s, whatever %s says: "+
+			"give one Region, or reconcile the private repositories in another step", len(c.Regions), regions.ECRPublicRegion, inputref.AWSRegion))
 	}
 	if id := c.Spec.RegistryID; id != "" {
 		// ECR Public manages the caller's own registry only; another
 		// account's is refused here, before any call. Only an assumed
 		// role's account is known before a call.
 		if a, err := arn.Parse(c.Auth.RoleToAssume); err != nil || a.AccountID != id {
-			l.Refuse(inputref.RegistryID, fmt.Errorf("is not supported with public: true unless it is the account of role-to-assume: "+
-				"ECR Public manages only the caller's own registry; remove registry-id"))
+			l.Refuse(inputref.RegistryID, fmt.Errorf("is not supported with %s: true unless it is the account of %s: "+
+				"ECR Public manages only the caller's own registry; remove %s", inputref.Public, inputref.RoleToAssume, inputref.RegistryID))
 		}
 	}
 	names := c.Repositories
@@ -70,7 +55,7 @@ func (l *loader) ecrPublic(c *Config) {
 	}
 	for _, n := range names {
 		if len(n) > ecrspec.MaxPublicRepositoryNameChars {
-			l.Refuse(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
+			l.Refuse(input, fmt.Errorf("repository name %q has %d characters; ECR Public names have at most %d", wfcmd.Shown(n), len(n), ecrspec.MaxPublicRepositoryNameChars))
 		}
 	}
 }

@@ -1,21 +1,22 @@
 package inputs
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
-// TestEngineNamesNoInput: the engine (reconcile, registry, policy,
-// publicecr) refers to a declared value through internal/inputref and never
-// spells an input of action.yml in a string, so that only this package
-// words them. The exceptions are listed with their reason.
-func TestEngineNamesNoInput(t *testing.T) {
+// TestInputsNamedThroughInputref: the engine (reconcile, registry, policy,
+// publicecr), this package and the run core refer to an input of
+// action.yml through internal/inputref and never spell it in a string, so
+// that an input renamed in action.yml is renamed everywhere by go
+// generate. The exceptions are listed with their reason.
+func TestInputsNamedThroughInputref(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)
 	// An input as a word of its own: hyphenated names anywhere, one-word
@@ -32,31 +33,57 @@ func TestEngineNamesNoInput(t *testing.T) {
 	allowed := map[string]string{
 		// ECR's own term: the registry's scan-on-push rules.
 		"reconcile/setting_scan_on_push.go scan-on-push": "ECR's term",
-		// ECR's limit of tags per repository, not the input.
-		"reconcile/setting_tags.go repository": "ECR's limit",
+		// An output of action.yml, named as the input it echoes.
+		"run/outputs.go registry-id": "an output's name",
 	}
 	// A setting's name is its input's (the changes and notes outputs name
 	// a setting so): the constant that holds it, exactly, is no message.
-	settingName := map[string]bool{}
-	for _, st := range reconcile.Settings() {
-		settingName[strconv.Quote(st.Name)] = true
-	}
-	for _, dir := range []string{"reconcile", "reconcile/ecrsdk", "registry", "policy", "publicecr"} {
+	settingName := regexp.MustCompile(`^const Setting\w+ = "[a-z-]+"$`)
+	files := map[string][]string{}
+	for _, dir := range []string{"reconcile", "reconcile/ecrsdk", "registry", "policy", "publicecr", "inputs", "run"} {
 		lits, n := testsupport.StringLiterals(t, filepath.Join("..", dir))
 		if n == 0 {
-			t.Fatalf("no engine files in %s", dir)
+			t.Fatalf("no product files in %s", dir)
 		}
 		for _, l := range lits {
-			if settingName[l.Text] {
+			file, line := sourceLine(t, files, l.Pos)
+			if settingName.MatchString(line) {
 				continue
 			}
 			for _, m := range input.FindAllStringSubmatch(l.Text, -1) {
 				name := strings.Join(m[1:], "")
-				file := filepath.Base(strings.SplitN(l.Pos, ":", 2)[0])
-				if _, ok := allowed[dir+"/"+file+" "+name]; !ok {
-					t.Errorf("%s: the engine spells the input %s in %s: refer to it through internal/inputref", l.Pos, name, l.Text)
+				if _, ok := allowed[dir+"/"+filepath.Base(file)+" "+name]; !ok {
+					t.Errorf("%s: %s spells the input %s in %s: refer to it through internal/inputref", l.Pos, dir, name, l.Text)
 				}
 			}
 		}
 	}
+}
+
+// sourceLine is the file of a position (file:line:column) and that line's
+// text, trimmed; files keeps the lines of the files read.
+func sourceLine(t *testing.T, files map[string][]string, pos string) (file, line string) {
+	t.Helper()
+	parts := strings.Split(pos, ":")
+	if len(parts) < 3 {
+		t.Fatalf("position %q has no line", pos)
+	}
+	file = strings.Join(parts[:len(parts)-2], ":")
+	n, err := strconv.Atoi(parts[len(parts)-2])
+	if err != nil {
+		t.Fatalf("position %q: %v", pos, err)
+	}
+	lines, ok := files[file]
+	if !ok {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines = strings.Split(string(src), "\n")
+		files[file] = lines
+	}
+	if n < 1 || n > len(lines) {
+		t.Fatalf("position %q is outside %s", pos, file)
+	}
+	return file, strings.TrimSpace(lines[n-1])
 }

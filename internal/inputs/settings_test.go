@@ -17,42 +17,50 @@ import (
 func TestEverySettingHasItsInputs(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)
-	owner := map[string]string{}
-	for _, s := range reconcile.Settings() {
+	owner := map[string]int{}
+	for i, s := range reconcile.Settings() {
 		if !s.Private && !s.Public {
-			t.Errorf("setting %s is in neither kind of registry", s.Name)
+			t.Errorf("setting %d %v is in neither kind of registry", i, s.Inputs)
 		}
 		if (!s.Private || !s.Public) && s.Lacks == "" {
-			t.Errorf("setting %s does not say why one kind of registry lacks it", s.Name)
+			t.Errorf("setting %d %v does not say why one kind of registry lacks it", i, s.Inputs)
 		}
-		if (len(s.Inputs) == 0) != (s.Name == reconcile.SettingRepository) {
-			t.Errorf("setting %s has the inputs %v: want inputs for every setting but %s, declared by repository and state", s.Name, s.Inputs, reconcile.SettingRepository)
+		// The repository's existence, first, is declared by repository
+		// and state, everyone's inputs.
+		if (len(s.Inputs) == 0) != (i == 0) {
+			t.Errorf("setting %d has the inputs %v: want inputs for every setting but the first, the repository's existence", i, s.Inputs)
 		}
 		for _, in := range s.Inputs {
 			if _, ok := meta.Input(in.String()); !ok {
-				t.Errorf("setting %s: %d (%s) is not an input of action.yml", s.Name, in, in)
+				t.Errorf("setting %d: %d (%s) is not an input of action.yml", i, in, in)
 			}
 			if other, dup := owner[in.String()]; dup {
-				t.Errorf("%s declares both %s and %s", in, other, s.Name)
+				t.Errorf("%s declares both setting %d and setting %d", in, other, i)
 			}
-			owner[in.String()] = s.Name
+			owner[in.String()] = i
 		}
 	}
 }
 
 // With public: true each input of a setting ECR Public lacks is refused
-// with the engine's reason, and the catalog inputs are the public-only ones.
+// (ecrPublic reads the settings for it), and the catalog inputs are the
+// public-only ones.
 func TestPublicRefusalsComeFromTheSettings(t *testing.T) {
 	t.Parallel()
 	want := map[string]bool{
 		"lifecycle-policy": true, "image-tag-mutability": true, "image-tag-mutability-exclusion-filters": true, "scan-on-push": true, "encryption-type": true, "kms-key": true,
 	}
 	got := map[string]bool{}
-	for _, p := range privateOnly {
-		if p.why == "" {
-			t.Errorf("%s is refused without a reason", p.input)
+	var publicOnly []string
+	for _, s := range reconcile.Settings() {
+		for _, in := range s.Inputs {
+			if !s.Public {
+				got[in.String()] = true
+			}
+			if !s.Private {
+				publicOnly = append(publicOnly, in.String())
+			}
 		}
-		got[p.input] = true
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("private-only inputs %v, want %v", got, want)
@@ -63,7 +71,7 @@ func TestPublicRefusalsComeFromTheSettings(t *testing.T) {
 			catalog = append(catalog, in.Name)
 		}
 	}
-	if !slices.Equal(catalogInputs, catalog) {
-		t.Errorf("public-only inputs %v, want the catalog inputs of action.yml %v", catalogInputs, catalog)
+	if !slices.Equal(publicOnly, catalog) {
+		t.Errorf("public-only inputs %v, want the catalog inputs of action.yml %v", publicOnly, catalog)
 	}
 }

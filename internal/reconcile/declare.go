@@ -19,6 +19,10 @@ type Declarations interface {
 	Text(inputref.Ref) string
 	// Bool reads a true or false input: nil when it is not set, or refused.
 	Bool(inputref.Ref) *bool
+	// Flag reads a true or false input that declares nothing unless true
+	// (prune-tags: false, its default, manages nothing): false when it is
+	// not set, or refused.
+	Flag(inputref.Ref) bool
 	// Document reads a policy input: the JSON itself, the path of a file
 	// in the workspace, or none (Remove). nil when the input is not set, or
 	// refused (a file that cannot be read).
@@ -34,27 +38,35 @@ type Declarations interface {
 	Refuse(inputref.Ref, error)
 }
 
-// FileKind is what a file input holds: how messages call it, and the most
-// bytes it may have.
+// FileKind is what a file input holds, as data: the entry point, which
+// reads the file, words the messages about it.
 type FileKind struct {
-	What     string // "the JSON file"
+	// Noun is what the file holds: "policy", "logo image".
+	Noun string
+	// MaxBytes is the most bytes the file may have.
 	MaxBytes int64
-	TooLarge string // after "larger than N bytes, "
-	Example  string // a path inside the workspace, for a path that leaves it
+	// Example is a path inside the workspace, for a path that leaves it.
+	Example string
 }
 
 // Declare reads from d, into spec, every setting the repository's registry
 // has (ECR Public's with public: true, ECR's otherwise), each from its own
 // inputs. The entry point refuses the inputs of the others (Settings).
-func Declare(d Declarations, spec *Spec) {
+// declares reports whether the inputs manage any of those settings: the
+// settings' own rule (managed) for what declares something, which the
+// entry point asks too (state: absent refuses what declares something).
+func Declare(d Declarations, spec *Spec) (declares bool) {
 	for _, s := range allSettings {
 		if s.declare != nil && (d.Public() && s.public || !d.Public() && s.private) {
 			s.declare(d, spec)
+			declares = declares || s.managed(*spec)
 		}
 	}
+	return declares
 }
 
-// shown is outside text a message repeats, bounded.
+// shown is outside text a message repeats, bounded: the engine's
+// shorthand for wfcmd.Shown.
 type shown = wfcmd.Shown
 
 // onInput is an error that a parser of several inputs attributes to one of
@@ -81,9 +93,11 @@ func refuse(d Declarations, ref inputref.Ref, err error) {
 	d.Refuse(ref, err)
 }
 
-// value records err against ref (refuse) and returns v, so that a parser's
-// two results are taken in one expression: value[T](d, ref)(parse(...)).
-func value[T any](d Declarations, ref inputref.Ref) func(T, error) T {
+// Take records err against ref (or the input a parser attributed it to,
+// on) and returns v, so that a parser's two results are taken in one
+// expression: Take[T](d, ref)(parse(...)). The settings and the entry
+// point's own inputs are read alike with it.
+func Take[T any](d Declarations, ref inputref.Ref) func(T, error) T {
 	return func(v T, err error) T {
 		refuse(d, ref, err)
 		return v
@@ -125,6 +139,3 @@ func oneOf[T ~string](values []T) string {
 	}
 	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
-
-// isTrue reads a Bool input that manages nothing unless true.
-func isTrue(b *bool) bool { return b != nil && *b }

@@ -30,6 +30,7 @@ type recorder struct {
 
 func (r *recorder) Text(ref inputref.Ref) string             { r.read[ref] = true; return "" }
 func (r *recorder) Bool(ref inputref.Ref) *bool              { r.read[ref] = true; return nil }
+func (r *recorder) Flag(ref inputref.Ref) bool               { r.read[ref] = true; return false }
 func (r *recorder) Document(ref inputref.Ref) *Document      { r.read[ref] = true; return nil }
 func (r *recorder) File(ref inputref.Ref, _ FileKind) []byte { r.read[ref] = true; return nil }
 func (r *recorder) Public() bool                             { return r.public }
@@ -70,6 +71,29 @@ func TestEverySettingDeclaresItsInputs(t *testing.T) {
 		}
 		if s.managed(spec) {
 			t.Errorf("%s is managed with none of its inputs set", s.name)
+		}
+	}
+}
+
+// flagSet is a recorder with one flag set to true.
+type flagSet struct {
+	recorder
+	on inputref.Ref
+}
+
+func (f *flagSet) Flag(ref inputref.Ref) bool { return ref == f.on }
+
+// Declare reports whether the inputs declare anything, by the settings'
+// managed: the entry point's state: absent refusals ask it.
+func TestDeclareReportsWhetherAnythingIsManaged(t *testing.T) {
+	t.Parallel()
+	for _, public := range []bool{false, true} {
+		var spec Spec
+		if Declare(&recorder{public: public, read: map[inputref.Ref]bool{}}, &spec) {
+			t.Errorf("public %v: nothing set, but Declare reports a setting declared: %+v", public, spec)
+		}
+		if !Declare(&flagSet{recorder{public: public, read: map[inputref.Ref]bool{}}, inputref.PruneTags}, &spec) || !spec.PruneTags {
+			t.Errorf("public %v: prune-tags: true, but Declare reports nothing declared: %+v", public, spec)
 		}
 	}
 }

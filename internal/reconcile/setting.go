@@ -138,11 +138,9 @@ func (s *setting) readWanted(r *Reconciler, spec Spec) bool {
 	return s.managed(spec)
 }
 
-// SettingInfo is what the entry points know of a setting: its name, the
-// inputs that declare it and which kind of registry has it.
+// SettingInfo is what the entry points know of a setting: the inputs that
+// declare it and which kind of registry has it.
 type SettingInfo struct {
-	// Name is the setting's name (Change.Setting).
-	Name string
 	// Inputs are the inputs that declare it (Declare reads them).
 	Inputs []inputref.Ref
 	// Private and Public say whether ECR, and ECR Public, have it.
@@ -156,7 +154,7 @@ type SettingInfo struct {
 func Settings() []SettingInfo {
 	out := make([]SettingInfo, 0, len(allSettings))
 	for _, s := range allSettings {
-		out = append(out, SettingInfo{Name: s.name, Inputs: slices.Clone(s.inputs), Private: s.private, Public: s.public, Lacks: s.lacks})
+		out = append(out, SettingInfo{Inputs: slices.Clone(s.inputs), Private: s.private, Public: s.public, Lacks: s.lacks})
 	}
 	return out
 }

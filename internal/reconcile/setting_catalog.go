@@ -207,12 +207,7 @@ func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository,
 	})
 }
 
-var logoFile = FileKind{
-	What:     "the logo image file",
-	MaxBytes: ecrspec.MaxCatalogLogoBytes,
-	TooLarge: "ECR Public's limit for a logo; use a smaller image",
-	Example:  ".github/logo.png",
-}
+var logoFile = FileKind{Noun: "logo image", MaxBytes: ecrspec.MaxCatalogLogoBytes, Example: ".github/logo.png"}
 
 // declareCatalog reads the catalog data inputs; all empty means the
 // catalog data is not managed.
@@ -222,8 +217,8 @@ func declareCatalog(d Declarations, spec *Spec) {
 		AboutText:   catalogText(d, inputref.CatalogAbout, ecrspec.MaxCatalogMarkdownChars),
 		UsageText:   catalogText(d, inputref.CatalogUsage, ecrspec.MaxCatalogMarkdownChars),
 	}
-	cat.Architectures = value[[]string](d, inputref.CatalogArchitectures)(parseCatalogList(d.Text(inputref.CatalogArchitectures), ecrspec.CatalogArchitectures, architectureAliases))
-	cat.OperatingSystems = value[[]string](d, inputref.CatalogOperatingSystems)(parseCatalogList(d.Text(inputref.CatalogOperatingSystems), ecrspec.CatalogOperatingSystems, nil))
+	cat.Architectures = Take[[]string](d, inputref.CatalogArchitectures)(parseCatalogList(d.Text(inputref.CatalogArchitectures), ecrspec.CatalogArchitectures, architectureAliases))
+	cat.OperatingSystems = Take[[]string](d, inputref.CatalogOperatingSystems)(parseCatalogList(d.Text(inputref.CatalogOperatingSystems), ecrspec.CatalogOperatingSystems, nil))
 	if logo := d.File(inputref.CatalogLogo, logoFile); logo != nil {
 		if len(logo) == 0 {
 			d.Refuse(inputref.CatalogLogo, fmt.Errorf("%q is empty; give the path of the logo image", shown(strings.TrimSpace(d.Text(inputref.CatalogLogo)))))

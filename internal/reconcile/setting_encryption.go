@@ -142,7 +142,7 @@ var (
 )
 
 func declareEncryption(d Declarations, spec *Spec) {
-	spec.Encryption = value[*Encryption](d, inputref.EncryptionType)(parseEncryption(d.Text(inputref.EncryptionType), d.Text(inputref.KMSKey)))
+	spec.Encryption = Take[*Encryption](d, inputref.EncryptionType)(parseEncryption(d.Text(inputref.EncryptionType), d.Text(inputref.KMSKey)))
 }
 
 // parseEncryption reads the encryption type and KMS key; both empty means

@@ -103,7 +103,7 @@ func (r *Reconciler) updateMutability(ctx context.Context, spec Spec, repo Repos
 }
 
 func declareMutability(d Declarations, spec *Spec) {
-	spec.Mutability = value[*Mutability](d, inputref.ImageTagMutability)(parseMutability(
+	spec.Mutability = Take[*Mutability](d, inputref.ImageTagMutability)(parseMutability(
 		d.Text(inputref.ImageTagMutability), d.Text(inputref.ImageTagMutabilityExclusionFilters)))
 }
 

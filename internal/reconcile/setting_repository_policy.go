@@ -77,7 +77,7 @@ func declareRepositoryPolicy(d Declarations, spec *Spec) {
 	doc, valid := declareDocument(d, inputref.RepositoryPolicy, validate)
 	spec.RepositoryPolicy = doc
 	spec.RepositoryPolicySidPrefix, valid = declareSidPrefix(d, doc, valid)
-	if isTrue(d.Bool(inputref.AllowPublicRepositoryPolicy)) || doc == nil || doc.Remove || !valid {
+	if d.Flag(inputref.AllowPublicRepositoryPolicy) || doc == nil || doc.Remove || !valid {
 		return
 	}
 	if err := policy.CheckPublicPrincipals(doc.Text, d.Public()); err != nil {

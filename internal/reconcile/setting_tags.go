@@ -26,8 +26,8 @@ var tags = setting{
 	managed: tagsManaged,
 	inputs:  []inputref.Ref{inputref.Tags, inputref.PruneTags},
 	declare: func(d Declarations, spec *Spec) {
-		spec.Tags = value[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
-		spec.PruneTags = isTrue(d.Bool(inputref.PruneTags))
+		spec.Tags = Take[map[string]string](d, inputref.Tags)(parseTags(d.Text(inputref.Tags)))
+		spec.PruneTags = d.Flag(inputref.PruneTags)
 	},
 	read: &settingRead{
 		op:    "ListTagsForResource",
@@ -235,7 +235,7 @@ func parseTags(s string) (map[string]string, error) {
 		tags[k] = v
 	}
 	if len(tags) > ecrspec.MaxTags {
-		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository: remove some", len(tags), ecrspec.MaxTags)
+		return nil, fmt.Errorf("%d tags given; ECR allows at most %d per repository; remove some", len(tags), ecrspec.MaxTags)
 	}
 	return tags, nil
 }

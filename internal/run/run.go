@@ -14,6 +14,7 @@ import (
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsauth"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/awsclient"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/inputs"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/reconcile"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/report"
@@ -58,7 +59,7 @@ type Env struct {
 // Load parses the inputs; reading policy files is bounded by the step's
 // deadline too. An invalid input is an inputs.Errors.
 func Load(ctx context.Context, src inputs.Source, workspace string) (*inputs.Config, error) {
-	ctx, cancel := context.WithTimeout(ctx, inputs.ReadTimeout(src.GetInput("timeout-seconds")))
+	ctx, cancel := context.WithTimeout(ctx, inputs.ReadTimeout(src.GetInput(inputref.TimeoutSeconds.String())))
 	defer cancel()
 	return inputs.LoadContext(ctx, src, workspace)
 }
