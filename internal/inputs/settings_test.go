@@ -2,6 +2,7 @@ package inputs
 
 import (
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -43,12 +44,19 @@ func TestEverySettingHasItsInputs(t *testing.T) {
 }
 
 // With public: true each input of a setting ECR Public lacks is refused
-// (ecrPublic reads the settings for it), and the catalog inputs are the
+// (ecrPublic reads the settings for it): they are the inputs the public
+// input's description in action.yml lists. The catalog inputs are the
 // public-only ones.
 func TestPublicRefusalsComeFromTheSettings(t *testing.T) {
 	t.Parallel()
-	want := map[string]bool{
-		"lifecycle-policy": true, "image-tag-mutability": true, "image-tag-mutability-exclusion-filters": true, "scan-on-push": true, "encryption-type": true, "kms-key": true,
+	public, _ := testsupport.Action(t).Input("public")
+	m := regexp.MustCompile(`Not with (.*), which ECR Public does not have`).FindStringSubmatch(public.Description)
+	if m == nil {
+		t.Fatalf("the public input's description does not list the inputs ECR Public lacks (Not with ..., which ECR Public does not have): %q", public.Description)
+	}
+	want := map[string]bool{}
+	for _, in := range regexp.MustCompile(`, | or `).Split(m[1], -1) {
+		want[in] = true
 	}
 	got := map[string]bool{}
 	var publicOnly []string
