@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // chainMode assumes the role with the environment's static credentials
@@ -46,9 +48,9 @@ func (c *chainMode) explain(err error) error {
 	case "AccessDenied", "AccessDeniedException":
 		hint = "check that the role ARN is right, that the role's trust policy allows the current principal to sts:AssumeRole"
 		if c.externalID != "" {
-			hint += " and that the role-external-id matches the trust policy's sts:ExternalId condition"
+			hint += " and that the " + inputref.RoleExternalID.String() + " matches the trust policy's sts:ExternalId condition"
 		} else {
-			hint += " and whether the trust policy requires an external ID (role-external-id)"
+			hint += " and whether the trust policy requires an external ID (" + inputref.RoleExternalID.String() + ")"
 		}
 		hint += ", and that the caller's own policies allow sts:AssumeRole on the role"
 	case "ExpiredToken", "ExpiredTokenException":
@@ -65,12 +67,12 @@ func (c *chainMode) explain(err error) error {
 func stsHint(code string, err error) string {
 	switch code {
 	case "RegionDisabledException":
-		return "STS is not activated in this region for the account: activate it in IAM account settings or use another aws-region"
+		return "STS is not activated in this region for the account: activate it in IAM account settings or use another " + inputref.AWSRegion.String()
 	case "ValidationError":
 		if msg := strings.ToLower(err.Error()); strings.Contains(msg, "duration") {
-			return "check role-duration-seconds: it must be within the role's maximum session duration (and at most 3600 when role chaining)"
+			return "check " + inputref.RoleDurationSeconds.String() + ": it must be within the role's maximum session duration (and at most 3600 when role chaining)"
 		} else if strings.Contains(msg, "rolearn") || strings.Contains(msg, "arn") {
-			return "check role-to-assume: it must be a full IAM role ARN"
+			return "check " + inputref.RoleToAssume.String() + ": it must be a full IAM role ARN"
 		}
 	}
 	return ""

@@ -5,15 +5,17 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // errRoleWithoutCredentials is returned when a role is set but nothing can
 // be used to assume it.
-var errRoleWithoutCredentials = errors.New("role-to-assume is set but there are no AWS credentials and no GitHub OIDC token: " +
+var errRoleWithoutCredentials = errors.New(inputref.RoleToAssume.String() + " is set but there are no AWS credentials and no GitHub OIDC token: " +
 	"add `permissions: id-token: write` to the job (or workflow) to use OIDC, or configure credentials first " +
 	"(for example with aws-actions/configure-aws-credentials)")
 
-const noCredentialsAdvice = "set role-to-assume and add `permissions: id-token: write` to the job (or workflow) to use GitHub OIDC, " +
+var noCredentialsAdvice = "set " + inputref.RoleToAssume.String() + " and add `permissions: id-token: write` to the job (or workflow) to use GitHub OIDC, " +
 	"or configure credentials first (for example with aws-actions/configure-aws-credentials)"
 
 // defaultChainMode leaves the credentials to the SDK's default chain

@@ -20,6 +20,8 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // Defaults applied by Load for zero-valued Options fields.
@@ -75,7 +77,7 @@ type Options struct {
 }
 
 // ErrNoRegion is returned by Load when Options.Region is empty.
-var ErrNoRegion = errors.New("no AWS region configured: set the aws-region input or the AWS_REGION environment variable")
+var ErrNoRegion = errors.New("no AWS region configured: set the " + inputref.AWSRegion.String() + " input or the AWS_REGION environment variable")
 
 func (o Options) withDefaults() Options {
 	if o.MaxAttempts <= 0 {

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 // limits adds two middlewares around the SDK's retry loop ("Retry"):
@@ -113,14 +115,14 @@ func (s *callState) attemptLimit(exhausted *retry.MaxAttemptsError, perAttempt t
 	switch {
 	case s.timeouts == n:
 		return fmt.Errorf("none of the %d attempts was answered within the per-attempt timeout of %s "+
-			"(the endpoint accepts connections but does not respond); the limit of %d attempts per call ended it, not timeout-seconds",
-			n, perAttempt, n)
+			"(the endpoint accepts connections but does not respond); the limit of %d attempts per call ended it, not %v",
+			n, perAttempt, n, inputref.TimeoutSeconds)
 	case s.lastTimedOut:
 		return fmt.Errorf("the last attempt got no response within the per-attempt timeout of %s (%d of the %d attempts timed out); "+
-			"the limit of %d attempts per call ended it, not timeout-seconds", perAttempt, s.timeouts, n, n)
+			"the limit of %d attempts per call ended it, not %v", perAttempt, s.timeouts, n, n, inputref.TimeoutSeconds)
 	}
-	return &limitError{err: exhausted.Err, msg: fmt.Sprintf("the limit of %d attempts per call ended it, not timeout-seconds; %d of the attempts timed out after %s, the last failed with %s",
-		n, s.timeouts, perAttempt, s.reason)}
+	return &limitError{err: exhausted.Err, msg: fmt.Sprintf("the limit of %d attempts per call ended it, not %v; %d of the attempts timed out after %s, the last failed with %s",
+		n, inputref.TimeoutSeconds, s.timeouts, perAttempt, s.reason)}
 }
 
 // limitError keeps the last error (for its code and type) behind a message

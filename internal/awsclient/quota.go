@@ -8,6 +8,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 )
 
 const (
@@ -72,7 +73,7 @@ func (e *QuotaError) Error() string {
 			"or with `aws service-quotas request-service-quota-increase --service-code ecr --quota-code %s --desired-value <value> --region %s`, "+
 			"or delete repositories that are no longer used", e.Quota.Name, e.Quota.Code, e.Region)
 	case e.Quota == quotaTags:
-		b.WriteString("; it cannot be raised: declare fewer tags, or set prune-tags: true to remove the ones not declared")
+		fmt.Fprintf(&b, "; it cannot be raised: declare fewer tags, or set %v: true to remove the ones not declared", inputref.PruneTags)
 	case e.Quota == quotaLifecycle:
 		b.WriteString("; it cannot be raised: shorten the lifecycle policy or merge rules")
 	default:

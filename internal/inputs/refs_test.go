@@ -1,9 +1,11 @@
 package inputs
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,11 +13,14 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/testsupport"
 )
 
-// TestInputsNamedThroughInputref: the engine (reconcile, registry, policy,
-// publicecr), this package and the run core refer to an input of
-// action.yml through internal/inputref and never spell it in a string, so
-// that an input renamed in action.yml is renamed everywhere by go
-// generate. The exceptions are listed with their reason.
+// TestInputsNamedThroughInputref: every product package refers to an input
+// of action.yml through internal/inputref and never spells it in a string,
+// so that an input renamed in action.yml is renamed everywhere by go
+// generate. It reads every non-test Go file of the module but the test
+// support (internal/support), the demo and emulator commands (cmd) and the
+// pinned tools (tools), which are no part of the product, and inputref's
+// generated table, which is where the names are written. The exceptions are
+// listed with their reason, each for one literal.
 func TestInputsNamedThroughInputref(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)
@@ -30,33 +35,64 @@ func TestInputsNamedThroughInputref(t *testing.T) {
 		}
 	}
 	input := regexp.MustCompile(strings.Join(alts, "|"))
-	allowed := map[string]string{
-		// ECR's own term: the registry's scan-on-push rules.
-		"reconcile/setting_scan_on_push.go scan-on-push": "ECR's term",
-		// An output of action.yml, named as the input it echoes.
-		"run/outputs.go registry-id": "an output's name",
-	}
 	// A setting's name is its input's (the changes and notes outputs name
-	// a setting so): the constant that holds it, exactly, is no message.
-	settingName := regexp.MustCompile(`^const Setting\w+ = "[a-z-]+"$`)
+	// a setting so), and an output may echo an input (registry-id): the
+	// constant that holds such a name, exactly, is no message.
+	settingName := regexp.MustCompile(`^(?:const )?(?:Setting|Output)\w+\s*= "[a-z-]+"$`)
+	// Literals that match an input's pattern without naming it, each for
+	// its reason.
+	allowed := map[string]string{
+		`"%d repositories: %d %screated, %d %supdated"`: "a count of repositories, not the input",
+	}
+	root := testsupport.Root(t)
+	skip := []string{"internal/support", "cmd", "tools", ".git"}
+	generated := filepath.Join(root, "internal", "inputref", "refs.go")
 	files := map[string][]string{}
-	for _, dir := range []string{"reconcile", "reconcile/ecrsdk", "registry", "policy", "publicecr", "inputs", "run"} {
-		lits, n := testsupport.StringLiterals(t, filepath.Join("..", dir))
-		if n == 0 {
-			t.Fatalf("no product files in %s", dir)
+	seen := map[string]bool{}
+	dirs := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(root, path)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(skip, filepath.ToSlash(rel)) || d.Name() == "testdata" {
+			return filepath.SkipDir
+		}
+		lits, n := testsupport.StringLiterals(t, path)
+		if n > 0 {
+			dirs++
 		}
 		for _, l := range lits {
 			file, line := sourceLine(t, files, l.Pos)
-			if settingName.MatchString(line) {
+			if _, ok := allowed[l.Text]; ok {
+				seen[l.Text] = true
+				continue
+			}
+			if file == generated || settingName.MatchString(line) {
 				continue
 			}
 			for _, m := range input.FindAllStringSubmatch(l.Text, -1) {
 				name := strings.Join(m[1:], "")
-				if _, ok := allowed[dir+"/"+filepath.Base(file)+" "+name]; !ok {
-					t.Errorf("%s: %s spells the input %s in %s: refer to it through internal/inputref", l.Pos, dir, name, l.Text)
-				}
+				t.Errorf("%s spells the input %s in %s: refer to it through internal/inputref", l.Pos, name, l.Text)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, why := range allowed {
+		if !seen[text] {
+			t.Errorf("no product file has %s (allowed: %s): remove the exception", text, why)
+		}
+	}
+	// The engine, the inputs, the run core, the AWS clients and the
+	// entry points at least: a walk that finds fewer read nothing.
+	if dirs < 20 {
+		t.Fatalf("read %d packages under %s", dirs, root)
 	}
 }
 

@@ -63,7 +63,7 @@ func (r *Reconciler) updateScanOnPush(ctx context.Context, spec Spec, repo Repos
 // or is enhanced.
 var scanningCheck = registryCheck{
 	read:      readScanning,
-	what:      "whether the registry's scanning configuration (enhanced scanning or scan-on-push rules) decides instead of the repository's scanOnPush flag",
+	what:      "whether the registry's scanning configuration (enhanced scanning or " + registry.FrequencyScanOnPush + " rules) decides instead of the repository's scanOnPush flag",
 	otherWhat: "scanning configuration",
 	notes: func(spec Spec, rs registryState, _ string, _, _ bool) []Note {
 		return scanningNotes(spec, rs.ScanningConfig)

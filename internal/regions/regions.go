@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ecr-reconcile/ecr-reconcile/internal/inputref"
 	"github.com/ecr-reconcile/ecr-reconcile/internal/wfcmd"
 )
 
@@ -226,7 +227,7 @@ func PublicRepositoryARN(account, name string) string {
 // does not mention the Region.
 func NotEnabledHint(region string) string {
 	if !Known(region) {
-		return fmt.Sprintf("%s refused the credentials, and it is not a Region this action knows: check the spelling in aws-region, or, for a Region newer than this action, that the account has enabled it", region)
+		return fmt.Sprintf("%s refused the credentials, and it is not a Region this action knows: check the spelling in %v, or, for a Region newer than this action, that the account has enabled it", region, inputref.AWSRegion)
 	}
-	return fmt.Sprintf("%s refused the credentials: it is probably an opt-in Region that the account has not enabled; enable it (AWS console, Account, AWS Regions) or remove it from aws-region", region)
+	return fmt.Sprintf("%s refused the credentials: it is probably an opt-in Region that the account has not enabled; enable it (AWS console, Account, AWS Regions) or remove it from %v", region, inputref.AWSRegion)
 }
