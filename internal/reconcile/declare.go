@@ -116,12 +116,11 @@ func declareDocument(d Declarations, ref inputref.Ref, validate func(string) err
 	return doc, err == nil
 }
 
-// parseList splits on commas and newlines, trims, drops empty items and
-// repeats, and keeps the order.
+// parseList is a list input's items (inputref.List) without repeats.
 func parseList(s string) []string {
 	var out []string
-	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
-		if item = strings.TrimSpace(item); item != "" && !slices.Contains(out, item) {
+	for _, item := range inputref.List(s) {
+		if !slices.Contains(out, item) {
 			out = append(out, item)
 		}
 	}

@@ -245,14 +245,8 @@ type tagPair struct{ key, value, where string }
 
 func lineTags(s string) ([]tagPair, error) {
 	var pairs []tagPair
-	n := 0
-	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' }) {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		n++
-		where := fmt.Sprintf("entry %d", n)
+	for i, item := range inputref.List(s) {
+		where := fmt.Sprintf("entry %d", i+1)
 		k, v, ok := strings.Cut(item, "=")
 		if !ok {
 			return nil, fmt.Errorf(`%s: tag %q has no "="; write key=value (key= for an empty value), one per line or separated by commas`, where, shown(item))

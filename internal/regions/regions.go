@@ -112,18 +112,16 @@ func Validate(region string) error {
 	return nil
 }
 
-// Parse reads the aws-region input: one or more Region codes separated by
-// commas or newlines. Blanks around codes and empty entries are ignored,
-// repeats are dropped (the first occurrence keeps its place), and the first
+// Parse reads the aws-region input: one or more Region codes written as
+// inputref.List reads a list (commas or newlines, blanks ignored); repeats
+// are dropped (the first occurrence keeps its place), and the first
 // code is the primary Region. Every code is validated, and all the errors
 // are reported together. Regions of different partitions cannot be mixed:
 // one set of credentials belongs to one partition.
 func Parse(input string) ([]string, error) {
-	fields := strings.FieldsFunc(input, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' })
 	var out, bad []string
-	for _, f := range fields {
-		f = strings.TrimSpace(f)
-		if f == "" || slices.Contains(out, f) {
+	for _, f := range inputref.List(input) {
+		if slices.Contains(out, f) {
 			continue
 		}
 		if err := Validate(f); err != nil {
