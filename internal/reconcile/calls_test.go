@@ -17,8 +17,10 @@ import (
 	"github.com/ecr-reconcile/ecr-reconcile/internal/support/emulator"
 )
 
-// The call and write counts the benchmark reports (internal/support/bench,
-// docs/BENCHMARKS.md), asserted where they are decided: in the engine. The
+// The calls and writes of reconciling fullSpec (every setting) and of a
+// batch, asserted where they are decided: in the engine. The benchmark
+// (internal/support/bench, docs/BENCHMARKS.md) reports its own counts for
+// its own fixed spec, which a setting added here does not change; the
 // round trips depend on timing and are measured by the benchmark only.
 
 func callsWorld(t *testing.T) (*emulator.Emulator, *reconcile.Reconciler) {
