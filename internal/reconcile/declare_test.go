@@ -75,29 +75,6 @@ func TestEverySettingDeclaresItsInputs(t *testing.T) {
 	}
 }
 
-// flagSet is a recorder with one flag set to true.
-type flagSet struct {
-	recorder
-	on inputref.Ref
-}
-
-func (f *flagSet) Flag(ref inputref.Ref) bool { return ref == f.on }
-
-// Declare reports whether the inputs declare anything, by the settings'
-// managed: the entry point's state: absent refusals ask it.
-func TestDeclareReportsWhetherAnythingIsManaged(t *testing.T) {
-	t.Parallel()
-	for _, public := range []bool{false, true} {
-		var spec Spec
-		if Declare(&recorder{public: public, read: map[inputref.Ref]bool{}}, &spec) {
-			t.Errorf("public %v: nothing set, but Declare reports a setting declared: %+v", public, spec)
-		}
-		if !Declare(&flagSet{recorder{public: public, read: map[inputref.Ref]bool{}}, inputref.PruneTags}, &spec) || !spec.PruneTags {
-			t.Errorf("public %v: prune-tags: true, but Declare reports nothing declared: %+v", public, spec)
-		}
-	}
-}
-
 var (
 	wantErr  = testsupport.WantErr
 	readSeed = testsupport.Seed
