@@ -21,6 +21,10 @@ func TestAbsentRefusesEveryGivenSettingInput(t *testing.T) {
 		{"catalog-architectures", ",", "true"},
 		{"catalog-operating-systems", " , ", "true"},
 		{"catalog-architectures", ",", "false"},
+		// A setting's flag set to true is given: this one changes how the
+		// repository policy is checked.
+		{"allow-public-repository-policy", "true", "false"},
+		{"allow-public-repository-policy", "TRUE", "true"},
 	} {
 		src := fakeSource{"repository": "app", "aws-region": "us-east-1", "state": "absent", "public": tc.public, tc.input: tc.value}
 		_, err := Load(src, t.TempDir())

@@ -36,9 +36,9 @@ func (r *recorder) File(ref inputref.Ref, _ FileKind) []byte { r.read[ref] = tru
 func (r *recorder) Public() bool                             { return r.public }
 func (r *recorder) Refuse(ref inputref.Ref, err error)       { panic(fmt.Sprint(ref, err)) }
 
-// Each setting's declare reads every input the setting names, and no input
-// another setting names: the refusals the entry point derives from the
-// settings' inputs (public: true, state: absent) cover what Declare reads.
+// Each setting's declare reads every input the setting names, and only
+// those: the refusals the entry point derives from the settings' inputs
+// (public: true, state: absent) cover what Declare reads.
 // With nothing declared, nothing is managed.
 func TestEverySettingDeclaresItsInputs(t *testing.T) {
 	t.Parallel()
@@ -65,7 +65,9 @@ func TestEverySettingDeclaresItsInputs(t *testing.T) {
 			}
 		}
 		for in := range r.read {
-			if o, ok := owner[in]; ok && o != s.name {
+			if o, ok := owner[in]; !ok {
+				t.Errorf("%s reads %s, which no setting lists in its inputs", s.name, in)
+			} else if o != s.name {
 				t.Errorf("%s reads %s, an input of %s", s.name, in, o)
 			}
 		}
