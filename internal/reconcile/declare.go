@@ -45,6 +45,10 @@ type FileKind struct {
 	Noun string
 	// MaxBytes is the most bytes the file may have.
 	MaxBytes int64
+	// Limit is whose limit MaxBytes is when a service sets it ("ECR
+	// Public's"): a real file can pass it. Empty for the action's own
+	// bound, far above any real file's size, which a wrong path passes.
+	Limit string
 	// Example is a path inside the workspace, for a path that leaves it.
 	Example string
 }
