@@ -150,7 +150,7 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)
 	values := map[string]string{
-		"repository-policy": pullPolicy, "repository-policy-sid-prefix": "ci-", "lifecycle-policy": "none", "tags": "a=1",
+		"repository-policy": pullPolicy, "repository-policy-sid-prefix": "ci-", "allow-public-repository-policy": "true", "lifecycle-policy": "none", "tags": "a=1",
 		"prune-tags": "true", "image-tag-mutability": "IMMUTABLE", "image-tag-mutability-exclusion-filters": "latest",
 		"scan-on-push": "false", "encryption-type": "AES256", "kms-key": "alias/x",
 	}
@@ -198,10 +198,12 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 			t.Errorf("%v: AWS calls before validation finished: %+v", tc, calls)
 		}
 	}
-	// prune-tags: false is its default and manages nothing.
-	e := newEnv(t)
-	if log, err := e.run(t, map[string]string{"repository": "app", "state": "absent", "prune-tags": "false"}); err != nil {
-		t.Errorf("prune-tags: false refused: %v\n%s", err, log)
+	// A flag's false is its default and manages nothing.
+	for _, in := range []string{"prune-tags", "allow-public-repository-policy"} {
+		e := newEnv(t)
+		if log, err := e.run(t, map[string]string{"repository": "app", "state": "absent", in: "false"}); err != nil {
+			t.Errorf("%s: false refused: %v\n%s", in, err, log)
+		}
 	}
 }
 

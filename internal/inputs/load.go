@@ -242,9 +242,13 @@ func (l *loader) regions(public bool) []string {
 	return nil
 }
 
-// deletion refuses, each by name, the settings declared with state: absent,
-// and force-delete without it: a deletion manages nothing else, and a
-// force that would do nothing is a mistake to point out.
+// deletion refuses, each by name, the setting inputs given with state:
+// absent, and force-delete without it: a deletion manages nothing else,
+// and a force that would do nothing is a mistake to point out. Given is
+// set to anything but blanks, whatever it parses to (a list of separators
+// only is given all the same), except a flag that is not true: it
+// declares nothing (prune-tags: false, its default), and its own error,
+// if any, stays.
 //
 // With state: absent the only fix for a setting input is to remove it, so
 // the other errors of the inputs it refuses go: "set encryption-type to
@@ -262,9 +266,11 @@ func (l *loader) deletion(spec reconcile.Spec) {
 	for _, s := range reconcile.Settings() {
 		for _, in := range s.Inputs {
 			settings = append(settings, in)
-			if l.declares(in, !s.Private) {
-				refused = append(refused, in)
+			v := strings.TrimSpace(l.Text(in))
+			if b, err := parseBool(v); v == "" || slices.Contains(l.flags, in) && (err != nil || !*b) {
+				continue
 			}
+			refused = append(refused, in)
 		}
 	}
 	l.errs = slices.DeleteFunc(l.errs, func(e *Error) bool {
@@ -273,34 +279,6 @@ func (l *loader) deletion(spec reconcile.Spec) {
 	for _, in := range refused {
 		l.Refuse(in, fmt.Errorf("is set but %[1]s is absent: the repository is deleted, so no setting is managed. Remove %[2]s, or set %[1]s: present", inputref.State, in))
 	}
-}
-
-// declares reports whether a setting input declares something, by the
-// settings' own rule: declared with no other input set (as ECR Public's
-// when its setting is only there), it makes a setting managed, or it is
-// refused, a value that is set all the same. A flag that is not true
-// declares nothing, whatever else it holds (prune-tags: false, its
-// default): its own error, if any, stays.
-func (l *loader) declares(in inputref.Ref, public bool) bool {
-	if strings.TrimSpace(l.Text(in)) == "" {
-		return false
-	}
-	alone := loader{ctx: l.ctx, src: only{l.src, in}, workspace: l.workspace, public: public}
-	managed := reconcile.Declare(&alone, &reconcile.Spec{})
-	return managed || len(alone.errs) > 0 && !slices.Contains(alone.flags, in)
-}
-
-// only is src with one input set: the others read empty.
-type only struct {
-	Source
-	in inputref.Ref
-}
-
-func (o only) GetInput(name string) string {
-	if name != o.in.String() {
-		return ""
-	}
-	return o.Source.GetInput(name)
 }
 
 func (l *loader) auth() Auth {

@@ -89,8 +89,11 @@ func TestMessagesQuoteAShortPrefix(t *testing.T) {
 
 // With state: absent the fix for a setting input is to remove it: its
 // other errors, whose fixes (set encryption-type, set public: true) would
-// be refused in turn, are not reported. An input the absent rule does not
-// refuse keeps its own error.
+// be refused in turn, are not reported. Every setting input given is
+// refused (action.yml: "no setting input may be given with absent"),
+// whatever it parses to: a list of separators only is given all the same,
+// and so is a setting's flag set to true. A flag not true, which the
+// absent rule does not refuse, keeps its own error.
 func TestAbsentGivesOnlyTheAbsentFix(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -105,6 +108,12 @@ func TestAbsentGivesOnlyTheAbsentFix(t *testing.T) {
 		{map[string]string{"tags": "no-equals-sign"}, map[string]string{"tags": "Remove tags"}, `"="`},
 		{map[string]string{"image-tag-mutability-exclusion-filters": "latest"}, map[string]string{"image-tag-mutability-exclusion-filters": "Remove image-tag-mutability-exclusion-filters"}, "set image-tag-mutability"},
 		{map[string]string{"prune-tags": "maybe"}, map[string]string{"prune-tags": "maybe"}, "state is absent"},
+		{map[string]string{"image-tag-mutability-exclusion-filters": ","}, map[string]string{"image-tag-mutability-exclusion-filters": "Remove image-tag-mutability-exclusion-filters"}, "set image-tag-mutability"},
+		{map[string]string{"catalog-architectures": ","}, map[string]string{"catalog-architectures": "Remove catalog-architectures"}, "public: true"},
+		{map[string]string{"public": "true", "catalog-architectures": ","}, map[string]string{"catalog-architectures": "Remove catalog-architectures"}, "public: true"},
+		{map[string]string{"public": "true", "catalog-operating-systems": " , "}, map[string]string{"catalog-operating-systems": "Remove catalog-operating-systems"}, "public: true"},
+		{map[string]string{"allow-public-repository-policy": "true"}, map[string]string{"allow-public-repository-policy": "Remove allow-public-repository-policy"}, "public: true"},
+		{map[string]string{"public": "true", "allow-public-repository-policy": "TRUE"}, map[string]string{"allow-public-repository-policy": "Remove allow-public-repository-policy"}, "public: true"},
 	}
 	for _, tt := range tests {
 		src := fakeSource{"repository": "app", "aws-region": "us-east-1", "state": "absent"}

@@ -414,6 +414,9 @@ func readRegular(ctx context.Context, root *os.Root, rel, path string, kind reco
 	}()
 	select {
 	case r := <-done:
+		if errors.Is(r.err, errTooLarge) && kind.Limit != "" {
+			return nil, fmt.Errorf("%q is larger than %d bytes, %s limit for a %s; use a smaller file", wfcmd.Shown(path), kind.MaxBytes, kind.Limit, kind.Noun)
+		}
 		if errors.Is(r.err, errTooLarge) {
 			return nil, fmt.Errorf("%q is larger than %d bytes, too large for a %s; check the path, or use a smaller file", wfcmd.Shown(path), kind.MaxBytes, kind.Noun)
 		}

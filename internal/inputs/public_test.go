@@ -2,11 +2,14 @@ package inputs
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/ecr-reconcile/ecr-reconcile/internal/ecrspec"
 )
 
 func TestPublicInputs(t *testing.T) {
@@ -80,5 +83,21 @@ func TestPublicNeedsNoRegion(t *testing.T) {
 	}
 	if _, err := Load(fakeSource{"repository": "app"}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "no region given") {
 		t.Errorf("a private repository without a Region: %v", err)
+	}
+}
+
+// A logo over ECR Public's limit is a real image too large, not a wrong
+// path as a policy file that large would be: the message says whose limit
+// it is and to use a smaller file.
+func TestLogoTooLargeSaysWhoseLimit(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "logo.png"), make([]byte, ecrspec.MaxCatalogLogoBytes+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(fakeSource{"repository": "app", "public": "true", "catalog-logo": "logo.png"}, ws)
+	wantErr(t, err, fmt.Sprintf(`input "catalog-logo": "logo.png" is larger than %d bytes, ECR Public's limit for a logo image; use a smaller file`, ecrspec.MaxCatalogLogoBytes))
+	if err != nil && strings.Contains(err.Error(), "check the path") {
+		t.Errorf("the message sends to the path: %v", err)
 	}
 }

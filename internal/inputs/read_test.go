@@ -19,11 +19,13 @@ func (r recordingSource) GetInput(name string) string {
 
 func (recordingSource) Getenv(string) string { return "" }
 
-// Every input of action.yml is read when the inputs are loaded: a general
-// input by the loader, a setting's by the setting's declare or by the
-// refusal of the registry that lacks it. An input nothing reads, such as
-// the input of a setting whose file was removed, would be accepted whatever
-// its value.
+// Every input of action.yml is owned by a setting (listed in its inputs)
+// or read by the loader. The refusal of the inputs a registry lacks reads
+// every input a setting lists, so this does not prove that a setting's
+// declare reads its inputs (reconcile's TestEverySettingDeclaresItsInputs
+// does). An input no setting owns and the loader does not read, such as
+// the input of a setting whose file was removed, would be accepted
+// whatever its value.
 func TestEveryInputIsRead(t *testing.T) {
 	t.Parallel()
 	meta := testsupport.Action(t)

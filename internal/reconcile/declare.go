@@ -20,8 +20,8 @@ type Declarations interface {
 	// Bool reads a true or false input: nil when it is not set, or refused.
 	Bool(inputref.Ref) *bool
 	// Flag reads a true or false input that declares nothing unless true
-	// (prune-tags: false, its default, manages nothing): false when it is
-	// not set, or refused.
+	// (prune-tags: false, its default, manages nothing, and state: absent
+	// accepts it): false when it is not set, or refused.
 	Flag(inputref.Ref) bool
 	// Document reads a policy input: the JSON itself, the path of a file
 	// in the workspace, or none (Remove). nil when the input is not set, or
@@ -45,6 +45,10 @@ type FileKind struct {
 	Noun string
 	// MaxBytes is the most bytes the file may have.
 	MaxBytes int64
+	// Limit is whose limit MaxBytes is when a service sets it ("ECR
+	// Public's"): a real file can pass it. Empty for the action's own
+	// bound, far above any real file's size, which a wrong path passes.
+	Limit string
 	// Example is a path inside the workspace, for a path that leaves it.
 	Example string
 }
@@ -52,17 +56,12 @@ type FileKind struct {
 // Declare reads from d, into spec, every setting the repository's registry
 // has (ECR Public's with public: true, ECR's otherwise), each from its own
 // inputs. The entry point refuses the inputs of the others (Settings).
-// declares reports whether the inputs manage any of those settings: the
-// settings' own rule (managed) for what declares something, which the
-// entry point asks too (state: absent refuses what declares something).
-func Declare(d Declarations, spec *Spec) (declares bool) {
+func Declare(d Declarations, spec *Spec) {
 	for _, s := range allSettings {
 		if s.declare != nil && (d.Public() && s.public || !d.Public() && s.private) {
 			s.declare(d, spec)
-			declares = declares || s.managed(*spec)
 		}
 	}
-	return declares
 }
 
 // shown is outside text a message repeats, bounded: the engine's

@@ -207,7 +207,7 @@ func (r *Reconciler) updateCatalog(ctx context.Context, _ Spec, repo Repository,
 	})
 }
 
-var logoFile = FileKind{Noun: "logo image", MaxBytes: ecrspec.MaxCatalogLogoBytes, Example: ".github/logo.png"}
+var logoFile = FileKind{Noun: "logo image", MaxBytes: ecrspec.MaxCatalogLogoBytes, Limit: "ECR Public's", Example: ".github/logo.png"}
 
 // declareCatalog reads the catalog data inputs; all empty means the
 // catalog data is not managed.

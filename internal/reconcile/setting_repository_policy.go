@@ -22,7 +22,9 @@ var repositoryPolicy = setting{
 	name:    SettingRepositoryPolicy,
 	order:   60,
 	managed: func(spec Spec) bool { return spec.RepositoryPolicy != nil },
-	inputs:  []inputref.Ref{inputref.RepositoryPolicy, inputref.RepositoryPolicySidPrefix},
+	// allow-public-repository-policy changes how the policy is checked:
+	// it is this setting's, and with false, its default, declares nothing.
+	inputs:  []inputref.Ref{inputref.RepositoryPolicy, inputref.RepositoryPolicySidPrefix, inputref.AllowPublicRepositoryPolicy},
 	declare: declareRepositoryPolicy,
 	read: &settingRead{
 		op: "GetRepositoryPolicy",
