@@ -168,11 +168,15 @@ func TestAbsentRefusesSettingInputs(t *testing.T) {
 		if _, ok := meta.Input(in); !ok {
 			t.Errorf("%s is not an input of action.yml", in)
 		}
-		v, ok := values[in]
-		if !ok {
-			t.Fatalf("no test value for %s", in)
+		if _, ok := values[in]; !ok {
+			// Any value given is refused with state: absent; a true/false
+			// input only when true.
+			values[in] = "x"
+			if def, _ := meta.Input(in); def.IsBool() {
+				values[in] = "true"
+			}
 		}
-		all[in] = v
+		all[in] = values[in]
 	}
 	cases := []map[string]string{all, {"repository": "app", "force-delete": "true"}, {"repository": "app", "state": "gone"}}
 	for _, in := range settingInputs {
