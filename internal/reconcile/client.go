@@ -47,7 +47,7 @@ type ECR interface {
 	PutImageTagMutability(ctx context.Context, ref RepositoryRef, m Mutability) error
 	PutImageScanningConfiguration(ctx context.Context, ref RepositoryRef, scanOnPush bool) error
 
-	// The lifecycle policy preview (preview.go): reads, it changes no
+	// The lifecycle policy preview (setting_lifecycle_policy_preview.go): reads, it changes no
 	// setting. A preview not found (yet) is ErrPreviewNotFound, one still
 	// running ErrPreviewInProgress.
 	StartLifecyclePolicyPreview(ctx context.Context, ref RepositoryRef, text string) error

@@ -37,7 +37,7 @@ type Options struct {
 	// racing writer's write is seen; setting_repository_policy.go). Tests
 	// set it (export_test.go) so that they never sleep.
 	ownedSettle func(context.Context) error
-	// Preview says when the lifecycle policy preview runs (preview.go);
+	// Preview says when the lifecycle policy preview runs (setting_lifecycle_policy_preview.go);
 	// the zero value never runs it.
 	Preview PreviewMode
 	// previewPoll is the preview's polling schedule, its Within the
@@ -55,7 +55,7 @@ type Options struct {
 	Slots chan struct{}
 	// Analyzer, when set, is IAM Access Analyzer in the repository's
 	// Region: the declared repository policy is checked with it before a
-	// run writes the policy (policycheck.go).
+	// run writes the policy (setting_repository_policy_check.go).
 	Analyzer PolicyAnalyzer
 	// PolicyCheckWithin bounds that check, its one retry included; zero
 	// value means the default (5 s).

@@ -35,7 +35,7 @@ type Change struct {
 	// Error is set when the write failed (Action is then ActionFailed).
 	Error string `json:"error,omitempty"`
 	// Preview is ECR's preview of what the declared lifecycle policy
-	// would expire (lifecycle-policy only, when one was made; preview.go).
+	// would expire (lifecycle-policy only, when one was made; setting_lifecycle_policy_preview.go).
 	Preview *LifecyclePreview `json:"preview,omitempty"`
 
 	// plan is what the setting's write carries out, computed by diff so

@@ -10,7 +10,7 @@ import (
 
 // SettingLifecyclePolicy is the lifecycle policy (limit:
 // ecrspec.MaxLifecyclePolicyChars), compared by meaning. ECR's preview of
-// what it would expire is preview.go's.
+// what it would expire is setting_lifecycle_policy_preview.go's.
 const SettingLifecyclePolicy = "lifecycle-policy"
 
 var lifecyclePolicy = setting{

@@ -86,7 +86,7 @@ type state struct {
 	// (registry.go).
 	Registry registryState
 	// policyCheck waits for IAM Access Analyzer's verdict on the declared
-	// repository policy; nil when none was asked (policycheck.go).
+	// repository policy; nil when none was asked (setting_repository_policy_check.go).
 	policyCheck func() policyVerdict
 
 	// existenceState (setting_existence.go)

@@ -25,7 +25,7 @@ type stateBase struct {
 	// (registry.go).
 	Registry registryState
 	// policyCheck waits for IAM Access Analyzer's verdict on the declared
-	// repository policy; nil when none was asked (policycheck.go).
+	// repository policy; nil when none was asked (setting_repository_policy_check.go).
 	policyCheck func() policyVerdict
 }
 
