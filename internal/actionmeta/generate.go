@@ -3,6 +3,7 @@ package actionmeta
 import (
 	"bytes"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -246,6 +247,30 @@ func Readme(readme []byte, m *Metadata) ([]byte, error) {
 		return nil, err
 	}
 	return replaceBetween(out, OutputsBegin, OutputsEnd, OutputsReference(m))
+}
+
+// includeLine marks, in README.md, a copy of a file of the repository, up to
+// the matching "<!-- end PATH -->" line: the IAM documents the README shows
+// are docs/iam's, copied by go generate rather than pasted by hand.
+var includeLine = regexp.MustCompile(`(?m)^<!-- include (\S+) -->$`)
+
+// Includes copies into readme, as fenced code of the file's extension,
+// every file an include line names; read reads a path of the repository.
+func Includes(readme []byte, read func(path string) ([]byte, error)) ([]byte, error) {
+	out := readme
+	for _, m := range includeLine.FindAllSubmatch(readme, -1) {
+		path := string(m[1])
+		b, err := read(path)
+		if err != nil {
+			return nil, err
+		}
+		lang := strings.TrimPrefix(filepath.Ext(path), ".")
+		body := "```" + lang + "\n" + strings.TrimRight(string(b), "\n") + "\n```\n"
+		if out, err = replaceBetween(out, string(m[0]), "<!-- end "+path+" -->", body); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // replaceBetween replaces what lies between the begin and end marker lines,

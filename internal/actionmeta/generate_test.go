@@ -174,8 +174,12 @@ func TestCheckedInFilesAreGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wantReadme, err = actionmeta.Includes(wantReadme, func(path string) ([]byte, error) { return os.ReadFile("../../" + path) })
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(wantReadme, readme) {
-		t.Error("README.md's inputs and outputs reference is not generated from action.yml: run go generate ./internal/actionmeta")
+		t.Error("README.md's inputs and outputs reference, or its copies of the files it includes, are not generated: run go generate ./internal/actionmeta")
 	}
 	refs, err := actionmeta.InputRefs(meta)
 	if err != nil {
@@ -241,4 +245,32 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Includes copies a named file between its marker lines, as fenced code of
+// its extension, and refuses an include line without its end.
+func TestIncludes(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{"docs/p.json": "{\"a\": 1}\n"}
+	read := func(path string) ([]byte, error) {
+		if b, ok := files[path]; ok {
+			return []byte(b), nil
+		}
+		return nil, os.ErrNotExist
+	}
+	readme := "intro\n<!-- include docs/p.json -->\nstale\n<!-- end docs/p.json -->\nafter\n"
+	got, err := actionmeta.Includes([]byte(readme), read)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "intro\n<!-- include docs/p.json -->\n```json\n{\"a\": 1}\n```\n<!-- end docs/p.json -->\nafter\n"
+	if string(got) != want {
+		t.Errorf("Includes =\n%s\nwant\n%s", got, want)
+	}
+	if _, err := actionmeta.Includes([]byte("<!-- include docs/p.json -->\n"), read); err == nil {
+		t.Error("an include line without its end line was accepted")
+	}
+	if _, err := actionmeta.Includes([]byte("<!-- include docs/q.json -->\n<!-- end docs/q.json -->\n"), read); err == nil {
+		t.Error("an include of a missing file was accepted")
+	}
 }

@@ -72,6 +72,12 @@ func run(root string) error {
 	if err != nil {
 		return err
 	}
+	out, err = actionmeta.Includes(out, func(path string) ([]byte, error) {
+		return os.ReadFile(filepath.Join(root, filepath.FromSlash(path)))
+	})
+	if err != nil {
+		return err
+	}
 	return writeIfChanged(readmePath, readme, out)
 }
 
