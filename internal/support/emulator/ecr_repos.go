@@ -1,12 +1,10 @@
 package emulator
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecr/types"
@@ -192,37 +190,14 @@ func (e *Emulator) describeRepositories(c *ecrCall) (any, *apiError) {
 // the last name returned, so pages stay consistent while repositories are
 // created.
 func (e *Emulator) listRepositories(c *ecrCall) (any, *apiError) {
-	limit := 100
-	if c.in.MaxResults != nil {
-		limit = *c.in.MaxResults
-		if limit < 1 || limit > ecrspec.MaxResultsPerPage {
-			return nil, invalidParam("maxResults", fmt.Sprintf("Member must have value between 1 and %d", ecrspec.MaxResultsPerPage))
-		}
+	limit, after, fail := pageParams(c.in.MaxResults, c.in.NextToken)
+	if fail != nil {
+		return nil, fail
 	}
-	after := ""
-	if c.in.NextToken != nil {
-		b, err := base64.RawURLEncoding.DecodeString(*c.in.NextToken)
-		if err != nil || len(b) == 0 {
-			return nil, invalidParam("nextToken", "Invalid pagination token")
-		}
-		after = string(b)
-	}
-
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	reg := e.registries[registryKey(c.region, c.account)]
-	names := make([]string, 0, len(reg))
-	for name := range reg {
-		if name > after {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
-	out := map[string]any{}
-	if len(names) > limit {
-		names = names[:limit]
-		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(names[limit-1]))
-	}
+	names, out := pageOfNames(reg, after, limit)
 	repos := make([]wireRepository, len(names))
 	for i, name := range names {
 		repos[i] = toWire(reg[name])

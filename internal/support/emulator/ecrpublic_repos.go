@@ -135,6 +135,19 @@ func (e *Emulator) publicListRepositories(c *publicCall) (any, *apiError) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	reg := e.public.repos[c.account]
+	names, out := pageOfNames(reg, after, limit)
+	repos := make([]wirePublicRepository, len(names))
+	for i, name := range names {
+		repos[i] = e.publicWire(reg[name])
+	}
+	out["repositories"] = repos
+	return out, nil
+}
+
+// pageOfNames returns the names of reg after the last one returned, in
+// name order, at most limit of them, and the answer with the nextToken that
+// holds the last name when more remain.
+func pageOfNames[T any](reg map[string]T, after string, limit int) ([]string, map[string]any) {
 	names := make([]string, 0, len(reg))
 	for name := range reg {
 		if name > after {
@@ -147,12 +160,7 @@ func (e *Emulator) publicListRepositories(c *publicCall) (any, *apiError) {
 		names = names[:limit]
 		out["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte(names[limit-1]))
 	}
-	repos := make([]wirePublicRepository, len(names))
-	for i, name := range names {
-		repos[i] = e.publicWire(reg[name])
-	}
-	out["repositories"] = repos
-	return out, nil
+	return names, out
 }
 
 // pageParams reads maxResults (1 to 1000, default 100) and a nextToken that
